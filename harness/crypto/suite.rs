@@ -1,0 +1,436 @@
+//! The suite catalogue: wire ids, names and sizes from DESIGN.md's table.
+//!
+//! A suite is a row in [`catalogue`] plus the constructor arm in [`Suite::sealer`] /
+//! [`Suite::opener`]. The wire id is the envelope's `suite` byte: `0xCM` for block cipher C in
+//! mode M, `0x8x` for AEADs, `0xAx` for hybrid public-key suites.
+
+use std::fmt;
+use std::sync::LazyLock;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::keys::TopicKeys;
+use super::{CryptoError, Opener, Sealer, aead, block};
+
+/// A block cipher of the seeds' comparison (the `C` nibble of the suite id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BlockCipher {
+    Des,
+    TripleDes,
+    Blowfish,
+    Aes128,
+    Aes192,
+    Aes256,
+}
+
+impl BlockCipher {
+    pub const ALL: [BlockCipher; 6] = [
+        Self::Des,
+        Self::TripleDes,
+        Self::Blowfish,
+        Self::Aes128,
+        Self::Aes192,
+        Self::Aes256,
+    ];
+
+    pub fn code(self) -> u8 {
+        match self {
+            Self::Des => 1,
+            Self::TripleDes => 2,
+            Self::Blowfish => 3,
+            Self::Aes128 => 4,
+            Self::Aes192 => 5,
+            Self::Aes256 => 6,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Des => "des",
+            Self::TripleDes => "3des",
+            Self::Blowfish => "blowfish",
+            Self::Aes128 => "aes-128",
+            Self::Aes192 => "aes-192",
+            Self::Aes256 => "aes-256",
+        }
+    }
+
+    pub fn key_len(self) -> usize {
+        match self {
+            Self::Des => 8,
+            Self::TripleDes => 24,
+            // Blowfish takes 4..56 bytes; DESIGN.md fixes 128 bits.
+            Self::Blowfish | Self::Aes128 => 16,
+            Self::Aes192 => 24,
+            Self::Aes256 => 32,
+        }
+    }
+
+    pub fn block_len(self) -> usize {
+        match self {
+            Self::Des | Self::TripleDes | Self::Blowfish => 8,
+            Self::Aes128 | Self::Aes192 | Self::Aes256 => 16,
+        }
+    }
+}
+
+/// A block mode (the `M` nibble of the suite id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Mode {
+    Ecb,
+    Cbc,
+    Pcbc,
+    Cfb,
+    Ofb,
+    Ctr,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 6] = [
+        Self::Ecb,
+        Self::Cbc,
+        Self::Pcbc,
+        Self::Cfb,
+        Self::Ofb,
+        Self::Ctr,
+    ];
+
+    pub fn code(self) -> u8 {
+        match self {
+            Self::Ecb => 1,
+            Self::Cbc => 2,
+            Self::Pcbc => 3,
+            Self::Cfb => 4,
+            Self::Ofb => 5,
+            Self::Ctr => 6,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Ecb => "ecb",
+            Self::Cbc => "cbc",
+            Self::Pcbc => "pcbc",
+            Self::Cfb => "cfb",
+            Self::Ofb => "ofb",
+            Self::Ctr => "ctr",
+        }
+    }
+
+    /// ECB, CBC and PCBC pad with PKCS#7; CFB, OFB and CTR are streams.
+    pub fn padded(self) -> bool {
+        matches!(self, Self::Ecb | Self::Cbc | Self::Pcbc)
+    }
+}
+
+/// The AEADs (ids 0x80..).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AeadAlg {
+    Aes128Gcm,
+    Aes256Gcm,
+    Aes128Ccm,
+    ChaCha20Poly1305,
+    AsconAead128,
+}
+
+/// The hybrid public-key suites (ids 0xA0..).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HybridAlg {
+    Rsa2048Oaep,
+    EciesP256,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Family {
+    None,
+    Block(BlockCipher, Mode),
+    Aead(AeadAlg),
+    Hybrid(HybridAlg),
+}
+
+/// One row of the catalogue.
+#[derive(Debug, Clone)]
+pub struct SuiteSpec {
+    pub id: u8,
+    pub name: String,
+    pub family: Family,
+    /// Symmetric key bytes derived per topic (0 for `none` and the hybrids, whose keys are pairs).
+    pub key_len: usize,
+    /// IV / nonce bytes carried in the envelope.
+    pub iv_len: usize,
+}
+
+impl SuiteSpec {
+    fn new(id: u8, name: impl Into<String>, family: Family, key_len: usize, iv_len: usize) -> Self {
+        Self {
+            id,
+            name: name.into(),
+            family,
+            key_len,
+            iv_len,
+        }
+    }
+}
+
+fn build_catalogue() -> Vec<SuiteSpec> {
+    let mut rows = vec![SuiteSpec::new(0x00, "none", Family::None, 0, 0)];
+    for cipher in BlockCipher::ALL {
+        for mode in Mode::ALL {
+            let iv_len = if mode == Mode::Ecb {
+                0
+            } else {
+                cipher.block_len()
+            };
+            rows.push(SuiteSpec::new(
+                (cipher.code() << 4) | mode.code(),
+                format!("{}-{}", cipher.name(), mode.name()),
+                Family::Block(cipher, mode),
+                cipher.key_len(),
+                iv_len,
+            ));
+        }
+    }
+    use AeadAlg::*;
+    rows.extend([
+        SuiteSpec::new(0x80, "aes-128-gcm", Family::Aead(Aes128Gcm), 16, 12),
+        SuiteSpec::new(0x81, "aes-256-gcm", Family::Aead(Aes256Gcm), 32, 12),
+        SuiteSpec::new(0x82, "aes-128-ccm", Family::Aead(Aes128Ccm), 16, 13),
+        SuiteSpec::new(0x83, "chacha20-poly1305", Family::Aead(ChaCha20Poly1305), 32, 12),
+        SuiteSpec::new(0x84, "ascon-aead128", Family::Aead(AsconAead128), 16, 16),
+        SuiteSpec::new(0xA0, "rsa-2048-oaep", Family::Hybrid(HybridAlg::Rsa2048Oaep), 0, 12),
+        SuiteSpec::new(0xA1, "ecies-p256", Family::Hybrid(HybridAlg::EciesP256), 0, 12),
+    ]);
+    rows
+}
+
+static CATALOGUE: LazyLock<Vec<SuiteSpec>> = LazyLock::new(build_catalogue);
+
+/// Every suite, in wire-id order.
+pub fn catalogue() -> &'static [SuiteSpec] {
+    &CATALOGUE
+}
+
+/// A handle on one catalogue row; cheap to copy, compares by wire id.
+#[derive(Clone, Copy)]
+pub struct Suite(&'static SuiteSpec);
+
+impl Suite {
+    pub fn all() -> impl Iterator<Item = Suite> {
+        catalogue().iter().map(Suite)
+    }
+
+    pub fn from_id(id: u8) -> Option<Suite> {
+        catalogue().iter().find(|s| s.id == id).map(Suite)
+    }
+
+    pub fn from_name(name: &str) -> Option<Suite> {
+        catalogue()
+            .iter()
+            .find(|s| s.name.eq_ignore_ascii_case(name))
+            .map(Suite)
+    }
+
+    /// The block-cipher suite for a cipher x mode pair.
+    pub fn block(cipher: BlockCipher, mode: Mode) -> Suite {
+        Suite::from_id((cipher.code() << 4) | mode.code())
+            .unwrap_or_else(|| unreachable!("every cipher x mode is in the catalogue"))
+    }
+
+    /// The name closest to `name`, for "did you mean" hints.
+    pub fn closest_name(name: &str) -> Option<&'static str> {
+        catalogue()
+            .iter()
+            .map(|s| (strsim::levenshtein(&s.name, &name.to_ascii_lowercase()), s.name.as_str()))
+            .filter(|(d, _)| *d <= 3)
+            .min_by_key(|(d, _)| *d)
+            .map(|(_, n)| n)
+    }
+
+    pub fn spec(self) -> &'static SuiteSpec {
+        self.0
+    }
+    pub fn id(self) -> u8 {
+        self.0.id
+    }
+    pub fn name(self) -> &'static str {
+        &self.0.name
+    }
+    pub fn family(self) -> Family {
+        self.0.family
+    }
+    pub fn iv_len(self) -> usize {
+        self.0.iv_len
+    }
+
+    /// True when the suite itself rejects forged bodies (AEADs and the AEAD-based hybrids).
+    pub fn authenticated(self) -> bool {
+        matches!(self.0.family, Family::Aead(_) | Family::Hybrid(_))
+    }
+
+    /// What a reader must know about this suite's confidentiality, in a few words.
+    pub fn confidentiality_note(self) -> &'static str {
+        match self.0.family {
+            Family::None => "none: plaintext on the wire",
+            Family::Block(_, Mode::Ecb) => "ECB leaks repeated blocks (patterns)",
+            Family::Block(BlockCipher::Des, _) => "56-bit key: brute-forceable",
+            Family::Block(BlockCipher::TripleDes | BlockCipher::Blowfish, _) => {
+                "64-bit block: Sweet32 limits data per key"
+            }
+            Family::Block(_, Mode::Cbc | Mode::Pcbc) => "padding oracle risk without a MAC",
+            Family::Block(_, _) => "malleable stream: bit flips pass through",
+            Family::Aead(_) => "IND-CCA2 (nonce must not repeat)",
+            Family::Hybrid(_) => "public-key wrapped AEAD key per message",
+        }
+    }
+
+    /// Keys the publisher's half of this suite for one topic.
+    pub fn sealer(self, keys: &TopicKeys) -> Result<Box<dyn Sealer>, CryptoError> {
+        match self.0.family {
+            Family::None => Ok(Box::new(Plain)),
+            Family::Block(cipher, mode) => block::sealer(cipher, mode, keys.symmetric()?),
+            Family::Aead(alg) => aead::sealer(alg, keys.symmetric()?),
+            Family::Hybrid(_) => Err(CryptoError::Key(format!(
+                "suite {} is not implemented yet",
+                self.name()
+            ))),
+        }
+    }
+
+    /// Keys the subscriber's half of this suite for one topic.
+    pub fn opener(self, keys: &TopicKeys) -> Result<Box<dyn Opener>, CryptoError> {
+        match self.0.family {
+            Family::None => Ok(Box::new(Plain)),
+            Family::Block(cipher, mode) => block::opener(cipher, mode, keys.symmetric()?),
+            Family::Aead(alg) => aead::opener(alg, keys.symmetric()?),
+            Family::Hybrid(_) => Err(CryptoError::Key(format!(
+                "suite {} is not implemented yet",
+                self.name()
+            ))),
+        }
+    }
+
+    /// Exact body length for a plaintext of `n` bytes (it goes into the header before sealing).
+    pub fn body_len(self, n: usize) -> usize {
+        match self.0.family {
+            Family::None => n,
+            Family::Block(cipher, mode) if mode.padded() => {
+                let b = cipher.block_len();
+                (n / b + 1) * b
+            }
+            Family::Block(_, _) => n,
+            Family::Aead(_) => n + aead::TAG_LEN,
+            Family::Hybrid(HybridAlg::Rsa2048Oaep) => 256 + n + aead::TAG_LEN,
+            Family::Hybrid(HybridAlg::EciesP256) => 65 + n + aead::TAG_LEN,
+        }
+    }
+}
+
+impl PartialEq for Suite {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.id == other.0.id
+    }
+}
+impl Eq for Suite {}
+impl std::hash::Hash for Suite {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.id.hash(state)
+    }
+}
+impl PartialOrd for Suite {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Suite {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.id.cmp(&other.0.id)
+    }
+}
+
+impl fmt::Debug for Suite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Suite({:#04x} {})", self.0.id, self.0.name)
+    }
+}
+impl fmt::Display for Suite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.name)
+    }
+}
+
+impl std::str::FromStr for Suite {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Suite::from_name(s).ok_or_else(|| {
+            let hint = Suite::closest_name(s)
+                .map(|n| format!("; did you mean \"{n}\"?"))
+                .unwrap_or_default();
+            format!(
+                "unknown suite \"{s}\" (expected a name from DESIGN.md's suite table, e.g. none, aes-128-cbc, aes-128-gcm, chacha20-poly1305{hint})"
+            )
+        })
+    }
+}
+
+impl Serialize for Suite {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for Suite {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        name.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Suite 0x00: the body is the plaintext (the baseline every other suite is compared with).
+struct Plain;
+
+impl Sealer for Plain {
+    fn iv_len(&self) -> usize {
+        0
+    }
+    fn body_len(&self, n: usize) -> usize {
+        n
+    }
+    fn seal(&mut self, _: &[u8], _: &[u8], pt: &[u8], out: &mut Vec<u8>) -> Result<(), CryptoError> {
+        out.extend_from_slice(pt);
+        Ok(())
+    }
+}
+
+impl Opener for Plain {
+    fn open(&mut self, _: &[u8], _: &[u8], body: &[u8], out: &mut Vec<u8>) -> Result<(), CryptoError> {
+        out.extend_from_slice(body);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_and_names_are_unique_and_match_design() {
+        let all: Vec<_> = Suite::all().collect();
+        assert_eq!(all.len(), 1 + 36 + 5 + 2);
+        let mut ids: Vec<u8> = all.iter().map(|s| s.id()).collect();
+        ids.dedup();
+        assert_eq!(ids.len(), all.len(), "ids sorted and unique");
+        assert_eq!(Suite::from_name("aes-128-cbc").map(|s| s.id()), Some(0x42));
+        assert_eq!(Suite::from_name("des-ecb").map(|s| s.id()), Some(0x11));
+        assert_eq!(Suite::from_name("3des-pcbc").map(|s| s.id()), Some(0x23));
+        assert_eq!(Suite::from_name("blowfish-ofb").map(|s| s.id()), Some(0x35));
+        assert_eq!(Suite::from_name("aes-256-ctr").map(|s| s.id()), Some(0x66));
+        assert_eq!(Suite::from_name("ascon-aead128").map(|s| s.id()), Some(0x84));
+        assert_eq!(Suite::from_name("ecies-p256").map(|s| s.id()), Some(0xA1));
+    }
+
+    #[test]
+    fn unknown_name_suggests_the_closest() {
+        let err = "aes-128-cbx".parse::<Suite>().unwrap_err();
+        assert!(err.contains("did you mean \"aes-128-cbc\""), "{err}");
+    }
+}
