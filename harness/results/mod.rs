@@ -1,0 +1,10 @@
+//! `results.json`: the one data contract between a run and its report.
+//!
+//! [`types`] are the versioned serde types, [`writer`] writes them atomically after every case
+//! (so a crash keeps what was measured), [`reader`] loads a run folder back.
+
+pub mod reader;
+pub mod types;
+pub mod writer;
+
+pub use types::*;

@@ -1,0 +1,49 @@
+//! Loads a run folder's `results.json` back, for `report` and `compare`.
+
+use std::path::{Path, PathBuf};
+
+use super::writer::RESULTS_FILE;
+use super::{RunResults, SCHEMA_VERSION};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: not a results.json of this tool: {source}")]
+    Json {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error("{path}: schema_version {found}, this build reads {SCHEMA_VERSION}")]
+    Version { path: PathBuf, found: u32 },
+}
+
+/// Reads `dir/results.json` (or `dir` itself when it names the file).
+pub fn read(dir: &Path) -> Result<RunResults, ReadError> {
+    let path = if dir.is_dir() {
+        dir.join(RESULTS_FILE)
+    } else {
+        dir.to_path_buf()
+    };
+    let text = std::fs::read(&path).map_err(|source| ReadError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    // Check the version before the strict parse so an old file gets the useful error.
+    #[derive(serde::Deserialize)]
+    struct Version {
+        schema_version: u32,
+    }
+    if let Ok(v) = serde_json::from_slice::<Version>(&text)
+        && v.schema_version != SCHEMA_VERSION
+    {
+        return Err(ReadError::Version {
+            path,
+            found: v.schema_version,
+        });
+    }
+    serde_json::from_slice(&text).map_err(|source| ReadError::Json { path, source })
+}

@@ -1,0 +1,273 @@
+//! Versioned serde types of `results.json`.
+//!
+//! Every struct rejects unknown fields, so a reader never silently drops data it does not
+//! understand; bump [`SCHEMA_VERSION`] on any incompatible change and regenerate
+//! `harness/results/results.schema.json` (the test `results_schema_is_current` says how).
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A whole run: one scenario, every case measured so far.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RunResults {
+    pub schema_version: u32,
+    pub tool: ToolInfo,
+    pub scenario: ScenarioInfo,
+    /// RFC 3339 UTC.
+    pub started_at: String,
+    /// Set when the run ended (normally or not); absent while cases are still running.
+    pub finished_at: Option<String>,
+    /// `complete`, `running`, `interrupted` or `failed`.
+    pub status: RunStatus,
+    pub environment: Environment,
+    pub broker: BrokerInfo,
+    pub load: LoadInfo,
+    pub cases: Vec<CaseResult>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    Running,
+    Complete,
+    Interrupted,
+    Failed,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ToolInfo {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioInfo {
+    pub name: String,
+    pub description: String,
+    /// Path the scenario was read from, as given.
+    pub path: String,
+    /// The scenario file's full text, so the run can be repeated from results.json alone.
+    pub text: String,
+    /// `--set key=value` overrides and `--broker`, in the order given.
+    pub overrides: Vec<String>,
+}
+
+/// Where and on what the numbers were measured.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Environment {
+    pub os: String,
+    pub kernel: Option<String>,
+    pub arch: String,
+    pub cpu_model: Option<String>,
+    /// Crypto-relevant CPU features seen (aes, pclmulqdq, avx2, sha_ni, …).
+    pub cpu_flags: Vec<String>,
+    pub logical_cores: usize,
+    pub memory_bytes: Option<u64>,
+    /// cpufreq scaling governor of cpu0, when readable.
+    pub governor: Option<String>,
+    pub rustc: String,
+    /// `release` or `debug`: a debug build's numbers are not worth comparing.
+    pub profile: String,
+    pub target: String,
+    pub git_commit: Option<String>,
+    pub git_dirty: Option<bool>,
+    /// Versions of the crates that do the measured work.
+    pub crate_versions: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BrokerInfo {
+    /// URL with any password removed.
+    pub url: String,
+    /// e.g. "rumqttd (embedded)" or "external".
+    pub name: String,
+    pub version: Option<String>,
+    /// "v4" (MQTT 3.1.1) or "v5".
+    pub protocol: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoadInfo {
+    pub publishers: u32,
+    pub subscribers: u32,
+    /// Messages per second per publisher (open loop), or null for closed loop ("max").
+    pub rate_per_publisher: Option<f64>,
+    pub duration_s: f64,
+    pub warmup_s: f64,
+    pub payload: String,
+}
+
+/// One point of the matrix, measured.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CaseResult {
+    /// Stable, human-readable id, e.g. `aes-128-gcm/q1/64B/tcp`.
+    pub id: String,
+    pub params: CaseParams,
+    /// `ok`, or `failed` with `error` saying why.
+    pub status: CaseStatus,
+    pub error: Option<String>,
+    pub started_at: String,
+    /// Wall time of the whole case, set-up and drain included.
+    pub wall_s: f64,
+    /// Length of the measured window (after warm-up).
+    pub measured_s: f64,
+    pub counts: Counts,
+    pub throughput: Throughput,
+    /// Per-phase distributions in nanoseconds: encode, encrypt, sign, publish, verify,
+    /// decrypt, latency, latency_uncorrected, key_setup, connect.
+    pub phases: BTreeMap<String, PhaseStats>,
+    pub sizes: Sizes,
+    pub cpu: CpuUsage,
+    /// Everything that went wrong but did not stop the case (connection errors, …).
+    pub errors: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseStatus {
+    Ok,
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CaseParams {
+    pub qos: u8,
+    /// Plaintext bytes per message.
+    pub size: usize,
+    pub suite: String,
+    /// The envelope's suite byte.
+    pub suite_id: u8,
+    pub mac: String,
+    pub signature: String,
+    pub transport: String,
+}
+
+/// Message accounting. Over the whole case, warm-up included: a message lost during warm-up is
+/// still lost. `expected = sent x subscribers`, and `expected = delivered + lost` always.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Counts {
+    /// Messages the publishers handed to their MQTT client.
+    pub sent: u64,
+    /// Of `sent`, those scheduled inside the warm-up.
+    pub sent_warmup: u64,
+    /// Deliveries due: `sent` times the number of subscribers.
+    pub expected: u64,
+    /// Distinct (publisher, seq) pairs each subscriber received and opened, summed.
+    pub delivered: u64,
+    pub lost: u64,
+    /// Copies of a (publisher, seq) already received (QoS 1 redelivery, replays).
+    pub duplicated: u64,
+    /// Received after a higher seq of the same publisher.
+    pub out_of_order: u64,
+    /// Tag, MAC or signature did not verify.
+    pub failed_auth: u64,
+    /// Decryption failed (bad padding, wrong length) without an authentication failure.
+    pub failed_decrypt: u64,
+    /// Not an envelope v1, or of another run.
+    pub malformed: u64,
+    /// Publishes the broker never acknowledged (QoS >= 1).
+    pub unacked: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Throughput {
+    /// Scheduled messages per second, all publishers (null for closed loop).
+    pub offered_msgs_per_s: Option<f64>,
+    /// Messages sent per second in the measured window, all publishers.
+    pub sent_msgs_per_s: f64,
+    /// Deliveries per second in the measured window, all subscribers.
+    pub delivered_msgs_per_s: f64,
+    /// Plaintext bytes delivered per second in the measured window.
+    pub delivered_bytes_per_s: f64,
+}
+
+/// Summary of one HdrHistogram, in nanoseconds.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PhaseStats {
+    pub count: u64,
+    pub min: u64,
+    pub max: u64,
+    pub mean: f64,
+    pub stdev: f64,
+    pub p50: u64,
+    pub p90: u64,
+    pub p99: u64,
+    pub p999: u64,
+    /// The percentile curve (HdrHistogram "percentile distribution"), for plotting.
+    pub percentiles: Vec<PercentilePoint>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PercentilePoint {
+    /// 0..=100.
+    pub percentile: f64,
+    pub value: u64,
+}
+
+/// Bytes of one message, from plaintext to envelope.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Sizes {
+    pub plaintext: usize,
+    /// The PUBLISH payload.
+    pub envelope: usize,
+    /// Bytes only the harness needs (publisher, seq, timestamps).
+    pub harness: usize,
+    /// Envelope − plaintext − harness: IV, padding, tag, MAC, signature, version/ids/lengths.
+    pub security_overhead: usize,
+    /// The whole MQTT PUBLISH packet (fixed header, topic, packet id, payload).
+    pub mqtt_packet: usize,
+}
+
+/// Process CPU time spent during the case (user + system, all threads: broker included when
+/// embedded).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CpuUsage {
+    pub user_s: f64,
+    pub system_s: f64,
+    /// (user + system) / delivered messages, in microseconds.
+    pub per_message_us: Option<f64>,
+}
+
+/// Phase names, in pipeline order.
+pub mod phase {
+    pub const ENCODE: &str = "encode";
+    pub const ENCRYPT: &str = "encrypt";
+    pub const SIGN: &str = "sign";
+    pub const PUBLISH: &str = "publish";
+    pub const VERIFY: &str = "verify";
+    pub const DECRYPT: &str = "decrypt";
+    pub const LATENCY: &str = "latency";
+    pub const LATENCY_UNCORRECTED: &str = "latency_uncorrected";
+    pub const KEY_SETUP: &str = "key_setup";
+    pub const CONNECT: &str = "connect";
+    pub const ALL: [&str; 10] = [
+        ENCODE,
+        ENCRYPT,
+        SIGN,
+        PUBLISH,
+        VERIFY,
+        DECRYPT,
+        LATENCY,
+        LATENCY_UNCORRECTED,
+        KEY_SETUP,
+        CONNECT,
+    ];
+}
