@@ -4,3 +4,4 @@
 
 pub mod crypto;
 pub mod results;
+pub mod scenario;

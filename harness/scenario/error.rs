@@ -1,0 +1,146 @@
+//! Scenario errors that point at the place to fix: `file:line:col: field: what was expected`.
+
+use std::fmt;
+use std::ops::Range;
+use std::path::PathBuf;
+
+/// Where an error sits: in the file (with a position) or in a command-line override.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    File {
+        path: PathBuf,
+        line: usize,
+        col: usize,
+    },
+    /// The file as a whole (unreadable, empty).
+    Path(PathBuf),
+    /// A `--set key=value` or `--broker` flag.
+    Flag(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ScenarioError {
+    pub origin: Origin,
+    /// Dotted path of the offending field, e.g. `matrix.suite`; empty when unknown.
+    pub field: String,
+    pub message: String,
+    /// The offending source line, for the caret display.
+    pub snippet: Option<String>,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.origin {
+            Origin::File { path, line, col } => write!(f, "{}:{line}:{col}: ", path.display())?,
+            Origin::Path(path) => write!(f, "{}: ", path.display())?,
+            Origin::Flag(flag) => write!(f, "{flag}: ")?,
+        }
+        if !self.field.is_empty() {
+            write!(f, "{}: ", self.field)?;
+        }
+        f.write_str(&self.message)?;
+        if let (Some(snippet), Origin::File { line, col, .. }) = (&self.snippet, &self.origin) {
+            let gutter = line.to_string().len();
+            write!(
+                f,
+                "\n{:gutter$} |\n{line} | {snippet}\n{:gutter$} | {:>col$}",
+                "", "", "^"
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl ScenarioError {
+    /// An error at byte range `span` of `text`, read from `path`.
+    pub fn at(path: &std::path::Path, text: &str, span: Range<usize>, field: Option<&str>, message: impl Into<String>) -> Self {
+        let start = span.start.min(text.len());
+        let before = &text[..start];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let col = text[line_start..start].chars().count() + 1;
+        let snippet = text[line_start..].lines().next().map(str::to_owned);
+        let field = field.map_or_else(|| field_at(text, start), str::to_owned);
+        Self {
+            origin: Origin::File {
+                path: path.to_path_buf(),
+                line,
+                col,
+            },
+            field,
+            message: message.into(),
+            snippet,
+        }
+    }
+
+    pub fn file(path: &std::path::Path, message: impl Into<String>) -> Self {
+        Self {
+            origin: Origin::Path(path.to_path_buf()),
+            field: String::new(),
+            message: message.into(),
+            snippet: None,
+        }
+    }
+
+    pub fn flag(flag: impl Into<String>, field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            origin: Origin::Flag(flag.into()),
+            field: field.into(),
+            message: message.into(),
+            snippet: None,
+        }
+    }
+}
+
+/// The dotted key whose value contains byte `offset`: the nearest `[table]` header above it
+/// joined with the nearest `key =` at or above it in that table.
+fn field_at(text: &str, offset: usize) -> String {
+    let mut table = String::new();
+    let mut key = String::new();
+    let mut pos = 0;
+    for line in text.split_inclusive('\n') {
+        if pos > offset {
+            break;
+        }
+        pos += line.len();
+        let t = line.trim();
+        if let Some(h) = t.strip_prefix('[').and_then(|h| h.split(']').next()) {
+            table = h.trim_start_matches('[').trim().to_owned();
+            key.clear();
+        } else if let Some((k, _)) = t.split_once('=')
+            && !t.starts_with('#')
+            && k.trim().chars().all(|c| c.is_ascii_alphanumeric() || "_-.\"".contains(c))
+        {
+            key = k.trim().trim_matches('"').to_owned();
+        }
+    }
+    match (table.is_empty(), key.is_empty()) {
+        (_, true) => table,
+        (true, false) => key,
+        (false, false) => format!("{table}.{key}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locates_line_col_and_field() {
+        let text = "name = \"x\"\n[load]\npublishers = 2\nrate = \"fast\"\n";
+        let off = text.find("\"fast\"").unwrap();
+        let e = ScenarioError::at("s.toml".as_ref(), text, off..off + 6, None, "expected a number");
+        assert_eq!(
+            e.origin,
+            Origin::File {
+                path: "s.toml".into(),
+                line: 4,
+                col: 8
+            }
+        );
+        assert_eq!(e.field, "load.rate");
+        let shown = e.to_string();
+        assert!(shown.starts_with("s.toml:4:8: load.rate: expected a number"), "{shown}");
+        assert!(shown.contains("rate = \"fast\""), "{shown}");
+    }
+}

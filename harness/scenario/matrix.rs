@@ -1,0 +1,110 @@
+//! Expands the matrix axes into the list of cases (their cross product, in a stable order).
+
+use crate::crypto::Suite;
+use crate::crypto::mac::MacAlg;
+use crate::crypto::signature::SigAlg;
+
+use super::schema::Transport;
+
+/// One point of the matrix: everything that varies between cases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Case {
+    /// Position in the run, from 0.
+    pub index: usize,
+    pub qos: u8,
+    pub size: usize,
+    pub suite: Suite,
+    pub mac: MacAlg,
+    pub signature: SigAlg,
+    pub transport: Transport,
+}
+
+impl Case {
+    /// A stable id such as `aes-128-gcm/q1/64B/tcp` (`+hmac-sha256`, `+ed25519` when present).
+    pub fn id(&self) -> String {
+        let mut id = self.suite.name().to_owned();
+        if self.mac != MacAlg::None {
+            id.push('+');
+            id.push_str(self.mac.name());
+        }
+        if self.signature != SigAlg::None {
+            id.push('+');
+            id.push_str(self.signature.name());
+        }
+        format!("{id}/q{}/{}B/{}", self.qos, self.size, self.transport.name())
+    }
+}
+
+/// The axes after validation.
+#[derive(Debug, Clone)]
+pub struct Axes {
+    pub qos: Vec<u8>,
+    pub size: Vec<usize>,
+    pub suite: Vec<Suite>,
+    pub mac: Vec<MacAlg>,
+    pub signature: Vec<SigAlg>,
+    pub transport: Vec<Transport>,
+}
+
+/// Cross product, suite-major so one suite's cases sit together in tables; duplicates in an
+/// axis are dropped (first occurrence wins).
+pub fn expand(axes: &Axes) -> Vec<Case> {
+    let mut cases = Vec::new();
+    for &transport in &dedup(&axes.transport) {
+        for &suite in &dedup(&axes.suite) {
+            for &mac in &dedup(&axes.mac) {
+                for &signature in &dedup(&axes.signature) {
+                    for &qos in &dedup(&axes.qos) {
+                        for &size in &dedup(&axes.size) {
+                            cases.push(Case {
+                                index: cases.len(),
+                                qos,
+                                size,
+                                suite,
+                                mac,
+                                signature,
+                                transport,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+    }
+    cases
+}
+
+fn dedup<T: PartialEq + Copy>(v: &[T]) -> Vec<T> {
+    let mut out: Vec<T> = Vec::with_capacity(v.len());
+    for x in v {
+        if !out.contains(x) {
+            out.push(*x);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cross_product_in_stable_order() {
+        let s = |n| Suite::from_name(n).unwrap();
+        let axes = Axes {
+            qos: vec![0, 1, 1],
+            size: vec![16, 1024],
+            suite: vec![s("none"), s("aes-128-gcm"), s("aes-128-cbc")],
+            mac: vec![MacAlg::None],
+            signature: vec![SigAlg::None],
+            transport: vec![Transport::Tcp],
+        };
+        let cases = expand(&axes);
+        assert_eq!(cases.len(), 3 * 2 * 2);
+        assert_eq!(cases[0].id(), "none/q0/16B/tcp");
+        assert_eq!(cases[1].id(), "none/q0/1024B/tcp");
+        assert_eq!(cases[2].id(), "none/q1/16B/tcp");
+        assert_eq!(cases[11].id(), "aes-128-cbc/q1/1024B/tcp");
+        assert!(cases.iter().enumerate().all(|(i, c)| c.index == i));
+    }
+}

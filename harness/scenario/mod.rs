@@ -1,0 +1,324 @@
+//! Scenario files: TOML in, validated [`Scenario`] with its list of [`Case`]s out.
+//!
+//! Errors name `file:line:col`, the field and what was expected ([`ScenarioError`]);
+//! `--set` overrides are applied to the parsed tree and re-validated, and their errors name
+//! the flag instead.
+
+pub mod error;
+pub mod matrix;
+pub mod overrides;
+pub mod schema;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use error::ScenarioError;
+pub use matrix::Case;
+use schema::{BrokerSection, Payload, Rate, ScenarioFile};
+
+use crate::crypto::Suite;
+use crate::crypto::keys::DEFAULT_SEED;
+use crate::crypto::suite::{BlockCipher, Mode};
+
+/// A validated scenario, ready to run.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    pub path: PathBuf,
+    /// The file's text, recorded in results.json.
+    pub text: String,
+    /// The `--set` / `--broker` flags applied, in order.
+    pub overrides: Vec<String>,
+    pub broker: BrokerSection,
+    pub load: Load,
+    pub keys: KeySeed,
+    pub cases: Vec<Case>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Load {
+    pub publishers: u32,
+    pub subscribers: u32,
+    pub rate: Rate,
+    pub duration: Duration,
+    pub warmup: Duration,
+    pub drain: Duration,
+    pub payload: Payload,
+}
+
+/// The key seed; its Debug never shows the bytes.
+#[derive(Clone)]
+pub struct KeySeed(pub Vec<u8>);
+
+impl fmt::Debug for KeySeed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("KeySeed(<redacted>)")
+    }
+}
+
+/// Reads, parses and validates `path`, then applies `sets` (`key=value`) and `broker`.
+pub fn load(path: &Path, sets: &[String], broker: Option<&str>) -> Result<Scenario, ScenarioError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ScenarioError::file(path, format!("cannot read scenario: {e}")))?;
+    parse(path, &text, sets, broker)
+}
+
+/// Like [`load`] for text already in memory (`path` is only used in messages).
+pub fn parse(path: &Path, text: &str, sets: &[String], broker: Option<&str>) -> Result<Scenario, ScenarioError> {
+    // First the file as written, so its errors carry line and column.
+    let file_src = Source { path, text, flags: None };
+    let file: ScenarioFile = toml::from_str(text).map_err(|e| file_src.toml_error(e))?;
+    let mut overrides: Vec<String> = sets.iter().map(|s| format!("--set {s}")).collect();
+    if let Some(url) = broker {
+        overrides.push(format!("--broker {url}"));
+    }
+    if overrides.is_empty() {
+        return validate(&file_src, file, overrides);
+    }
+    // Then the overridden tree, re-serialized so the same typed parse (with spans) checks it;
+    // its errors name the flags, since the generated text is nobody's file.
+    let mut doc: toml::Table = toml::from_str(text).map_err(|e| file_src.toml_error(e))?;
+    for s in sets {
+        overrides::apply(&mut doc, s)?;
+    }
+    if let Some(url) = broker {
+        overrides::apply(&mut doc, &format!("broker.url={}", toml::Value::from(url)))?;
+    }
+    let flags = overrides.join(" ");
+    let generated = toml::to_string(&doc)
+        .map_err(|e| ScenarioError::flag(&flags, "", format!("cannot apply: {e}")))?;
+    let src = Source { path, text: &generated, flags: Some(flags.clone()) };
+    let file: ScenarioFile = toml::from_str(&generated).map_err(|e| src.toml_error(e))?;
+    let mut scenario = validate(&src, file, overrides)?;
+    // Record the file as the user wrote it; the flags say what changed.
+    scenario.text = text.to_owned();
+    Ok(scenario)
+}
+
+/// The text being validated and how to report a position in it.
+struct Source<'a> {
+    path: &'a Path,
+    text: &'a str,
+    /// Set when `text` was generated from the file plus these flags.
+    flags: Option<String>,
+}
+
+impl Source<'_> {
+    fn error(&self, span: std::ops::Range<usize>, field: Option<&str>, msg: impl Into<String>) -> ScenarioError {
+        let e = ScenarioError::at(self.path, self.text, span, field, msg);
+        match &self.flags {
+            None => e,
+            Some(flags) => ScenarioError::flag(flags, e.field, e.message),
+        }
+    }
+
+    fn toml_error(&self, e: toml::de::Error) -> ScenarioError {
+        match e.span() {
+            Some(span) => self.error(span, None, e.message()),
+            None => ScenarioError::file(self.path, e.message()),
+        }
+    }
+}
+
+fn validate(src: &Source, file: ScenarioFile, overrides: Vec<String>) -> Result<Scenario, ScenarioError> {
+    let path = src.path;
+    let at = |span: std::ops::Range<usize>, field: &str, msg: String| src.error(span, Some(field), msg);
+    let name = file.name.get_ref().trim().to_owned();
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
+        return Err(at(
+            file.name.span(),
+            "name",
+            format!("expected a non-empty name of letters, digits, '-', '_' or '.' (it names the results folder), got \"{name}\""),
+        ));
+    }
+
+    let load = &file.load;
+    let duration = load.duration.get_ref().0;
+    let warmup = load.warmup.get_ref().0;
+    if duration.is_zero() {
+        return Err(at(load.duration.span(), "load.duration", "expected a duration > 0".into()));
+    }
+    if warmup >= duration {
+        return Err(at(
+            load.warmup.span(),
+            "load.warmup",
+            format!(
+                "warm-up ({}) must be shorter than the duration ({}), which includes it",
+                humantime::format_duration(warmup),
+                humantime::format_duration(duration)
+            ),
+        ));
+    }
+
+    let m = &file.matrix;
+    let mut suites: Vec<Suite> = m.suite.as_ref().map(|s| s.get_ref().clone()).unwrap_or_default();
+    match (&m.ciphers, &m.modes) {
+        (Some(c), Some(modes)) => suites.extend(expand_shorthand(c, modes, &at)?),
+        (Some(c), None) => {
+            return Err(at(c.span(), "matrix.ciphers", "`ciphers` needs `modes` beside it (ciphers x modes expand into suites)".into()));
+        }
+        (None, Some(modes)) => {
+            return Err(at(modes.span(), "matrix.modes", "`modes` needs `ciphers` beside it (ciphers x modes expand into suites)".into()));
+        }
+        (None, None) => {}
+    }
+    if suites.is_empty() {
+        suites.push(Suite::from_name("none").unwrap_or_else(|| unreachable!("none is in the catalogue")));
+    }
+    for (axis, empty) in [
+        ("matrix.qos", m.qos.is_empty()),
+        ("matrix.size", m.size.is_empty()),
+        ("matrix.mac", m.mac.is_empty()),
+        ("matrix.signature", m.signature.is_empty()),
+        ("matrix.transport", m.transport.is_empty()),
+    ] {
+        if empty {
+            return Err(ScenarioError::file(path, format!("{axis}: expected at least one value, got an empty list")));
+        }
+    }
+
+    let axes = matrix::Axes {
+        qos: m.qos.iter().map(|q| q.0).collect(),
+        size: m.size.iter().map(|s| s.0).collect(),
+        suite: suites,
+        mac: m.mac.clone(),
+        signature: m.signature.clone(),
+        transport: m.transport.clone(),
+    };
+    let cases = matrix::expand(&axes);
+
+    let seed = match (&file.keys.seed, &file.keys.seed_env) {
+        (Some(_), Some(_)) => {
+            return Err(ScenarioError::file(path, "keys: give either `seed` or `seed_env`, not both"));
+        }
+        (Some(s), None) => s.as_bytes().to_vec(),
+        (None, Some(var)) => std::env::var(var)
+            .map_err(|_| ScenarioError::file(path, format!("keys.seed_env: environment variable {var} is not set")))?
+            .into_bytes(),
+        (None, None) => DEFAULT_SEED.as_bytes().to_vec(),
+    };
+
+    Ok(Scenario {
+        name,
+        description: file.description.clone(),
+        path: path.to_path_buf(),
+        text: src.text.to_owned(),
+        overrides,
+        broker: file.broker.clone(),
+        load: Load {
+            publishers: load.publishers.0,
+            subscribers: load.subscribers.0,
+            rate: load.rate,
+            duration,
+            warmup,
+            drain: load.drain.0,
+            payload: load.payload,
+        },
+        keys: KeySeed(seed),
+        cases,
+    })
+}
+
+type Spanned<T> = toml::Spanned<T>;
+
+fn expand_shorthand(
+    ciphers: &Spanned<Vec<String>>,
+    modes: &Spanned<Vec<String>>,
+    at: &dyn Fn(std::ops::Range<usize>, &str, String) -> ScenarioError,
+) -> Result<Vec<Suite>, ScenarioError> {
+    let pick = |names: &Spanned<Vec<String>>, field: &str, all: &[&'static str]| -> Result<Vec<usize>, ScenarioError> {
+        names
+            .get_ref()
+            .iter()
+            .map(|n| {
+                all.iter().position(|a| a.eq_ignore_ascii_case(n)).ok_or_else(|| {
+                    let hint = all
+                        .iter()
+                        .min_by_key(|a| strsim::levenshtein(a, &n.to_ascii_lowercase()))
+                        .filter(|a| strsim::levenshtein(a, &n.to_ascii_lowercase()) <= 3)
+                        .map(|a| format!("; did you mean \"{a}\"?"))
+                        .unwrap_or_default();
+                    at(names.span(), field, format!("unknown {} \"{n}\" (expected one of {}{hint})", &field[7..field.len() - 1], all.join(", ")))
+                })
+            })
+            .collect()
+    };
+    let cipher_names: Vec<&str> = BlockCipher::ALL.iter().map(|c| c.name()).collect();
+    let mode_names: Vec<&str> = Mode::ALL.iter().map(|m| m.name()).collect();
+    let cs = pick(ciphers, "matrix.ciphers", &cipher_names)?;
+    let ms = pick(modes, "matrix.modes", &mode_names)?;
+    Ok(cs
+        .iter()
+        .flat_map(|&c| ms.iter().map(move |&m| Suite::block(BlockCipher::ALL[c], Mode::ALL[m])))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(text: &str) -> Result<Scenario, ScenarioError> {
+        parse(Path::new("t.toml"), text, &[], None)
+    }
+
+    #[test]
+    fn minimal_scenario_gets_defaults() {
+        let s = parse_str("name = \"t\"\n").unwrap();
+        assert_eq!(s.cases.len(), 1);
+        assert_eq!(s.cases[0].id(), "none/q1/64B/tcp");
+        assert_eq!(s.broker.url.get_ref(), "embedded");
+        assert_eq!(s.keys.0, DEFAULT_SEED.as_bytes());
+    }
+
+    #[test]
+    fn unknown_key_is_an_error_with_position() {
+        let e = parse_str("name = \"t\"\n[load]\npublishers = 1\nrat = 5\n").unwrap_err();
+        let shown = e.to_string();
+        assert!(shown.starts_with("t.toml:4:1: "), "{shown}");
+        assert!(shown.contains("unknown field `rat`"), "{shown}");
+    }
+
+    #[test]
+    fn bad_values_name_field_and_expectation() {
+        let e = parse_str("name = \"t\"\n[matrix]\nqos = [0, 3]\n").unwrap_err().to_string();
+        assert!(e.starts_with("t.toml:3:7: matrix.qos: expected QoS 0, 1 or 2, got 3"), "{e}");
+        let e = parse_str("name = \"t\"\n[matrix]\nsuite = [\"aes-128-cbx\"]\n").unwrap_err().to_string();
+        assert!(e.contains("t.toml:3:9: matrix.suite:") && e.contains("did you mean \"aes-128-cbc\""), "{e}");
+        let e = parse_str("name = \"t\"\n[matrix]\nsize = [0]\n").unwrap_err().to_string();
+        assert!(e.contains("matrix.size: expected a message size from 1 byte"), "{e}");
+        let e = parse_str("name = \"t\"\n[load]\nduration = \"2s\"\nwarmup = \"3s\"\n").unwrap_err().to_string();
+        assert!(e.starts_with("t.toml:4:10: load.warmup: warm-up (3s) must be shorter"), "{e}");
+        let e = parse_str("name = \"t\"\n[load]\nrate = \"fast\"\n").unwrap_err().to_string();
+        assert!(e.starts_with("t.toml:3:8: load.rate: expected a number"), "{e}");
+    }
+
+    #[test]
+    fn shorthand_expands_and_rejects_unknown_modes() {
+        let s = parse_str("name = \"t\"\n[matrix]\nciphers = [\"des\", \"aes-128\"]\nmodes = [\"cbc\", \"ofb\"]\n").unwrap();
+        let names: Vec<_> = s.cases.iter().map(|c| c.suite.name()).collect();
+        assert_eq!(names, ["des-cbc", "des-ofb", "aes-128-cbc", "aes-128-ofb"]);
+        let e = parse_str("name = \"t\"\n[matrix]\nciphers = [\"des\"]\nmodes = [\"gcm\"]\n").unwrap_err().to_string();
+        assert!(e.contains("matrix.modes: unknown mode \"gcm\""), "{e}");
+        let e = parse_str("name = \"t\"\n[matrix]\nciphers = [\"des\"]\n").unwrap_err().to_string();
+        assert!(e.contains("needs `modes`"), "{e}");
+    }
+
+    #[test]
+    fn overrides_apply_and_are_recorded() {
+        let s = parse(
+            Path::new("t.toml"),
+            "name = \"t\"\n[load]\nrate = 10\n",
+            &["load.rate=50".into(), "matrix.qos=[0,2]".into()],
+            Some("mqtt://127.0.0.1:1883"),
+        )
+        .unwrap();
+        assert_eq!(s.load.rate, Rate::PerSecond(50.0));
+        assert_eq!(s.cases.len(), 2);
+        assert_eq!(s.broker.url.get_ref(), "mqtt://127.0.0.1:1883");
+        assert_eq!(s.overrides.len(), 3);
+        let e = parse(Path::new("t.toml"), "name = \"t\"\n", &["load.rate=abc".into()], None).unwrap_err();
+        assert!(e.to_string().starts_with("--set load.rate=abc: "), "{e}");
+    }
+}

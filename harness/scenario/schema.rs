@@ -1,0 +1,386 @@
+//! The scenario file as written (serde types). Every table rejects unknown keys; every value
+//! type checks itself while deserializing, so toml can point at the offending span.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer, de};
+use toml::Spanned;
+
+use crate::crypto::Suite;
+use crate::crypto::mac::MacAlg;
+use crate::crypto::signature::SigAlg;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    pub name: Spanned<String>,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub broker: BrokerSection,
+    #[serde(default)]
+    pub load: LoadSection,
+    #[serde(default)]
+    pub matrix: MatrixSection,
+    #[serde(default)]
+    pub keys: KeysSection,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BrokerSection {
+    /// `embedded`, or `mqtt://host:port` (`mqtts://`, `ws://`, `wss://` come with TLS support).
+    #[serde(default = "default_url")]
+    pub url: Spanned<String>,
+    /// PEM file of the CA that signed the broker's certificate.
+    pub ca: Option<PathBuf>,
+    pub client_cert: Option<PathBuf>,
+    pub client_key: Option<PathBuf>,
+    pub username: Option<String>,
+    /// Name of the environment variable holding the password (never the password itself).
+    pub password_env: Option<String>,
+    /// File whose first line is the password.
+    pub password_file: Option<PathBuf>,
+    #[serde(default)]
+    pub protocol: Protocol,
+}
+
+impl Default for BrokerSection {
+    fn default() -> Self {
+        Self {
+            url: default_url(),
+            ca: None,
+            client_cert: None,
+            client_key: None,
+            username: None,
+            password_env: None,
+            password_file: None,
+            protocol: Protocol::default(),
+        }
+    }
+}
+
+fn default_url() -> Spanned<String> {
+    Spanned::new(0..0, "embedded".to_owned())
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    /// MQTT 3.1.1.
+    #[default]
+    V4,
+    V5,
+}
+
+impl Protocol {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::V4 => "v4",
+            Self::V5 => "v5",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoadSection {
+    #[serde(default = "one")]
+    pub publishers: Count,
+    #[serde(default = "one")]
+    pub subscribers: Count,
+    #[serde(default)]
+    pub rate: Rate,
+    #[serde(default = "default_duration")]
+    pub duration: Spanned<DurationValue>,
+    #[serde(default = "default_warmup")]
+    pub warmup: Spanned<DurationValue>,
+    /// How long to wait for stragglers after the last send before counting them lost.
+    #[serde(default = "default_drain")]
+    pub drain: DurationValue,
+    #[serde(default)]
+    pub payload: Payload,
+}
+
+impl Default for LoadSection {
+    fn default() -> Self {
+        Self {
+            publishers: one(),
+            subscribers: one(),
+            rate: Rate::default(),
+            duration: default_duration(),
+            warmup: default_warmup(),
+            drain: default_drain(),
+            payload: Payload::default(),
+        }
+    }
+}
+
+fn one() -> Count {
+    Count(1)
+}
+fn default_duration() -> Spanned<DurationValue> {
+    Spanned::new(0..0, DurationValue(Duration::from_secs(5)))
+}
+fn default_warmup() -> Spanned<DurationValue> {
+    Spanned::new(0..0, DurationValue(Duration::from_secs(1)))
+}
+fn default_drain() -> DurationValue {
+    DurationValue(Duration::from_secs(5))
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatrixSection {
+    #[serde(default = "default_qos")]
+    pub qos: Vec<Qos>,
+    #[serde(default = "default_size")]
+    pub size: Vec<Size>,
+    pub suite: Option<Spanned<Vec<Suite>>>,
+    /// Shorthand: `ciphers x modes` expand into block suites.
+    pub ciphers: Option<Spanned<Vec<String>>>,
+    pub modes: Option<Spanned<Vec<String>>>,
+    #[serde(default = "default_mac")]
+    pub mac: Vec<MacAlg>,
+    #[serde(default = "default_sig")]
+    pub signature: Vec<SigAlg>,
+    #[serde(default = "default_transport")]
+    pub transport: Vec<Transport>,
+}
+
+impl Default for MatrixSection {
+    fn default() -> Self {
+        Self {
+            qos: default_qos(),
+            size: default_size(),
+            suite: None,
+            ciphers: None,
+            modes: None,
+            mac: default_mac(),
+            signature: default_sig(),
+            transport: default_transport(),
+        }
+    }
+}
+
+fn default_qos() -> Vec<Qos> {
+    vec![Qos(1)]
+}
+fn default_size() -> Vec<Size> {
+    vec![Size(64)]
+}
+fn default_mac() -> Vec<MacAlg> {
+    vec![MacAlg::None]
+}
+fn default_sig() -> Vec<SigAlg> {
+    vec![SigAlg::None]
+}
+fn default_transport() -> Vec<Transport> {
+    vec![Transport::Tcp]
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeysSection {
+    /// Key seed shared by every machine of a run. Prefer `seed_env` outside the lab.
+    pub seed: Option<String>,
+    /// Name of an environment variable holding the seed.
+    pub seed_env: Option<String>,
+}
+
+/// A positive count of clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Count(pub u32);
+
+impl<'de> Deserialize<'de> for Count {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let n = i64::deserialize(d)?;
+        if !(1..=100_000).contains(&n) {
+            return Err(de::Error::custom(format!(
+                "expected a count from 1 to 100000, got {n}"
+            )));
+        }
+        Ok(Count(n as u32))
+    }
+}
+
+/// MQTT QoS 0, 1 or 2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Qos(pub u8);
+
+impl<'de> Deserialize<'de> for Qos {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let n = i64::deserialize(d)?;
+        if !(0..=2).contains(&n) {
+            return Err(de::Error::custom(format!(
+                "expected QoS 0, 1 or 2, got {n}"
+            )));
+        }
+        Ok(Qos(n as u8))
+    }
+}
+
+/// Plaintext bytes per message: an integer or a string such as `"16KiB"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Size(pub usize);
+
+/// The largest plaintext the harness sends (the envelope adds up to ~0.5 KiB; the client's
+/// and the embedded broker's packet limits are raised to fit).
+pub const MAX_SIZE: usize = 16 * 1024 * 1024;
+
+impl Size {
+    pub fn parse(s: &str) -> Result<Size, String> {
+        let t = s.trim();
+        let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+        let (num, unit) = t.split_at(split);
+        let n: usize = num
+            .parse()
+            .map_err(|_| format!("expected a size such as 64, \"1KiB\" or \"16KiB\", got \"{s}\""))?;
+        let mult = match unit.trim().to_ascii_lowercase().as_str() {
+            "" | "b" => 1,
+            "kib" | "k" => 1024,
+            "mib" | "m" => 1024 * 1024,
+            "kb" => 1000,
+            "mb" => 1_000_000,
+            other => return Err(format!("unknown size unit \"{other}\" (expected B, KiB, MiB, kB or MB)")),
+        };
+        Self::checked(n.saturating_mul(mult))
+    }
+
+    fn checked(n: usize) -> Result<Size, String> {
+        if n == 0 || n > MAX_SIZE {
+            return Err(format!(
+                "expected a message size from 1 byte to {MAX_SIZE} bytes (16 MiB), got {n}"
+            ));
+        }
+        Ok(Size(n))
+    }
+}
+
+impl<'de> Deserialize<'de> for Size {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl de::Visitor<'_> for V {
+            type Value = Size;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a size in bytes, e.g. 64 or \"16KiB\"")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Size, E> {
+                Size::checked(usize::try_from(v).unwrap_or(0)).map_err(E::custom)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Size, E> {
+                Size::checked(usize::try_from(v).unwrap_or(usize::MAX)).map_err(E::custom)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Size, E> {
+                Size::parse(v).map_err(E::custom)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Messages per second per publisher, or `"max"` for closed loop.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Rate {
+    PerSecond(f64),
+    Max,
+}
+
+impl Default for Rate {
+    fn default() -> Self {
+        Rate::PerSecond(100.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Rate {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl de::Visitor<'_> for V {
+            type Value = Rate;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("messages per second per publisher (a number > 0) or \"max\"")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Rate, E> {
+                self.visit_f64(v as f64)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Rate, E> {
+                self.visit_f64(v as f64)
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Rate, E> {
+                if v.is_finite() && v > 0.0 && v <= 1_000_000.0 {
+                    Ok(Rate::PerSecond(v))
+                } else {
+                    Err(E::custom(format!(
+                        "expected messages per second per publisher from >0 to 1000000, or \"max\"; got {v}"
+                    )))
+                }
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Rate, E> {
+                if v.eq_ignore_ascii_case("max") {
+                    Ok(Rate::Max)
+                } else {
+                    Err(E::custom(format!(
+                        "expected a number of messages per second or \"max\", got \"{v}\""
+                    )))
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A duration written as `"10s"`, `"500ms"`, `"2m"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DurationValue(pub Duration);
+
+impl<'de> Deserialize<'de> for DurationValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        humantime::parse_duration(&s)
+            .map(DurationValue)
+            .map_err(|e| de::Error::custom(format!("expected a duration such as \"10s\" or \"500ms\", got \"{s}\" ({e})")))
+    }
+}
+
+/// What the plaintext looks like (patterned data shows ECB leakage).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Payload {
+    #[default]
+    Random,
+    Zeros,
+    SensorJson,
+}
+
+impl Payload {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Random => "random",
+            Self::Zeros => "zeros",
+            Self::SensorJson => "sensor-json",
+        }
+    }
+}
+
+/// How clients reach the broker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    Tcp,
+    Tls,
+    Ws,
+    Wss,
+}
+
+impl Transport {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Tcp => "tcp",
+            Self::Tls => "tls",
+            Self::Ws => "ws",
+            Self::Wss => "wss",
+        }
+    }
+}
