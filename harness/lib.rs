@@ -5,3 +5,4 @@
 pub mod crypto;
 pub mod results;
 pub mod scenario;
+pub mod measure;

@@ -125,7 +125,7 @@ pub struct CaseResult {
     pub counts: Counts,
     pub throughput: Throughput,
     /// Per-phase distributions in nanoseconds: encode, encrypt, sign, publish, verify,
-    /// decrypt, latency, latency_uncorrected, key_setup, connect.
+    /// decrypt, latency, latency_uncorrected, key_setup, connect, schedule_lag.
     pub phases: BTreeMap<String, PhaseStats>,
     pub sizes: Sizes,
     pub cpu: CpuUsage,
@@ -178,6 +178,9 @@ pub struct Counts {
     pub failed_decrypt: u64,
     /// Not an envelope v1, or of another run.
     pub malformed: u64,
+    /// Opened without error but the plaintext differs from what was sent (only possible
+    /// with unauthenticated suites).
+    pub corrupted: u64,
     /// Publishes the broker never acknowledged (QoS >= 1).
     pub unacked: u64,
 }
@@ -244,6 +247,8 @@ pub struct CpuUsage {
     pub system_s: f64,
     /// (user + system) / delivered messages, in microseconds.
     pub per_message_us: Option<f64>,
+    /// Peak resident memory of the process at the end of the case.
+    pub max_rss_bytes: Option<u64>,
 }
 
 /// Phase names, in pipeline order.
@@ -258,7 +263,8 @@ pub mod phase {
     pub const LATENCY_UNCORRECTED: &str = "latency_uncorrected";
     pub const KEY_SETUP: &str = "key_setup";
     pub const CONNECT: &str = "connect";
-    pub const ALL: [&str; 10] = [
+    pub const SCHEDULE_LAG: &str = "schedule_lag";
+    pub const ALL: [&str; 11] = [
         ENCODE,
         ENCRYPT,
         SIGN,
@@ -269,5 +275,6 @@ pub mod phase {
         LATENCY_UNCORRECTED,
         KEY_SETUP,
         CONNECT,
+        SCHEDULE_LAG,
     ];
 }
