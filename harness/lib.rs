@@ -6,3 +6,8 @@ pub mod crypto;
 pub mod results;
 pub mod scenario;
 pub mod measure;
+pub mod broker;
+pub mod load;
+pub mod run;
+pub mod cli;
+pub mod present;

@@ -12,6 +12,7 @@ pub mod block;
 pub mod envelope;
 pub mod keys;
 pub mod mac;
+pub mod protect;
 pub mod signature;
 pub mod suite;
 

@@ -3,6 +3,7 @@
 //! [`types`] are the versioned serde types, [`writer`] writes them atomically after every case
 //! (so a crash keeps what was measured), [`reader`] loads a run folder back.
 
+pub mod hlog;
 pub mod reader;
 pub mod types;
 pub mod writer;

@@ -46,6 +46,7 @@ pub struct Load {
     pub warmup: Duration,
     pub drain: Duration,
     pub payload: Payload,
+    pub inflight: u16,
 }
 
 /// The key seed; its Debug never shows the bytes.
@@ -215,6 +216,7 @@ fn validate(src: &Source, file: ScenarioFile, overrides: Vec<String>) -> Result<
             warmup,
             drain: load.drain.0,
             payload: load.payload,
+            inflight: load.inflight.0,
         },
         keys: KeySeed(seed),
         cases,

@@ -102,6 +102,29 @@ pub struct LoadSection {
     pub drain: DurationValue,
     #[serde(default)]
     pub payload: Payload,
+    /// Unacknowledged QoS 1/2 publishes per client; with `rate = "max"`, the closed-loop
+    /// window of messages in flight per publisher.
+    #[serde(default = "default_inflight")]
+    pub inflight: Inflight,
+}
+
+/// In-flight window: 1 to 65535 (MQTT packet ids are 16-bit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Inflight(pub u16);
+
+impl<'de> Deserialize<'de> for Inflight {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let n = i64::deserialize(d)?;
+        u16::try_from(n)
+            .ok()
+            .filter(|&n| n > 0)
+            .map(Inflight)
+            .ok_or_else(|| de::Error::custom(format!("expected 1 to 65535 messages in flight, got {n}")))
+    }
+}
+
+fn default_inflight() -> Inflight {
+    Inflight(100)
 }
 
 impl Default for LoadSection {
@@ -114,6 +137,7 @@ impl Default for LoadSection {
             warmup: default_warmup(),
             drain: default_drain(),
             payload: Payload::default(),
+            inflight: default_inflight(),
         }
     }
 }

@@ -1,0 +1,12 @@
+//! Driving the broker: client set-up, the pacer that says when each message is due, the
+//! payload generator, and the publisher and subscriber tasks of one case.
+
+pub mod client;
+pub mod pacer;
+pub mod payload;
+pub mod plan;
+pub mod publisher;
+pub mod subscriber;
+mod window;
+
+pub use plan::CasePlan;

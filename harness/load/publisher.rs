@@ -1,0 +1,309 @@
+//! One publisher: a thread that builds and sends messages on schedule (so a slow cipher delays
+//! its own device, as on real hardware, and the tokio timer's 1 ms granularity never shapes
+//! the schedule), and an event-loop task that matches acknowledgements to sends.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use rumqttc::{AsyncClient, Event, EventLoop, Incoming, Outgoing, QoS};
+use tokio::sync::{oneshot, watch};
+
+use crate::crypto::envelope::Fields;
+use crate::crypto::protect::Protector;
+use crate::crypto::signature::SigAlg;
+use crate::measure::clock::{instant_at, now_ns};
+use crate::measure::histograms::{Phase, Phases};
+use crate::scenario::schema::Rate;
+
+use super::client::Connected;
+use super::pacer::Pacer;
+use super::plan::CasePlan;
+use super::window::Window;
+
+/// What one publisher did.
+#[derive(Default)]
+pub struct PublisherReport {
+    pub index: u32,
+    /// Messages handed to the MQTT client.
+    pub sent: u64,
+    pub sent_warmup: u64,
+    /// QoS >= 1 publishes never acknowledged.
+    pub unacked: u64,
+    pub phases: Phases,
+    pub errors: Vec<String>,
+}
+
+/// A publish handed to the client, waiting to be written (QoS 0) or acknowledged.
+#[derive(Clone, Copy)]
+struct Pending {
+    handed_ns: u64,
+    measured: bool,
+}
+
+#[derive(Default)]
+struct AckTracker {
+    /// In the order the client will write them (its request channel is FIFO).
+    queued: VecDeque<Pending>,
+    /// Written, waiting for PUBACK / PUBCOMP, by packet id.
+    awaiting: HashMap<u16, Pending>,
+    phases: Phases,
+    errors: ErrorLog,
+}
+
+impl AckTracker {
+    fn outstanding(&self) -> usize {
+        self.queued.len() + self.awaiting.len()
+    }
+
+    fn complete(&mut self, p: Pending, window: &Window) {
+        if p.measured {
+            self.phases.record(Phase::Publish, now_ns().saturating_sub(p.handed_ns));
+        }
+        window.release();
+    }
+}
+
+/// Errors worth reporting, without letting a long outage fill memory with copies.
+#[derive(Default)]
+pub struct ErrorLog {
+    entries: Vec<String>,
+    suppressed: u64,
+}
+
+impl ErrorLog {
+    const MAX: usize = 20;
+
+    pub fn push(&mut self, e: String) {
+        if self.entries.len() < Self::MAX {
+            self.entries.push(e);
+        } else {
+            self.suppressed += 1;
+        }
+    }
+
+    pub fn into_vec(mut self) -> Vec<String> {
+        if self.suppressed > 0 {
+            self.entries.push(format!("… and {} more errors", self.suppressed));
+        }
+        self.entries
+    }
+}
+
+/// Runs publisher `index` of `plan`: sends until `plan.end_ns`, then waits up to `plan.drain`
+/// for outstanding acknowledgements, then disconnects.
+pub async fn run(plan: Arc<CasePlan>, index: u32, conn: Connected, protector: Protector) -> PublisherReport {
+    let Connected {
+        client, eventloop, ..
+    } = conn;
+    let tracker = Arc::new(Mutex::new(AckTracker::default()));
+    let window = Arc::new(Window::new(plan.inflight as usize));
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let driver = tokio::spawn(drive(eventloop, plan.qos, tracker.clone(), window.clone(), stop_rx));
+
+    let (done_tx, done_rx) = oneshot::channel();
+    let handle = tokio::runtime::Handle::current();
+    let thread = {
+        let (plan, client, tracker, window) = (plan.clone(), client.clone(), tracker.clone(), window.clone());
+        std::thread::Builder::new()
+            .name(format!("publisher-{index}"))
+            .spawn(move || {
+                let report = send_loop(&plan, index, protector, &client, &tracker, &window, &handle);
+                let _ = done_tx.send(report);
+            })
+    };
+    let mut report = match thread {
+        Ok(_) => done_rx.await.unwrap_or_else(|_| PublisherReport {
+            errors: vec!["publisher thread panicked".into()],
+            ..Default::default()
+        }),
+        Err(e) => PublisherReport {
+            errors: vec![format!("cannot start publisher thread: {e}")],
+            ..Default::default()
+        },
+    };
+    report.index = index;
+
+    // Drain: let the event loop collect the last acknowledgements.
+    let deadline = tokio::time::Instant::now() + plan.drain;
+    while lock(&tracker).outstanding() > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let _ = client.disconnect().await;
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        // The driver ends when it has written DISCONNECT.
+        while !driver.is_finished() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await;
+    let _ = stop_tx.send(true);
+    let _ = driver.await;
+
+    let mut t = lock(&tracker);
+    report.unacked = if plan.qos == QoS::AtMostOnce {
+        0
+    } else {
+        t.outstanding() as u64
+    };
+    report.phases.merge(&t.phases);
+    let log = std::mem::take(&mut t.errors);
+    report.errors.extend(log.into_vec());
+    report
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Polls the event loop until DISCONNECT is written or `stop` is set, matching writes and
+/// acknowledgements to the pending queue.
+async fn drive(mut eventloop: EventLoop, qos: QoS, tracker: Arc<Mutex<AckTracker>>, window: Arc<Window>, mut stop: watch::Receiver<bool>) {
+    loop {
+        let ev = tokio::select! {
+            biased;
+            _ = stop.changed() => return,
+            ev = eventloop.poll() => ev,
+        };
+        match ev {
+            Ok(Event::Outgoing(Outgoing::Publish(pkid))) => {
+                let mut t = lock(&tracker);
+                if qos == QoS::AtMostOnce {
+                    if let Some(p) = t.queued.pop_front() {
+                        t.complete(p, &window);
+                    }
+                } else if !t.awaiting.contains_key(&pkid)
+                    && let Some(p) = t.queued.pop_front()
+                {
+                    // A pkid already awaiting is a retransmission after a reconnect.
+                    t.awaiting.insert(pkid, p);
+                }
+            }
+            Ok(Event::Incoming(Incoming::PubAck(ack))) if qos == QoS::AtLeastOnce => {
+                let mut t = lock(&tracker);
+                if let Some(p) = t.awaiting.remove(&ack.pkid) {
+                    t.complete(p, &window);
+                }
+            }
+            Ok(Event::Incoming(Incoming::PubComp(comp))) if qos == QoS::ExactlyOnce => {
+                let mut t = lock(&tracker);
+                if let Some(p) = t.awaiting.remove(&comp.pkid) {
+                    t.complete(p, &window);
+                }
+            }
+            Ok(Event::Outgoing(Outgoing::Disconnect)) => return,
+            Ok(_) => {}
+            Err(e) => {
+                if *stop.borrow() {
+                    return;
+                }
+                lock(&tracker)
+                    .errors
+                    .push(format!("publisher connection error at {}: {e}", humantime::format_rfc3339_millis(std::time::SystemTime::now())));
+                // rumqttc reconnects on the next poll; don't spin while the broker is away.
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    }
+}
+
+fn sleep_until_ns(due: u64) {
+    let now = now_ns();
+    if due > now {
+        std::thread::sleep(instant_at(due).saturating_duration_since(instant_at(now)));
+    }
+}
+
+fn send_loop(
+    plan: &CasePlan,
+    index: u32,
+    mut protector: Protector,
+    client: &AsyncClient,
+    tracker: &Mutex<AckTracker>,
+    window: &Window,
+    rt: &tokio::runtime::Handle,
+) -> PublisherReport {
+    let mut report = PublisherReport::default();
+    let pacer = match plan.rate {
+        Rate::PerSecond(r) => Some(Pacer::new(plan.start_ns, r, index, plan.publishers)),
+        Rate::Max => None,
+    };
+    let topic = plan.topic(index);
+    let signed = plan.protection.signature != SigAlg::None;
+    let mut plaintext = Vec::with_capacity(plan.size);
+    sleep_until_ns(plan.start_ns);
+    for seq in 0u64.. {
+        let scheduled = match pacer {
+            Some(p) => {
+                let due = p.due(seq);
+                if due >= plan.end_ns {
+                    break;
+                }
+                sleep_until_ns(due);
+                due
+            }
+            None => {
+                // Closed loop: the next message goes when a window slot frees up.
+                let mut got = false;
+                while !got && now_ns() < plan.end_ns {
+                    got = window.acquire(Duration::from_millis(50));
+                }
+                if !got {
+                    break;
+                }
+                now_ns()
+            }
+        };
+        let start = now_ns();
+        let measured = plan.measured(scheduled);
+        if pacer.is_some() && measured {
+            report.phases.record(Phase::ScheduleLag, start.saturating_sub(scheduled));
+        }
+
+        plan.payload.fill(index, seq, &mut plaintext);
+        let fields = Fields {
+            publisher: index,
+            seq,
+            scheduled_ns: scheduled,
+            start_ns: start,
+            ..Fields::default()
+        };
+        let mut buf = protector.begin(fields, plaintext.len());
+        let t1 = now_ns();
+        if let Err(e) = protector.encrypt(&mut buf, &plaintext) {
+            report.errors.push(format!("encrypt failed at seq {seq}: {e}"));
+            break;
+        }
+        let t2 = now_ns();
+        if let Err(e) = protector.sign(&mut buf) {
+            report.errors.push(format!("sign failed at seq {seq}: {e}"));
+            break;
+        }
+        let t3 = now_ns();
+        if measured {
+            report.phases.record(Phase::Encode, t1 - start);
+            report.phases.record(Phase::Encrypt, t2 - t1);
+            if signed {
+                report.phases.record(Phase::Sign, t3 - t2);
+            }
+        }
+
+        lock(tracker).queued.push_back(Pending {
+            handed_ns: t3,
+            measured,
+        });
+        // publish_bytes only waits when the client's request queue is full (the broker or
+        // the network is behind); that wait shows up as schedule lag, as it should.
+        if let Err(e) = rt.block_on(client.publish_bytes(topic.clone(), plan.qos, false, Bytes::from(buf))) {
+            lock(tracker).queued.pop_back();
+            report.errors.push(format!("client stopped accepting publishes at seq {seq}: {e}"));
+            break;
+        }
+        report.sent += 1;
+        if !measured {
+            report.sent_warmup += 1;
+        }
+    }
+    report
+}

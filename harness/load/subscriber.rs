@@ -1,0 +1,206 @@
+//! One subscriber: receives every publisher's topic of the case, opens each message, checks
+//! it against what was sent, and records latency from the scheduled send time.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rumqttc::{Event, Incoming, Publish, QoS, SubscribeReasonCode};
+use tokio::sync::watch;
+
+use crate::crypto::CryptoError;
+use crate::crypto::protect::{OpenError, Unprotector};
+use crate::crypto::signature::SigAlg;
+use crate::measure::accounting::{Arrival, Receipts};
+use crate::measure::clock::now_ns;
+use crate::measure::histograms::{Phase, Phases};
+use crate::results::Counts;
+
+use super::client::{self, ClientError, Connected};
+use super::plan::CasePlan;
+use super::publisher::ErrorLog;
+
+/// What one subscriber saw.
+pub struct SubscriberReport {
+    pub receipts: Receipts,
+    /// Everything but delivered/expected/lost, which need the publishers' totals.
+    pub counts: Counts,
+    /// First copies of messages scheduled in the measured window.
+    pub delivered_measured: u64,
+    pub phases: Phases,
+    pub errors: Vec<String>,
+}
+
+/// Subscribes `conn` to the case's filter and waits for the SUBACK.
+pub async fn subscribe(conn: &mut Connected, filter: &str, qos: QoS, url: &str) -> Result<(), ClientError> {
+    conn.client
+        .subscribe(filter, qos)
+        .await
+        .map_err(|e| ClientError::Unsupported(format!("cannot queue SUBSCRIBE: {e}")))?;
+    let wait = async {
+        loop {
+            match conn.eventloop.poll().await {
+                Ok(Event::Incoming(Incoming::SubAck(ack))) => {
+                    return match ack.return_codes.first() {
+                        Some(SubscribeReasonCode::Failure) | None => Err(ClientError::NotAuthorized { url: url.to_owned() }),
+                        Some(_) => Ok(()),
+                    };
+                }
+                Ok(_) => {}
+                Err(e) => return Err(client::classify(e, url.to_owned())),
+            }
+        }
+    };
+    tokio::time::timeout(client::CONNECT_TIMEOUT, wait)
+        .await
+        .map_err(|_| ClientError::Timeout {
+            url: url.to_owned(),
+            secs: client::CONNECT_TIMEOUT.as_secs(),
+        })?
+}
+
+/// Runs until every message the publishers report sent has arrived, or `plan.drain` after
+/// they report; `sent` carries those totals (one per publisher) once known.
+pub async fn run(plan: Arc<CasePlan>, conn: Connected, mut openers: Vec<Unprotector>, mut sent: watch::Receiver<Option<Vec<u64>>>) -> SubscriberReport {
+    let Connected {
+        client, mut eventloop, ..
+    } = conn;
+    let mut s = State {
+        receipts: Receipts::new(plan.publishers as usize),
+        counts: Counts::default(),
+        delivered_measured: 0,
+        phases: Phases::default(),
+        errors: ErrorLog::default(),
+        plaintext: Vec::with_capacity(plan.size),
+        expected: Vec::with_capacity(plan.size),
+        signed: plan.protection.signature != SigAlg::None,
+    };
+    let mut totals: Option<Vec<u64>> = None;
+    let mut deadline = tokio::time::Instant::now() + Duration::from_secs(24 * 3600);
+    loop {
+        if let Some(t) = &totals
+            && s.receipts.complete(t)
+        {
+            break;
+        }
+        tokio::select! {
+            ev = eventloop.poll() => match ev {
+                Ok(Event::Incoming(Incoming::Publish(p))) => s.on_publish(&plan, &mut openers, &p),
+                Ok(_) => {}
+                Err(e) => {
+                    s.errors.push(format!("subscriber connection error at {}: {e}", humantime::format_rfc3339_millis(std::time::SystemTime::now())));
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            },
+            changed = sent.changed(), if totals.is_none() => {
+                if changed.is_err() {
+                    break;
+                }
+                totals = sent.borrow().clone();
+                deadline = tokio::time::Instant::now() + plan.drain;
+            }
+            _ = tokio::time::sleep_until(deadline) => break,
+        }
+    }
+    let _ = client.disconnect().await;
+    let _ = tokio::time::timeout(Duration::from_millis(500), async {
+        while let Ok(ev) = eventloop.poll().await {
+            if matches!(ev, Event::Outgoing(rumqttc::Outgoing::Disconnect)) {
+                break;
+            }
+        }
+    })
+    .await;
+    SubscriberReport {
+        receipts: s.receipts,
+        counts: s.counts,
+        delivered_measured: s.delivered_measured,
+        phases: s.phases,
+        errors: s.errors.into_vec(),
+    }
+}
+
+struct State {
+    receipts: Receipts,
+    counts: Counts,
+    delivered_measured: u64,
+    phases: Phases,
+    errors: ErrorLog,
+    plaintext: Vec<u8>,
+    expected: Vec<u8>,
+    signed: bool,
+}
+
+impl State {
+    fn on_publish(&mut self, plan: &CasePlan, openers: &mut [Unprotector], p: &Publish) {
+        let topic: &[u8] = p.topic.as_bytes();
+        let Some(opener) = publisher_of(plan, topic).and_then(|i| openers.get_mut(i as usize)) else {
+            self.counts.malformed += 1;
+            return;
+        };
+        let t0 = now_ns();
+        let env = match opener.decode(&p.payload) {
+            Ok(env) => env,
+            Err(_) => {
+                self.counts.malformed += 1;
+                return;
+            }
+        };
+        let f = env.fields;
+        if opener.topic() != topic || publisher_of(plan, topic) != Some(f.publisher) {
+            self.counts.malformed += 1;
+            return;
+        }
+        if let Err(e) = opener.verify(topic, &env) {
+            self.count_failure(e);
+            return;
+        }
+        let t1 = now_ns();
+        if let Err(e) = opener.decrypt(topic, &env, &mut self.plaintext) {
+            self.count_failure(e);
+            return;
+        }
+        let t2 = now_ns();
+        let arrival = match self.receipts.arrive(f.publisher, f.seq) {
+            Some(a) => a,
+            None => {
+                self.counts.malformed += 1;
+                return;
+            }
+        };
+        match arrival {
+            Arrival::Duplicate => {
+                self.counts.duplicated += 1;
+                return;
+            }
+            Arrival::OutOfOrder => self.counts.out_of_order += 1,
+            Arrival::New => {}
+        }
+        if plan.measured(f.scheduled_ns) {
+            self.delivered_measured += 1;
+            if self.signed {
+                self.phases.record(Phase::Verify, t1 - t0);
+            }
+            self.phases.record(Phase::Decrypt, t2 - t1);
+            self.phases.record(Phase::Latency, t2.saturating_sub(f.scheduled_ns));
+            self.phases.record(Phase::LatencyUncorrected, t2.saturating_sub(f.start_ns));
+        }
+        if !plan.payload.matches(f.publisher, f.seq, &self.plaintext, &mut self.expected) {
+            self.counts.corrupted += 1;
+        }
+    }
+
+    fn count_failure(&mut self, e: OpenError) {
+        match e {
+            OpenError::Malformed(_) => self.counts.malformed += 1,
+            OpenError::Crypto(CryptoError::Authentication) => self.counts.failed_auth += 1,
+            OpenError::Crypto(_) => self.counts.failed_decrypt += 1,
+        }
+    }
+}
+
+/// `<prefix>/p<index>` → index.
+fn publisher_of(plan: &CasePlan, topic: &[u8]) -> Option<u32> {
+    let rest = topic.strip_prefix(plan.topic_prefix.as_bytes())?.strip_prefix(b"/p")?;
+    let n: u32 = std::str::from_utf8(rest).ok()?.parse().ok()?;
+    (n < plan.publishers).then_some(n)
+}

@@ -1,0 +1,292 @@
+//! One case: connect the clients, key them, run publishers and subscribers on one schedule,
+//! and turn what they report into a [`CaseResult`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rumqttc::QoS;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use crate::broker::Endpoint;
+use crate::crypto::envelope::HARNESS_BYTES;
+use crate::crypto::keys::KeyRing;
+use crate::crypto::protect::{Protection, Protector, Unprotector};
+use crate::load::client::{self, ClientSpec, Connected};
+use crate::load::payload::PayloadSource;
+use crate::load::{CasePlan, publisher, subscriber};
+use crate::measure::clock::now_ns;
+use crate::measure::cpu;
+use crate::measure::histograms::{Phase, Phases};
+use crate::results::{CaseParams, CaseResult, CaseStatus, Counts, CpuUsage, Sizes, Throughput};
+use crate::scenario::schema::Rate;
+use crate::scenario::{Case, Scenario};
+
+/// Clients connected at once while ramping up (a thousand simultaneous CONNECTs would
+/// measure the broker's accept queue, not the case).
+const CONNECT_BATCH: usize = 50;
+/// Time between the last client set-up and the first scheduled message.
+const START_DELAY: Duration = Duration::from_millis(50);
+
+/// A measured case plus its histograms (for histograms.hlog).
+pub struct CaseOutcome {
+    pub result: CaseResult,
+    pub phases: Phases,
+}
+
+pub struct CaseContext<'a> {
+    pub scenario: &'a Scenario,
+    pub endpoint: &'a Endpoint,
+    pub keys: Arc<KeyRing>,
+    /// Unique per run: keeps topics and client ids of concurrent or earlier runs apart.
+    pub run_tag: &'a str,
+}
+
+fn qos_of(q: u8) -> QoS {
+    match q {
+        0 => QoS::AtMostOnce,
+        1 => QoS::AtLeastOnce,
+        _ => QoS::ExactlyOnce,
+    }
+}
+
+/// MQTT PUBLISH packet size: fixed header (1 + remaining-length bytes), topic, packet id.
+fn mqtt_packet_len(topic_len: usize, qos: u8, payload: usize) -> usize {
+    let remaining = 2 + topic_len + if qos > 0 { 2 } else { 0 } + payload;
+    let len_bytes = match remaining {
+        0..=127 => 1,
+        128..=16_383 => 2,
+        16_384..=2_097_151 => 3,
+        _ => 4,
+    };
+    1 + len_bytes + remaining
+}
+
+pub async fn run(ctx: &CaseContext<'_>, case: &Case) -> CaseOutcome {
+    let started_at = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    let wall = std::time::Instant::now();
+    let cpu_before = cpu::sample();
+    let mut phases = Phases::default();
+    let protection = Protection {
+        suite: case.suite,
+        mac: case.mac,
+        signature: case.signature,
+    };
+    let load = &ctx.scenario.load;
+    let topic_prefix = format!("mcb/{}/c{}", ctx.run_tag, case.index);
+    let envelope = protection.envelope_len(case.size);
+    let max_packet = mqtt_packet_len(topic_prefix.len() + 12, case.qos, envelope) + 1024;
+
+    let mut result = CaseResult {
+        id: case.id(),
+        params: CaseParams {
+            qos: case.qos,
+            size: case.size,
+            suite: case.suite.name().to_owned(),
+            suite_id: case.suite.id(),
+            mac: case.mac.name().to_owned(),
+            signature: case.signature.name().to_owned(),
+            transport: case.transport.name().to_owned(),
+        },
+        status: CaseStatus::Ok,
+        error: None,
+        started_at,
+        wall_s: 0.0,
+        measured_s: 0.0,
+        counts: Counts::default(),
+        throughput: Throughput::default(),
+        phases: Default::default(),
+        sizes: Sizes {
+            plaintext: case.size,
+            envelope,
+            harness: HARNESS_BYTES,
+            security_overhead: envelope - case.size - HARNESS_BYTES,
+            mqtt_packet: mqtt_packet_len(topic_prefix.len() + 2 + digits(load.publishers), case.qos, envelope),
+        },
+        cpu: CpuUsage::default(),
+        errors: Vec::new(),
+    };
+
+    match measure(ctx, case, protection, topic_prefix, max_packet, &mut phases, &mut result).await {
+        Ok(()) => {}
+        Err(e) => {
+            result.status = CaseStatus::Failed;
+            result.error = Some(e);
+        }
+    }
+
+    let used = cpu::sample().since(&cpu_before);
+    result.cpu = CpuUsage {
+        user_s: used.user_s,
+        system_s: used.system_s,
+        per_message_us: (result.counts.delivered > 0).then(|| (used.user_s + used.system_s) * 1e6 / result.counts.delivered as f64),
+        max_rss_bytes: Some(used.max_rss_bytes).filter(|&b| b > 0),
+    };
+    result.phases = phases.stats().map(|(p, s)| (p.name().to_owned(), s)).collect();
+    result.wall_s = wall.elapsed().as_secs_f64();
+    CaseOutcome { result, phases }
+}
+
+fn digits(n: u32) -> usize {
+    n.max(1).ilog10() as usize + 1
+}
+
+/// Connects `n` clients in batches; the first failure fails the case.
+async fn connect_all(endpoint: &Endpoint, ids: Vec<String>, max_packet: usize, inflight: u16) -> Result<Vec<Connected>, String> {
+    let mut out: Vec<Option<Connected>> = (0..ids.len()).map(|_| None).collect();
+    for (b, batch) in ids.chunks(CONNECT_BATCH).enumerate() {
+        let mut set = JoinSet::new();
+        for (k, id) in batch.iter().enumerate() {
+            let (endpoint, id) = (endpoint.clone(), id.clone());
+            set.spawn(async move {
+                let spec = ClientSpec {
+                    client_id: &id,
+                    max_packet,
+                    inflight,
+                };
+                (b * CONNECT_BATCH + k, client::connect(&endpoint, &spec).await)
+            });
+        }
+        while let Some(joined) = set.join_next().await {
+            let (i, res) = joined.map_err(|e| format!("connect task failed: {e}"))?;
+            out[i] = Some(res.map_err(|e| e.to_string())?);
+        }
+    }
+    Ok(out.into_iter().flatten().collect())
+}
+
+async fn measure(
+    ctx: &CaseContext<'_>,
+    case: &Case,
+    protection: Protection,
+    topic_prefix: String,
+    max_packet: usize,
+    phases: &mut Phases,
+    result: &mut CaseResult,
+) -> Result<(), String> {
+    let load = &ctx.scenario.load;
+    let qos = qos_of(case.qos);
+    let inflight = load.inflight;
+    let url = ctx.endpoint.display_url();
+    let topic = |i: u32| format!("{topic_prefix}/p{i}");
+
+    // Subscribers first, so nothing is published before someone listens.
+    let sub_ids = (0..load.subscribers).map(|i| format!("mcb-{}-c{}-s{i}", ctx.run_tag, case.index)).collect();
+    let mut subs = connect_all(ctx.endpoint, sub_ids, max_packet, inflight).await?;
+    let filter = format!("{topic_prefix}/+");
+    for s in &mut subs {
+        phases.record(Phase::Connect, s.connect_ns);
+        subscriber::subscribe(s, &filter, qos, &url).await.map_err(|e| e.to_string())?;
+    }
+    let pub_ids = (0..load.publishers).map(|i| format!("mcb-{}-c{}-p{i}", ctx.run_tag, case.index)).collect();
+    let pubs = connect_all(ctx.endpoint, pub_ids, max_packet, inflight).await?;
+    for p in &pubs {
+        phases.record(Phase::Connect, p.connect_ns);
+    }
+
+    // Key everything before the clock starts: key setup is reported, never inside a message.
+    let keyed = |f: &mut dyn FnMut() -> Result<(), crate::crypto::CryptoError>, phases: &mut Phases| {
+        let t = now_ns();
+        f().map_err(|e| format!("key setup for {}: {e}", case.suite))?;
+        phases.record(Phase::KeySetup, now_ns() - t);
+        Ok::<(), String>(())
+    };
+    let mut protectors = Vec::with_capacity(pubs.len());
+    for i in 0..load.publishers {
+        keyed(
+            &mut || {
+                protectors.push(Protector::new(&ctx.keys, protection, &topic(i), i)?);
+                Ok(())
+            },
+            phases,
+        )?;
+    }
+    let mut openers: Vec<Vec<Unprotector>> = Vec::with_capacity(subs.len());
+    for _ in 0..load.subscribers {
+        let mut v = Vec::with_capacity(load.publishers as usize);
+        for i in 0..load.publishers {
+            keyed(
+                &mut || {
+                    v.push(Unprotector::new(&ctx.keys, protection, &topic(i), i)?);
+                    Ok(())
+                },
+                phases,
+            )?;
+        }
+        openers.push(v);
+    }
+
+    let start_ns = now_ns() + START_DELAY.as_nanos() as u64;
+    let plan = Arc::new(CasePlan {
+        protection,
+        qos,
+        size: case.size,
+        publishers: load.publishers,
+        subscribers: load.subscribers,
+        rate: load.rate,
+        inflight,
+        topic_prefix: topic_prefix.clone(),
+        start_ns,
+        warmup_end_ns: start_ns + load.warmup.as_nanos() as u64,
+        end_ns: start_ns + load.duration.as_nanos() as u64,
+        drain: load.drain,
+        payload: Arc::new(PayloadSource::new(load.payload, case.size, case.index as u64)),
+        keys: ctx.keys.clone(),
+        max_packet,
+    });
+
+    let (sent_tx, sent_rx) = watch::channel(None);
+    let mut sub_tasks = JoinSet::new();
+    for (conn, ops) in subs.into_iter().zip(openers) {
+        sub_tasks.spawn(subscriber::run(plan.clone(), conn, ops, sent_rx.clone()));
+    }
+    let mut pub_tasks = JoinSet::new();
+    for ((i, conn), protector) in (0u32..).zip(pubs).zip(protectors) {
+        pub_tasks.spawn(publisher::run(plan.clone(), i, conn, protector));
+    }
+
+    let mut sent = vec![0u64; load.publishers as usize];
+    let counts = &mut result.counts;
+    while let Some(joined) = pub_tasks.join_next().await {
+        let r = joined.map_err(|e| format!("publisher task failed: {e}"))?;
+        sent[r.index as usize] = r.sent;
+        counts.sent += r.sent;
+        counts.sent_warmup += r.sent_warmup;
+        counts.unacked += r.unacked;
+        phases.merge(&r.phases);
+        result.errors.extend(r.errors.into_iter().map(|e| format!("publisher {}: {e}", r.index)));
+    }
+    let _ = sent_tx.send(Some(sent.clone()));
+
+    let mut delivered_measured = 0;
+    let mut s_index = 0;
+    while let Some(joined) = sub_tasks.join_next().await {
+        let r = joined.map_err(|e| format!("subscriber task failed: {e}"))?;
+        r.receipts.settle(&sent, counts);
+        let c = &r.counts;
+        counts.duplicated += c.duplicated;
+        counts.out_of_order += c.out_of_order;
+        counts.failed_auth += c.failed_auth;
+        counts.failed_decrypt += c.failed_decrypt;
+        counts.malformed += c.malformed;
+        counts.corrupted += c.corrupted;
+        delivered_measured += r.delivered_measured;
+        phases.merge(&r.phases);
+        result.errors.extend(r.errors.into_iter().map(|e| format!("subscriber {s_index}: {e}")));
+        s_index += 1;
+    }
+
+    let measured_s = (load.duration - load.warmup).as_secs_f64();
+    let sent_measured = counts.sent - counts.sent_warmup;
+    result.measured_s = measured_s;
+    result.throughput = Throughput {
+        offered_msgs_per_s: match load.rate {
+            Rate::PerSecond(r) => Some(r * f64::from(load.publishers)),
+            Rate::Max => None,
+        },
+        sent_msgs_per_s: sent_measured as f64 / measured_s,
+        delivered_msgs_per_s: delivered_measured as f64 / measured_s,
+        delivered_bytes_per_s: (delivered_measured * case.size as u64) as f64 / measured_s,
+    };
+    Ok(())
+}

@@ -1,0 +1,204 @@
+//! A whole run: scenario → cases → (load + measure) → results.json after every case.
+//!
+//! The report is rendered by the caller from what this returns (or from the folder later), so
+//! a run never depends on the report code and an old run can always be re-rendered.
+
+pub mod case;
+pub mod progress;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use crate::broker::{Endpoint, embedded, endpoint::EndpointError};
+use crate::crypto::keys::KeyRing;
+use crate::load::client::{self, ClientSpec};
+use crate::measure::env;
+use crate::results::hlog::{self, CaseHistograms};
+use crate::results::{self, BrokerInfo, CaseStatus, LoadInfo, RunResults, RunStatus, ScenarioInfo, ToolInfo, writer};
+use crate::scenario::Scenario;
+use crate::scenario::schema::Rate;
+
+pub use progress::Progress;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Bad input: the scenario or flags ask for something impossible (exit 2).
+    #[error("{0}")]
+    Input(String),
+    /// The broker could not be reached or refused us before any case ran (exit 1).
+    #[error("{0}")]
+    Broker(String),
+    /// The results folder could not be created or written (exit 2: the user picks it).
+    #[error("{0}")]
+    Output(String),
+}
+
+impl RunError {
+    pub fn is_input_error(&self) -> bool {
+        matches!(self, RunError::Input(_) | RunError::Output(_))
+    }
+}
+
+pub struct RunOptions {
+    /// Results root; the run goes to `<root>/<scenario name>/<UTC timestamp>/`.
+    pub out_root: PathBuf,
+    pub progress: Progress,
+}
+
+/// A finished (or interrupted) run.
+pub struct RunOutcome {
+    pub dir: PathBuf,
+    pub results: RunResults,
+}
+
+/// Creates `<root>/<name>/<UTC timestamp>[-k]/`.
+pub fn create_run_dir(root: &Path, name: &str, at: SystemTime) -> Result<PathBuf, RunError> {
+    // Colons are not allowed in Windows paths; keep the timestamp sortable without them.
+    let stamp = humantime::format_rfc3339_seconds(at).to_string().replace(':', "-");
+    let parent = root.join(name);
+    std::fs::create_dir_all(&parent).map_err(|e| RunError::Output(format!("cannot create results folder {}: {e}", parent.display())))?;
+    for k in 1..1000 {
+        let dir = if k == 1 {
+            parent.join(&stamp)
+        } else {
+            parent.join(format!("{stamp}-{k}"))
+        };
+        match std::fs::create_dir(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(RunError::Output(format!("cannot create results folder {}: {e}", dir.display()))),
+        }
+    }
+    Err(RunError::Output(format!("too many runs of {name} in one second under {}", parent.display())))
+}
+
+fn now_rfc3339() -> String {
+    humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
+}
+
+/// Checks the broker answers CONNECT before spending time on cases.
+async fn preflight(endpoint: &Endpoint, run_tag: &str) -> Result<(), RunError> {
+    let id = format!("mcb-{run_tag}-preflight");
+    let spec = ClientSpec {
+        client_id: &id,
+        max_packet: 64 * 1024,
+        inflight: 10,
+    };
+    let c = client::connect(endpoint, &spec).await.map_err(|e| match e {
+        client::ClientError::Unsupported(m) => RunError::Input(m),
+        other => RunError::Broker(other.to_string()),
+    })?;
+    let _ = c.client.disconnect().await;
+    let mut ev = c.eventloop;
+    let _ = tokio::time::timeout(std::time::Duration::from_millis(300), ev.poll()).await;
+    Ok(())
+}
+
+/// Runs every case of `scenario`, writing results.json (and histograms.hlog) after each one.
+/// Ctrl-C stops after writing what was measured; the outcome's status says so.
+pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunError> {
+    let endpoint = Endpoint::resolve(&scenario.broker).map_err(|e| match e {
+        e @ EndpointError::Embedded(_) => RunError::Broker(e.to_string()),
+        e => RunError::Input(e.to_string()),
+    })?;
+    let started = SystemTime::now();
+    let run_tag = format!(
+        "{:x}{:04x}",
+        started.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs()),
+        std::process::id() & 0xffff
+    );
+    preflight(&endpoint, &run_tag).await?;
+    let dir = create_run_dir(&opts.out_root, &scenario.name, started)?;
+
+    let load = &scenario.load;
+    let mut results = RunResults {
+        schema_version: results::SCHEMA_VERSION,
+        tool: ToolInfo {
+            name: env!("CARGO_PKG_NAME").to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        },
+        scenario: ScenarioInfo {
+            name: scenario.name.clone(),
+            description: scenario.description.clone(),
+            path: scenario.path.display().to_string(),
+            text: scenario.text.clone(),
+            overrides: scenario.overrides.clone(),
+        },
+        started_at: now_rfc3339(),
+        finished_at: None,
+        status: RunStatus::Running,
+        environment: env::capture(),
+        broker: BrokerInfo {
+            url: if endpoint.embedded {
+                format!("embedded ({})", endpoint.display_url())
+            } else {
+                endpoint.display_url()
+            },
+            name: if endpoint.embedded { "rumqttd (embedded)" } else { "external" }.to_owned(),
+            version: if endpoint.embedded { embedded::version() } else { None },
+            protocol: scenario.broker.protocol.name().to_owned(),
+        },
+        load: LoadInfo {
+            publishers: load.publishers,
+            subscribers: load.subscribers,
+            rate_per_publisher: match load.rate {
+                Rate::PerSecond(r) => Some(r),
+                Rate::Max => None,
+            },
+            duration_s: load.duration.as_secs_f64(),
+            warmup_s: load.warmup.as_secs_f64(),
+            payload: load.payload.name().to_owned(),
+        },
+        cases: Vec::with_capacity(scenario.cases.len()),
+    };
+    let save = |r: &RunResults| writer::write(&dir, r).map_err(|e| RunError::Output(e.to_string()));
+    save(&results)?;
+
+    let keys = Arc::new(KeyRing::from_seed(&scenario.keys.0));
+    let ctx = case::CaseContext {
+        scenario,
+        endpoint: &endpoint,
+        keys,
+        run_tag: &run_tag,
+    };
+    let mut hists: Vec<CaseHistograms> = Vec::new();
+    let total = scenario.cases.len();
+    let mut interrupted = false;
+    opts.progress.start(total, load.duration);
+    for c in &scenario.cases {
+        opts.progress.case_started(c.index, total, &c.id());
+        let case_start = SystemTime::now();
+        let outcome = tokio::select! {
+            o = case::run(&ctx, c) => o,
+            _ = tokio::signal::ctrl_c() => {
+                interrupted = true;
+                break;
+            }
+        };
+        opts.progress.case_finished(c.index, total, &outcome.result);
+        hists.push(CaseHistograms {
+            case_id: outcome.result.id.clone(),
+            start: case_start,
+            duration: case_start.elapsed().unwrap_or_default(),
+            phases: outcome.phases,
+        });
+        results.cases.push(outcome.result);
+        save(&results)?;
+        if let Err(e) = hlog::write(&dir, started, &hists) {
+            opts.progress.warn(&format!("cannot write {}: {e}", hlog::HLOG_FILE));
+        }
+    }
+    opts.progress.finish();
+
+    results.finished_at = Some(now_rfc3339());
+    results.status = if interrupted {
+        RunStatus::Interrupted
+    } else if !results.cases.is_empty() && results.cases.iter().all(|c| c.status == CaseStatus::Failed) {
+        RunStatus::Failed
+    } else {
+        RunStatus::Complete
+    };
+    save(&results)?;
+    Ok(RunOutcome { dir, results })
+}
