@@ -85,6 +85,13 @@ pub async fn run(plan: Arc<CasePlan>, conn: Connected, mut openers: Vec<Unprotec
         tokio::select! {
             ev = eventloop.poll() => match ev {
                 Ok(Event::Incoming(Incoming::Publish(p))) => s.on_publish(&plan, &mut openers, &p),
+                Ok(Event::Incoming(Incoming::ConnAck(_))) => {
+                    // A reconnect with a clean session has lost the subscription: renew it
+                    // (try_: never await a request in the task that polls the event loop).
+                    if let Err(e) = client.try_subscribe(plan.filter(), plan.qos) {
+                        s.errors.push(format!("cannot resubscribe after reconnect: {e}"));
+                    }
+                }
                 Ok(_) => {}
                 Err(e) => {
                     s.errors.push(format!("subscriber connection error at {}: {e}", humantime::format_rfc3339_millis(std::time::SystemTime::now())));

@@ -73,7 +73,7 @@ pub async fn run(ctx: &CaseContext<'_>, case: &Case) -> CaseOutcome {
         signature: case.signature,
     };
     let load = &ctx.scenario.load;
-    let topic_prefix = format!("mcb/{}/c{}", ctx.run_tag, case.index);
+    let topic_prefix = format!("mcb/{}/{}/c{}", ctx.scenario.name, ctx.run_tag, case.index);
     let envelope = protection.envelope_len(case.size);
     let max_packet = mqtt_packet_len(topic_prefix.len() + 12, case.qos, envelope) + 1024;
 

@@ -103,11 +103,11 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
         e => RunError::Input(e.to_string()),
     })?;
     let started = SystemTime::now();
-    let run_tag = format!(
-        "{:x}{:04x}",
-        started.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs()),
-        std::process::id() & 0xffff
-    );
+    // Random, so runs started in the same second (tests, shards, two terminals) never share
+    // client ids: a broker disconnects the older of two clients with one id.
+    let mut tag = [0u8; 4];
+    getrandom::fill(&mut tag).map_err(|e| RunError::Broker(format!("no OS randomness: {e}")))?;
+    let run_tag: String = tag.iter().map(|b| format!("{b:02x}")).collect();
     preflight(&endpoint, &run_tag).await?;
     let dir = create_run_dir(&opts.out_root, &scenario.name, started)?;
 

@@ -1,0 +1,155 @@
+//! The whole pipeline against the embedded rumqttd, over real loopback sockets.
+
+mod common;
+
+use std::time::Duration;
+
+use mqtt_cipher_bench::broker::embedded;
+use mqtt_cipher_bench::results::{self, CaseStatus, RunStatus};
+use rumqttc::{AsyncClient, Event, Incoming, MqttOptions, QoS};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tiny_scenario_delivers_every_message_at_qos_1_and_2() {
+    let s = common::scenario(
+        "tiny.toml",
+        r#"
+name = "tiny"
+[load]
+publishers = 2
+subscribers = 2
+rate = 100
+duration = "1200ms"
+warmup = "400ms"
+[matrix]
+qos = [1, 2]
+size = [2, 65536]
+suite = ["none", "aes-128-cbc", "aes-128-gcm"]
+"#,
+    );
+    let (outcome, _root) = common::run_in_temp(&s).await;
+    let r = &outcome.results;
+    assert_eq!(r.status, RunStatus::Complete);
+    assert_eq!(r.cases.len(), 12);
+    for c in &r.cases {
+        let n = &c.counts;
+        assert_eq!(c.status, CaseStatus::Ok, "{}: {:?}", c.id, c.error);
+        assert!(n.sent >= 2 * 100, "{}: sent {}", c.id, n.sent);
+        assert_eq!(n.expected, n.sent * 2, "{}: two subscribers", c.id);
+        assert_eq!(n.delivered, n.expected, "{}: {n:?}", c.id);
+        assert_eq!((n.lost, n.unacked), (0, 0), "{}", c.id);
+        assert_eq!((n.failed_auth, n.failed_decrypt, n.malformed, n.corrupted), (0, 0, 0, 0), "{}", c.id);
+        for phase in ["encode", "encrypt", "publish", "decrypt", "latency", "latency_uncorrected", "key_setup", "connect"] {
+            let p = c.phases.get(phase).unwrap_or_else(|| panic!("{}: no {phase} histogram", c.id));
+            assert!(p.count > 0 && p.p50 > 0 && p.max >= p.p99, "{}: {phase} {p:?}", c.id);
+        }
+        let lat = &c.phases["latency"];
+        // Each subscriber records every measured (post-warm-up) message once.
+        assert_eq!(lat.count, 2 * (n.sent - n.sent_warmup), "{}", c.id);
+        assert!(c.phases["latency"].p50 >= c.phases["latency_uncorrected"].p50 / 2, "{}", c.id);
+        assert!(c.throughput.delivered_msgs_per_s > 0.0);
+        assert_eq!(c.sizes.envelope - c.sizes.plaintext - c.sizes.harness, c.sizes.security_overhead);
+    }
+
+    // What was returned is what is on disk, and the hlog holds every case's phases.
+    let on_disk = results::reader::read(&outcome.dir).expect("results.json readable");
+    assert_eq!(on_disk.cases.len(), 12);
+    let hlog = std::fs::read(outcome.dir.join("histograms.hlog")).expect("hlog written");
+    let tags: Vec<String> = hdrhistogram::serialization::interval_log::IntervalLogIterator::new(&hlog)
+        .filter_map(|e| match e {
+            Ok(hdrhistogram::serialization::interval_log::LogEntry::Interval(h)) => h.tag().map(|t| t.as_str().to_owned()),
+            _ => None,
+        })
+        .collect();
+    assert!(tags.contains(&"aes-128-gcm/q2/65536B/tcp:latency".to_owned()), "{tags:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_copies_are_counted_not_fatal() {
+    // A rogue client on the same broker re-publishes every message with one bit flipped.
+    let broker = embedded::shared().expect("embedded broker");
+    let mut o = MqttOptions::new("rogue", broker.addr.ip().to_string(), broker.addr.port());
+    o.set_max_packet_size(1 << 20, 1 << 20);
+    let (rogue, mut ev) = AsyncClient::new(o, 1000);
+    rogue.subscribe("mcb/forged/+/+/+", QoS::AtMostOnce).await.expect("subscribe");
+    let forger = tokio::spawn(async move {
+        // The rogue hears its own forgeries too; forging those again would be a flood.
+        let mut mine = std::collections::HashSet::new();
+        let mut forged = 0u64;
+        loop {
+            match ev.poll().await {
+                Ok(Event::Incoming(Incoming::Publish(p))) if p.payload.len() > 60 => {
+                    if mine.remove(p.payload.as_ref()) {
+                        continue;
+                    }
+                    let mut body = p.payload.to_vec();
+                    let last = body.len() - 1;
+                    body[last] ^= 0x01;
+                    mine.insert(body.clone());
+                    if rogue.try_publish(p.topic.clone(), QoS::AtMostOnce, false, body).is_ok() {
+                        forged += 1;
+                    }
+                }
+                Ok(_) => {}
+                Err(_) => return forged,
+            }
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let s = common::scenario(
+        "forged.toml",
+        r#"
+name = "forged"
+[load]
+publishers = 1
+subscribers = 1
+rate = 100
+duration = "1s"
+warmup = "200ms"
+[matrix]
+qos = [1]
+size = [64]
+suite = ["aes-128-gcm", "aes-128-cbc"]
+mac = ["hmac-sha256"]
+"#,
+    );
+    let (outcome, _root) = common::run_in_temp(&s).await;
+    forger.abort();
+    for c in &outcome.results.cases {
+        let n = &c.counts;
+        assert_eq!(c.status, CaseStatus::Ok, "{}", c.id);
+        assert_eq!(n.delivered, n.sent, "{}: originals all arrive: {n:?} {:?}", c.id, c.errors);
+        assert_eq!(n.lost, 0);
+        assert!(n.failed_auth > 0, "{}: forged copies rejected and counted: {n:?}", c.id);
+        assert_eq!(n.corrupted, 0, "{}: no forgery was accepted", c.id);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_loop_accounting_holds_at_qos_0() {
+    let s = common::scenario(
+        "q0.toml",
+        r#"
+name = "q0"
+[load]
+publishers = 3
+subscribers = 1
+rate = 300
+duration = "1s"
+warmup = "200ms"
+payload = "sensor-json"
+[matrix]
+qos = [0]
+size = [256]
+suite = ["aes-128-gcm"]
+"#,
+    );
+    let (outcome, _root) = common::run_in_temp(&s).await;
+    let c = &outcome.results.cases[0];
+    let n = &c.counts;
+    assert_eq!(n.expected, n.delivered + n.lost, "{n:?}");
+    // 3 publishers x 300/s x 1 s, give or take the boundary message.
+    assert!((899..=903).contains(&n.sent), "{n:?}");
+    assert_eq!(n.corrupted, 0);
+    assert_eq!(c.throughput.offered_msgs_per_s, Some(900.0));
+}
