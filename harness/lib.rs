@@ -3,4 +3,5 @@
 //! Data flows one way: [`scenario`] → cases → [`run`] (load + measure) → [`results`] → [`report`].
 
 pub mod crypto;
+pub mod report;
 pub mod results;

@@ -1,0 +1,182 @@
+//! `report.md`: environment, summary table, security properties, failures, and every chart
+//! linked as `![title](charts/name.svg)`.
+
+use std::fmt::Write;
+
+use super::Chart;
+use super::table::{self, Table};
+use crate::results::RunResults;
+
+pub fn render(results: &RunResults, charts: &[Chart]) -> String {
+    let mut md = String::new();
+    let _ = writeln!(md, "# {}\n", inline(&results.scenario.name));
+    if !results.scenario.description.is_empty() {
+        let _ = writeln!(md, "{}\n", inline(&results.scenario.description));
+    }
+    environment(&mut md, results);
+
+    md.push_str("## Summary\n\n");
+    md.push_str(LEGEND);
+    let summary = table::summary(results);
+    if summary.rows.is_empty() {
+        md.push_str("No cases finished.\n\n");
+    } else {
+        let lossy = summary.rows.iter().filter(|r| r.lossy).count();
+        if lossy > 0 {
+            let _ = writeln!(
+                md,
+                "**LOSS: {lossy} case(s) lost messages at QoS ≥ 1**, which promises delivery (marked LOSS below).\n"
+            );
+        }
+        md.push_str(&markdown_table(&summary));
+    }
+
+    let failed = table::failed(results);
+    if !failed.is_empty() {
+        md.push_str("\n## Failed cases\n\n");
+        for (id, error) in failed {
+            let _ = writeln!(md, "- **FAILED** `{}`: {}", code(id), inline(error));
+        }
+    }
+
+    if !results.cases.is_empty() {
+        md.push_str("\n## Security properties per suite\n\n");
+        md.push_str(&markdown_table(&table::security(results)));
+    }
+
+    if !charts.is_empty() {
+        md.push_str("\n## Charts\n\n");
+        for chart in charts {
+            let _ = writeln!(md, "![{}]({})\n", chart.title, chart.rel_path());
+        }
+    }
+    md
+}
+
+/// How to read the summary's columns, shared with the HTML.
+pub const LEGEND: &str = "enc/dec: time to encrypt/decrypt one message (µs); lat: end-to-end \
+latency from scheduled send to decrypted, corrected for coordinated omission (ms); overhead: \
+security bytes added per message (IV, padding, tag, MAC, signature, envelope ids); \
+auth/dec fail: messages whose tag/MAC/signature or decryption failed; x fastest: p50 \
+encrypt + decrypt relative to the fastest suite other than `none` at the same size.\n\n";
+
+fn environment(md: &mut String, r: &RunResults) {
+    let env = &r.environment;
+    md.push_str("## Environment\n\n");
+    let mut rows = vec![
+        (
+            "machine",
+            env.cpu_model
+                .clone()
+                .unwrap_or_else(|| "unknown CPU".into()),
+        ),
+        ("cores", format!("{} logical", env.logical_cores)),
+        (
+            "os",
+            format!(
+                "{} {} ({})",
+                env.os,
+                env.kernel.as_deref().unwrap_or(""),
+                env.arch
+            ),
+        ),
+        ("cpu flags", env.cpu_flags.join(" ")),
+        (
+            "build",
+            format!("{} {} ({})", env.rustc, env.profile, env.target),
+        ),
+        (
+            "broker",
+            format!(
+                "{} {} at {} ({})",
+                r.broker.name,
+                r.broker.version.as_deref().unwrap_or(""),
+                r.broker.url,
+                r.broker.protocol
+            ),
+        ),
+        ("load", load(r)),
+        ("started", r.started_at.clone()),
+        (
+            "finished",
+            r.finished_at
+                .clone()
+                .unwrap_or_else(|| "not finished".into()),
+        ),
+        ("status", format!("{:?}", r.status).to_lowercase()),
+        ("tool", format!("{} {}", r.tool.name, r.tool.version)),
+    ];
+    if let Some(commit) = &env.git_commit {
+        let dirty = if env.git_dirty == Some(true) {
+            " (dirty)"
+        } else {
+            ""
+        };
+        rows.push(("commit", format!("{commit}{dirty}")));
+    }
+    if env.profile != "release" {
+        rows.push((
+            "WARNING",
+            "not a release build: numbers are not comparable".into(),
+        ));
+    }
+    for (k, v) in rows {
+        let _ = writeln!(md, "- **{k}**: {}", inline(&v));
+    }
+    md.push('\n');
+}
+
+/// The load shape in one line, shared with the HTML.
+pub fn load(r: &RunResults) -> String {
+    let l = &r.load;
+    let rate = l
+        .rate_per_publisher
+        .map_or_else(|| "max (closed loop)".into(), |x| format!("{x} msg/s each"));
+    format!(
+        "{} publisher(s) at {rate}, {} subscriber(s), {} s measured after {} s warm-up, {} payload",
+        l.publishers, l.subscribers, l.duration_s, l.warmup_s, l.payload
+    )
+}
+
+/// A pipe table; the loss cell of a lossy row gets a bold LOSS marker.
+pub fn markdown_table(t: &Table) -> String {
+    let mut out = String::new();
+    let header: Vec<String> = t.headers.iter().map(|h| inline(h)).collect();
+    let _ = writeln!(out, "| {} |", header.join(" | "));
+    let rule: Vec<&str> = t
+        .numeric
+        .iter()
+        .map(|&n| if n { "---:" } else { "---" })
+        .collect();
+    let _ = writeln!(out, "| {} |", rule.join(" | "));
+    for row in &t.rows {
+        let cells: Vec<String> = row
+            .cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if row.lossy && t.headers.get(i) == Some(&"lost/expected") {
+                    format!("**LOSS {}**", inline(c))
+                } else {
+                    inline(c)
+                }
+            })
+            .collect();
+        let _ = writeln!(out, "| {} |", cells.join(" | "));
+    }
+    out
+}
+
+/// Text from results.json made safe for a Markdown line or table cell: no line breaks, no
+/// column separators, no accidental HTML.
+fn inline(s: &str) -> String {
+    s.replace(['\r', '\n'], " ")
+        .replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// Text for inside a code span: backticks would end it early.
+fn code(s: &str) -> String {
+    s.replace('`', "'").replace(['\r', '\n'], " ")
+}
