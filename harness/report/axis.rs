@@ -33,6 +33,12 @@ pub fn log_range(min: f64, max: f64) -> (f64, f64) {
     (lo, hi)
 }
 
+/// Powers of ten from `lo` to `hi` inclusive (both powers of ten, as [`log_range`] gives).
+pub fn decades(lo: f64, hi: f64) -> Vec<f64> {
+    let (a, b) = (lo.log10().round() as i32, hi.log10().round() as i32);
+    (a..=b).map(|e| 10f64.powi(e)).collect()
+}
+
 /// Upper end of a linear axis from zero with room above the tallest point.
 pub fn linear_top(max: f64) -> f64 {
     if max.is_finite() && max > 0.0 {
@@ -139,6 +145,7 @@ mod tests {
     fn log_ranges_and_ticks() {
         assert_eq!(log_range(3.0, 450.0), (1.0, 1000.0));
         assert_eq!(log_range(10.0, 10.0), (10.0, 100.0));
+        assert_eq!(decades(0.01, 10.0), [0.01, 0.1, 1.0, 10.0]);
         assert_eq!(log_tick(0.1), "0.1");
         assert_eq!(log_tick(2000.0), "2k");
         assert_eq!(log_tick(100.0), "100");

@@ -12,6 +12,8 @@ use crate::results::{CaseResult, RunResults};
 
 pub struct Group {
     pub label: String,
+    /// The suite name alone, for charts that leave some suite out.
+    pub suite: String,
     /// One value per bar kind, in the order of [`BarChart::kinds`].
     pub values: Vec<Option<f64>>,
 }
@@ -153,8 +155,10 @@ pub fn groups_by_series<K>(
             let cases: Vec<&CaseResult> = data::ok_cases(results)
                 .filter(|c| data::series_key(&c.params) == key)
                 .collect();
+            let params = &cases.first()?.params;
             Some(Group {
-                label: varying.label(&cases.first()?.params),
+                label: varying.label(params),
+                suite: params.suite.clone(),
                 values: kinds.iter().map(|k| value(&cases, k)).collect(),
             })
         })

@@ -40,6 +40,7 @@ pub fn render(results: &RunResults) -> Result<Option<String>, ReportError> {
         .collect();
     let x_axis = axis::KeyedAxis::log((x_min / 1.5)..(x_max * 1.5), sizes);
     let (y_lo, y_hi) = axis::log_range(y_min, y_max);
+    let y_axis = axis::KeyedAxis::log(y_lo..y_hi, axis::decades(y_lo, y_hi));
 
     let frame = Frame::new(
         TITLE,
@@ -56,7 +57,7 @@ pub fn render(results: &RunResults) -> Result<Option<String>, ReportError> {
                 .margin_right(24)
                 .x_label_area_size(64)
                 .y_label_area_size(80)
-                .build_cartesian_2d(x_axis.clone(), (y_lo..y_hi).log_scale())?;
+                .build_cartesian_2d(x_axis.clone(), y_axis.clone())?;
             chart
                 .configure_mesh()
                 .x_label_formatter(&|x| format!("{x:.0}"))

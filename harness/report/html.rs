@@ -36,6 +36,11 @@ pub fn render(results: &RunResults, charts: &[Chart]) -> String {
     if !results.scenario.description.is_empty() {
         let _ = writeln!(h, "<p>{}</p>", esc(&results.scenario.description));
     }
+    // In-page links only: the tables can be long and the charts come after them.
+    h.push_str(
+        "<nav><a href=\"#summary\">Summary</a> · <a href=\"#charts\">Charts</a> · \
+         <a href=\"#details\">Run details</a></nav>\n",
+    );
     environment(&mut h, results);
     summary(&mut h, results);
     failed(&mut h, results);
@@ -44,7 +49,7 @@ pub fn render(results: &RunResults, charts: &[Chart]) -> String {
         h.push_str(&html_table(&table::security(results)));
     }
     if !charts.is_empty() {
-        h.push_str("<h2>Charts</h2>\n");
+        h.push_str("<h2 id=\"charts\">Charts</h2>\n");
         for chart in charts {
             let _ = writeln!(
                 h,
@@ -115,8 +120,8 @@ fn environment(h: &mut String, r: &RunResults) {
 }
 
 fn summary(h: &mut String, r: &RunResults) {
-    h.push_str("<h2>Summary</h2>\n");
-    let t = table::summary(r);
+    h.push_str("<h2 id=\"summary\">Summary</h2>\n");
+    let mut t = table::summary(r);
     if r.cases.is_empty() {
         h.push_str("<p>No cases in this run.</p>\n");
         return;
@@ -134,6 +139,10 @@ fn summary(h: &mut String, r: &RunResults) {
         );
     }
     let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(markdown::LEGEND.trim()));
+    let constant = t.fold_constant();
+    if !constant.is_empty() {
+        let _ = writeln!(h, "<p>All cases: {}.</p>", esc(&constant.join(", ")));
+    }
     h.push_str(&html_table(&t));
 }
 
@@ -157,7 +166,7 @@ fn failed(h: &mut String, r: &RunResults) {
 /// The whole environment and the scenario, for whoever needs to repeat the run.
 fn details(h: &mut String, r: &RunResults) {
     let env = &r.environment;
-    h.push_str("<h2>Run details</h2>\n<details>\n<summary>Environment, crate versions and scenario file</summary>\n<dl>\n");
+    h.push_str("<h2 id=\"details\">Run details</h2>\n<details>\n<summary>Environment, crate versions and scenario file</summary>\n<dl>\n");
     let mut rows = vec![
         ("cpu flags".to_string(), env.cpu_flags.join(" ")),
         (
@@ -212,7 +221,7 @@ fn html_table(t: &Table) -> String {
             "<tr>"
         });
         for (i, cell) in row.cells.iter().enumerate() {
-            let text = if row.lossy && t.headers.get(i) == Some(&"lost/expected") {
+            let text = if row.lossy && t.headers.get(i) == Some(&table::LOSS_HEADER) {
                 format!("LOSS {cell}")
             } else {
                 cell.clone()

@@ -17,7 +17,7 @@ pub fn render(results: &RunResults, charts: &[Chart]) -> String {
 
     md.push_str("## Summary\n\n");
     md.push_str(LEGEND);
-    let summary = table::summary(results);
+    let mut summary = table::summary(results);
     if summary.rows.is_empty() {
         md.push_str("No cases finished.\n\n");
     } else {
@@ -27,6 +27,10 @@ pub fn render(results: &RunResults, charts: &[Chart]) -> String {
                 md,
                 "**LOSS: {lossy} case(s) lost messages at QoS ≥ 1**, which promises delivery (marked LOSS below).\n"
             );
+        }
+        let constant = summary.fold_constant();
+        if !constant.is_empty() {
+            let _ = writeln!(md, "All cases: {}.\n", inline(&constant.join(", ")));
         }
         md.push_str(&markdown_table(&summary));
     }
@@ -58,7 +62,7 @@ pub const LEGEND: &str = "enc/dec: time to encrypt/decrypt one message (µs); la
 latency from scheduled send to decrypted, corrected for coordinated omission (ms); overhead: \
 security bytes added per message (IV, padding, tag, MAC, signature, envelope ids); \
 auth/dec fail: messages whose tag/MAC/signature or decryption failed; x fastest: p50 \
-encrypt + decrypt relative to the fastest suite other than `none` at the same size.\n\n";
+encrypt + decrypt relative to the fastest suite other than \"none\" at the same size.\n\n";
 
 fn environment(md: &mut String, r: &RunResults) {
     let env = &r.environment;
@@ -155,7 +159,7 @@ pub fn markdown_table(t: &Table) -> String {
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                if row.lossy && t.headers.get(i) == Some(&"lost/expected") {
+                if row.lossy && t.headers.get(i) == Some(&table::LOSS_HEADER) {
                     format!("**LOSS {}**", inline(c))
                 } else {
                     inline(c)

@@ -17,8 +17,8 @@ pub const NAME: &str = "mode_heatmap";
 pub const TITLE: &str = "Relative encrypt cost, cipher x block mode";
 
 /// Axis labels, also checked by the tests.
-pub const ROW_LABEL: &str = "cipher (block bits)";
-pub const COLUMN_LABEL: &str = "block mode (IV: 1 block, ECB none)";
+pub const ROW_LABEL: &str = "cipher (block size, bits)";
+pub const COLUMN_LABEL: &str = "block mode";
 
 const LEFT_PX: i32 = 150;
 const TOP_PX: i32 = 96;

@@ -19,6 +19,7 @@ fn render_fixture() -> (tempfile::TempDir, RenderedReport, RunResults) {
         None => dir.path().to_path_buf(),
     };
     std::fs::create_dir_all(&out).expect("output dir");
+    std::fs::write(out.join("terminal.txt"), terminal_table(&results)).expect("terminal.txt");
     let rendered = render_run(&out, &results).expect("render");
     (dir, rendered, results)
 }
