@@ -23,10 +23,11 @@ pub fn nines_label(x: f64) -> String {
     format!("{p:.decimals$}%")
 }
 
-/// The decade range enclosing `[min, max]` for a log axis (min > 0); one decade at least.
+/// The decade range enclosing `[min, max]` for a log axis (min > 0); one decade at least, and
+/// never ending right on a point (its marker would be cut in half by the frame).
 pub fn log_range(min: f64, max: f64) -> (f64, f64) {
-    let lo = 10f64.powf(min.log10().floor());
-    let mut hi = 10f64.powf(max.log10().ceil());
+    let lo = 10f64.powf((min / 1.05).log10().floor());
+    let mut hi = 10f64.powf((max * 1.05).log10().ceil());
     if hi <= lo {
         hi = lo * 10.0;
     }
@@ -144,7 +145,8 @@ mod tests {
     #[test]
     fn log_ranges_and_ticks() {
         assert_eq!(log_range(3.0, 450.0), (1.0, 1000.0));
-        assert_eq!(log_range(10.0, 10.0), (10.0, 100.0));
+        assert_eq!(log_range(10.0, 10.0), (1.0, 100.0));
+        assert_eq!(log_range(0.5, 5.0), (0.1, 10.0));
         assert_eq!(decades(0.01, 10.0), [0.01, 0.1, 1.0, 10.0]);
         assert_eq!(log_tick(0.1), "0.1");
         assert_eq!(log_tick(2000.0), "2k");

@@ -16,12 +16,18 @@ pub const NAME: &str = "crypto_vs_size";
 pub const TITLE: &str = "Encrypt and decrypt time vs message size";
 
 fn median_us(results: &RunResults, phase_name: &str) -> Vec<Series> {
-    lines::by_size(results, |cases| {
+    let mut series = lines::by_size(results, |cases| {
         let c = data::representative(cases.iter().copied(), phase_name)?;
         let p50 = data::phase(c, phase_name)?.p50 as f64;
         // A zero median is below the clock's resolution; a log axis cannot show it.
         (p50 > 0.0).then(|| data::ns_to_us(p50))
-    })
+    });
+    // Nor can it show an empty (0-byte) message.
+    for s in &mut series {
+        s.points.retain(|p| p.0 > 0.0);
+    }
+    series.retain(|s| !s.points.is_empty());
+    series
 }
 
 pub fn render(results: &RunResults) -> Result<Option<String>, ReportError> {

@@ -294,3 +294,36 @@ fn aligned(table: &Table) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn case(suite: &str, mac: &str, signature: &str) -> CaseResult {
+        let mut c = super::super::fixture::run().cases.remove(0);
+        c.params.suite = suite.into();
+        c.params.mac = mac.into();
+        c.params.signature = signature.into();
+        c
+    }
+
+    #[test]
+    fn integrity_comes_from_aead_mac_or_signature() {
+        assert!(has_integrity(&case("aes-128-gcm", "none", "none")));
+        assert!(!has_integrity(&case("aes-128-cbc", "none", "none")));
+        assert!(has_integrity(&case("aes-128-cbc", "hmac-sha256", "none")));
+        assert!(has_integrity(&case("none", "none", "ed25519")));
+        assert!(!has_integrity(&case("no-such-suite", "none", "none")));
+    }
+
+    #[test]
+    fn authenticity_only_from_a_signature() {
+        assert!(!has_authenticity(&case(
+            "aes-128-gcm",
+            "hmac-sha256",
+            "none"
+        )));
+        assert!(!has_authenticity(&case("ecies-p256", "none", "none")));
+        assert!(has_authenticity(&case("aes-128-gcm", "none", "ecdsa-p256")));
+    }
+}

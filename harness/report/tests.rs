@@ -233,3 +233,81 @@ fn missing_phases_do_not_panic() {
     assert!(terminal_table(&results).contains("n/a"));
     assert!(markdown::render(&results, &[]).contains("n/a"));
 }
+
+/// Every chart and document of `results`, each SVG parsed: must not panic or emit bad XML.
+/// With REPORT_DEMO_DIR set, the output goes to a `name` folder under it.
+fn render_everything(results: &RunResults, name: &str) {
+    for chart in charts(results).expect("charts") {
+        roxmltree::Document::parse(&chart.svg)
+            .unwrap_or_else(|e| panic!("{name}/{}: not XML: {e}", chart.name));
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = match std::env::var_os("REPORT_DEMO_DIR") {
+        Some(demo) => PathBuf::from(demo).join(name),
+        None => dir.path().to_path_buf(),
+    };
+    std::fs::create_dir_all(&out).expect("output dir");
+    render_run(&out, results).expect("render");
+    terminal_table(results);
+}
+
+#[test]
+fn degenerate_runs_render_without_panicking() {
+    let full = fixture::run();
+
+    let mut one_case = full.clone();
+    one_case.cases.truncate(1);
+    render_everything(&one_case, "one_case");
+
+    let mut one_size_one_qos = full.clone();
+    one_size_one_qos
+        .cases
+        .retain(|c| c.params.size == 256 && c.params.qos == 0);
+    render_everything(&one_size_one_qos, "one_size_one_qos");
+
+    let mut empty_messages = full.clone();
+    for c in &mut empty_messages.cases {
+        c.params.size = 0;
+        c.sizes.plaintext = 0;
+    }
+    render_everything(&empty_messages, "empty_messages");
+
+    let mut zeros = full.clone();
+    for c in &mut zeros.cases {
+        for p in c.phases.values_mut() {
+            *p = crate::results::PhaseStats {
+                count: p.count,
+                ..Default::default()
+            };
+        }
+        c.throughput = Default::default();
+    }
+    render_everything(&zeros, "zeros");
+
+    let mut only_max = full;
+    for c in &mut only_max.cases {
+        for p in c.phases.values_mut() {
+            p.percentiles.retain(|pt| pt.percentile >= 100.0);
+        }
+        c.params.suite = "suite-from-the-future".into();
+    }
+    render_everything(&only_max, "only_max");
+}
+
+#[test]
+fn x_fastest_is_one_for_the_fastest_suite_at_each_size() {
+    let t = table::summary(&fixture::run());
+    let col = |name: &str| t.headers.iter().position(|h| *h == name).expect(name);
+    let (size, rel, suite) = (col("size (B)"), col("x fastest"), col("suite"));
+    for s in fixture::SIZES {
+        let ratios: Vec<f64> = t
+            .rows
+            .iter()
+            .filter(|r| r.cells[size] == s.to_string() && r.cells[suite] != "none")
+            .filter_map(|r| r.cells[rel].parse().ok())
+            .collect();
+        assert!(!ratios.is_empty(), "{s} B");
+        assert!(ratios.iter().all(|&x| x >= 1.0), "{s} B: {ratios:?}");
+        assert!(ratios.contains(&1.0), "{s} B: {ratios:?}");
+    }
+}
