@@ -15,7 +15,7 @@
 //! | `offered_msgs_per_s`, `sent_msgs_per_s`, `delivered_msgs_per_s`, `delivered_bytes_per_s` | throughput in the measured window |
 //! | `envelope_bytes`, `security_overhead_bytes`, `harness_bytes`, `mqtt_packet_bytes` | bytes of one message |
 //! | `cpu_user_s`, `cpu_system_s`, `cpu_per_message_us` | process CPU time |
-//! | `<phase>_count`, `<phase>_p50_ns`, `<phase>_p90_ns`, `<phase>_p99_ns`, `<phase>_p999_ns`, `<phase>_mean_ns`, `<phase>_max_ns` | for each phase of `results::types::phase::ALL`, in that order |
+//! | `<phase>_count`, (mean to 0.1 ns) `<phase>_p50_ns`, `<phase>_p90_ns`, `<phase>_p99_ns`, `<phase>_p999_ns`, `<phase>_mean_ns`, `<phase>_max_ns` | for each phase of `results::types::phase::ALL`, in that order |
 //! | `error` | why a failed case failed |
 
 use std::sync::LazyLock;
@@ -138,7 +138,7 @@ fn row(c: &CaseResult) -> Vec<String> {
                 ph.p90.to_string(),
                 ph.p99.to_string(),
                 ph.p999.to_string(),
-                ph.mean.to_string(),
+                format!("{:.1}", ph.mean),
                 ph.max.to_string(),
             ]),
             None => f.extend(PHASE_STATS.iter().map(|_| String::new())),

@@ -212,6 +212,77 @@ pub fn caption(results: &RunResults) -> String {
     )
 }
 
+/// The environment as (label, text) rows, most important first; shared by the Markdown and
+/// HTML so both say the same. Absent facts are left out of the text, not shown as blanks.
+pub fn environment_rows(r: &RunResults) -> Vec<(&'static str, String)> {
+    let env = &r.environment;
+    let words = |parts: &[Option<&str>]| {
+        parts
+            .iter()
+            .flatten()
+            .filter(|s| !s.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let cpu = env.cpu_model.as_deref().unwrap_or("unknown CPU");
+    let commit = env.git_commit.as_deref().map(|c| match env.git_dirty {
+        Some(true) => format!("{c} (dirty)"),
+        _ => c.to_string(),
+    });
+    vec![
+        (
+            "machine",
+            format!("{cpu}, {} logical cores", env.logical_cores),
+        ),
+        (
+            "os",
+            format!(
+                "{} ({})",
+                words(&[Some(&env.os), env.kernel.as_deref()]),
+                env.arch
+            ),
+        ),
+        ("cpu flags", env.cpu_flags.join(" ")),
+        (
+            "build",
+            format!("{} {} ({})", env.rustc, env.profile, env.target),
+        ),
+        (
+            "broker",
+            format!(
+                "{} at {} ({})",
+                words(&[Some(&r.broker.name), r.broker.version.as_deref()]),
+                r.broker.url,
+                r.broker.protocol
+            ),
+        ),
+        ("load", load(r)),
+        ("started", r.started_at.clone()),
+        (
+            "finished",
+            r.finished_at
+                .clone()
+                .unwrap_or_else(|| "not finished".into()),
+        ),
+        ("status", format!("{:?}", r.status).to_lowercase()),
+        ("tool", format!("{} {}", r.tool.name, r.tool.version)),
+        ("commit", commit.unwrap_or_else(|| "n/a".into())),
+    ]
+}
+
+/// The load shape in one line.
+pub fn load(r: &RunResults) -> String {
+    let l = &r.load;
+    let rate = l
+        .rate_per_publisher
+        .map_or_else(|| "max (closed loop)".into(), |x| format!("{x} msg/s each"));
+    format!(
+        "{} publisher(s) at {rate}, {} subscriber(s), {} s measured after {} s warm-up, {} payload",
+        l.publishers, l.subscribers, l.duration_s, l.warmup_s, l.payload
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

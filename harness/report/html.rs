@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::table::{self, Table};
-use super::{Chart, markdown};
+use super::{Chart, data, markdown};
 use crate::results::RunResults;
 
 const CSS: &str = "\
@@ -67,52 +67,12 @@ pub fn render(results: &RunResults, charts: &[Chart]) -> String {
 }
 
 fn environment(h: &mut String, r: &RunResults) {
-    let env = &r.environment;
     h.push_str("<h2>Environment</h2>\n<dl>\n");
-    let cpu = env.cpu_model.as_deref().unwrap_or("unknown CPU");
-    let rows = [
-        (
-            "machine",
-            format!("{cpu}, {} logical cores", env.logical_cores),
-        ),
-        (
-            "os",
-            format!(
-                "{} {} ({})",
-                env.os,
-                env.kernel.as_deref().unwrap_or(""),
-                env.arch
-            ),
-        ),
-        (
-            "build",
-            format!("{} {} ({})", env.rustc, env.profile, env.target),
-        ),
-        (
-            "broker",
-            format!(
-                "{} {} at {} ({})",
-                r.broker.name,
-                r.broker.version.as_deref().unwrap_or(""),
-                r.broker.url,
-                r.broker.protocol
-            ),
-        ),
-        ("load", markdown::load(r)),
-        ("started", r.started_at.clone()),
-        (
-            "finished",
-            r.finished_at
-                .clone()
-                .unwrap_or_else(|| "not finished".into()),
-        ),
-        ("status", format!("{:?}", r.status).to_lowercase()),
-    ];
-    for (k, v) in rows {
+    for (k, v) in data::environment_rows(r) {
         let _ = writeln!(h, "<dt>{k}</dt><dd>{}</dd>", esc(&v));
     }
     h.push_str("</dl>\n");
-    if env.profile != "release" {
+    if r.environment.profile != "release" {
         h.push_str(
             "<p class=\"alert\">Not a release build: these numbers are not comparable.</p>\n",
         );
@@ -166,28 +126,19 @@ fn failed(h: &mut String, r: &RunResults) {
 /// The whole environment and the scenario, for whoever needs to repeat the run.
 fn details(h: &mut String, r: &RunResults) {
     let env = &r.environment;
-    h.push_str("<h2 id=\"details\">Run details</h2>\n<details>\n<summary>Environment, crate versions and scenario file</summary>\n<dl>\n");
+    h.push_str(
+        "<h2 id=\"details\">Run details</h2>\n<details>\n\
+         <summary>Memory, crate versions, overrides and the scenario file</summary>\n<dl>\n",
+    );
+    let memory = env.memory_bytes.map_or("n/a".into(), |b| {
+        format!("{:.1} GiB", b as f64 / (1u64 << 30) as f64)
+    });
     let mut rows = vec![
-        ("cpu flags".to_string(), env.cpu_flags.join(" ")),
-        (
-            "memory".into(),
-            env.memory_bytes.map_or("n/a".into(), |b| {
-                format!("{:.1} GiB", b as f64 / (1u64 << 30) as f64)
-            }),
-        ),
+        ("memory".to_string(), memory),
         (
             "governor".into(),
             env.governor.clone().unwrap_or_else(|| "n/a".into()),
         ),
-        (
-            "commit".into(),
-            match (&env.git_commit, env.git_dirty) {
-                (Some(c), Some(true)) => format!("{c} (dirty)"),
-                (Some(c), _) => c.clone(),
-                (None, _) => "n/a".into(),
-            },
-        ),
-        ("tool".into(), format!("{} {}", r.tool.name, r.tool.version)),
         ("scenario file".into(), r.scenario.path.clone()),
         ("overrides".into(), r.scenario.overrides.join(" ")),
     ];

@@ -3,8 +3,8 @@
 
 use std::fmt::Write;
 
-use super::Chart;
 use super::table::{self, Table};
+use super::{Chart, data};
 use crate::results::RunResults;
 
 pub fn render(results: &RunResults, charts: &[Chart]) -> String {
@@ -65,81 +65,14 @@ auth/dec fail: messages whose tag/MAC/signature or decryption failed; x fastest:
 encrypt + decrypt relative to the fastest suite other than \"none\" at the same size.\n\n";
 
 fn environment(md: &mut String, r: &RunResults) {
-    let env = &r.environment;
     md.push_str("## Environment\n\n");
-    let mut rows = vec![
-        (
-            "machine",
-            env.cpu_model
-                .clone()
-                .unwrap_or_else(|| "unknown CPU".into()),
-        ),
-        ("cores", format!("{} logical", env.logical_cores)),
-        (
-            "os",
-            format!(
-                "{} {} ({})",
-                env.os,
-                env.kernel.as_deref().unwrap_or(""),
-                env.arch
-            ),
-        ),
-        ("cpu flags", env.cpu_flags.join(" ")),
-        (
-            "build",
-            format!("{} {} ({})", env.rustc, env.profile, env.target),
-        ),
-        (
-            "broker",
-            format!(
-                "{} {} at {} ({})",
-                r.broker.name,
-                r.broker.version.as_deref().unwrap_or(""),
-                r.broker.url,
-                r.broker.protocol
-            ),
-        ),
-        ("load", load(r)),
-        ("started", r.started_at.clone()),
-        (
-            "finished",
-            r.finished_at
-                .clone()
-                .unwrap_or_else(|| "not finished".into()),
-        ),
-        ("status", format!("{:?}", r.status).to_lowercase()),
-        ("tool", format!("{} {}", r.tool.name, r.tool.version)),
-    ];
-    if let Some(commit) = &env.git_commit {
-        let dirty = if env.git_dirty == Some(true) {
-            " (dirty)"
-        } else {
-            ""
-        };
-        rows.push(("commit", format!("{commit}{dirty}")));
-    }
-    if env.profile != "release" {
-        rows.push((
-            "WARNING",
-            "not a release build: numbers are not comparable".into(),
-        ));
-    }
-    for (k, v) in rows {
+    for (k, v) in data::environment_rows(r) {
         let _ = writeln!(md, "- **{k}**: {}", inline(&v));
     }
+    if r.environment.profile != "release" {
+        md.push_str("- **WARNING**: not a release build: numbers are not comparable\n");
+    }
     md.push('\n');
-}
-
-/// The load shape in one line, shared with the HTML.
-pub fn load(r: &RunResults) -> String {
-    let l = &r.load;
-    let rate = l
-        .rate_per_publisher
-        .map_or_else(|| "max (closed loop)".into(), |x| format!("{x} msg/s each"));
-    format!(
-        "{} publisher(s) at {rate}, {} subscriber(s), {} s measured after {} s warm-up, {} payload",
-        l.publishers, l.subscribers, l.duration_s, l.warmup_s, l.payload
-    )
 }
 
 /// A pipe table; the loss cell of a lossy row gets a bold LOSS marker.

@@ -86,34 +86,36 @@ impl Chart {
 
 /// Every chart this run has data for, in reading order.
 pub fn charts(results: &RunResults) -> Result<Vec<Chart>, ReportError> {
-    let mut out = latency_percentiles::render(results)?;
-    let single = [
+    type Render = fn(&RunResults) -> Result<Option<String>, ReportError>;
+    // Crypto cost first (the question most readers come with), then what it does to the
+    // system: throughput, latency, bytes on the wire.
+    let before_latency: [(&str, &str, Render); 4] = [
         (
             crypto_vs_size::NAME,
             crypto_vs_size::TITLE,
-            crypto_vs_size::render(results)?,
-        ),
-        (
-            throughput::NAME,
-            throughput::TITLE,
-            throughput::render(results)?,
-        ),
-        (
-            crypto_throughput::NAME,
-            crypto_throughput::TITLE,
-            crypto_throughput::render(results)?,
+            crypto_vs_size::render,
         ),
         (
             mode_heatmap::NAME,
             mode_heatmap::TITLE,
-            mode_heatmap::render(results)?,
+            mode_heatmap::render,
         ),
-        (overhead::NAME, overhead::TITLE, overhead::render(results)?),
+        (
+            crypto_throughput::NAME,
+            crypto_throughput::TITLE,
+            crypto_throughput::render,
+        ),
+        (throughput::NAME, throughput::TITLE, throughput::render),
     ];
-    for (name, title, svg) in single {
-        if let Some(svg) = svg {
+    let mut out = Vec::new();
+    for (name, title, render) in before_latency {
+        if let Some(svg) = render(results)? {
             out.push(Chart::new(name, title, svg));
         }
+    }
+    out.extend(latency_percentiles::render(results)?);
+    if let Some(svg) = overhead::render(results)? {
+        out.push(Chart::new(overhead::NAME, overhead::TITLE, svg));
     }
     Ok(out)
 }
