@@ -14,6 +14,8 @@ use super::style::{self, SeriesStyle};
 pub enum Swatch {
     /// A line sample with the series' marker (line charts).
     Line,
+    /// A line sample alone (for "dashed means ..." notes).
+    LineOnly,
     /// A filled box (bar charts).
     Block,
 }
@@ -125,6 +127,9 @@ impl Frame {
                 Swatch::Line => {
                     style::line_swatch(area, (x, y), SWATCH_W as i32, entry.style)?;
                     style::draw_marker(area, (x + SWATCH_W as i32 / 2, y), entry.style)?;
+                }
+                Swatch::LineOnly => {
+                    style::line_swatch(area, (x, y), SWATCH_W as i32, entry.style)?;
                 }
                 Swatch::Block => {
                     area.draw(&plotters::element::Rectangle::new(

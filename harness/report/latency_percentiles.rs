@@ -2,8 +2,11 @@
 //!
 //! x is the percentile on the "nines" scale (0 %, 90 %, 99 %, 99.9 %, ...), so the tail gets as
 //! much room as the median; y is the `latency` phase (scheduled → decrypted, corrected for
-//! coordinated omission) in milliseconds. One line per case of that QoS.
+//! coordinated omission) in milliseconds. One line per case of that QoS. With few cases, each
+//! also gets a thin dashed line of `latency_uncorrected` (from the start of encoding), which
+//! shows how much of the tail is queueing behind late sends; with many it would be a tangle.
 
+use plotters::coord::CoordTranslate;
 use plotters::prelude::*;
 
 use super::data::{self, Varying};
@@ -12,6 +15,9 @@ use super::{Chart, ReportError, axis, style};
 use crate::results::{CaseResult, RunResults, phase};
 
 pub const NAME: &str = "latency_percentiles";
+
+/// Up to this many cases, their uncorrected curves are drawn too.
+const UNCORRECTED_UP_TO: usize = 6;
 
 /// Most nines shown: beyond 99.9999 % no run here has enough samples to mean anything.
 const MAX_NINES: f64 = 6.0;
@@ -36,21 +42,39 @@ pub fn render(results: &RunResults) -> Result<Vec<Chart>, ReportError> {
     Ok(charts)
 }
 
-struct Curve {
+struct Curve<'a> {
+    case: &'a CaseResult,
     label: String,
     /// (nines, ms), percentile ascending.
     points: Vec<(f64, f64)>,
+    /// The same for `latency_uncorrected`, when drawn.
+    uncorrected: Option<Vec<(f64, f64)>>,
 }
 
-fn curve(case: &CaseResult, label: String) -> Option<Curve> {
-    let stats = data::phase(case, phase::LATENCY)?;
-    let points: Vec<(f64, f64)> = stats
+/// A phase's percentile curve as (nines, ms); `None` when it was not measured.
+fn points(case: &CaseResult, phase_name: &str) -> Option<Vec<(f64, f64)>> {
+    let points: Vec<(f64, f64)> = data::phase(case, phase_name)?
         .percentiles
         .iter()
         .filter_map(|pt| Some((axis::nines(pt.percentile)?, data::ns_to_ms(pt.value as f64))))
         .filter(|(x, _)| *x <= MAX_NINES)
         .collect();
-    (!points.is_empty()).then_some(Curve { label, points })
+    (!points.is_empty()).then_some(points)
+}
+
+fn draw_line<DB: DrawingBackend, CT: CoordTranslate<From = (f64, f64)>>(
+    chart: &mut ChartContext<'_, DB, CT>,
+    points: &[(f64, f64)],
+    dashed: bool,
+    line: ShapeStyle,
+) -> Result<(), ReportError> {
+    let pts = points.iter().copied();
+    if dashed {
+        chart.draw_series(DashedLineSeries::new(pts, 8, 6, line))?;
+    } else {
+        chart.draw_series(LineSeries::new(pts, line))?;
+    }
+    Ok(())
 }
 
 fn render_qos(
@@ -60,21 +84,33 @@ fn render_qos(
     varying: Varying,
 ) -> Result<Option<String>, ReportError> {
     let several_sizes = data::sizes(cases.iter().copied()).len() > 1;
-    let curves: Vec<Curve> = cases
+    let mut curves: Vec<Curve> = cases
         .iter()
-        .filter_map(|c| {
-            let mut label = varying.label(&c.params);
+        .filter_map(|&case| {
+            let mut label = varying.label(&case.params);
             if several_sizes {
-                label = format!("{label} · {}", data::fmt_bytes(c.params.size));
+                label = format!("{label} · {}", data::fmt_bytes(case.params.size));
             }
-            curve(c, label)
+            Some(Curve {
+                case,
+                label,
+                points: points(case, phase::LATENCY)?,
+                uncorrected: None,
+            })
         })
         .collect();
     if curves.is_empty() {
         return Ok(None);
     }
+    if curves.len() <= UNCORRECTED_UP_TO {
+        for c in &mut curves {
+            c.uncorrected = points(c.case, phase::LATENCY_UNCORRECTED);
+        }
+    }
 
-    let points = curves.iter().flat_map(|c| c.points.iter());
+    let points = curves
+        .iter()
+        .flat_map(|c| c.points.iter().chain(c.uncorrected.iter().flatten()));
     let x_max = points
         .clone()
         .map(|p| p.0)
@@ -82,7 +118,7 @@ fn render_qos(
         .min(MAX_NINES);
     let y_top = axis::linear_top(points.map(|p| p.1).fold(0.0, f64::max));
 
-    let legend = curves
+    let mut legend: Vec<LegendEntry> = curves
         .iter()
         .enumerate()
         .map(|(i, c)| LegendEntry {
@@ -91,6 +127,17 @@ fn render_qos(
             swatch: Swatch::Line,
         })
         .collect();
+    if curves.iter().any(|c| c.uncorrected.is_some()) {
+        legend.push(LegendEntry {
+            label: "thin dashed: same case, uncorrected (from start of encode)".into(),
+            style: style::SeriesStyle {
+                color: style::MUTED,
+                marker: style::Marker::Circle,
+                dashed: true,
+            },
+            swatch: Swatch::LineOnly,
+        });
+    }
     let frame = Frame::new(
         title(qos),
         style::PLOT_HEIGHT,
@@ -118,16 +165,10 @@ fn render_qos(
             .draw()?;
         for (i, c) in curves.iter().enumerate() {
             let s = style::series(i);
-            if s.dashed {
-                chart.draw_series(DashedLineSeries::new(
-                    c.points.iter().copied(),
-                    8,
-                    6,
-                    s.line(),
-                ))?;
-            } else {
-                chart.draw_series(LineSeries::new(c.points.iter().copied(), s.line()))?;
+            if let Some(uncorrected) = &c.uncorrected {
+                draw_line(&mut chart, uncorrected, true, s.color.stroke_width(1))?;
             }
+            draw_line(&mut chart, &c.points, s.dashed, s.line())?;
             for p in marker_points(&c.points, x_max) {
                 style::draw_marker(chart.plotting_area(), p, s)?;
             }
