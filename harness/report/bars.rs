@@ -30,7 +30,11 @@ pub struct BarChart {
     pub caption: String,
 }
 
-const BAR_PX: u32 = 16;
+/// Bar thickness: as thick as reads well, thinner when there are many bars so the chart stays
+/// within a few screens; never so thin that the value label no longer fits beside the bar.
+const BAR_PX_MAX: u32 = 16;
+const BAR_PX_MIN: u32 = 11;
+const BARS_FOR_FULL_THICKNESS: u32 = 70;
 const GROUP_GAP_PX: u32 = 14;
 /// Room for the x axis, its label and the margins around the bars.
 const AXES_PX: u32 = 120;
@@ -49,9 +53,12 @@ impl BarChart {
         // Room right of the longest bar for its value label.
         let x_top = axis::linear_top(max) * 1.12;
         let n = self.kinds.len();
-        let slot = n as f64 + GROUP_GAP_PX as f64 / BAR_PX as f64;
+        let bars = (n * self.groups.len()) as u32;
+        let bar_px =
+            (BAR_PX_MAX * BARS_FOR_FULL_THICKNESS / bars.max(1)).clamp(BAR_PX_MIN, BAR_PX_MAX);
+        let slot = n as f64 + GROUP_GAP_PX as f64 / bar_px as f64;
         let y_total = slot * self.groups.len() as f64;
-        let plot_height = AXES_PX + self.groups.len() as u32 * (n as u32 * BAR_PX + GROUP_GAP_PX);
+        let plot_height = AXES_PX + self.groups.len() as u32 * (n as u32 * bar_px + GROUP_GAP_PX);
 
         // First group at the top: group g occupies y in (top - (g+1)*slot, top - g*slot].
         let bar_y = |g: usize, k: usize| y_total - g as f64 * slot - k as f64;
@@ -78,7 +85,10 @@ impl BarChart {
             .enumerate()
             .map(|(k, label)| LegendEntry {
                 label: label.clone(),
-                style: style::series(k),
+                style: style::SeriesStyle {
+                    color: style::bar_color(k),
+                    ..style::series(k)
+                },
                 swatch: Swatch::Block,
             })
             .collect();
@@ -105,8 +115,8 @@ impl BarChart {
                 .bold_line_style(style::GRID)
                 .light_line_style(TRANSPARENT)
                 .draw()?;
-            let value_style =
-                style::anchored(style::text(style::TICK_PX - 2.0), HPos::Left, VPos::Center);
+            let value_px = (style::TICK_PX - 2.0).min(bar_px as f64);
+            let value_style = style::anchored(style::text(value_px), HPos::Left, VPos::Center);
             let missing_style = value_style.clone().color(&style::MUTED);
             for (g, group) in self.groups.iter().enumerate() {
                 for (k, value) in group.values.iter().enumerate() {
@@ -117,7 +127,7 @@ impl BarChart {
                         Some(v) => {
                             chart.draw_series(std::iter::once(Rectangle::new(
                                 [(0.0, bottom), (v, top)],
-                                style::series(k).fill(),
+                                style::bar_color(k).filled(),
                             )))?;
                             // The value just right of the bar end, a few pixels clear of it.
                             let label = (self.value_label)(v);

@@ -82,6 +82,24 @@ pub fn series(i: usize) -> SeriesStyle {
     }
 }
 
+/// Fill of the `k`-th bar kind. Bars have no markers, so past the 7 palette colours the same
+/// hues come back as tints, then as pale tints: 21 distinct fills. (Not dark shades: black,
+/// the palette's last colour, has none.)
+pub fn bar_color(k: usize) -> RGBColor {
+    let RGBColor(r, g, b) = PALETTE[k % PALETTE.len()];
+    let mix =
+        |c: u8, towards: f64, amount: f64| (c as f64 + (towards - c as f64) * amount).round() as u8;
+    match (k / PALETTE.len()) % 3 {
+        0 => RGBColor(r, g, b),
+        1 => RGBColor(
+            mix(r, 255.0, 0.55),
+            mix(g, 255.0, 0.55),
+            mix(b, 255.0, 0.55),
+        ),
+        _ => RGBColor(mix(r, 255.0, 0.8), mix(g, 255.0, 0.8), mix(b, 255.0, 0.8)),
+    }
+}
+
 impl SeriesStyle {
     pub fn line(self) -> ShapeStyle {
         self.color.stroke_width(2)
@@ -202,6 +220,14 @@ mod tests {
             for b in &styles[i + 1..] {
                 assert!(a != b, "{a:?} repeats");
             }
+        }
+    }
+
+    #[test]
+    fn first_twenty_one_bar_colours_are_distinct() {
+        let colours: Vec<_> = (0..21).map(bar_color).collect();
+        for (i, a) in colours.iter().enumerate() {
+            assert!(!colours[i + 1..].contains(a), "{a:?} repeats");
         }
     }
 
