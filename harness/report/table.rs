@@ -28,8 +28,8 @@ const FOLDABLE: [&str; 3] = ["mac", "sig", "transport"];
 pub const LOSS_HEADER: &str = "lost/expected";
 
 impl Table {
-    /// Removes the [`FOLDABLE`] columns that hold one value in every row and returns them as
-    /// `"mac none"` notes, so a run that varies only suites gets a narrower table.
+    /// Removes the mac, sig and transport columns that hold one value in every row and returns
+    /// them as `"mac none"` notes, so a run that varies only suites gets a narrower table.
     pub fn fold_constant(&mut self) -> Vec<String> {
         let mut notes = Vec::new();
         for name in FOLDABLE {

@@ -289,9 +289,13 @@ fn degenerate_runs_render_without_panicking() {
         for p in c.phases.values_mut() {
             p.percentiles.retain(|pt| pt.percentile >= 100.0);
         }
-        c.params.suite = "suite-from-the-future".into();
+        // From a newer build, and with markup in it: must be escaped everywhere.
+        c.params.suite = "<b>suite&from\"the'future</b>".into();
     }
     render_everything(&only_max, "only_max");
+    let html = html::render(&only_max, &charts(&only_max).expect("charts"));
+    assert!(!html.contains("<b>suite"), "suite name not escaped");
+    assert!(html.contains("&lt;b&gt;suite&amp;from"));
 }
 
 #[test]
