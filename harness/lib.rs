@@ -3,6 +3,7 @@
 //! Data flows one way: [`scenario`] → cases → [`run`] (load + measure) → [`results`] → [`report`].
 
 pub mod crypto;
+pub mod report;
 pub mod results;
 pub mod scenario;
 pub mod measure;

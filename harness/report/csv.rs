@@ -1,0 +1,177 @@
+//! `cases.csv`: one row per case (failed ones included), for spreadsheets and scripts.
+//!
+//! RFC 4180 (comma-separated, fields with commas, quotes or line breaks quoted), `\n` line
+//! ends, one header line. An empty field means "not measured". The columns are stable: new
+//! ones are only ever appended.
+//!
+//! | column | meaning |
+//! |---|---|
+//! | `id` | case id, e.g. `aes-128-gcm/q1/64B/tcp` |
+//! | `status` | `ok` or `failed` |
+//! | `suite`, `suite_id`, `mac`, `signature`, `transport`, `qos` | case parameters (`suite_id` is the envelope byte, decimal) |
+//! | `size_bytes` | plaintext bytes per message |
+//! | `sent`, `expected`, `delivered`, `lost`, `duplicated`, `out_of_order`, `failed_auth`, `failed_decrypt`, `malformed`, `unacked` | message counts over the whole case |
+//! | `measured_s` | length of the measured window |
+//! | `offered_msgs_per_s`, `sent_msgs_per_s`, `delivered_msgs_per_s`, `delivered_bytes_per_s` | throughput in the measured window |
+//! | `envelope_bytes`, `security_overhead_bytes`, `harness_bytes`, `mqtt_packet_bytes` | bytes of one message |
+//! | `cpu_user_s`, `cpu_system_s`, `cpu_per_message_us` | process CPU time |
+//! | `<phase>_count`, (mean to 0.1 ns) `<phase>_p50_ns`, `<phase>_p90_ns`, `<phase>_p99_ns`, `<phase>_p999_ns`, `<phase>_mean_ns`, `<phase>_max_ns` | for each phase of `results::types::phase::ALL`, in that order |
+//! | `error` | why a failed case failed |
+
+use std::sync::LazyLock;
+
+use crate::results::{CaseResult, CaseStatus, RunResults, phase};
+
+const FIXED: [&str; 31] = [
+    "id",
+    "status",
+    "suite",
+    "suite_id",
+    "mac",
+    "signature",
+    "transport",
+    "qos",
+    "size_bytes",
+    "sent",
+    "expected",
+    "delivered",
+    "lost",
+    "duplicated",
+    "out_of_order",
+    "failed_auth",
+    "failed_decrypt",
+    "malformed",
+    "unacked",
+    "measured_s",
+    "offered_msgs_per_s",
+    "sent_msgs_per_s",
+    "delivered_msgs_per_s",
+    "delivered_bytes_per_s",
+    "envelope_bytes",
+    "security_overhead_bytes",
+    "harness_bytes",
+    "mqtt_packet_bytes",
+    "cpu_user_s",
+    "cpu_system_s",
+    "cpu_per_message_us",
+];
+
+const PHASE_STATS: [&str; 7] = [
+    "count", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "mean_ns", "max_ns",
+];
+
+/// Every column name, in order.
+pub static COLUMNS: LazyLock<Vec<String>> = LazyLock::new(|| {
+    let mut cols: Vec<String> = FIXED.iter().map(|s| s.to_string()).collect();
+    for p in phase::ALL {
+        cols.extend(PHASE_STATS.iter().map(|s| format!("{p}_{s}")));
+    }
+    cols.push("error".into());
+    cols
+});
+
+pub fn render(results: &RunResults) -> String {
+    let mut out = COLUMNS.join(",");
+    out.push('\n');
+    for case in &results.cases {
+        let fields: Vec<String> = row(case).iter().map(|f| quote(f)).collect();
+        out.push_str(&fields.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+fn row(c: &CaseResult) -> Vec<String> {
+    let p = &c.params;
+    let n = &c.counts;
+    let t = &c.throughput;
+    let s = &c.sizes;
+    let opt = |x: Option<f64>| x.map_or_else(String::new, |x| x.to_string());
+    let status = match c.status {
+        CaseStatus::Ok => "ok",
+        CaseStatus::Failed => "failed",
+    };
+    let mut f = vec![
+        c.id.clone(),
+        status.into(),
+        p.suite.clone(),
+        p.suite_id.to_string(),
+        p.mac.clone(),
+        p.signature.clone(),
+        p.transport.clone(),
+        p.qos.to_string(),
+        p.size.to_string(),
+    ];
+    f.extend(
+        [
+            n.sent,
+            n.expected,
+            n.delivered,
+            n.lost,
+            n.duplicated,
+            n.out_of_order,
+            n.failed_auth,
+            n.failed_decrypt,
+            n.malformed,
+            n.unacked,
+        ]
+        .map(|x| x.to_string()),
+    );
+    f.extend([
+        c.measured_s.to_string(),
+        opt(t.offered_msgs_per_s),
+        t.sent_msgs_per_s.to_string(),
+        t.delivered_msgs_per_s.to_string(),
+        t.delivered_bytes_per_s.to_string(),
+    ]);
+    f.extend([s.envelope, s.security_overhead, s.harness, s.mqtt_packet].map(|x| x.to_string()));
+    f.extend([
+        c.cpu.user_s.to_string(),
+        c.cpu.system_s.to_string(),
+        opt(c.cpu.per_message_us),
+    ]);
+    for name in phase::ALL {
+        match c.phases.get(name) {
+            Some(ph) => f.extend([
+                ph.count.to_string(),
+                ph.p50.to_string(),
+                ph.p90.to_string(),
+                ph.p99.to_string(),
+                ph.p999.to_string(),
+                format!("{:.1}", ph.mean),
+                ph.max.to_string(),
+            ]),
+            None => f.extend(PHASE_STATS.iter().map(|_| String::new())),
+        }
+    }
+    f.push(c.error.clone().unwrap_or_default());
+    f
+}
+
+fn quote(field: &str) -> String {
+    if field.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", field.replace('"', "\"\""))
+    } else {
+        field.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_only_when_needed() {
+        assert_eq!(quote("plain"), "plain");
+        assert_eq!(quote("a,b"), "\"a,b\"");
+        assert_eq!(quote("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+
+    #[test]
+    fn rows_are_as_wide_as_the_header() {
+        let results = super::super::fixture::run();
+        for c in &results.cases {
+            assert_eq!(row(c).len(), COLUMNS.len(), "{}", c.id);
+        }
+    }
+}

@@ -1,0 +1,307 @@
+//! Views of a run that several renderers share: which cases carry data, how a case is named,
+//! which parameters vary, and how numbers are written.
+//!
+//! Everything here tolerates a partial or older `results.json`: a missing phase is `None`,
+//! never a panic, and no function makes up a value that was not measured.
+
+use std::collections::BTreeSet;
+
+use crate::results::{CaseParams, CaseResult, CaseStatus, PhaseStats, RunResults};
+
+/// Cases that finished and so carry numbers.
+pub fn ok_cases(results: &RunResults) -> impl Iterator<Item = &CaseResult> {
+    results.cases.iter().filter(|c| c.status == CaseStatus::Ok)
+}
+
+/// A phase's statistics when it was measured at least once.
+pub fn phase<'a>(case: &'a CaseResult, name: &str) -> Option<&'a PhaseStats> {
+    case.phases.get(name).filter(|p| p.count > 0)
+}
+
+/// Which of the parameters that name a series take more than one value in this run, so labels
+/// mention only what tells series apart.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Varying {
+    pub mac: bool,
+    pub signature: bool,
+    pub transport: bool,
+}
+
+impl Varying {
+    pub fn of(results: &RunResults) -> Self {
+        let distinct = |f: fn(&CaseParams) -> &str| {
+            results
+                .cases
+                .iter()
+                .map(|c| f(&c.params))
+                .collect::<BTreeSet<_>>()
+                .len()
+                > 1
+        };
+        Self {
+            mac: distinct(|p| &p.mac),
+            signature: distinct(|p| &p.signature),
+            transport: distinct(|p| &p.transport),
+        }
+    }
+
+    /// The series name of a case without QoS and size: `aes-128-cbc · hmac-sha256 · tls`.
+    pub fn label(&self, p: &CaseParams) -> String {
+        let mut parts = vec![p.suite.clone()];
+        if self.mac && p.mac != "none" {
+            parts.push(p.mac.clone());
+        }
+        if self.signature && p.signature != "none" {
+            parts.push(p.signature.clone());
+        }
+        if self.transport {
+            parts.push(p.transport.clone());
+        }
+        parts.join(" · ")
+    }
+}
+
+/// What identifies a series across QoS levels and sizes.
+pub type SeriesKey = (String, String, String, String);
+
+pub fn series_key(p: &CaseParams) -> SeriesKey {
+    (
+        p.suite.clone(),
+        p.mac.clone(),
+        p.signature.clone(),
+        p.transport.clone(),
+    )
+}
+
+/// Distinct series in order of first appearance (the scenario's matrix order).
+pub fn series_keys<'a>(cases: impl Iterator<Item = &'a CaseResult>) -> Vec<SeriesKey> {
+    let mut keys = Vec::new();
+    for c in cases {
+        let k = series_key(&c.params);
+        if !keys.contains(&k) {
+            keys.push(k);
+        }
+    }
+    keys
+}
+
+/// Distinct plaintext sizes, ascending.
+pub fn sizes<'a>(cases: impl Iterator<Item = &'a CaseResult>) -> Vec<usize> {
+    cases
+        .map(|c| c.params.size)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+/// Distinct QoS levels, ascending.
+pub fn qos_levels<'a>(cases: impl Iterator<Item = &'a CaseResult>) -> Vec<u8> {
+    cases
+        .map(|c| c.params.qos)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+/// Of several cases measuring the same thing (e.g. one suite at one size under different QoS),
+/// the one with the most samples of `phase_name`: its estimate is the most precise. Crypto
+/// phases do not depend on QoS, so charts of them show this one instead of averaging.
+pub fn representative<'a>(
+    cases: impl Iterator<Item = &'a CaseResult>,
+    phase_name: &str,
+) -> Option<&'a CaseResult> {
+    cases
+        .filter_map(|c| phase(c, phase_name).map(|p| (p.count, c)))
+        .max_by_key(|(count, _)| *count)
+        .map(|(_, c)| c)
+}
+
+/// Loss that DESIGN.md says must be shown in red: QoS >= 1 promises delivery.
+pub fn is_lossy(case: &CaseResult) -> bool {
+    case.params.qos >= 1 && case.counts.lost > 0
+}
+
+/// `x` with three significant digits, no exponent for the ranges a report meets.
+pub fn sig3(x: f64) -> String {
+    if !x.is_finite() {
+        return "n/a".into();
+    }
+    let a = x.abs();
+    if a >= 100.0 || a == 0.0 {
+        format!("{x:.0}")
+    } else if a >= 10.0 {
+        format!("{x:.1}")
+    } else if a >= 1.0 {
+        format!("{x:.2}")
+    } else if a >= 0.01 {
+        format!("{x:.3}")
+    } else {
+        format!("{x:.2e}")
+    }
+}
+
+pub fn ns_to_us(ns: f64) -> f64 {
+    ns / 1e3
+}
+
+pub fn ns_to_ms(ns: f64) -> f64 {
+    ns / 1e6
+}
+
+/// A duration in nanoseconds in the unit that reads best (ns, µs, ms or s).
+pub fn fmt_duration(ns: f64) -> String {
+    if !ns.is_finite() {
+        "n/a".into()
+    } else if ns < 1e3 {
+        format!("{} ns", sig3(ns))
+    } else if ns < 1e6 {
+        format!("{} µs", sig3(ns / 1e3))
+    } else if ns < 1e9 {
+        format!("{} ms", sig3(ns / 1e6))
+    } else {
+        format!("{} s", sig3(ns / 1e9))
+    }
+}
+
+/// A rate with a k/M suffix: `12.3k`.
+pub fn fmt_rate(x: f64) -> String {
+    if !x.is_finite() {
+        "n/a".into()
+    } else if x >= 1e6 {
+        format!("{}M", sig3(x / 1e6))
+    } else if x >= 1e3 {
+        format!("{}k", sig3(x / 1e3))
+    } else {
+        sig3(x)
+    }
+}
+
+/// Bytes with a binary unit: `64 B`, `1 KiB`, `1.5 MiB`.
+pub fn fmt_bytes(n: usize) -> String {
+    const KI: usize = 1024;
+    if n >= KI * KI && n % (KI * KI) == 0 {
+        format!("{} MiB", n / (KI * KI))
+    } else if n >= KI * KI {
+        format!("{} MiB", sig3(n as f64 / (KI * KI) as f64))
+    } else if n >= KI && n % KI == 0 {
+        format!("{} KiB", n / KI)
+    } else if n >= KI {
+        format!("{} KiB", sig3(n as f64 / KI as f64))
+    } else {
+        format!("{n} B")
+    }
+}
+
+/// The line at the bottom of every chart: what machine, when, with what build.
+pub fn caption(results: &RunResults) -> String {
+    let env = &results.environment;
+    let cpu = env.cpu_model.as_deref().unwrap_or("unknown CPU");
+    let debug = if env.profile == "release" {
+        ""
+    } else {
+        " · DEBUG BUILD"
+    };
+    format!(
+        "{cpu}, {} logical cores, {} {} · run started {} · {} {}{debug}",
+        env.logical_cores,
+        env.os,
+        env.arch,
+        results.started_at,
+        results.tool.name,
+        results.tool.version,
+    )
+}
+
+/// The environment as (label, text) rows, most important first; shared by the Markdown and
+/// HTML so both say the same. Absent facts are left out of the text, not shown as blanks.
+pub fn environment_rows(r: &RunResults) -> Vec<(&'static str, String)> {
+    let env = &r.environment;
+    let words = |parts: &[Option<&str>]| {
+        parts
+            .iter()
+            .flatten()
+            .filter(|s| !s.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let cpu = env.cpu_model.as_deref().unwrap_or("unknown CPU");
+    let commit = env.git_commit.as_deref().map(|c| match env.git_dirty {
+        Some(true) => format!("{c} (dirty)"),
+        _ => c.to_string(),
+    });
+    vec![
+        (
+            "machine",
+            format!("{cpu}, {} logical cores", env.logical_cores),
+        ),
+        (
+            "os",
+            format!(
+                "{} ({})",
+                words(&[Some(&env.os), env.kernel.as_deref()]),
+                env.arch
+            ),
+        ),
+        ("cpu flags", env.cpu_flags.join(" ")),
+        (
+            "build",
+            format!("{} {} ({})", env.rustc, env.profile, env.target),
+        ),
+        (
+            "broker",
+            format!(
+                "{} at {} ({})",
+                words(&[Some(&r.broker.name), r.broker.version.as_deref()]),
+                r.broker.url,
+                r.broker.protocol
+            ),
+        ),
+        ("load", load(r)),
+        ("started", r.started_at.clone()),
+        (
+            "finished",
+            r.finished_at
+                .clone()
+                .unwrap_or_else(|| "not finished".into()),
+        ),
+        ("status", format!("{:?}", r.status).to_lowercase()),
+        ("tool", format!("{} {}", r.tool.name, r.tool.version)),
+        ("commit", commit.unwrap_or_else(|| "n/a".into())),
+    ]
+}
+
+/// The load shape in one line.
+pub fn load(r: &RunResults) -> String {
+    let l = &r.load;
+    let rate = l
+        .rate_per_publisher
+        .map_or_else(|| "max (closed loop)".into(), |x| format!("{x} msg/s each"));
+    format!(
+        "{} publisher(s) at {rate}, {} subscriber(s), {} s measured after {} s warm-up, {} payload",
+        l.publishers, l.subscribers, l.duration_s, l.warmup_s, l.payload
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_pick_a_readable_unit() {
+        assert_eq!(fmt_duration(850.0), "850 ns");
+        assert_eq!(fmt_duration(1_234.0), "1.23 µs");
+        assert_eq!(fmt_duration(12_345_678.0), "12.3 ms");
+        assert_eq!(fmt_duration(2.5e9), "2.50 s");
+        assert_eq!(fmt_duration(f64::NAN), "n/a");
+    }
+
+    #[test]
+    fn bytes_and_rates() {
+        assert_eq!(fmt_bytes(64), "64 B");
+        assert_eq!(fmt_bytes(1024), "1 KiB");
+        assert_eq!(fmt_bytes(1536), "1.50 KiB");
+        assert_eq!(fmt_rate(12_345.0), "12.3k");
+        assert_eq!(fmt_rate(950.0), "950");
+    }
+}

@@ -1,0 +1,215 @@
+//! `report.html`: one self-contained file (inline SVG and CSS, no script, no network) that reads
+//! on a phone: viewport meta, a max width, charts scaled to the screen, wide tables scrolling
+//! sideways in their own box. Every string from results.json is escaped.
+
+use std::fmt::Write;
+
+use super::table::{self, Table};
+use super::{Chart, data, markdown};
+use crate::results::RunResults;
+
+const CSS: &str = "\
+body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#222;\
+margin:0 auto;max-width:1100px;padding:1em;line-height:1.45}\
+h1{font-size:1.6em;margin:.3em 0}h2{font-size:1.25em;margin-top:1.6em;border-bottom:1px solid #ddd}\
+.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;margin:.5em 0}\
+table{border-collapse:collapse;font-size:.85em;white-space:nowrap}\
+th,td{padding:.3em .6em;border-bottom:1px solid #e3e3e3;text-align:left}\
+th{background:#f4f4f4;position:sticky;top:0}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}\
+tr.loss td{color:#c00000;font-weight:600}.alert{color:#c00000;font-weight:600}\
+figure{margin:1.5em 0}svg{width:100%;height:auto;display:block}\
+figcaption{font-size:.9em;color:#555}dl{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em}\
+dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}pre{overflow-x:auto;background:#f6f6f6;padding:.8em}\
+.note{font-size:.85em;color:#555}";
+
+pub fn render(results: &RunResults, charts: &[Chart]) -> String {
+    let mut h = String::new();
+    let title = format!("{} — mqtt-cipher-bench", results.scenario.name);
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n",
+        esc(&title)
+    );
+    let _ = writeln!(h, "<h1>{}</h1>", esc(&results.scenario.name));
+    if !results.scenario.description.is_empty() {
+        let _ = writeln!(h, "<p>{}</p>", esc(&results.scenario.description));
+    }
+    // In-page links only: the tables can be long and the charts come after them.
+    h.push_str(
+        "<nav><a href=\"#summary\">Summary</a> · <a href=\"#charts\">Charts</a> · \
+         <a href=\"#details\">Run details</a></nav>\n",
+    );
+    environment(&mut h, results);
+    summary(&mut h, results);
+    failed(&mut h, results);
+    if !results.cases.is_empty() {
+        h.push_str("<h2>Security properties per suite</h2>\n");
+        h.push_str(&html_table(&table::security(results)));
+    }
+    if !charts.is_empty() {
+        h.push_str("<h2 id=\"charts\">Charts</h2>\n");
+        for chart in charts {
+            let _ = writeln!(
+                h,
+                "<figure id=\"{}\">\n{}\n<figcaption>{} (<code>{}</code>)</figcaption>\n</figure>",
+                esc(&chart.name),
+                chart.svg.trim(),
+                esc(&chart.title),
+                esc(&chart.rel_path())
+            );
+        }
+    }
+    details(&mut h, results);
+    h.push_str("</main>\n</body>\n</html>\n");
+    h
+}
+
+fn environment(h: &mut String, r: &RunResults) {
+    h.push_str("<h2>Environment</h2>\n<dl>\n");
+    for (k, v) in data::environment_rows(r) {
+        let _ = writeln!(h, "<dt>{k}</dt><dd>{}</dd>", esc(&v));
+    }
+    h.push_str("</dl>\n");
+    if r.environment.profile != "release" {
+        h.push_str(
+            "<p class=\"alert\">Not a release build: these numbers are not comparable.</p>\n",
+        );
+    }
+}
+
+fn summary(h: &mut String, r: &RunResults) {
+    h.push_str("<h2 id=\"summary\">Summary</h2>\n");
+    let mut t = table::summary(r);
+    if r.cases.is_empty() {
+        h.push_str("<p>No cases in this run.</p>\n");
+        return;
+    }
+    if t.rows.is_empty() {
+        h.push_str("<p>No cases finished.</p>\n");
+        return;
+    }
+    let lossy = t.rows.iter().filter(|row| row.lossy).count();
+    if lossy > 0 {
+        let _ = writeln!(
+            h,
+            "<p class=\"alert\">LOSS: {lossy} case(s) lost messages at QoS ≥ 1, which promises \
+             delivery (rows in red).</p>"
+        );
+    }
+    let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(markdown::LEGEND.trim()));
+    let constant = t.fold_constant();
+    if !constant.is_empty() {
+        let _ = writeln!(h, "<p>All cases: {}.</p>", esc(&constant.join(", ")));
+    }
+    h.push_str(&html_table(&t));
+}
+
+fn failed(h: &mut String, r: &RunResults) {
+    let failed = table::failed(r);
+    if failed.is_empty() {
+        return;
+    }
+    h.push_str("<h2>Failed cases</h2>\n<ul>\n");
+    for (id, error) in failed {
+        let _ = writeln!(
+            h,
+            "<li class=\"alert\">FAILED <code>{}</code>: {}</li>",
+            esc(id),
+            esc(error)
+        );
+    }
+    h.push_str("</ul>\n");
+}
+
+/// The whole environment and the scenario, for whoever needs to repeat the run.
+fn details(h: &mut String, r: &RunResults) {
+    let env = &r.environment;
+    h.push_str(
+        "<h2 id=\"details\">Run details</h2>\n<details>\n\
+         <summary>Memory, crate versions, overrides and the scenario file</summary>\n<dl>\n",
+    );
+    let memory = env.memory_bytes.map_or("n/a".into(), |b| {
+        format!("{:.1} GiB", b as f64 / (1u64 << 30) as f64)
+    });
+    let mut rows = vec![
+        ("memory".to_string(), memory),
+        (
+            "governor".into(),
+            env.governor.clone().unwrap_or_else(|| "n/a".into()),
+        ),
+        ("scenario file".into(), r.scenario.path.clone()),
+        ("overrides".into(), r.scenario.overrides.join(" ")),
+    ];
+    for (k, v) in &env.crate_versions {
+        rows.push((format!("crate {k}"), v.clone()));
+    }
+    for (k, v) in rows {
+        let _ = writeln!(h, "<dt>{}</dt><dd>{}</dd>", esc(&k), esc(&v));
+    }
+    let _ = writeln!(h, "</dl>\n<pre>{}</pre>\n</details>", esc(&r.scenario.text));
+}
+
+/// A table in a sideways-scrolling box; lossy rows get `class="loss"` (red), one row per line.
+fn html_table(t: &Table) -> String {
+    let class = |i: usize| {
+        if t.numeric.get(i) == Some(&true) {
+            " class=\"num\""
+        } else {
+            ""
+        }
+    };
+    let mut out = String::from("<div class=\"scroll\">\n<table>\n<thead><tr>");
+    for (i, head) in t.headers.iter().enumerate() {
+        let _ = write!(out, "<th{}>{}</th>", class(i), esc(head));
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    for row in &t.rows {
+        out.push_str(if row.lossy {
+            "<tr class=\"loss\">"
+        } else {
+            "<tr>"
+        });
+        for (i, cell) in row.cells.iter().enumerate() {
+            let text = if row.lossy && t.headers.get(i) == Some(&table::LOSS_HEADER) {
+                format!("LOSS {cell}")
+            } else {
+                cell.clone()
+            };
+            let _ = write!(out, "<td{}>{}</td>", class(i), esc(&text));
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</tbody>\n</table>\n</div>\n");
+    out
+}
+
+/// Escapes text for HTML element content and double-quoted attributes.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::esc;
+
+    #[test]
+    fn escapes_markup_and_quotes() {
+        assert_eq!(
+            esc("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+    }
+}

@@ -1,0 +1,119 @@
+//! `report.md`: environment, summary table, security properties, failures, and every chart
+//! linked as `![title](charts/name.svg)`.
+
+use std::fmt::Write;
+
+use super::table::{self, Table};
+use super::{Chart, data};
+use crate::results::RunResults;
+
+pub fn render(results: &RunResults, charts: &[Chart]) -> String {
+    let mut md = String::new();
+    let _ = writeln!(md, "# {}\n", inline(&results.scenario.name));
+    if !results.scenario.description.is_empty() {
+        let _ = writeln!(md, "{}\n", inline(&results.scenario.description));
+    }
+    environment(&mut md, results);
+
+    md.push_str("## Summary\n\n");
+    md.push_str(LEGEND);
+    let mut summary = table::summary(results);
+    if summary.rows.is_empty() {
+        md.push_str("No cases finished.\n\n");
+    } else {
+        let lossy = summary.rows.iter().filter(|r| r.lossy).count();
+        if lossy > 0 {
+            let _ = writeln!(
+                md,
+                "**LOSS: {lossy} case(s) lost messages at QoS ≥ 1**, which promises delivery (marked LOSS below).\n"
+            );
+        }
+        let constant = summary.fold_constant();
+        if !constant.is_empty() {
+            let _ = writeln!(md, "All cases: {}.\n", inline(&constant.join(", ")));
+        }
+        md.push_str(&markdown_table(&summary));
+    }
+
+    let failed = table::failed(results);
+    if !failed.is_empty() {
+        md.push_str("\n## Failed cases\n\n");
+        for (id, error) in failed {
+            let _ = writeln!(md, "- **FAILED** `{}`: {}", code(id), inline(error));
+        }
+    }
+
+    if !results.cases.is_empty() {
+        md.push_str("\n## Security properties per suite\n\n");
+        md.push_str(&markdown_table(&table::security(results)));
+    }
+
+    if !charts.is_empty() {
+        md.push_str("\n## Charts\n\n");
+        for chart in charts {
+            let _ = writeln!(md, "![{}]({})\n", chart.title, chart.rel_path());
+        }
+    }
+    md
+}
+
+/// How to read the summary's columns, shared with the HTML.
+pub const LEGEND: &str = "enc/dec: time to encrypt/decrypt one message (µs); lat: end-to-end \
+latency from scheduled send to decrypted, corrected for coordinated omission (ms); overhead: \
+security bytes added per message (IV, padding, tag, MAC, signature, envelope ids); \
+auth/dec fail: messages whose tag/MAC/signature or decryption failed; x fastest: p50 \
+encrypt + decrypt relative to the fastest suite other than \"none\" at the same size.\n\n";
+
+fn environment(md: &mut String, r: &RunResults) {
+    md.push_str("## Environment\n\n");
+    for (k, v) in data::environment_rows(r) {
+        let _ = writeln!(md, "- **{k}**: {}", inline(&v));
+    }
+    if r.environment.profile != "release" {
+        md.push_str("- **WARNING**: not a release build: numbers are not comparable\n");
+    }
+    md.push('\n');
+}
+
+/// A pipe table; the loss cell of a lossy row gets a bold LOSS marker.
+pub fn markdown_table(t: &Table) -> String {
+    let mut out = String::new();
+    let header: Vec<String> = t.headers.iter().map(|h| inline(h)).collect();
+    let _ = writeln!(out, "| {} |", header.join(" | "));
+    let rule: Vec<&str> = t
+        .numeric
+        .iter()
+        .map(|&n| if n { "---:" } else { "---" })
+        .collect();
+    let _ = writeln!(out, "| {} |", rule.join(" | "));
+    for row in &t.rows {
+        let cells: Vec<String> = row
+            .cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if row.lossy && t.headers.get(i) == Some(&table::LOSS_HEADER) {
+                    format!("**LOSS {}**", inline(c))
+                } else {
+                    inline(c)
+                }
+            })
+            .collect();
+        let _ = writeln!(out, "| {} |", cells.join(" | "));
+    }
+    out
+}
+
+/// Text from results.json made safe for a Markdown line or table cell: no line breaks, no
+/// column separators, no accidental HTML.
+fn inline(s: &str) -> String {
+    s.replace(['\r', '\n'], " ")
+        .replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// Text for inside a code span: backticks would end it early.
+fn code(s: &str) -> String {
+    s.replace('`', "'").replace(['\r', '\n'], " ")
+}

@@ -1,0 +1,281 @@
+//! Heat map of block cipher (rows) x block mode (columns): median encrypt time relative to the
+//! fastest cell, at the largest message size every cipher x mode suite of the run was measured
+//! at (so the cells compare like with like). Each cell is annotated with its ratio and time.
+//!
+//! Only drawn when the run has at least two cipher x mode suites: one cell compares nothing.
+
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, VPos};
+
+use super::frame::{self, Frame};
+use super::{ReportError, data, style};
+use crate::crypto::Suite;
+use crate::crypto::suite::{BlockCipher, Family, Mode};
+use crate::results::{CaseResult, RunResults, phase};
+
+pub const NAME: &str = "mode_heatmap";
+pub const TITLE: &str = "Relative encrypt cost, cipher x block mode";
+
+/// Axis labels, also checked by the tests.
+pub const ROW_LABEL: &str = "cipher (block size, bits)";
+pub const COLUMN_LABEL: &str = "block mode";
+
+const LEFT_PX: i32 = 150;
+const TOP_PX: i32 = 96;
+const RIGHT_PX: i32 = 40;
+const CELL_H: i32 = 64;
+const SCALE_PX: i32 = 100;
+
+struct Cell {
+    p50_ns: f64,
+}
+
+struct Grid {
+    ciphers: Vec<BlockCipher>,
+    modes: Vec<Mode>,
+    /// cells[row][col]
+    cells: Vec<Vec<Option<Cell>>>,
+    size: usize,
+    /// True when no size was measured for every suite and the largest overall is used.
+    size_not_common: bool,
+}
+
+fn block_family(c: &CaseResult) -> Option<(BlockCipher, Mode)> {
+    match Suite::from_name(&c.params.suite)?.family() {
+        Family::Block(cipher, mode) => Some((cipher, mode)),
+        _ => None,
+    }
+}
+
+/// The p50 encrypt of one suite at one size. Cases without MAC or signature first, in case a
+/// run's encrypt phase includes them; among those, the one with the most samples.
+fn p50_encrypt(
+    cases: &[(&CaseResult, (BlockCipher, Mode))],
+    cm: (BlockCipher, Mode),
+    size: usize,
+) -> Option<f64> {
+    let of = || {
+        cases
+            .iter()
+            .filter(move |(c, f)| *f == cm && c.params.size == size)
+            .map(|(c, _)| *c)
+    };
+    let plain = of().filter(|c| c.params.mac == "none" && c.params.signature == "none");
+    let case = data::representative(plain, phase::ENCRYPT)
+        .or_else(|| data::representative(of(), phase::ENCRYPT))?;
+    let p50 = data::phase(case, phase::ENCRYPT)?.p50 as f64;
+    (p50 > 0.0).then_some(p50)
+}
+
+fn grid(results: &RunResults) -> Option<Grid> {
+    let cases: Vec<(&CaseResult, (BlockCipher, Mode))> = data::ok_cases(results)
+        .filter(|c| data::phase(c, phase::ENCRYPT).is_some())
+        .filter_map(|c| Some((c, block_family(c)?)))
+        .collect();
+    let suites: Vec<(BlockCipher, Mode)> = {
+        let mut s: Vec<_> = cases.iter().map(|(_, f)| *f).collect();
+        s.sort_by_key(|(c, m)| (c.code(), m.code()));
+        s.dedup();
+        s
+    };
+    if suites.len() < 2 {
+        return None;
+    }
+    let sizes_of = |cm: (BlockCipher, Mode)| {
+        data::sizes(cases.iter().filter(|(_, f)| *f == cm).map(|(c, _)| *c))
+    };
+    let common = suites
+        .iter()
+        .map(|&cm| sizes_of(cm))
+        .reduce(|a, b| a.into_iter().filter(|s| b.contains(s)).collect())?;
+    let (size, size_not_common) = match common.last() {
+        Some(&s) => (s, false),
+        None => (*data::sizes(cases.iter().map(|(c, _)| *c)).last()?, true),
+    };
+    let ciphers: Vec<BlockCipher> = BlockCipher::ALL
+        .into_iter()
+        .filter(|c| suites.iter().any(|(sc, _)| sc == c))
+        .collect();
+    let modes: Vec<Mode> = Mode::ALL
+        .into_iter()
+        .filter(|m| suites.iter().any(|(_, sm)| sm == m))
+        .collect();
+    let cells = ciphers
+        .iter()
+        .map(|&c| {
+            modes
+                .iter()
+                .map(|&m| p50_encrypt(&cases, (c, m), size).map(|p50_ns| Cell { p50_ns }))
+                .collect()
+        })
+        .collect();
+    Some(Grid {
+        ciphers,
+        modes,
+        cells,
+        size,
+        size_not_common,
+    })
+}
+
+pub fn render(results: &RunResults) -> Result<Option<String>, ReportError> {
+    let Some(grid) = grid(results) else {
+        return Ok(None);
+    };
+    let values = grid.cells.iter().flatten().flatten().map(|c| c.p50_ns);
+    let fastest = values.clone().fold(f64::INFINITY, f64::min);
+    let slowest = values.fold(0.0, f64::max);
+    if !fastest.is_finite() {
+        return Ok(None);
+    }
+    let max_ratio = slowest / fastest;
+    // Log colour scale: ratios span 1x to 50x and more; linear would paint all but one cell pale.
+    let shade = |ratio: f64| {
+        if max_ratio > 1.0 {
+            style::sequential(ratio.ln() / max_ratio.ln())
+        } else {
+            style::sequential(0.0)
+        }
+    };
+
+    let rows = grid.ciphers.len() as i32;
+    let plot_height = (TOP_PX + rows * CELL_H + SCALE_PX) as u32;
+    let frame = Frame::new(TITLE, plot_height, Vec::new(), data::caption(results));
+    let svg = frame::render_svg(&frame, |area| {
+        let width = style::WIDTH as i32;
+        let cols = grid.modes.len() as i32;
+        let cell_w = (width - LEFT_PX - RIGHT_PX) / cols;
+        let grid_right = LEFT_PX + cols * cell_w;
+        let centred = |px: f64| style::anchored(style::text(px), HPos::Center, VPos::Center);
+
+        let note = if grid.size_not_common {
+            "no size was run for every suite: largest size shown, some cells empty"
+        } else {
+            "largest size every cipher x mode suite was run at"
+        };
+        area.draw(&Text::new(
+            format!(
+                "p50 encrypt time ÷ fastest cell, {} messages ({note}); darker = slower",
+                data::fmt_bytes(grid.size)
+            ),
+            ((LEFT_PX + grid_right) / 2, 14),
+            centred(style::TICK_PX).color(&style::MUTED),
+        ))?;
+        area.draw(&Text::new(
+            COLUMN_LABEL,
+            ((LEFT_PX + grid_right) / 2, 46),
+            centred(style::AXIS_LABEL_PX),
+        ))?;
+        area.draw(&Text::new(
+            ROW_LABEL,
+            (18, TOP_PX + rows * CELL_H / 2),
+            centred(style::AXIS_LABEL_PX).transform(FontTransform::Rotate270),
+        ))?;
+
+        for (ci, mode) in grid.modes.iter().enumerate() {
+            let x = LEFT_PX + ci as i32 * cell_w + cell_w / 2;
+            area.draw(&Text::new(
+                mode.name().to_uppercase(),
+                (x, TOP_PX - 18),
+                centred(style::TICK_PX),
+            ))?;
+        }
+        for (ri, cipher) in grid.ciphers.iter().enumerate() {
+            let y0 = TOP_PX + ri as i32 * CELL_H;
+            let label = format!("{} ({})", cipher.name(), cipher.block_len() * 8);
+            area.draw(&Text::new(
+                label,
+                (LEFT_PX - 10, y0 + CELL_H / 2),
+                style::anchored(style::text(style::TICK_PX), HPos::Right, VPos::Center),
+            ))?;
+            for ci in 0..grid.modes.len() {
+                let x0 = LEFT_PX + ci as i32 * cell_w;
+                let corners = [(x0 + 2, y0 + 2), (x0 + cell_w - 2, y0 + CELL_H - 2)];
+                let (cx, cy) = (x0 + cell_w / 2, y0 + CELL_H / 2);
+                match &grid.cells[ri][ci] {
+                    Some(cell) => {
+                        let ratio = cell.p50_ns / fastest;
+                        let bg = shade(ratio);
+                        area.draw(&Rectangle::new(corners, bg.filled()))?;
+                        let ink = style::ink_on(bg);
+                        area.draw(&Text::new(
+                            format!("{ratio:.1}x"),
+                            (cx, cy - 9),
+                            style::anchored(
+                                style::bold(style::CELL_PX),
+                                HPos::Center,
+                                VPos::Center,
+                            )
+                            .color(&ink),
+                        ))?;
+                        area.draw(&Text::new(
+                            data::fmt_duration(cell.p50_ns),
+                            (cx, cy + 12),
+                            centred(style::TICK_PX - 3.0).color(&ink),
+                        ))?;
+                    }
+                    None => {
+                        area.draw(&Rectangle::new(corners, style::MISSING.filled()))?;
+                        area.draw(&Text::new(
+                            "not run",
+                            (cx, cy),
+                            centred(style::TICK_PX - 2.0).color(&style::MUTED),
+                        ))?;
+                    }
+                }
+            }
+        }
+        draw_scale(
+            area,
+            TOP_PX + rows * CELL_H + 34,
+            LEFT_PX,
+            grid_right,
+            max_ratio,
+            &shade,
+        )
+    })?;
+    Ok(Some(svg))
+}
+
+/// The colour key under the grid: a strip from 1x to the largest ratio with a few ticks.
+fn draw_scale(
+    area: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
+    y: i32,
+    left: i32,
+    right: i32,
+    max_ratio: f64,
+    shade: &dyn Fn(f64) -> RGBColor,
+) -> Result<(), ReportError> {
+    let steps = 60;
+    let w = (right - left) as f64 / steps as f64;
+    let ratio_at = |t: f64| max_ratio.max(1.0).powf(t);
+    for i in 0..steps {
+        let t = (i as f64 + 0.5) / steps as f64;
+        let x0 = left + (i as f64 * w).floor() as i32;
+        let x1 = left + ((i + 1) as f64 * w).ceil() as i32;
+        area.draw(&Rectangle::new(
+            [(x0, y), (x1, y + 14)],
+            shade(ratio_at(t)).filled(),
+        ))?;
+    }
+    let tick = style::anchored(style::text(style::TICK_PX - 2.0), HPos::Center, VPos::Top);
+    for t in [0.0, 0.5, 1.0] {
+        let x = left + ((right - left) as f64 * t).round() as i32;
+        area.draw(&Text::new(
+            format!("{:.1}x", ratio_at(t)),
+            (x, y + 18),
+            tick.clone(),
+        ))?;
+    }
+    area.draw(&Text::new(
+        "colour scale (ratio to the fastest cell, log)",
+        ((left + right) / 2, y + 50),
+        style::anchored(
+            style::text(style::TICK_PX - 2.0),
+            HPos::Center,
+            VPos::Center,
+        )
+        .color(&style::MUTED),
+    ))?;
+    Ok(())
+}

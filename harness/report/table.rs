@@ -1,0 +1,329 @@
+//! The summary tables as plain cells, and their terminal rendering. Markdown and HTML render
+//! the same [`Table`] in their own modules, so the three never disagree on a number.
+//!
+//! - [`summary`]: one row per finished case: parameters, p50/p99 of encrypt, decrypt and
+//!   latency, delivered msgs/s, overhead, loss, "x fastest", integrity and authenticity.
+//! - [`security`]: one row per suite: what it protects on its own.
+//!
+//! Failed cases have no numbers and are listed apart (see [`failed`]).
+
+use std::collections::BTreeMap;
+
+use super::data::{self, sig3};
+use crate::crypto::Suite;
+use crate::results::{CaseResult, RunResults, phase};
+
+/// Rows of text cells under a header; `numeric[i]` says column `i` is right-aligned.
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub headers: Vec<&'static str>,
+    pub numeric: Vec<bool>,
+    pub rows: Vec<Row>,
+}
+
+/// Columns that name the case's security set-up; often one value for the whole run.
+const FOLDABLE: [&str; 3] = ["mac", "sig", "transport"];
+
+/// Header of the loss cell, which renderers decorate on lossy rows.
+pub const LOSS_HEADER: &str = "lost/expected";
+
+impl Table {
+    /// Removes the mac, sig and transport columns that hold one value in every row and returns
+    /// them as `"mac none"` notes, so a run that varies only suites gets a narrower table.
+    pub fn fold_constant(&mut self) -> Vec<String> {
+        let mut notes = Vec::new();
+        for name in FOLDABLE {
+            let Some(col) = self.headers.iter().position(|h| *h == name) else {
+                continue;
+            };
+            let Some(first) = self.rows.first().map(|r| r.cells[col].clone()) else {
+                continue;
+            };
+            if self.rows.iter().all(|r| r.cells[col] == first) {
+                notes.push(format!("{name} {first}"));
+                self.headers.remove(col);
+                self.numeric.remove(col);
+                for r in &mut self.rows {
+                    r.cells.remove(col);
+                }
+            }
+        }
+        notes
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub cells: Vec<String>,
+    /// Loss at QoS >= 1: renderers call it out (LOSS, red).
+    pub lossy: bool,
+}
+
+const SUMMARY_HEADERS: [(&str, bool); 19] = [
+    ("suite", false),
+    ("mac", false),
+    ("sig", false),
+    ("transport", false),
+    ("QoS", true),
+    ("size (B)", true),
+    ("enc p50 (µs)", true),
+    ("enc p99 (µs)", true),
+    ("dec p50 (µs)", true),
+    ("dec p99 (µs)", true),
+    ("lat p50 (ms)", true),
+    ("lat p99 (ms)", true),
+    ("delivered/s", true),
+    ("overhead (B)", true),
+    (LOSS_HEADER, true),
+    ("auth/dec fail", true),
+    ("x fastest", true),
+    ("integrity", false),
+    ("authenticity", false),
+];
+
+/// What "x fastest" compares: p50 encrypt + p50 decrypt, in ns.
+fn crypto_cost(case: &CaseResult) -> Option<f64> {
+    let enc = data::phase(case, phase::ENCRYPT)?.p50 as f64;
+    let dec = data::phase(case, phase::DECRYPT)?.p50 as f64;
+    Some(enc + dec)
+}
+
+/// Fastest crypto cost per size, among suites that encrypt: relative to `none` (a copy) every
+/// real cipher would look many times "slower" and the column would say nothing.
+fn fastest_by_size(results: &RunResults) -> BTreeMap<usize, f64> {
+    let mut fastest = BTreeMap::new();
+    for c in data::ok_cases(results).filter(|c| c.params.suite != "none") {
+        if let Some(cost) = crypto_cost(c).filter(|&x| x > 0.0) {
+            fastest
+                .entry(c.params.size)
+                .and_modify(|f: &mut f64| *f = f.min(cost))
+                .or_insert(cost);
+        }
+    }
+    fastest
+}
+
+fn yes_no(b: bool) -> String {
+    if b { "yes" } else { "no" }.into()
+}
+
+/// The suite protects integrity, or a MAC or signature does.
+pub fn has_integrity(case: &CaseResult) -> bool {
+    let by_suite = Suite::from_name(&case.params.suite).is_some_and(|s| s.authenticated());
+    by_suite || case.params.mac != "none" || case.params.signature != "none"
+}
+
+/// Only a signature proves who sent a message: symmetric keys are shared per topic, and the
+/// hybrid suites encrypt to a public key anyone holds.
+pub fn has_authenticity(case: &CaseResult) -> bool {
+    case.params.signature != "none"
+}
+
+fn stat(
+    case: &CaseResult,
+    name: &str,
+    pick: fn(&crate::results::PhaseStats) -> u64,
+    unit: f64,
+) -> String {
+    data::phase(case, name).map_or_else(|| "n/a".into(), |p| sig3(pick(p) as f64 / unit))
+}
+
+/// Rows by QoS, then size, then matrix order, so the suites a reader compares sit together.
+pub fn summary(results: &RunResults) -> Table {
+    let fastest = fastest_by_size(results);
+    let mut cases: Vec<&CaseResult> = data::ok_cases(results).collect();
+    cases.sort_by_key(|c| (c.params.qos, c.params.size));
+    let rows = cases
+        .into_iter()
+        .map(|c| {
+            let p = &c.params;
+            let n = &c.counts;
+            let relative = if p.suite == "none" {
+                "baseline".into()
+            } else {
+                match (crypto_cost(c), fastest.get(&p.size)) {
+                    (Some(cost), Some(f)) => format!("{:.1}", cost / f),
+                    _ => "n/a".into(),
+                }
+            };
+            let cells = vec![
+                p.suite.clone(),
+                p.mac.clone(),
+                p.signature.clone(),
+                p.transport.clone(),
+                p.qos.to_string(),
+                p.size.to_string(),
+                stat(c, phase::ENCRYPT, |s| s.p50, 1e3),
+                stat(c, phase::ENCRYPT, |s| s.p99, 1e3),
+                stat(c, phase::DECRYPT, |s| s.p50, 1e3),
+                stat(c, phase::DECRYPT, |s| s.p99, 1e3),
+                stat(c, phase::LATENCY, |s| s.p50, 1e6),
+                stat(c, phase::LATENCY, |s| s.p99, 1e6),
+                data::fmt_rate(c.throughput.delivered_msgs_per_s),
+                c.sizes.security_overhead.to_string(),
+                format!("{}/{}", n.lost, n.expected),
+                format!("{}/{}", n.failed_auth, n.failed_decrypt),
+                relative,
+                yes_no(has_integrity(c)),
+                yes_no(has_authenticity(c)),
+            ];
+            Row {
+                cells,
+                lossy: data::is_lossy(c),
+            }
+        })
+        .collect();
+    Table {
+        headers: SUMMARY_HEADERS.iter().map(|h| h.0).collect(),
+        numeric: SUMMARY_HEADERS.iter().map(|h| h.1).collect(),
+        rows,
+    }
+}
+
+/// One row per suite of the run: confidentiality note and whether the suite alone protects
+/// integrity. Suites this build does not know (an older or newer run) say so.
+pub fn security(results: &RunResults) -> Table {
+    let mut rows: Vec<Row> = Vec::new();
+    let mut seen = Vec::new();
+    for c in &results.cases {
+        let name = &c.params.suite;
+        if seen.contains(name) {
+            continue;
+        }
+        seen.push(name.clone());
+        let (note, integrity) = match Suite::from_name(name) {
+            Some(s) if s.authenticated() => (s.confidentiality_note(), "yes (authenticated)"),
+            Some(s) => (
+                s.confidentiality_note(),
+                "only with hmac-sha256 or a signature",
+            ),
+            None => ("unknown suite (not in this build's catalogue)", "n/a"),
+        };
+        rows.push(Row {
+            cells: vec![
+                name.clone(),
+                note.into(),
+                integrity.into(),
+                "only with a signature".into(),
+            ],
+            lossy: false,
+        });
+    }
+    Table {
+        headers: vec!["suite", "confidentiality", "integrity", "authenticity"],
+        numeric: vec![false; 4],
+        rows,
+    }
+}
+
+/// Failed cases with their error, in run order.
+pub fn failed(results: &RunResults) -> Vec<(&str, &str)> {
+    results
+        .cases
+        .iter()
+        .filter(|c| c.status == crate::results::CaseStatus::Failed)
+        .map(|c| {
+            (
+                c.id.as_str(),
+                c.error.as_deref().unwrap_or("no error recorded"),
+            )
+        })
+        .collect()
+}
+
+/// The summary as aligned plain text for the terminal; columns with one value for every case
+/// are folded into a line above the table, lossy rows get a LOSS marker, failed cases follow.
+pub fn terminal_table(results: &RunResults) -> String {
+    let mut table = summary(results);
+    let mut out = String::new();
+    if table.rows.is_empty() {
+        out.push_str("No finished cases.\n");
+    } else {
+        let constant = table.fold_constant();
+        if !constant.is_empty() {
+            out.push_str(&format!("All cases: {}\n", constant.join(", ")));
+        }
+        // Units once above the table instead of in every header: 30 columns narrower.
+        out.push_str("Times: enc/dec in µs, lat (end-to-end latency) in ms\n");
+        for h in &mut table.headers {
+            *h = h.trim_end_matches(" (µs)").trim_end_matches(" (ms)");
+        }
+        let loss_col = table.headers.iter().position(|h| *h == LOSS_HEADER);
+        for r in &mut table.rows {
+            if let (true, Some(i)) = (r.lossy, loss_col) {
+                r.cells[i] = format!("LOSS {}", r.cells[i]);
+            }
+        }
+        out.push_str(&aligned(&table));
+    }
+    for (id, error) in failed(results) {
+        out.push_str(&format!("FAILED {id}: {error}\n"));
+    }
+    out
+}
+
+fn aligned(table: &Table) -> String {
+    let width = |s: &str| s.chars().count();
+    let mut widths: Vec<usize> = table.headers.iter().map(|h| width(h)).collect();
+    for r in &table.rows {
+        for (w, c) in widths.iter_mut().zip(&r.cells) {
+            *w = (*w).max(width(c));
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .zip(&table.numeric)
+            .map(|((c, &w), &right)| {
+                let pad = " ".repeat(w - width(c));
+                if right {
+                    format!("{pad}{c}")
+                } else {
+                    format!("{c}{pad}")
+                }
+            })
+            .collect();
+        format!("{}\n", padded.join("  ").trim_end())
+    };
+    let mut out = line(table.headers.clone());
+    let rule: Vec<String> = widths.iter().map(|&w| "-".repeat(w)).collect();
+    out.push_str(&line(rule.iter().map(String::as_str).collect()));
+    for r in &table.rows {
+        out.push_str(&line(r.cells.iter().map(String::as_str).collect()));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn case(suite: &str, mac: &str, signature: &str) -> CaseResult {
+        let mut c = super::super::fixture::run().cases.remove(0);
+        c.params.suite = suite.into();
+        c.params.mac = mac.into();
+        c.params.signature = signature.into();
+        c
+    }
+
+    #[test]
+    fn integrity_comes_from_aead_mac_or_signature() {
+        assert!(has_integrity(&case("aes-128-gcm", "none", "none")));
+        assert!(!has_integrity(&case("aes-128-cbc", "none", "none")));
+        assert!(has_integrity(&case("aes-128-cbc", "hmac-sha256", "none")));
+        assert!(has_integrity(&case("none", "none", "ed25519")));
+        assert!(!has_integrity(&case("no-such-suite", "none", "none")));
+    }
+
+    #[test]
+    fn authenticity_only_from_a_signature() {
+        assert!(!has_authenticity(&case(
+            "aes-128-gcm",
+            "hmac-sha256",
+            "none"
+        )));
+        assert!(!has_authenticity(&case("ecies-p256", "none", "none")));
+        assert!(has_authenticity(&case("aes-128-gcm", "none", "ecdsa-p256")));
+    }
+}
