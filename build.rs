@@ -4,9 +4,30 @@
 use std::process::Command;
 
 const MEASURED_CRATES: &[&str] = &[
-    "rumqttc", "rumqttd", "tokio", "hdrhistogram", "aes", "aes-gcm", "ccm", "chacha20poly1305",
-    "ascon-aead", "des", "blowfish", "cbc", "cfb-mode", "ofb", "ctr", "ecb", "hmac", "sha2",
-    "hkdf", "rsa", "p256", "ed25519-dalek", "rustls", "plotters",
+    "rumqttc",
+    "rumqttd",
+    "tokio",
+    "hdrhistogram",
+    "aes",
+    "aes-gcm",
+    "ccm",
+    "chacha20poly1305",
+    "ascon-aead",
+    "des",
+    "blowfish",
+    "cbc",
+    "cfb-mode",
+    "ofb",
+    "ctr",
+    "ecb",
+    "hmac",
+    "sha2",
+    "hkdf",
+    "rsa",
+    "p256",
+    "ed25519-dalek",
+    "rustls",
+    "plotters",
 ];
 
 fn run(cmd: &str, args: &[&str]) -> Option<String> {

@@ -10,7 +10,11 @@ use crate::run::{self, Progress, RunOptions};
 use crate::scenario;
 
 #[derive(Debug, Parser)]
-#[command(name = "mqtt-cipher-bench", version, about = "What does it cost to secure MQTT? Measures ciphers, block modes, signatures and transports against a real broker.")]
+#[command(
+    name = "mqtt-cipher-bench",
+    version,
+    about = "What does it cost to secure MQTT? Measures ciphers, block modes, signatures and transports against a real broker."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -49,7 +53,9 @@ pub struct BadInput(pub String);
 
 /// Exit code for an error returned by [`execute`].
 pub fn exit_code(e: &anyhow::Error) -> u8 {
-    if e.downcast_ref::<BadInput>().is_some() || e.downcast_ref::<scenario::ScenarioError>().is_some() {
+    if e.downcast_ref::<BadInput>().is_some()
+        || e.downcast_ref::<scenario::ScenarioError>().is_some()
+    {
         2
     } else {
         1
@@ -77,19 +83,31 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-fn cmd_run(path: PathBuf, broker: Option<String>, out: PathBuf, set: Vec<String>, quiet: bool) -> anyhow::Result<()> {
+fn cmd_run(
+    path: PathBuf,
+    broker: Option<String>,
+    out: PathBuf,
+    set: Vec<String>,
+    quiet: bool,
+) -> anyhow::Result<()> {
     let scenario = scenario::load(&path, &set, broker.as_deref())?;
     let opts = RunOptions {
         out_root: out,
-        progress: if quiet { Progress::Quiet } else { Progress::auto() },
-    };
-    let outcome = runtime()?.block_on(run::run(&scenario, &opts)).map_err(|e| {
-        if e.is_input_error() {
-            anyhow::Error::new(BadInput(e.to_string()))
+        progress: if quiet {
+            Progress::Quiet
         } else {
-            anyhow::Error::new(e)
-        }
-    })?;
+            Progress::auto()
+        },
+    };
+    let outcome = runtime()?
+        .block_on(run::run(&scenario, &opts))
+        .map_err(|e| {
+            if e.is_input_error() {
+                anyhow::Error::new(BadInput(e.to_string()))
+            } else {
+                anyhow::Error::new(e)
+            }
+        })?;
     crate::present::after_run(&outcome)
 }
 

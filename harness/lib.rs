@@ -2,13 +2,13 @@
 //!
 //! Data flows one way: [`scenario`] → cases → [`run`] (load + measure) → [`results`] → [`report`].
 
+pub mod broker;
+pub mod cli;
 pub mod crypto;
+pub mod load;
+pub mod measure;
+pub mod present;
 pub mod report;
 pub mod results;
-pub mod scenario;
-pub mod measure;
-pub mod broker;
-pub mod load;
 pub mod run;
-pub mod cli;
-pub mod present;
+pub mod scenario;

@@ -10,8 +10,14 @@ pub fn after_run(outcome: &RunOutcome) -> anyhow::Result<()> {
     render(&outcome.dir, &outcome.results)?;
     let r = &outcome.results;
     match r.status {
-        RunStatus::Interrupted => eprintln!("interrupted: {} of the cases were measured and written", r.cases.len()),
-        RunStatus::Failed => anyhow::bail!("every case failed; see {}", outcome.dir.join("results.json").display()),
+        RunStatus::Interrupted => eprintln!(
+            "interrupted: {} of the cases were measured and written",
+            r.cases.len()
+        ),
+        RunStatus::Failed => anyhow::bail!(
+            "every case failed; see {}",
+            outcome.dir.join("results.json").display()
+        ),
         _ => {}
     }
     if r.cases.iter().any(|c| c.status == CaseStatus::Failed) {
@@ -22,6 +28,12 @@ pub fn after_run(outcome: &RunOutcome) -> anyhow::Result<()> {
 
 /// Writes the report files for `results` into `dir` and prints the summary table.
 pub fn render(dir: &Path, results: &RunResults) -> anyhow::Result<()> {
-    let _ = (dir, results);
+    let rendered = crate::report::render_run(dir, results)?;
+    println!("{}", crate::report::terminal_table(results));
+    println!(
+        "results: {}",
+        dir.join(crate::results::writer::RESULTS_FILE).display()
+    );
+    println!("report:  {}", rendered.html.display());
     Ok(())
 }

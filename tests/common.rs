@@ -8,7 +8,8 @@ use mqtt_cipher_bench::scenario::{self, Scenario};
 
 /// Parses scenario text as if read from `name`.
 pub fn scenario(name: &str, text: &str) -> Scenario {
-    scenario::parse(Path::new(name), text, &[], None).unwrap_or_else(|e| panic!("test scenario invalid: {e}"))
+    scenario::parse(Path::new(name), text, &[], None)
+        .unwrap_or_else(|e| panic!("test scenario invalid: {e}"))
 }
 
 /// Runs `s` into a fresh temporary results root; returns the outcome and the root (kept
@@ -19,7 +20,9 @@ pub async fn run_in_temp(s: &Scenario) -> (RunOutcome, tempfile::TempDir) {
         out_root: root.path().to_path_buf(),
         progress: Progress::Quiet,
     };
-    let outcome = run::run(s, &opts).await.unwrap_or_else(|e| panic!("run failed: {e}"));
+    let outcome = run::run(s, &opts)
+        .await
+        .unwrap_or_else(|e| panic!("run failed: {e}"));
     (outcome, root)
 }
 

@@ -51,7 +51,10 @@ suite = ["aes-128-gcm"]
     let text = std::fs::read_to_string(outcome.dir.join("results.json")).unwrap();
     let mut instance: Value = serde_json::from_str(&text).unwrap();
     let validator = jsonschema::validator_for(&committed_schema()).expect("schema compiles");
-    let errors: Vec<String> = validator.iter_errors(&instance).map(|e| e.to_string()).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(&instance)
+        .map(|e| e.to_string())
+        .collect();
     assert!(errors.is_empty(), "{errors:#?}");
 
     // Unknown fields at the top and deep inside a case are both rejected.

@@ -37,30 +37,64 @@ suite = ["none", "aes-128-cbc", "aes-128-gcm"]
         assert_eq!(n.expected, n.sent * 2, "{}: two subscribers", c.id);
         assert_eq!(n.delivered, n.expected, "{}: {n:?}", c.id);
         assert_eq!((n.lost, n.unacked), (0, 0), "{}", c.id);
-        assert_eq!((n.failed_auth, n.failed_decrypt, n.malformed, n.corrupted), (0, 0, 0, 0), "{}", c.id);
-        for phase in ["encode", "encrypt", "publish", "decrypt", "latency", "latency_uncorrected", "key_setup", "connect"] {
-            let p = c.phases.get(phase).unwrap_or_else(|| panic!("{}: no {phase} histogram", c.id));
-            assert!(p.count > 0 && p.p50 > 0 && p.max >= p.p99, "{}: {phase} {p:?}", c.id);
+        assert_eq!(
+            (n.failed_auth, n.failed_decrypt, n.malformed, n.corrupted),
+            (0, 0, 0, 0),
+            "{}",
+            c.id
+        );
+        for phase in [
+            "encode",
+            "encrypt",
+            "publish",
+            "decrypt",
+            "latency",
+            "latency_uncorrected",
+            "key_setup",
+            "connect",
+        ] {
+            let p = c
+                .phases
+                .get(phase)
+                .unwrap_or_else(|| panic!("{}: no {phase} histogram", c.id));
+            assert!(
+                p.count > 0 && p.p50 > 0 && p.max >= p.p99,
+                "{}: {phase} {p:?}",
+                c.id
+            );
         }
         let lat = &c.phases["latency"];
         // Each subscriber records every measured (post-warm-up) message once.
         assert_eq!(lat.count, 2 * (n.sent - n.sent_warmup), "{}", c.id);
-        assert!(c.phases["latency"].p50 >= c.phases["latency_uncorrected"].p50 / 2, "{}", c.id);
+        assert!(
+            c.phases["latency"].p50 >= c.phases["latency_uncorrected"].p50 / 2,
+            "{}",
+            c.id
+        );
         assert!(c.throughput.delivered_msgs_per_s > 0.0);
-        assert_eq!(c.sizes.envelope - c.sizes.plaintext - c.sizes.harness, c.sizes.security_overhead);
+        assert_eq!(
+            c.sizes.envelope - c.sizes.plaintext - c.sizes.harness,
+            c.sizes.security_overhead
+        );
     }
 
     // What was returned is what is on disk, and the hlog holds every case's phases.
     let on_disk = results::reader::read(&outcome.dir).expect("results.json readable");
     assert_eq!(on_disk.cases.len(), 12);
     let hlog = std::fs::read(outcome.dir.join("histograms.hlog")).expect("hlog written");
-    let tags: Vec<String> = hdrhistogram::serialization::interval_log::IntervalLogIterator::new(&hlog)
-        .filter_map(|e| match e {
-            Ok(hdrhistogram::serialization::interval_log::LogEntry::Interval(h)) => h.tag().map(|t| t.as_str().to_owned()),
-            _ => None,
-        })
-        .collect();
-    assert!(tags.contains(&"aes-128-gcm/q2/65536B/tcp:latency".to_owned()), "{tags:?}");
+    let tags: Vec<String> =
+        hdrhistogram::serialization::interval_log::IntervalLogIterator::new(&hlog)
+            .filter_map(|e| match e {
+                Ok(hdrhistogram::serialization::interval_log::LogEntry::Interval(h)) => {
+                    h.tag().map(|t| t.as_str().to_owned())
+                }
+                _ => None,
+            })
+            .collect();
+    assert!(
+        tags.contains(&"aes-128-gcm/q2/65536B/tcp:latency".to_owned()),
+        "{tags:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -70,7 +104,10 @@ async fn forged_copies_are_counted_not_fatal() {
     let mut o = MqttOptions::new("rogue", broker.addr.ip().to_string(), broker.addr.port());
     o.set_max_packet_size(1 << 20, 1 << 20);
     let (rogue, mut ev) = AsyncClient::new(o, 1000);
-    rogue.subscribe("mcb/forged/+/+/+", QoS::AtMostOnce).await.expect("subscribe");
+    rogue
+        .subscribe("mcb/forged/+/+/+", QoS::AtMostOnce)
+        .await
+        .expect("subscribe");
     let forger = tokio::spawn(async move {
         // The rogue hears its own forgeries too; forging those again would be a flood.
         let mut mine = std::collections::HashSet::new();
@@ -85,7 +122,10 @@ async fn forged_copies_are_counted_not_fatal() {
                     let last = body.len() - 1;
                     body[last] ^= 0x01;
                     mine.insert(body.clone());
-                    if rogue.try_publish(p.topic.clone(), QoS::AtMostOnce, false, body).is_ok() {
+                    if rogue
+                        .try_publish(p.topic.clone(), QoS::AtMostOnce, false, body)
+                        .is_ok()
+                    {
                         forged += 1;
                     }
                 }
@@ -118,9 +158,17 @@ mac = ["hmac-sha256"]
     for c in &outcome.results.cases {
         let n = &c.counts;
         assert_eq!(c.status, CaseStatus::Ok, "{}", c.id);
-        assert_eq!(n.delivered, n.sent, "{}: originals all arrive: {n:?} {:?}", c.id, c.errors);
+        assert_eq!(
+            n.delivered, n.sent,
+            "{}: originals all arrive: {n:?} {:?}",
+            c.id, c.errors
+        );
         assert_eq!(n.lost, 0);
-        assert!(n.failed_auth > 0, "{}: forged copies rejected and counted: {n:?}", c.id);
+        assert!(
+            n.failed_auth > 0,
+            "{}: forged copies rejected and counted: {n:?}",
+            c.id
+        );
         assert_eq!(n.corrupted, 0, "{}: no forgery was accepted", c.id);
     }
 }

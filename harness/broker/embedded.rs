@@ -40,7 +40,8 @@ pub fn version() -> Option<String> {
 fn free_port() -> Result<SocketAddr, EmbeddedError> {
     // rumqttd binds its own listener and cannot report an ephemeral port, so reserve one,
     // release it, and hand its number over (the window for a clash is microseconds).
-    let l = TcpListener::bind("127.0.0.1:0").map_err(|e| EmbeddedError(format!("no free loopback port: {e}")))?;
+    let l = TcpListener::bind("127.0.0.1:0")
+        .map_err(|e| EmbeddedError(format!("no free loopback port: {e}")))?;
     l.local_addr().map_err(|e| EmbeddedError(e.to_string()))
 }
 
@@ -100,7 +101,9 @@ fn start() -> Result<EmbeddedBroker, EmbeddedError> {
         match TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
             Ok(_) => return Ok(EmbeddedBroker { addr }),
             Err(e) if Instant::now() > deadline => {
-                return Err(EmbeddedError(format!("not listening on {addr} after 10 s: {e}")));
+                return Err(EmbeddedError(format!(
+                    "not listening on {addr} after 10 s: {e}"
+                )));
             }
             Err(_) => std::thread::sleep(Duration::from_millis(10)),
         }

@@ -79,7 +79,9 @@ impl Endpoint {
                 embedded: true,
             });
         }
-        let (scheme, rest) = url.split_once("://").ok_or_else(|| EndpointError::BadUrl(url.into()))?;
+        let (scheme, rest) = url
+            .split_once("://")
+            .ok_or_else(|| EndpointError::BadUrl(url.into()))?;
         let (transport, default_port) = match scheme.to_ascii_lowercase().as_str() {
             "mqtt" | "tcp" => (Transport::Tcp, 1883),
             "mqtts" | "ssl" => (Transport::Tls, 8883),
@@ -165,7 +167,10 @@ mod tests {
     #[test]
     fn parses_urls() {
         let e = Endpoint::resolve(&section("mqtt://10.0.0.5:1884")).unwrap();
-        assert_eq!((e.host.as_str(), e.port, e.transport), ("10.0.0.5", 1884, Transport::Tcp));
+        assert_eq!(
+            (e.host.as_str(), e.port, e.transport),
+            ("10.0.0.5", 1884, Transport::Tcp)
+        );
         let e = Endpoint::resolve(&section("mqtts://pi.local")).unwrap();
         assert_eq!((e.port, e.transport), (8883, Transport::Tls));
         let e = Endpoint::resolve(&section("mqtt://[::1]:1883")).unwrap();

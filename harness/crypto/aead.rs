@@ -21,7 +21,13 @@ impl<A: AeadInOut + Send> Sealer for AeadSuite<A> {
     fn body_len(&self, n: usize) -> usize {
         n + TAG_LEN
     }
-    fn seal(&mut self, iv: &[u8], aad: &[u8], pt: &[u8], out: &mut Vec<u8>) -> Result<(), CryptoError> {
+    fn seal(
+        &mut self,
+        iv: &[u8],
+        aad: &[u8],
+        pt: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), CryptoError> {
         let nonce = iv
             .try_into()
             .map_err(|_| CryptoError::Key(format!("nonce must be {} bytes", self.nonce_len)))?;
@@ -37,7 +43,13 @@ impl<A: AeadInOut + Send> Sealer for AeadSuite<A> {
 }
 
 impl<A: AeadInOut + Send> Opener for AeadSuite<A> {
-    fn open(&mut self, iv: &[u8], aad: &[u8], body: &[u8], out: &mut Vec<u8>) -> Result<(), CryptoError> {
+    fn open(
+        &mut self,
+        iv: &[u8],
+        aad: &[u8],
+        body: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), CryptoError> {
         let nonce = iv.try_into().map_err(|_| CryptoError::Authentication)?;
         let ct_len = body
             .len()

@@ -39,7 +39,13 @@ where
     fn body_len(&self, n: usize) -> usize {
         padded_len(n, self.0.block_len)
     }
-    fn seal(&mut self, iv: &[u8], _: &[u8], pt: &[u8], out: &mut Vec<u8>) -> Result<(), CryptoError> {
+    fn seal(
+        &mut self,
+        iv: &[u8],
+        _: &[u8],
+        pt: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), CryptoError> {
         let enc = cbc::Encryptor::<C>::inner_iv_slice_init(self.0.cipher.clone(), iv)
             .map_err(|_| CryptoError::Key("wrong IV length".into()))?;
         let start = out.len();
@@ -58,7 +64,13 @@ where
     C: BlockCipherDecrypt + Clone + Send,
     cbc::Decryptor<C>: InnerIvInit<Inner = C> + BlockModeDecrypt,
 {
-    fn open(&mut self, iv: &[u8], _: &[u8], body: &[u8], out: &mut Vec<u8>) -> Result<(), CryptoError> {
+    fn open(
+        &mut self,
+        iv: &[u8],
+        _: &[u8],
+        body: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), CryptoError> {
         if body.is_empty() || body.len() % self.0.block_len != 0 {
             return Err(CryptoError::Decrypt("body is not a whole number of blocks"));
         }

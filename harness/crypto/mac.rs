@@ -89,6 +89,9 @@ mod tests {
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
         assert!(mac.verify(&[b"what do ya want for nothing?"], &out).is_ok());
-        assert!(mac.verify(&[b"what do ya want for nothing!"], &out).is_err());
+        assert!(
+            mac.verify(&[b"what do ya want for nothing!"], &out)
+                .is_err()
+        );
     }
 }

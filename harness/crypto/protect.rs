@@ -23,7 +23,12 @@ pub struct Protection {
 impl Protection {
     /// Envelope bytes for a plaintext of `n` bytes.
     pub fn envelope_len(&self, n: usize) -> usize {
-        envelope::envelope_len(self.suite.iv_len(), self.suite.body_len(n), self.mac, self.signature)
+        envelope::envelope_len(
+            self.suite.iv_len(),
+            self.suite.body_len(n),
+            self.mac,
+            self.signature,
+        )
     }
 }
 
@@ -42,7 +47,12 @@ pub struct Protector {
 
 impl Protector {
     /// Keys everything for `topic` (the costly part: call it outside measured phases).
-    pub fn new(keys: &KeyRing, p: Protection, topic: &str, publisher: u32) -> Result<Self, CryptoError> {
+    pub fn new(
+        keys: &KeyRing,
+        p: Protection,
+        topic: &str,
+        publisher: u32,
+    ) -> Result<Self, CryptoError> {
         let sealer = p.suite.sealer(&keys.topic_keys(p.suite, topic)?)?;
         let mac = match p.mac {
             MacAlg::None => None,
@@ -53,7 +63,8 @@ impl Protector {
             alg => Some(alg.signer(keys, publisher)?),
         };
         let mut seed = [0u8; 32];
-        getrandom::fill(&mut seed).map_err(|e| CryptoError::Key(format!("no OS randomness: {e}")))?;
+        getrandom::fill(&mut seed)
+            .map_err(|e| CryptoError::Key(format!("no OS randomness: {e}")))?;
         Ok(Self {
             p,
             topic: topic.as_bytes().to_vec(),
@@ -106,7 +117,11 @@ impl Protector {
     }
 
     /// All three steps (for tests and tools that do not time them).
-    pub fn seal_message(&mut self, fields: Fields, plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    pub fn seal_message(
+        &mut self,
+        fields: Fields,
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, CryptoError> {
         let mut buf = self.begin(fields, plaintext.len());
         self.encrypt(&mut buf, plaintext)?;
         self.sign(&mut buf)?;
@@ -135,7 +150,12 @@ pub struct Unprotector {
 }
 
 impl Unprotector {
-    pub fn new(keys: &KeyRing, p: Protection, topic: &str, publisher: u32) -> Result<Self, CryptoError> {
+    pub fn new(
+        keys: &KeyRing,
+        p: Protection,
+        topic: &str,
+        publisher: u32,
+    ) -> Result<Self, CryptoError> {
         let opener = p.suite.opener(&keys.topic_keys(p.suite, topic)?)?;
         let mac = match p.mac {
             MacAlg::None => None,
@@ -187,7 +207,12 @@ impl Unprotector {
     }
 
     /// Decrypt: MAC check (before touching the ciphertext), then the suite's open.
-    pub fn decrypt(&mut self, topic: &[u8], env: &Envelope, out: &mut Vec<u8>) -> Result<(), OpenError> {
+    pub fn decrypt(
+        &mut self,
+        topic: &[u8],
+        env: &Envelope,
+        out: &mut Vec<u8>,
+    ) -> Result<(), OpenError> {
         out.clear();
         let mac_input_len = env.header.len() + env.body.len();
         if let Some(mac) = &self.mac {
@@ -254,7 +279,8 @@ mod tests {
     #[test]
     fn fresh_iv_per_message() {
         let keys = KeyRing::from_seed(b"seed");
-        let mut tx = Protector::new(&keys, protection("aes-128-gcm", MacAlg::None), "t", 0).unwrap();
+        let mut tx =
+            Protector::new(&keys, protection("aes-128-gcm", MacAlg::None), "t", 0).unwrap();
         let a = tx.seal_message(Fields::default(), b"same").unwrap();
         let b = tx.seal_message(Fields::default(), b"same").unwrap();
         assert_ne!(a[35..47], b[35..47]);

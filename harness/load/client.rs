@@ -3,7 +3,10 @@
 
 use std::time::Duration;
 
-use rumqttc::{AsyncClient, ConnectReturnCode, ConnectionError, Event, EventLoop, Incoming, MqttOptions, NetworkOptions};
+use rumqttc::{
+    AsyncClient, ConnectReturnCode, ConnectionError, Event, EventLoop, Incoming, MqttOptions,
+    NetworkOptions,
+};
 
 use crate::broker::Endpoint;
 use crate::measure::clock::now_ns;
@@ -86,7 +89,8 @@ pub async fn connect(endpoint: &Endpoint, spec: &ClientSpec<'_>) -> Result<Conne
     eventloop.set_network_options(net);
     let url = endpoint.display_url();
     let start = now_ns();
-    let first = tokio::time::timeout(CONNECT_TIMEOUT + Duration::from_secs(1), eventloop.poll()).await;
+    let first =
+        tokio::time::timeout(CONNECT_TIMEOUT + Duration::from_secs(1), eventloop.poll()).await;
     match first {
         Err(_) => Err(ClientError::Timeout {
             url,
@@ -108,8 +112,12 @@ pub async fn connect(endpoint: &Endpoint, spec: &ClientSpec<'_>) -> Result<Conne
 /// Turns a connection error into one that names the cause.
 pub fn classify(e: ConnectionError, url: String) -> ClientError {
     match e {
-        ConnectionError::ConnectionRefused(ConnectReturnCode::BadUserNamePassword) => ClientError::BadCredentials { url },
-        ConnectionError::ConnectionRefused(ConnectReturnCode::NotAuthorized) => ClientError::NotAuthorized { url },
+        ConnectionError::ConnectionRefused(ConnectReturnCode::BadUserNamePassword) => {
+            ClientError::BadCredentials { url }
+        }
+        ConnectionError::ConnectionRefused(ConnectReturnCode::NotAuthorized) => {
+            ClientError::NotAuthorized { url }
+        }
         ConnectionError::ConnectionRefused(code) => ClientError::Refused {
             url,
             code: format!("{code:?}"),

@@ -49,7 +49,13 @@ impl PayloadSource {
     }
 
     /// True when `plaintext` is what (publisher, seq) sent; `scratch` avoids an allocation.
-    pub fn matches(&self, publisher: u32, seq: u64, plaintext: &[u8], scratch: &mut Vec<u8>) -> bool {
+    pub fn matches(
+        &self,
+        publisher: u32,
+        seq: u64,
+        plaintext: &[u8],
+        scratch: &mut Vec<u8>,
+    ) -> bool {
         self.fill(publisher, seq, scratch);
         scratch.as_slice() == plaintext
     }
@@ -103,7 +109,10 @@ mod tests {
         let mut v = Vec::new();
         src.fill(1, 2, &mut v);
         let text = String::from_utf8(v).unwrap();
-        assert!(text.starts_with("{\"device\":\"sensor-0001\",\"seq\":2,"), "{text}");
+        assert!(
+            text.starts_with("{\"device\":\"sensor-0001\",\"seq\":2,"),
+            "{text}"
+        );
         assert!(text.trim_end().ends_with("]}"), "{text}");
     }
 }

@@ -59,7 +59,8 @@ impl AckTracker {
 
     fn complete(&mut self, p: Pending, window: &Window) {
         if p.measured {
-            self.phases.record(Phase::Publish, now_ns().saturating_sub(p.handed_ns));
+            self.phases
+                .record(Phase::Publish, now_ns().saturating_sub(p.handed_ns));
         }
         window.release();
     }
@@ -85,7 +86,8 @@ impl ErrorLog {
 
     pub fn into_vec(mut self) -> Vec<String> {
         if self.suppressed > 0 {
-            self.entries.push(format!("… and {} more errors", self.suppressed));
+            self.entries
+                .push(format!("… and {} more errors", self.suppressed));
         }
         self.entries
     }
@@ -93,23 +95,40 @@ impl ErrorLog {
 
 /// Runs publisher `index` of `plan`: sends until `plan.end_ns`, then waits up to `plan.drain`
 /// for outstanding acknowledgements, then disconnects.
-pub async fn run(plan: Arc<CasePlan>, index: u32, conn: Connected, protector: Protector) -> PublisherReport {
+pub async fn run(
+    plan: Arc<CasePlan>,
+    index: u32,
+    conn: Connected,
+    protector: Protector,
+) -> PublisherReport {
     let Connected {
         client, eventloop, ..
     } = conn;
     let tracker = Arc::new(Mutex::new(AckTracker::default()));
     let window = Arc::new(Window::new(plan.inflight as usize));
     let (stop_tx, stop_rx) = watch::channel(false);
-    let driver = tokio::spawn(drive(eventloop, plan.qos, tracker.clone(), window.clone(), stop_rx));
+    let driver = tokio::spawn(drive(
+        eventloop,
+        plan.qos,
+        tracker.clone(),
+        window.clone(),
+        stop_rx,
+    ));
 
     let (done_tx, done_rx) = oneshot::channel();
     let handle = tokio::runtime::Handle::current();
     let thread = {
-        let (plan, client, tracker, window) = (plan.clone(), client.clone(), tracker.clone(), window.clone());
+        let (plan, client, tracker, window) = (
+            plan.clone(),
+            client.clone(),
+            tracker.clone(),
+            window.clone(),
+        );
         std::thread::Builder::new()
             .name(format!("publisher-{index}"))
             .spawn(move || {
-                let report = send_loop(&plan, index, protector, &client, &tracker, &window, &handle);
+                let report =
+                    send_loop(&plan, index, protector, &client, &tracker, &window, &handle);
                 let _ = done_tx.send(report);
             })
     };
@@ -159,7 +178,13 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// Polls the event loop until DISCONNECT is written or `stop` is set, matching writes and
 /// acknowledgements to the pending queue.
-async fn drive(mut eventloop: EventLoop, qos: QoS, tracker: Arc<Mutex<AckTracker>>, window: Arc<Window>, mut stop: watch::Receiver<bool>) {
+async fn drive(
+    mut eventloop: EventLoop,
+    qos: QoS,
+    tracker: Arc<Mutex<AckTracker>>,
+    window: Arc<Window>,
+    mut stop: watch::Receiver<bool>,
+) {
     loop {
         let ev = tokio::select! {
             biased;
@@ -198,9 +223,10 @@ async fn drive(mut eventloop: EventLoop, qos: QoS, tracker: Arc<Mutex<AckTracker
                 if *stop.borrow() {
                     return;
                 }
-                lock(&tracker)
-                    .errors
-                    .push(format!("publisher connection error at {}: {e}", humantime::format_rfc3339_millis(std::time::SystemTime::now())));
+                lock(&tracker).errors.push(format!(
+                    "publisher connection error at {}: {e}",
+                    humantime::format_rfc3339_millis(std::time::SystemTime::now())
+                ));
                 // rumqttc reconnects on the next poll; don't spin while the broker is away.
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
@@ -271,7 +297,9 @@ fn send_loop(
         let start = now_ns();
         let measured = plan.measured(scheduled);
         if pacer.is_some() && measured {
-            report.phases.record(Phase::ScheduleLag, start.saturating_sub(scheduled));
+            report
+                .phases
+                .record(Phase::ScheduleLag, start.saturating_sub(scheduled));
         }
 
         plan.payload.fill(index, seq, &mut plaintext);
@@ -285,7 +313,9 @@ fn send_loop(
         let mut buf = protector.begin(fields, plaintext.len());
         let t1 = now_ns();
         if let Err(e) = protector.encrypt(&mut buf, &plaintext) {
-            report.errors.push(format!("encrypt failed at seq {seq}: {e}"));
+            report
+                .errors
+                .push(format!("encrypt failed at seq {seq}: {e}"));
             break;
         }
         let t2 = now_ns();
@@ -308,9 +338,13 @@ fn send_loop(
         });
         // publish_bytes only waits when the client's request queue is full (the broker or
         // the network is behind); that wait shows up as schedule lag, as it should.
-        if let Err(e) = rt.block_on(client.publish_bytes(topic.clone(), plan.qos, false, Bytes::from(buf))) {
+        if let Err(e) =
+            rt.block_on(client.publish_bytes(topic.clone(), plan.qos, false, Bytes::from(buf)))
+        {
             lock(tracker).queued.pop_back();
-            report.errors.push(format!("client stopped accepting publishes at seq {seq}: {e}"));
+            report.errors.push(format!(
+                "client stopped accepting publishes at seq {seq}: {e}"
+            ));
             break;
         }
         report.sent += 1;

@@ -31,7 +31,12 @@ pub struct SubscriberReport {
 }
 
 /// Subscribes `conn` to the case's filter and waits for the SUBACK.
-pub async fn subscribe(conn: &mut Connected, filter: &str, qos: QoS, url: &str) -> Result<(), ClientError> {
+pub async fn subscribe(
+    conn: &mut Connected,
+    filter: &str,
+    qos: QoS,
+    url: &str,
+) -> Result<(), ClientError> {
     conn.client
         .subscribe(filter, qos)
         .await
@@ -41,7 +46,11 @@ pub async fn subscribe(conn: &mut Connected, filter: &str, qos: QoS, url: &str) 
             match conn.eventloop.poll().await {
                 Ok(Event::Incoming(Incoming::SubAck(ack))) => {
                     return match ack.return_codes.first() {
-                        Some(SubscribeReasonCode::Failure) | None => Err(ClientError::NotAuthorized { url: url.to_owned() }),
+                        Some(SubscribeReasonCode::Failure) | None => {
+                            Err(ClientError::NotAuthorized {
+                                url: url.to_owned(),
+                            })
+                        }
                         Some(_) => Ok(()),
                     };
                 }
@@ -60,9 +69,16 @@ pub async fn subscribe(conn: &mut Connected, filter: &str, qos: QoS, url: &str) 
 
 /// Runs until every message the publishers report sent has arrived, or `plan.drain` after
 /// they report; `sent` carries those totals (one per publisher) once known.
-pub async fn run(plan: Arc<CasePlan>, conn: Connected, mut openers: Vec<Unprotector>, mut sent: watch::Receiver<Option<Vec<u64>>>) -> SubscriberReport {
+pub async fn run(
+    plan: Arc<CasePlan>,
+    conn: Connected,
+    mut openers: Vec<Unprotector>,
+    mut sent: watch::Receiver<Option<Vec<u64>>>,
+) -> SubscriberReport {
     let Connected {
-        client, mut eventloop, ..
+        client,
+        mut eventloop,
+        ..
     } = conn;
     let mut s = State {
         receipts: Receipts::new(plan.publishers as usize),
@@ -140,7 +156,8 @@ struct State {
 impl State {
     fn on_publish(&mut self, plan: &CasePlan, openers: &mut [Unprotector], p: &Publish) {
         let topic: &[u8] = p.topic.as_bytes();
-        let Some(opener) = publisher_of(plan, topic).and_then(|i| openers.get_mut(i as usize)) else {
+        let Some(opener) = publisher_of(plan, topic).and_then(|i| openers.get_mut(i as usize))
+        else {
             self.counts.malformed += 1;
             return;
         };
@@ -188,10 +205,15 @@ impl State {
                 self.phases.record(Phase::Verify, t1 - t0);
             }
             self.phases.record(Phase::Decrypt, t2 - t1);
-            self.phases.record(Phase::Latency, t2.saturating_sub(f.scheduled_ns));
-            self.phases.record(Phase::LatencyUncorrected, t2.saturating_sub(f.start_ns));
+            self.phases
+                .record(Phase::Latency, t2.saturating_sub(f.scheduled_ns));
+            self.phases
+                .record(Phase::LatencyUncorrected, t2.saturating_sub(f.start_ns));
         }
-        if !plan.payload.matches(f.publisher, f.seq, &self.plaintext, &mut self.expected) {
+        if !plan
+            .payload
+            .matches(f.publisher, f.seq, &self.plaintext, &mut self.expected)
+        {
             self.counts.corrupted += 1;
         }
     }
@@ -207,7 +229,9 @@ impl State {
 
 /// `<prefix>/p<index>` → index.
 fn publisher_of(plan: &CasePlan, topic: &[u8]) -> Option<u32> {
-    let rest = topic.strip_prefix(plan.topic_prefix.as_bytes())?.strip_prefix(b"/p")?;
+    let rest = topic
+        .strip_prefix(plan.topic_prefix.as_bytes())?
+        .strip_prefix(b"/p")?;
     let n: u32 = std::str::from_utf8(rest).ok()?.parse().ok()?;
     (n < plan.publishers).then_some(n)
 }

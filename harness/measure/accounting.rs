@@ -70,7 +70,12 @@ impl Receipts {
             return set.distinct;
         }
         let full = (sent / 64) as usize;
-        let mut n: u64 = set.bits.iter().take(full).map(|w| w.count_ones() as u64).sum();
+        let mut n: u64 = set
+            .bits
+            .iter()
+            .take(full)
+            .map(|w| w.count_ones() as u64)
+            .sum();
         let rem = sent % 64;
         if rem > 0
             && let Some(w) = set.bits.get(full)

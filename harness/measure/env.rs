@@ -6,8 +6,24 @@ use crate::results::Environment;
 
 /// CPU features that change crypto speed by integer factors.
 const CRYPTO_FLAGS: &[&str] = &[
-    "aes", "pclmulqdq", "avx", "avx2", "avx512f", "vaes", "vpclmulqdq", "sha_ni", "bmi2", "adx",
-    "sse4_1", "ssse3", "pmull", "sha1", "sha2", "sha3", "asimd", "neon",
+    "aes",
+    "pclmulqdq",
+    "avx",
+    "avx2",
+    "avx512f",
+    "vaes",
+    "vpclmulqdq",
+    "sha_ni",
+    "bmi2",
+    "adx",
+    "sse4_1",
+    "ssse3",
+    "pmull",
+    "sha1",
+    "sha2",
+    "sha3",
+    "asimd",
+    "neon",
 ];
 
 pub fn capture() -> Environment {
@@ -22,7 +38,12 @@ pub fn capture() -> Environment {
         memory_bytes: mem_total(),
         governor: read_trimmed("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor"),
         rustc: env!("MCB_RUSTC_VERSION").to_owned(),
-        profile: if cfg!(debug_assertions) { "debug" } else { "release" }.to_owned(),
+        profile: if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        }
+        .to_owned(),
         target: env!("MCB_TARGET").to_owned(),
         git_commit: Some(env!("MCB_GIT_COMMIT").to_owned()).filter(|s| !s.is_empty()),
         git_dirty: match env!("MCB_GIT_DIRTY") {
@@ -70,7 +91,9 @@ fn cpu_flags(cpuinfo: &str) -> Vec<String> {
         let (k, v) = l.split_once(':')?;
         matches!(k.trim(), "flags" | "Features").then_some(v)
     });
-    let have: Vec<&str> = line.map(|v| v.split_whitespace().collect()).unwrap_or_default();
+    let have: Vec<&str> = line
+        .map(|v| v.split_whitespace().collect())
+        .unwrap_or_default();
     CRYPTO_FLAGS
         .iter()
         .filter(|f| have.contains(f))
@@ -111,7 +134,11 @@ mod tests {
         let e = super::capture();
         assert!(e.rustc.starts_with("rustc "), "{}", e.rustc);
         assert!(e.logical_cores >= 1);
-        assert!(e.crate_versions.contains_key("rumqttc"), "{:?}", e.crate_versions);
+        assert!(
+            e.crate_versions.contains_key("rumqttc"),
+            "{:?}",
+            e.crate_versions
+        );
         assert!(e.crate_versions.contains_key("aes-gcm"));
         if cfg!(target_os = "linux") {
             assert!(e.cpu_model.is_some());

@@ -144,8 +144,16 @@ mod tests {
         let (phase, s) = &stats[0];
         assert_eq!(*phase, Phase::Encrypt);
         assert_eq!(s.count, 1000);
-        assert!((s.p50 as f64 - 500_000.0).abs() / 500_000.0 < 0.01, "{}", s.p50);
-        assert!((s.p99 as f64 - 990_000.0).abs() / 990_000.0 < 0.01, "{}", s.p99);
+        assert!(
+            (s.p50 as f64 - 500_000.0).abs() / 500_000.0 < 0.01,
+            "{}",
+            s.p50
+        );
+        assert!(
+            (s.p99 as f64 - 990_000.0).abs() / 990_000.0 < 0.01,
+            "{}",
+            s.p99
+        );
         assert!(s.percentiles.len() > 5);
         assert!(s.percentiles.windows(2).all(|w| w[0].value <= w[1].value));
         assert_eq!(s.percentiles.last().map(|x| x.percentile), Some(100.0));

@@ -171,6 +171,7 @@ fn case(suite: &str, mac: &str, qos: u8, size: usize, per_msg: f64, per_byte: f6
             user_s: 1.2,
             system_s: 0.4,
             per_message_us: Some(800.0),
+            max_rss_bytes: Some(64 << 20),
         },
         errors: Vec::new(),
     }

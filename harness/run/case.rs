@@ -101,13 +101,27 @@ pub async fn run(ctx: &CaseContext<'_>, case: &Case) -> CaseOutcome {
             envelope,
             harness: HARNESS_BYTES,
             security_overhead: envelope - case.size - HARNESS_BYTES,
-            mqtt_packet: mqtt_packet_len(topic_prefix.len() + 2 + digits(load.publishers), case.qos, envelope),
+            mqtt_packet: mqtt_packet_len(
+                topic_prefix.len() + 2 + digits(load.publishers),
+                case.qos,
+                envelope,
+            ),
         },
         cpu: CpuUsage::default(),
         errors: Vec::new(),
     };
 
-    match measure(ctx, case, protection, topic_prefix, max_packet, &mut phases, &mut result).await {
+    match measure(
+        ctx,
+        case,
+        protection,
+        topic_prefix,
+        max_packet,
+        &mut phases,
+        &mut result,
+    )
+    .await
+    {
         Ok(()) => {}
         Err(e) => {
             result.status = CaseStatus::Failed;
@@ -119,10 +133,14 @@ pub async fn run(ctx: &CaseContext<'_>, case: &Case) -> CaseOutcome {
     result.cpu = CpuUsage {
         user_s: used.user_s,
         system_s: used.system_s,
-        per_message_us: (result.counts.delivered > 0).then(|| (used.user_s + used.system_s) * 1e6 / result.counts.delivered as f64),
+        per_message_us: (result.counts.delivered > 0)
+            .then(|| (used.user_s + used.system_s) * 1e6 / result.counts.delivered as f64),
         max_rss_bytes: Some(used.max_rss_bytes).filter(|&b| b > 0),
     };
-    result.phases = phases.stats().map(|(p, s)| (p.name().to_owned(), s)).collect();
+    result.phases = phases
+        .stats()
+        .map(|(p, s)| (p.name().to_owned(), s))
+        .collect();
     result.wall_s = wall.elapsed().as_secs_f64();
     CaseOutcome { result, phases }
 }
@@ -132,7 +150,12 @@ fn digits(n: u32) -> usize {
 }
 
 /// Connects `n` clients in batches; the first failure fails the case.
-async fn connect_all(endpoint: &Endpoint, ids: Vec<String>, max_packet: usize, inflight: u16) -> Result<Vec<Connected>, String> {
+async fn connect_all(
+    endpoint: &Endpoint,
+    ids: Vec<String>,
+    max_packet: usize,
+    inflight: u16,
+) -> Result<Vec<Connected>, String> {
     let mut out: Vec<Option<Connected>> = (0..ids.len()).map(|_| None).collect();
     for (b, batch) in ids.chunks(CONNECT_BATCH).enumerate() {
         let mut set = JoinSet::new();
@@ -144,7 +167,10 @@ async fn connect_all(endpoint: &Endpoint, ids: Vec<String>, max_packet: usize, i
                     max_packet,
                     inflight,
                 };
-                (b * CONNECT_BATCH + k, client::connect(&endpoint, &spec).await)
+                (
+                    b * CONNECT_BATCH + k,
+                    client::connect(&endpoint, &spec).await,
+                )
             });
         }
         while let Some(joined) = set.join_next().await {
@@ -171,21 +197,28 @@ async fn measure(
     let topic = |i: u32| format!("{topic_prefix}/p{i}");
 
     // Subscribers first, so nothing is published before someone listens.
-    let sub_ids = (0..load.subscribers).map(|i| format!("mcb-{}-c{}-s{i}", ctx.run_tag, case.index)).collect();
+    let sub_ids = (0..load.subscribers)
+        .map(|i| format!("mcb-{}-c{}-s{i}", ctx.run_tag, case.index))
+        .collect();
     let mut subs = connect_all(ctx.endpoint, sub_ids, max_packet, inflight).await?;
     let filter = format!("{topic_prefix}/+");
     for s in &mut subs {
         phases.record(Phase::Connect, s.connect_ns);
-        subscriber::subscribe(s, &filter, qos, &url).await.map_err(|e| e.to_string())?;
+        subscriber::subscribe(s, &filter, qos, &url)
+            .await
+            .map_err(|e| e.to_string())?;
     }
-    let pub_ids = (0..load.publishers).map(|i| format!("mcb-{}-c{}-p{i}", ctx.run_tag, case.index)).collect();
+    let pub_ids = (0..load.publishers)
+        .map(|i| format!("mcb-{}-c{}-p{i}", ctx.run_tag, case.index))
+        .collect();
     let pubs = connect_all(ctx.endpoint, pub_ids, max_packet, inflight).await?;
     for p in &pubs {
         phases.record(Phase::Connect, p.connect_ns);
     }
 
     // Key everything before the clock starts: key setup is reported, never inside a message.
-    let keyed = |f: &mut dyn FnMut() -> Result<(), crate::crypto::CryptoError>, phases: &mut Phases| {
+    let keyed = |f: &mut dyn FnMut() -> Result<(), crate::crypto::CryptoError>,
+                 phases: &mut Phases| {
         let t = now_ns();
         f().map_err(|e| format!("key setup for {}: {e}", case.suite))?;
         phases.record(Phase::KeySetup, now_ns() - t);
@@ -230,7 +263,11 @@ async fn measure(
         warmup_end_ns: start_ns + load.warmup.as_nanos() as u64,
         end_ns: start_ns + load.duration.as_nanos() as u64,
         drain: load.drain,
-        payload: Arc::new(PayloadSource::new(load.payload, case.size, case.index as u64)),
+        payload: Arc::new(PayloadSource::new(
+            load.payload,
+            case.size,
+            case.index as u64,
+        )),
         keys: ctx.keys.clone(),
         max_packet,
     });
@@ -254,7 +291,11 @@ async fn measure(
         counts.sent_warmup += r.sent_warmup;
         counts.unacked += r.unacked;
         phases.merge(&r.phases);
-        result.errors.extend(r.errors.into_iter().map(|e| format!("publisher {}: {e}", r.index)));
+        result.errors.extend(
+            r.errors
+                .into_iter()
+                .map(|e| format!("publisher {}: {e}", r.index)),
+        );
     }
     let _ = sent_tx.send(Some(sent.clone()));
 
@@ -272,7 +313,11 @@ async fn measure(
         counts.corrupted += c.corrupted;
         delivered_measured += r.delivered_measured;
         phases.merge(&r.phases);
-        result.errors.extend(r.errors.into_iter().map(|e| format!("subscriber {s_index}: {e}")));
+        result.errors.extend(
+            r.errors
+                .into_iter()
+                .map(|e| format!("subscriber {s_index}: {e}")),
+        );
         s_index += 1;
     }
 

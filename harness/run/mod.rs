@@ -15,7 +15,9 @@ use crate::crypto::keys::KeyRing;
 use crate::load::client::{self, ClientSpec};
 use crate::measure::env;
 use crate::results::hlog::{self, CaseHistograms};
-use crate::results::{self, BrokerInfo, CaseStatus, LoadInfo, RunResults, RunStatus, ScenarioInfo, ToolInfo, writer};
+use crate::results::{
+    self, BrokerInfo, CaseStatus, LoadInfo, RunResults, RunStatus, ScenarioInfo, ToolInfo, writer,
+};
 use crate::scenario::Scenario;
 use crate::scenario::schema::Rate;
 
@@ -55,9 +57,16 @@ pub struct RunOutcome {
 /// Creates `<root>/<name>/<UTC timestamp>[-k]/`.
 pub fn create_run_dir(root: &Path, name: &str, at: SystemTime) -> Result<PathBuf, RunError> {
     // Colons are not allowed in Windows paths; keep the timestamp sortable without them.
-    let stamp = humantime::format_rfc3339_seconds(at).to_string().replace(':', "-");
+    let stamp = humantime::format_rfc3339_seconds(at)
+        .to_string()
+        .replace(':', "-");
     let parent = root.join(name);
-    std::fs::create_dir_all(&parent).map_err(|e| RunError::Output(format!("cannot create results folder {}: {e}", parent.display())))?;
+    std::fs::create_dir_all(&parent).map_err(|e| {
+        RunError::Output(format!(
+            "cannot create results folder {}: {e}",
+            parent.display()
+        ))
+    })?;
     for k in 1..1000 {
         let dir = if k == 1 {
             parent.join(&stamp)
@@ -67,10 +76,18 @@ pub fn create_run_dir(root: &Path, name: &str, at: SystemTime) -> Result<PathBuf
         match std::fs::create_dir(&dir) {
             Ok(()) => return Ok(dir),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(RunError::Output(format!("cannot create results folder {}: {e}", dir.display()))),
+            Err(e) => {
+                return Err(RunError::Output(format!(
+                    "cannot create results folder {}: {e}",
+                    dir.display()
+                )));
+            }
         }
     }
-    Err(RunError::Output(format!("too many runs of {name} in one second under {}", parent.display())))
+    Err(RunError::Output(format!(
+        "too many runs of {name} in one second under {}",
+        parent.display()
+    )))
 }
 
 fn now_rfc3339() -> String {
@@ -85,10 +102,12 @@ async fn preflight(endpoint: &Endpoint, run_tag: &str) -> Result<(), RunError> {
         max_packet: 64 * 1024,
         inflight: 10,
     };
-    let c = client::connect(endpoint, &spec).await.map_err(|e| match e {
-        client::ClientError::Unsupported(m) => RunError::Input(m),
-        other => RunError::Broker(other.to_string()),
-    })?;
+    let c = client::connect(endpoint, &spec)
+        .await
+        .map_err(|e| match e {
+            client::ClientError::Unsupported(m) => RunError::Input(m),
+            other => RunError::Broker(other.to_string()),
+        })?;
     let _ = c.client.disconnect().await;
     let mut ev = c.eventloop;
     let _ = tokio::time::timeout(std::time::Duration::from_millis(300), ev.poll()).await;
@@ -135,8 +154,17 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
             } else {
                 endpoint.display_url()
             },
-            name: if endpoint.embedded { "rumqttd (embedded)" } else { "external" }.to_owned(),
-            version: if endpoint.embedded { embedded::version() } else { None },
+            name: if endpoint.embedded {
+                "rumqttd (embedded)"
+            } else {
+                "external"
+            }
+            .to_owned(),
+            version: if endpoint.embedded {
+                embedded::version()
+            } else {
+                None
+            },
             protocol: scenario.broker.protocol.name().to_owned(),
         },
         load: LoadInfo {
@@ -186,7 +214,8 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
         results.cases.push(outcome.result);
         save(&results)?;
         if let Err(e) = hlog::write(&dir, started, &hists) {
-            opts.progress.warn(&format!("cannot write {}: {e}", hlog::HLOG_FILE));
+            opts.progress
+                .warn(&format!("cannot write {}: {e}", hlog::HLOG_FILE));
         }
     }
     opts.progress.finish();
@@ -194,7 +223,9 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
     results.finished_at = Some(now_rfc3339());
     results.status = if interrupted {
         RunStatus::Interrupted
-    } else if !results.cases.is_empty() && results.cases.iter().all(|c| c.status == CaseStatus::Failed) {
+    } else if !results.cases.is_empty()
+        && results.cases.iter().all(|c| c.status == CaseStatus::Failed)
+    {
         RunStatus::Failed
     } else {
         RunStatus::Complete

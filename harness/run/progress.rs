@@ -30,8 +30,10 @@ impl Progress {
             Progress::Bar(slot) => {
                 let bar = ProgressBar::new(cases as u64);
                 bar.set_style(
-                    ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} cases  {msg}")
-                        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                    ProgressStyle::with_template(
+                        "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} cases  {msg}",
+                    )
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
                 );
                 bar.enable_steady_tick(Duration::from_millis(200));
                 *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(bar);
@@ -93,11 +95,21 @@ impl Progress {
 
 fn summary_line(r: &CaseResult) -> String {
     if r.status == CaseStatus::Failed {
-        return format!("{}: FAILED: {}", r.id, r.error.as_deref().unwrap_or("unknown error"));
+        return format!(
+            "{}: FAILED: {}",
+            r.id,
+            r.error.as_deref().unwrap_or("unknown error")
+        );
     }
     let c = &r.counts;
-    let p50 = r.phases.get("latency").map_or("n/a".to_owned(), |s| format!("{:.3} ms", s.p50 as f64 / 1e6));
-    let loss = if c.lost > 0 { format!(", LOST {}", c.lost) } else { String::new() };
+    let p50 = r.phases.get("latency").map_or("n/a".to_owned(), |s| {
+        format!("{:.3} ms", s.p50 as f64 / 1e6)
+    });
+    let loss = if c.lost > 0 {
+        format!(", LOST {}", c.lost)
+    } else {
+        String::new()
+    };
     format!(
         "{}: sent {}, delivered {}/{}{loss}, latency p50 {p50}",
         r.id, c.sent, c.delivered, c.expected

@@ -53,7 +53,13 @@ impl fmt::Display for ScenarioError {
 
 impl ScenarioError {
     /// An error at byte range `span` of `text`, read from `path`.
-    pub fn at(path: &std::path::Path, text: &str, span: Range<usize>, field: Option<&str>, message: impl Into<String>) -> Self {
+    pub fn at(
+        path: &std::path::Path,
+        text: &str,
+        span: Range<usize>,
+        field: Option<&str>,
+        message: impl Into<String>,
+    ) -> Self {
         let start = span.start.min(text.len());
         let before = &text[..start];
         let line = before.matches('\n').count() + 1;
@@ -82,7 +88,11 @@ impl ScenarioError {
         }
     }
 
-    pub fn flag(flag: impl Into<String>, field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn flag(
+        flag: impl Into<String>,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             origin: Origin::Flag(flag.into()),
             field: field.into(),
@@ -109,7 +119,9 @@ fn field_at(text: &str, offset: usize) -> String {
             key.clear();
         } else if let Some((k, _)) = t.split_once('=')
             && !t.starts_with('#')
-            && k.trim().chars().all(|c| c.is_ascii_alphanumeric() || "_-.\"".contains(c))
+            && k.trim()
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_-.\"".contains(c))
         {
             key = k.trim().trim_matches('"').to_owned();
         }
@@ -129,7 +141,13 @@ mod tests {
     fn locates_line_col_and_field() {
         let text = "name = \"x\"\n[load]\npublishers = 2\nrate = \"fast\"\n";
         let off = text.find("\"fast\"").unwrap();
-        let e = ScenarioError::at("s.toml".as_ref(), text, off..off + 6, None, "expected a number");
+        let e = ScenarioError::at(
+            "s.toml".as_ref(),
+            text,
+            off..off + 6,
+            None,
+            "expected a number",
+        );
         assert_eq!(
             e.origin,
             Origin::File {
@@ -140,7 +158,10 @@ mod tests {
         );
         assert_eq!(e.field, "load.rate");
         let shown = e.to_string();
-        assert!(shown.starts_with("s.toml:4:8: load.rate: expected a number"), "{shown}");
+        assert!(
+            shown.starts_with("s.toml:4:8: load.rate: expected a number"),
+            "{shown}"
+        );
         assert!(shown.contains("rate = \"fast\""), "{shown}");
     }
 }

@@ -31,7 +31,12 @@ impl Case {
             id.push('+');
             id.push_str(self.signature.name());
         }
-        format!("{id}/q{}/{}B/{}", self.qos, self.size, self.transport.name())
+        format!(
+            "{id}/q{}/{}B/{}",
+            self.qos,
+            self.size,
+            self.transport.name()
+        )
     }
 }
 

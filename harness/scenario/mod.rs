@@ -67,9 +67,18 @@ pub fn load(path: &Path, sets: &[String], broker: Option<&str>) -> Result<Scenar
 }
 
 /// Like [`load`] for text already in memory (`path` is only used in messages).
-pub fn parse(path: &Path, text: &str, sets: &[String], broker: Option<&str>) -> Result<Scenario, ScenarioError> {
+pub fn parse(
+    path: &Path,
+    text: &str,
+    sets: &[String],
+    broker: Option<&str>,
+) -> Result<Scenario, ScenarioError> {
     // First the file as written, so its errors carry line and column.
-    let file_src = Source { path, text, flags: None };
+    let file_src = Source {
+        path,
+        text,
+        flags: None,
+    };
     let file: ScenarioFile = toml::from_str(text).map_err(|e| file_src.toml_error(e))?;
     let mut overrides: Vec<String> = sets.iter().map(|s| format!("--set {s}")).collect();
     if let Some(url) = broker {
@@ -90,7 +99,11 @@ pub fn parse(path: &Path, text: &str, sets: &[String], broker: Option<&str>) -> 
     let flags = overrides.join(" ");
     let generated = toml::to_string(&doc)
         .map_err(|e| ScenarioError::flag(&flags, "", format!("cannot apply: {e}")))?;
-    let src = Source { path, text: &generated, flags: Some(flags.clone()) };
+    let src = Source {
+        path,
+        text: &generated,
+        flags: Some(flags.clone()),
+    };
     let file: ScenarioFile = toml::from_str(&generated).map_err(|e| src.toml_error(e))?;
     let mut scenario = validate(&src, file, overrides)?;
     // Record the file as the user wrote it; the flags say what changed.
@@ -107,7 +120,12 @@ struct Source<'a> {
 }
 
 impl Source<'_> {
-    fn error(&self, span: std::ops::Range<usize>, field: Option<&str>, msg: impl Into<String>) -> ScenarioError {
+    fn error(
+        &self,
+        span: std::ops::Range<usize>,
+        field: Option<&str>,
+        msg: impl Into<String>,
+    ) -> ScenarioError {
         let e = ScenarioError::at(self.path, self.text, span, field, msg);
         match &self.flags {
             None => e,
@@ -123,15 +141,26 @@ impl Source<'_> {
     }
 }
 
-fn validate(src: &Source, file: ScenarioFile, overrides: Vec<String>) -> Result<Scenario, ScenarioError> {
+fn validate(
+    src: &Source,
+    file: ScenarioFile,
+    overrides: Vec<String>,
+) -> Result<Scenario, ScenarioError> {
     let path = src.path;
-    let at = |span: std::ops::Range<usize>, field: &str, msg: String| src.error(span, Some(field), msg);
+    let at =
+        |span: std::ops::Range<usize>, field: &str, msg: String| src.error(span, Some(field), msg);
     let name = file.name.get_ref().trim().to_owned();
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    {
         return Err(at(
             file.name.span(),
             "name",
-            format!("expected a non-empty name of letters, digits, '-', '_' or '.' (it names the results folder), got \"{name}\""),
+            format!(
+                "expected a non-empty name of letters, digits, '-', '_' or '.' (it names the results folder), got \"{name}\""
+            ),
         ));
     }
 
@@ -139,7 +168,11 @@ fn validate(src: &Source, file: ScenarioFile, overrides: Vec<String>) -> Result<
     let duration = load.duration.get_ref().0;
     let warmup = load.warmup.get_ref().0;
     if duration.is_zero() {
-        return Err(at(load.duration.span(), "load.duration", "expected a duration > 0".into()));
+        return Err(at(
+            load.duration.span(),
+            "load.duration",
+            "expected a duration > 0".into(),
+        ));
     }
     if warmup >= duration {
         return Err(at(
@@ -154,19 +187,33 @@ fn validate(src: &Source, file: ScenarioFile, overrides: Vec<String>) -> Result<
     }
 
     let m = &file.matrix;
-    let mut suites: Vec<Suite> = m.suite.as_ref().map(|s| s.get_ref().clone()).unwrap_or_default();
+    let mut suites: Vec<Suite> = m
+        .suite
+        .as_ref()
+        .map(|s| s.get_ref().clone())
+        .unwrap_or_default();
     match (&m.ciphers, &m.modes) {
         (Some(c), Some(modes)) => suites.extend(expand_shorthand(c, modes, &at)?),
         (Some(c), None) => {
-            return Err(at(c.span(), "matrix.ciphers", "`ciphers` needs `modes` beside it (ciphers x modes expand into suites)".into()));
+            return Err(at(
+                c.span(),
+                "matrix.ciphers",
+                "`ciphers` needs `modes` beside it (ciphers x modes expand into suites)".into(),
+            ));
         }
         (None, Some(modes)) => {
-            return Err(at(modes.span(), "matrix.modes", "`modes` needs `ciphers` beside it (ciphers x modes expand into suites)".into()));
+            return Err(at(
+                modes.span(),
+                "matrix.modes",
+                "`modes` needs `ciphers` beside it (ciphers x modes expand into suites)".into(),
+            ));
         }
         (None, None) => {}
     }
     if suites.is_empty() {
-        suites.push(Suite::from_name("none").unwrap_or_else(|| unreachable!("none is in the catalogue")));
+        suites.push(
+            Suite::from_name("none").unwrap_or_else(|| unreachable!("none is in the catalogue")),
+        );
     }
     for (axis, empty) in [
         ("matrix.qos", m.qos.is_empty()),
@@ -176,7 +223,10 @@ fn validate(src: &Source, file: ScenarioFile, overrides: Vec<String>) -> Result<
         ("matrix.transport", m.transport.is_empty()),
     ] {
         if empty {
-            return Err(ScenarioError::file(path, format!("{axis}: expected at least one value, got an empty list")));
+            return Err(ScenarioError::file(
+                path,
+                format!("{axis}: expected at least one value, got an empty list"),
+            ));
         }
     }
 
@@ -192,11 +242,19 @@ fn validate(src: &Source, file: ScenarioFile, overrides: Vec<String>) -> Result<
 
     let seed = match (&file.keys.seed, &file.keys.seed_env) {
         (Some(_), Some(_)) => {
-            return Err(ScenarioError::file(path, "keys: give either `seed` or `seed_env`, not both"));
+            return Err(ScenarioError::file(
+                path,
+                "keys: give either `seed` or `seed_env`, not both",
+            ));
         }
         (Some(s), None) => s.as_bytes().to_vec(),
         (None, Some(var)) => std::env::var(var)
-            .map_err(|_| ScenarioError::file(path, format!("keys.seed_env: environment variable {var} is not set")))?
+            .map_err(|_| {
+                ScenarioError::file(
+                    path,
+                    format!("keys.seed_env: environment variable {var} is not set"),
+                )
+            })?
             .into_bytes(),
         (None, None) => DEFAULT_SEED.as_bytes().to_vec(),
     };
@@ -230,20 +288,33 @@ fn expand_shorthand(
     modes: &Spanned<Vec<String>>,
     at: &dyn Fn(std::ops::Range<usize>, &str, String) -> ScenarioError,
 ) -> Result<Vec<Suite>, ScenarioError> {
-    let pick = |names: &Spanned<Vec<String>>, field: &str, all: &[&'static str]| -> Result<Vec<usize>, ScenarioError> {
+    let pick = |names: &Spanned<Vec<String>>,
+                field: &str,
+                all: &[&'static str]|
+     -> Result<Vec<usize>, ScenarioError> {
         names
             .get_ref()
             .iter()
             .map(|n| {
-                all.iter().position(|a| a.eq_ignore_ascii_case(n)).ok_or_else(|| {
-                    let hint = all
-                        .iter()
-                        .min_by_key(|a| strsim::levenshtein(a, &n.to_ascii_lowercase()))
-                        .filter(|a| strsim::levenshtein(a, &n.to_ascii_lowercase()) <= 3)
-                        .map(|a| format!("; did you mean \"{a}\"?"))
-                        .unwrap_or_default();
-                    at(names.span(), field, format!("unknown {} \"{n}\" (expected one of {}{hint})", &field[7..field.len() - 1], all.join(", ")))
-                })
+                all.iter()
+                    .position(|a| a.eq_ignore_ascii_case(n))
+                    .ok_or_else(|| {
+                        let hint = all
+                            .iter()
+                            .min_by_key(|a| strsim::levenshtein(a, &n.to_ascii_lowercase()))
+                            .filter(|a| strsim::levenshtein(a, &n.to_ascii_lowercase()) <= 3)
+                            .map(|a| format!("; did you mean \"{a}\"?"))
+                            .unwrap_or_default();
+                        at(
+                            names.span(),
+                            field,
+                            format!(
+                                "unknown {} \"{n}\" (expected one of {}{hint})",
+                                &field[7..field.len() - 1],
+                                all.join(", ")
+                            ),
+                        )
+                    })
             })
             .collect()
     };
@@ -253,7 +324,10 @@ fn expand_shorthand(
     let ms = pick(modes, "matrix.modes", &mode_names)?;
     Ok(cs
         .iter()
-        .flat_map(|&c| ms.iter().map(move |&m| Suite::block(BlockCipher::ALL[c], Mode::ALL[m])))
+        .flat_map(|&c| {
+            ms.iter()
+                .map(move |&m| Suite::block(BlockCipher::ALL[c], Mode::ALL[m]))
+        })
         .collect())
 }
 
@@ -284,16 +358,41 @@ mod tests {
 
     #[test]
     fn bad_values_name_field_and_expectation() {
-        let e = parse_str("name = \"t\"\n[matrix]\nqos = [0, 3]\n").unwrap_err().to_string();
-        assert!(e.starts_with("t.toml:3:7: matrix.qos: expected QoS 0, 1 or 2, got 3"), "{e}");
-        let e = parse_str("name = \"t\"\n[matrix]\nsuite = [\"aes-128-cbx\"]\n").unwrap_err().to_string();
-        assert!(e.contains("t.toml:3:9: matrix.suite:") && e.contains("did you mean \"aes-128-cbc\""), "{e}");
-        let e = parse_str("name = \"t\"\n[matrix]\nsize = [0]\n").unwrap_err().to_string();
-        assert!(e.contains("matrix.size: expected a message size from 1 byte"), "{e}");
-        let e = parse_str("name = \"t\"\n[load]\nduration = \"2s\"\nwarmup = \"3s\"\n").unwrap_err().to_string();
-        assert!(e.starts_with("t.toml:4:10: load.warmup: warm-up (3s) must be shorter"), "{e}");
-        let e = parse_str("name = \"t\"\n[load]\nrate = \"fast\"\n").unwrap_err().to_string();
-        assert!(e.starts_with("t.toml:3:8: load.rate: expected a number"), "{e}");
+        let e = parse_str("name = \"t\"\n[matrix]\nqos = [0, 3]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("t.toml:3:7: matrix.qos: expected QoS 0, 1 or 2, got 3"),
+            "{e}"
+        );
+        let e = parse_str("name = \"t\"\n[matrix]\nsuite = [\"aes-128-cbx\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("t.toml:3:9: matrix.suite:") && e.contains("did you mean \"aes-128-cbc\""),
+            "{e}"
+        );
+        let e = parse_str("name = \"t\"\n[matrix]\nsize = [0]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("matrix.size: expected a message size from 1 byte"),
+            "{e}"
+        );
+        let e = parse_str("name = \"t\"\n[load]\nduration = \"2s\"\nwarmup = \"3s\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("t.toml:4:10: load.warmup: warm-up (3s) must be shorter"),
+            "{e}"
+        );
+        let e = parse_str("name = \"t\"\n[load]\nrate = \"fast\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("t.toml:3:8: load.rate: expected a number"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -301,9 +400,13 @@ mod tests {
         let s = parse_str("name = \"t\"\n[matrix]\nciphers = [\"des\", \"aes-128\"]\nmodes = [\"cbc\", \"ofb\"]\n").unwrap();
         let names: Vec<_> = s.cases.iter().map(|c| c.suite.name()).collect();
         assert_eq!(names, ["des-cbc", "des-ofb", "aes-128-cbc", "aes-128-ofb"]);
-        let e = parse_str("name = \"t\"\n[matrix]\nciphers = [\"des\"]\nmodes = [\"gcm\"]\n").unwrap_err().to_string();
+        let e = parse_str("name = \"t\"\n[matrix]\nciphers = [\"des\"]\nmodes = [\"gcm\"]\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("matrix.modes: unknown mode \"gcm\""), "{e}");
-        let e = parse_str("name = \"t\"\n[matrix]\nciphers = [\"des\"]\n").unwrap_err().to_string();
+        let e = parse_str("name = \"t\"\n[matrix]\nciphers = [\"des\"]\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("needs `modes`"), "{e}");
     }
 
@@ -320,7 +423,13 @@ mod tests {
         assert_eq!(s.cases.len(), 2);
         assert_eq!(s.broker.url.get_ref(), "mqtt://127.0.0.1:1883");
         assert_eq!(s.overrides.len(), 3);
-        let e = parse(Path::new("t.toml"), "name = \"t\"\n", &["load.rate=abc".into()], None).unwrap_err();
+        let e = parse(
+            Path::new("t.toml"),
+            "name = \"t\"\n",
+            &["load.rate=abc".into()],
+            None,
+        )
+        .unwrap_err();
         assert!(e.to_string().starts_with("--set load.rate=abc: "), "{e}");
     }
 }

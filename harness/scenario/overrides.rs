@@ -13,10 +13,16 @@ pub fn apply(doc: &mut Table, set: &str) -> Result<(), ScenarioError> {
     let key = key.trim();
     let path: Vec<&str> = key.split('.').map(str::trim).collect();
     if path.iter().any(|p| p.is_empty()) {
-        return Err(ScenarioError::flag(&flag, key, "expected a dotted key such as load.rate"));
+        return Err(ScenarioError::flag(
+            &flag,
+            key,
+            "expected a dotted key such as load.rate",
+        ));
     }
     let value = parse_value(raw.trim());
-    let (last, tables) = path.split_last().unwrap_or_else(|| unreachable!("split yields one part"));
+    let (last, tables) = path
+        .split_last()
+        .unwrap_or_else(|| unreachable!("split yields one part"));
     let mut t = doc;
     for (i, part) in tables.iter().enumerate() {
         let entry = t

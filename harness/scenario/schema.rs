@@ -119,7 +119,9 @@ impl<'de> Deserialize<'de> for Inflight {
             .ok()
             .filter(|&n| n > 0)
             .map(Inflight)
-            .ok_or_else(|| de::Error::custom(format!("expected 1 to 65535 messages in flight, got {n}")))
+            .ok_or_else(|| {
+                de::Error::custom(format!("expected 1 to 65535 messages in flight, got {n}"))
+            })
     }
 }
 
@@ -259,16 +261,20 @@ impl Size {
         let t = s.trim();
         let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
         let (num, unit) = t.split_at(split);
-        let n: usize = num
-            .parse()
-            .map_err(|_| format!("expected a size such as 64, \"1KiB\" or \"16KiB\", got \"{s}\""))?;
+        let n: usize = num.parse().map_err(|_| {
+            format!("expected a size such as 64, \"1KiB\" or \"16KiB\", got \"{s}\"")
+        })?;
         let mult = match unit.trim().to_ascii_lowercase().as_str() {
             "" | "b" => 1,
             "kib" | "k" => 1024,
             "mib" | "m" => 1024 * 1024,
             "kb" => 1000,
             "mb" => 1_000_000,
-            other => return Err(format!("unknown size unit \"{other}\" (expected B, KiB, MiB, kB or MB)")),
+            other => {
+                return Err(format!(
+                    "unknown size unit \"{other}\" (expected B, KiB, MiB, kB or MB)"
+                ));
+            }
         };
         Self::checked(n.saturating_mul(mult))
     }
@@ -364,7 +370,11 @@ impl<'de> Deserialize<'de> for DurationValue {
         let s = String::deserialize(d)?;
         humantime::parse_duration(&s)
             .map(DurationValue)
-            .map_err(|e| de::Error::custom(format!("expected a duration such as \"10s\" or \"500ms\", got \"{s}\" ({e})")))
+            .map_err(|e| {
+                de::Error::custom(format!(
+                    "expected a duration such as \"10s\" or \"500ms\", got \"{s}\" ({e})"
+                ))
+            })
     }
 }
 
