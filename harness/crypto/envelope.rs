@@ -97,7 +97,8 @@ pub fn write_header(out: &mut Vec<u8>, f: &Fields, iv: &[u8], body_len: u32) {
 /// Builds a whole envelope from its parts (the reference encoder; the publisher's hot path
 /// writes the same bytes in place).
 pub fn encode(f: &Fields, iv: &[u8], body: &[u8], mac_tag: &[u8], signature: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(header_len(iv.len()) + body.len() + mac_tag.len() + signature.len());
+    let mut out =
+        Vec::with_capacity(header_len(iv.len()) + body.len() + mac_tag.len() + signature.len());
     write_header(&mut out, f, iv, body.len() as u32);
     out.extend_from_slice(body);
     out.extend_from_slice(mac_tag);
@@ -105,7 +106,12 @@ pub fn encode(f: &Fields, iv: &[u8], body: &[u8], mac_tag: &[u8], signature: &[u
     out
 }
 
-fn take<'a>(buf: &'a [u8], at: usize, len: usize, what: &'static str) -> Result<&'a [u8], EnvelopeError> {
+fn take<'a>(
+    buf: &'a [u8],
+    at: usize,
+    len: usize,
+    what: &'static str,
+) -> Result<&'a [u8], EnvelopeError> {
     buf.get(at..at.saturating_add(len))
         .ok_or(EnvelopeError::Truncated {
             what,

@@ -12,6 +12,7 @@ pub mod block;
 pub mod envelope;
 pub mod keys;
 pub mod mac;
+mod pcbc;
 pub mod signature;
 pub mod suite;
 

@@ -70,7 +70,11 @@ impl SigAlg {
     }
 
     /// The subscriber's verifying half, with the publisher's public key.
-    pub fn verifier(self, keys: &KeyRing, publisher: u32) -> Result<Box<dyn Verifier>, CryptoError> {
+    pub fn verifier(
+        self,
+        keys: &KeyRing,
+        publisher: u32,
+    ) -> Result<Box<dyn Verifier>, CryptoError> {
         let _ = (keys, publisher);
         Err(CryptoError::Key(format!(
             "signature {} is not implemented yet",

@@ -195,10 +195,28 @@ fn build_catalogue() -> Vec<SuiteSpec> {
         SuiteSpec::new(0x80, "aes-128-gcm", Family::Aead(Aes128Gcm), 16, 12),
         SuiteSpec::new(0x81, "aes-256-gcm", Family::Aead(Aes256Gcm), 32, 12),
         SuiteSpec::new(0x82, "aes-128-ccm", Family::Aead(Aes128Ccm), 16, 13),
-        SuiteSpec::new(0x83, "chacha20-poly1305", Family::Aead(ChaCha20Poly1305), 32, 12),
+        SuiteSpec::new(
+            0x83,
+            "chacha20-poly1305",
+            Family::Aead(ChaCha20Poly1305),
+            32,
+            12,
+        ),
         SuiteSpec::new(0x84, "ascon-aead128", Family::Aead(AsconAead128), 16, 16),
-        SuiteSpec::new(0xA0, "rsa-2048-oaep", Family::Hybrid(HybridAlg::Rsa2048Oaep), 0, 12),
-        SuiteSpec::new(0xA1, "ecies-p256", Family::Hybrid(HybridAlg::EciesP256), 0, 12),
+        SuiteSpec::new(
+            0xA0,
+            "rsa-2048-oaep",
+            Family::Hybrid(HybridAlg::Rsa2048Oaep),
+            0,
+            12,
+        ),
+        SuiteSpec::new(
+            0xA1,
+            "ecies-p256",
+            Family::Hybrid(HybridAlg::EciesP256),
+            0,
+            12,
+        ),
     ]);
     rows
 }
@@ -240,7 +258,12 @@ impl Suite {
     pub fn closest_name(name: &str) -> Option<&'static str> {
         catalogue()
             .iter()
-            .map(|s| (strsim::levenshtein(&s.name, &name.to_ascii_lowercase()), s.name.as_str()))
+            .map(|s| {
+                (
+                    strsim::levenshtein(&s.name, &name.to_ascii_lowercase()),
+                    s.name.as_str(),
+                )
+            })
             .filter(|(d, _)| *d <= 3)
             .min_by_key(|(d, _)| *d)
             .map(|(_, n)| n)
@@ -395,14 +418,26 @@ impl Sealer for Plain {
     fn body_len(&self, n: usize) -> usize {
         n
     }
-    fn seal(&mut self, _: &[u8], _: &[u8], pt: &[u8], out: &mut Vec<u8>) -> Result<(), CryptoError> {
+    fn seal(
+        &mut self,
+        _: &[u8],
+        _: &[u8],
+        pt: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), CryptoError> {
         out.extend_from_slice(pt);
         Ok(())
     }
 }
 
 impl Opener for Plain {
-    fn open(&mut self, _: &[u8], _: &[u8], body: &[u8], out: &mut Vec<u8>) -> Result<(), CryptoError> {
+    fn open(
+        &mut self,
+        _: &[u8],
+        _: &[u8],
+        body: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), CryptoError> {
         out.extend_from_slice(body);
         Ok(())
     }
@@ -424,7 +459,10 @@ mod tests {
         assert_eq!(Suite::from_name("3des-pcbc").map(|s| s.id()), Some(0x23));
         assert_eq!(Suite::from_name("blowfish-ofb").map(|s| s.id()), Some(0x35));
         assert_eq!(Suite::from_name("aes-256-ctr").map(|s| s.id()), Some(0x66));
-        assert_eq!(Suite::from_name("ascon-aead128").map(|s| s.id()), Some(0x84));
+        assert_eq!(
+            Suite::from_name("ascon-aead128").map(|s| s.id()),
+            Some(0x84)
+        );
         assert_eq!(Suite::from_name("ecies-p256").map(|s| s.id()), Some(0xA1));
     }
 
