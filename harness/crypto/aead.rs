@@ -8,8 +8,8 @@ use super::{CryptoError, Opener, Sealer};
 /// Every AEAD of the catalogue uses a 16-byte tag.
 pub const TAG_LEN: usize = 16;
 
-/// An AEAD keyed once per topic.
-struct AeadSuite<A> {
+/// An AEAD keyed once per topic (or, in the hybrid suites, once per message).
+pub(crate) struct AeadSuite<A> {
     aead: A,
     nonce_len: usize,
 }
@@ -69,6 +69,11 @@ impl<A: AeadInOut + Send> Opener for AeadSuite<A> {
         }
         Ok(())
     }
+}
+
+/// AES-128-GCM with a 12-byte nonce: the data half of both hybrid suites.
+pub(crate) fn aes128_gcm(key: &[u8]) -> Result<AeadSuite<aes_gcm::Aes128Gcm>, CryptoError> {
+    suite(AeadAlg::Aes128Gcm, key)
 }
 
 fn keyed<A: KeyInit>(key: &[u8]) -> Result<A, CryptoError> {

@@ -10,6 +10,7 @@
 pub mod aead;
 pub mod block;
 pub mod envelope;
+pub mod hybrid;
 pub mod keys;
 pub mod mac;
 mod pcbc;
