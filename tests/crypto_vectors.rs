@@ -708,3 +708,212 @@ fn hmac_sha256_rfc4231() {
         assert!(mac.verify(&unhex(&data), &out).is_ok());
     }
 }
+
+// --- Project Wycheproof --------------------------------------------------------------------
+
+/// Runs a Wycheproof AEAD set through the suite's own Sealer/Opener (AAD = the vector's aad).
+/// Groups with the suite's key, nonce and tag sizes must match exactly: valid cases seal to the
+/// vector and open, invalid ones fail to open. Groups with another nonce size must be refused.
+/// Returns how many cases were checked.
+fn wycheproof_aead(set: wycheproof::aead::TestName, name: &str) -> usize {
+    let s = suite(name);
+    let key_bits = s.spec().key_len * 8;
+    let nonce_bits = s.iv_len() * 8;
+    let data = wycheproof::aead::TestSet::load(set).unwrap();
+    let mut checked = 0;
+    for group in data.test_groups {
+        if group.key_size != key_bits || group.tag_size != 128 {
+            continue;
+        }
+        for t in group.tests {
+            let body = [&t.ct[..], &t.tag[..]].concat();
+            let opened = open(name, &t.key, &t.nonce, &t.aad, &body);
+            if group.nonce_size != nonce_bits {
+                assert!(
+                    opened.is_err(),
+                    "{name} tc {}: foreign nonce size accepted",
+                    t.tc_id
+                );
+            } else if t.result.must_fail() {
+                assert_eq!(
+                    opened,
+                    Err(CryptoError::Authentication),
+                    "{name} tc {} {}",
+                    t.tc_id,
+                    t.comment
+                );
+            } else {
+                assert_eq!(
+                    opened.as_deref(),
+                    Ok(&t.pt[..]),
+                    "{name} tc {} {}",
+                    t.tc_id,
+                    t.comment
+                );
+                assert_eq!(
+                    seal(name, &t.key, &t.nonce, &t.aad, &t.pt),
+                    body,
+                    "{name} tc {}",
+                    t.tc_id
+                );
+            }
+            checked += 1;
+        }
+    }
+    checked
+}
+
+#[test]
+fn wycheproof_aes_gcm() {
+    use wycheproof::aead::TestName::AesGcm;
+    assert!(wycheproof_aead(AesGcm, "aes-128-gcm") > 80);
+    assert!(wycheproof_aead(AesGcm, "aes-256-gcm") > 80);
+}
+
+#[test]
+fn wycheproof_aes_ccm() {
+    assert!(wycheproof_aead(wycheproof::aead::TestName::AesCcm, "aes-128-ccm") > 100);
+}
+
+#[test]
+fn wycheproof_chacha20_poly1305() {
+    assert!(
+        wycheproof_aead(
+            wycheproof::aead::TestName::ChaCha20Poly1305,
+            "chacha20-poly1305"
+        ) > 300
+    );
+}
+
+#[test]
+fn wycheproof_ascon_aead128() {
+    assert_eq!(
+        wycheproof_aead(wycheproof::aead::TestName::AsconAead128, "ascon-aead128"),
+        252
+    );
+}
+
+#[test]
+fn wycheproof_hmac_sha256() {
+    let data = wycheproof::mac::TestSet::load(wycheproof::mac::TestName::HmacSha256).unwrap();
+    let mut checked = 0;
+    // The envelope carries the full 32-byte tag; truncated-tag groups do not apply.
+    for group in data.test_groups.into_iter().filter(|g| g.tag_size == 256) {
+        for t in group.tests {
+            let mac = TopicMac::new(&t.key).unwrap();
+            let ok = mac.verify(&t.msg, &t.tag).is_ok();
+            assert_eq!(ok, !t.result.must_fail(), "tc {} {}", t.tc_id, t.comment);
+            checked += 1;
+        }
+    }
+    assert!(checked > 50);
+}
+
+use mqtt_cipher_bench::crypto::signature::{EcdsaVerifier, Ed25519Verifier, PssVerifier, Verifier};
+
+#[test]
+fn wycheproof_ecdsa_p256_sha256_p1363() {
+    use wycheproof::ecdsa::{TestName, TestSet};
+    let data = TestSet::load(TestName::EcdsaSecp256r1Sha256P1363).unwrap();
+    let mut checked = 0;
+    for group in data.test_groups {
+        let vk = p256::ecdsa::VerifyingKey::from_sec1_bytes(&group.key.key).unwrap();
+        let mut v = EcdsaVerifier(vk);
+        for t in group.tests {
+            let ok = v.verify(&t.msg, &t.sig).is_ok();
+            match t.result {
+                wycheproof::TestResult::Valid => assert!(ok, "tc {} {}", t.tc_id, t.comment),
+                wycheproof::TestResult::Invalid => assert!(!ok, "tc {} {}", t.tc_id, t.comment),
+                wycheproof::TestResult::Acceptable => {}
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 262);
+}
+
+#[test]
+fn wycheproof_ed25519() {
+    use wycheproof::eddsa::{TestName, TestSet};
+    let data = TestSet::load(TestName::Ed25519).unwrap();
+    let mut checked = 0;
+    for group in data.test_groups {
+        let pk: [u8; 32] = group.key.pk[..].try_into().unwrap();
+        let mut v = Ed25519Verifier(ed25519_dalek::VerifyingKey::from_bytes(&pk).unwrap());
+        for t in group.tests {
+            let ok = v.verify(&t.msg, &t.sig).is_ok();
+            assert_eq!(ok, !t.result.must_fail(), "tc {} {}", t.tc_id, t.comment);
+            checked += 1;
+        }
+    }
+    assert!(checked > 100);
+}
+
+#[test]
+fn wycheproof_rsa_pss_2048_sha256_mgf1_32() {
+    use rsa::pkcs8::DecodePublicKey;
+    use wycheproof::rsa_pss_verify::{TestName, TestSet};
+    let data = TestSet::load(TestName::RsaPss2048Sha256Mgf1SaltLen32).unwrap();
+    let mut checked = 0;
+    for group in data.test_groups {
+        assert_eq!(group.salt_size, 32);
+        let pk = rsa::RsaPublicKey::from_public_key_der(&group.der).unwrap();
+        let mut v = PssVerifier(rsa::pss::VerifyingKey::new_with_salt_len(pk, 32));
+        for t in group.tests {
+            let ok = v.verify(&t.msg, &t.sig).is_ok();
+            assert_eq!(ok, !t.result.must_fail(), "tc {} {}", t.tc_id, t.comment);
+            checked += 1;
+        }
+    }
+    assert!(checked > 50);
+}
+
+#[test]
+fn wycheproof_rsa_pss_3072_sha256_mgf1_32() {
+    use rsa::pkcs8::DecodePublicKey;
+    use wycheproof::rsa_pss_verify::{TestName, TestSet};
+    let data = TestSet::load(TestName::RsaPss3072Sha256Mgf1SaltLen32).unwrap();
+    let mut checked = 0;
+    for group in data.test_groups {
+        let pk = rsa::RsaPublicKey::from_public_key_der(&group.der).unwrap();
+        let mut v = PssVerifier(rsa::pss::VerifyingKey::new_with_salt_len(pk, 32));
+        for t in group.tests {
+            let ok = v.verify(&t.msg, &t.sig).is_ok();
+            assert_eq!(ok, !t.result.must_fail(), "tc {} {}", t.tc_id, t.comment);
+            checked += 1;
+        }
+    }
+    assert!(checked > 20);
+}
+
+#[test]
+fn wycheproof_rsa_oaep_2048_sha256_mgf1_sha256() {
+    use rsa::pkcs8::DecodePrivateKey;
+    use wycheproof::rsa_oaep::{TestName, TestSet};
+    let data = TestSet::load(TestName::Rsa2048Sha256Mgf1Sha256).unwrap();
+    let mut checked = 0;
+    for group in data.test_groups {
+        let sk = rsa::RsaPrivateKey::from_pkcs8_der(&group.pkcs8).unwrap();
+        for t in group.tests {
+            let padding = if t.label.is_empty() {
+                rsa::Oaep::<sha2::Sha256>::new()
+            } else {
+                rsa::Oaep::<sha2::Sha256>::new_with_label(t.label.to_vec())
+            };
+            let res = sk.decrypt(padding, &t.ct);
+            if t.result.must_fail() {
+                assert!(res.is_err(), "tc {} {}", t.tc_id, t.comment);
+            } else {
+                assert_eq!(
+                    res.as_deref(),
+                    Ok(&t.pt[..]),
+                    "tc {} {}",
+                    t.tc_id,
+                    t.comment
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 20);
+}
