@@ -3,3 +3,4 @@
 //! Data flows one way: [`scenario`] → cases → [`run`] (load + measure) → [`results`] → [`report`].
 
 pub mod crypto;
+pub mod speed;
