@@ -3,6 +3,7 @@
 //! ```text
 //! cargo test --release --test speed -- --ignored --nocapture
 //! SPEED_SUITES=aes-128-gcm,des-cbc SPEED_SIZES=16,1024 SPEED_MS=300 cargo test --release --test speed -- --ignored --nocapture
+//! SPEED_JSON=/tmp/ours.json ...   # also write the JSON report (as `speed --json` prints it)
 //! ```
 
 use std::time::Duration;
@@ -39,4 +40,7 @@ fn print_speed_table() {
         min_time: Duration::from_millis(ms),
     });
     print_table(&report, &mut std::io::stdout()).unwrap();
+    if let Ok(path) = std::env::var("SPEED_JSON") {
+        std::fs::write(path, serde_json::to_string_pretty(&report).unwrap()).unwrap();
+    }
 }
