@@ -242,3 +242,57 @@ proptest! {
         prop_assert_eq!(back, pt);
     }
 }
+
+/// The hybrid bodies follow DESIGN.md's layout byte for byte: rebuilt here from the primitives,
+/// without the harness's openers.
+#[test]
+fn hybrid_bodies_match_the_design_layout() {
+    use aes_gcm::aead::{Aead, KeyInit, Payload};
+    use mqtt_cipher_bench::crypto::keys::TopicPair;
+    let iv = [7u8; 12];
+    let aad = b"sensors/t1|header";
+    let pt = b"22.5 C";
+    let gcm_open = |key: &[u8], data: &[u8]| {
+        aes_gcm::Aes128Gcm::new_from_slice(key)
+            .unwrap()
+            .decrypt((&iv).into(), Payload { msg: data, aad })
+            .unwrap()
+    };
+
+    let suite = Suite::from_name("rsa-2048-oaep").unwrap();
+    let keys = RING.topic_keys(suite, TOPIC).unwrap();
+    let mut body = Vec::new();
+    suite
+        .sealer(&keys)
+        .unwrap()
+        .seal(&iv, aad, pt, &mut body)
+        .unwrap();
+    let TopicPair::Rsa(sk) = keys.pair().unwrap() else {
+        panic!("RSA pair")
+    };
+    let key = sk
+        .decrypt(rsa::Oaep::<sha2::Sha256>::new(), &body[..256])
+        .unwrap();
+    assert_eq!(key.len(), 16);
+    assert_eq!(gcm_open(&key, &body[256..]), pt);
+
+    let suite = Suite::from_name("ecies-p256").unwrap();
+    let keys = RING.topic_keys(suite, TOPIC).unwrap();
+    let mut body = Vec::new();
+    suite
+        .sealer(&keys)
+        .unwrap()
+        .seal(&iv, aad, pt, &mut body)
+        .unwrap();
+    let TopicPair::P256(sk) = keys.pair().unwrap() else {
+        panic!("P-256 pair")
+    };
+    assert_eq!(body[0], 0x04, "SEC1 uncompressed");
+    let eph = p256::PublicKey::from_sec1_bytes(&body[..65]).unwrap();
+    let shared = p256::ecdh::diffie_hellman(sk.to_nonzero_scalar(), eph.as_affine());
+    let hk = hkdf::Hkdf::<sha2::Sha256>::new(Some(b""), shared.raw_secret_bytes());
+    let mut key = [0u8; 16];
+    hk.expand(b"mqtt-cipher-bench/v1/ecies-p256", &mut key)
+        .unwrap();
+    assert_eq!(gcm_open(&key, &body[65..]), pt);
+}
