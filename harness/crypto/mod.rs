@@ -3,15 +3,19 @@
 //! The seams, in the order a message meets them:
 //! - [`suite`]: the catalogue (wire id, name, key and IV sizes) and the constructors of
 //!   [`Sealer`]/[`Opener`] pairs; adding a suite is a row in its table plus a small impl.
-//! - [`keys`]: the HKDF key derivation of DESIGN.md and the per-run key ring.
+//! - [`block`] (block cipher x mode, with PCBC in `pcbc`), [`aead`] and [`hybrid`]: the suites.
+//! - [`keys`]: the HKDF key derivation of DESIGN.md and the per-run key ring, which also
+//!   generates and caches the key pairs (per topic for hybrids, per publisher for signatures).
 //! - [`mac`] and [`signature`]: encrypt-then-MAC and signatures over topic ‖ header ‖ body ‖ tag.
 //! - [`envelope`]: the v1 byte layout every implementation must agree on.
 
 pub mod aead;
 pub mod block;
 pub mod envelope;
+pub mod hybrid;
 pub mod keys;
 pub mod mac;
+mod pcbc;
 pub mod protect;
 pub mod signature;
 pub mod suite;

@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::keys::TopicKeys;
-use super::{CryptoError, Opener, Sealer, aead, block};
+use super::{CryptoError, Opener, Sealer, aead, block, hybrid};
 
 /// A block cipher of the seeds' comparison (the `C` nibble of the suite id).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -312,10 +312,7 @@ impl Suite {
             Family::None => Ok(Box::new(Plain)),
             Family::Block(cipher, mode) => block::sealer(cipher, mode, keys.symmetric()?),
             Family::Aead(alg) => aead::sealer(alg, keys.symmetric()?),
-            Family::Hybrid(_) => Err(CryptoError::Key(format!(
-                "suite {} is not implemented yet",
-                self.name()
-            ))),
+            Family::Hybrid(alg) => hybrid::sealer(alg, keys),
         }
     }
 
@@ -325,10 +322,7 @@ impl Suite {
             Family::None => Ok(Box::new(Plain)),
             Family::Block(cipher, mode) => block::opener(cipher, mode, keys.symmetric()?),
             Family::Aead(alg) => aead::opener(alg, keys.symmetric()?),
-            Family::Hybrid(_) => Err(CryptoError::Key(format!(
-                "suite {} is not implemented yet",
-                self.name()
-            ))),
+            Family::Hybrid(alg) => hybrid::opener(alg, keys),
         }
     }
 
@@ -342,8 +336,7 @@ impl Suite {
             }
             Family::Block(_, _) => n,
             Family::Aead(_) => n + aead::TAG_LEN,
-            Family::Hybrid(HybridAlg::Rsa2048Oaep) => 256 + n + aead::TAG_LEN,
-            Family::Hybrid(HybridAlg::EciesP256) => 65 + n + aead::TAG_LEN,
+            Family::Hybrid(alg) => hybrid::prefix_len(alg) + n + aead::TAG_LEN,
         }
     }
 }

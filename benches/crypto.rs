@@ -1,0 +1,114 @@
+//! Suites (encrypt, decrypt per size), key setup per suite, signatures (sign, verify) and
+//! P-256 ECDH. There are 44 suites, so each benchmark measures briefly (see `config`); for
+//! publication-grade numbers raise the time with `--measurement-time`.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
+use mqtt_cipher_bench::crypto::Suite;
+use mqtt_cipher_bench::crypto::keys::KeyRing;
+use mqtt_cipher_bench::crypto::signature::SigAlg;
+
+/// A seed-sized message, a typical sensor payload, a kilobyte and openssl's largest size.
+const SIZES: [usize; 4] = [16, 200, 1024, 16384];
+const AAD: [u8; 48] = [0xa5; 48];
+
+fn config() -> Criterion {
+    Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(100))
+        .measurement_time(Duration::from_millis(300))
+}
+
+fn ring() -> KeyRing {
+    KeyRing::from_seed(b"mqtt-cipher-bench/bench")
+}
+
+fn suites(c: &mut Criterion) {
+    let ring = ring();
+    for suite in Suite::all() {
+        let keys = ring
+            .topic_keys(suite, "bench")
+            .expect("keys for every suite");
+        let mut sealer = suite.sealer(&keys).expect("sealer");
+        let mut opener = suite.opener(&keys).expect("opener");
+        let iv: Vec<u8> = (0..suite.iv_len() as u8).collect();
+        let mut group = c.benchmark_group(format!("suite/{}", suite.name()));
+        for size in SIZES {
+            let pt = vec![0x42u8; size];
+            let mut body = Vec::with_capacity(suite.body_len(size));
+            sealer.seal(&iv, &AAD, &pt, &mut body).expect("seal");
+            let mut out = Vec::with_capacity(body.len() + 64);
+            group.throughput(Throughput::Bytes(size as u64));
+            group.bench_with_input(BenchmarkId::new("encrypt", size), &pt, |b, pt| {
+                b.iter(|| {
+                    out.clear();
+                    sealer
+                        .seal(&iv, &AAD, black_box(pt), &mut out)
+                        .expect("seal");
+                })
+            });
+            group.bench_with_input(BenchmarkId::new("decrypt", size), &body, |b, body| {
+                b.iter(|| {
+                    out.clear();
+                    opener
+                        .open(&iv, &AAD, black_box(body), &mut out)
+                        .expect("open");
+                })
+            });
+        }
+        group.finish();
+    }
+}
+
+fn key_setup(c: &mut Criterion) {
+    let ring = ring();
+    let mut group = c.benchmark_group("key-setup");
+    for suite in Suite::all() {
+        let keys = ring
+            .topic_keys(suite, "bench")
+            .expect("keys for every suite");
+        group.bench_function(suite.name(), |b| {
+            b.iter(|| suite.sealer(black_box(&keys)).expect("sealer"))
+        });
+    }
+    group.finish();
+}
+
+fn signatures(c: &mut Criterion) {
+    let ring = ring();
+    let msg = [0x5au8; 64];
+    let mut group = c.benchmark_group("signature");
+    for alg in SigAlg::ALL.into_iter().filter(|a| *a != SigAlg::None) {
+        let mut signer = alg.signer(&ring, 0).expect("signer");
+        let mut verifier = alg.verifier(&ring, 0).expect("verifier");
+        let mut sig = Vec::with_capacity(alg.sig_len());
+        group.bench_function(BenchmarkId::new("sign", alg.name()), |b| {
+            b.iter(|| {
+                sig.clear();
+                signer.sign(black_box(&msg), &mut sig).expect("sign");
+            })
+        });
+        group.bench_function(BenchmarkId::new("verify", alg.name()), |b| {
+            b.iter(|| verifier.verify(black_box(&msg), &sig).expect("verify"))
+        });
+    }
+    group.finish();
+}
+
+fn ecdh(c: &mut Criterion) {
+    use p256::elliptic_curve::Generate;
+    let mut rng = rand::rng();
+    let ours = p256::SecretKey::generate_from_rng(&mut rng).to_nonzero_scalar();
+    let theirs = p256::SecretKey::generate_from_rng(&mut rng).public_key();
+    c.bench_function("ecdh/p256", |b| {
+        b.iter(|| p256::ecdh::diffie_hellman(black_box(ours), theirs.as_affine()))
+    });
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = suites, key_setup, signatures, ecdh
+}
