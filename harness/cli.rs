@@ -39,6 +39,21 @@ pub enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// An `openssl speed`-style table of every suite, in-process, no broker.
+    Speed {
+        /// Suites to measure, comma-separated (default: all).
+        #[arg(long, value_delimiter = ',')]
+        suites: Vec<String>,
+        /// Plaintext sizes in bytes, comma-separated (default: 2,16,20,50,64,100,200,256,1024,8192,16384).
+        #[arg(long, value_delimiter = ',')]
+        sizes: Vec<usize>,
+        /// Measuring time per suite and size, e.g. 100ms or 1s.
+        #[arg(long, default_value = "100ms", value_parser = humantime::parse_duration)]
+        time: std::time::Duration,
+        /// Print JSON instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Re-render the report of a results folder from its results.json.
     Report {
         /// A run folder (holding results.json).
@@ -72,6 +87,12 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             quiet,
         } => cmd_run(scenario, broker, out, set, quiet),
         Command::Report { run_dir } => cmd_report(run_dir),
+        Command::Speed {
+            suites,
+            sizes,
+            time,
+            json,
+        } => cmd_speed(suites, sizes, time, json),
     }
 }
 
@@ -114,4 +135,32 @@ fn cmd_run(
 fn cmd_report(dir: PathBuf) -> anyhow::Result<()> {
     let results = crate::results::reader::read(&dir).map_err(|e| BadInput(e.to_string()))?;
     crate::present::render(&dir, &results)
+}
+
+fn cmd_speed(suites: Vec<String>, sizes: Vec<usize>, time: std::time::Duration, json: bool) -> anyhow::Result<()> {
+    let suites = suites
+        .iter()
+        .map(|s| s.parse::<crate::crypto::Suite>().map_err(|e| BadInput(format!("--suites: {e}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    if let Some(bad) = sizes.iter().find(|&&n| n == 0 || n > crate::scenario::schema::MAX_SIZE) {
+        return Err(BadInput(format!("--sizes: expected 1 to {} bytes, got {bad}", crate::scenario::schema::MAX_SIZE)).into());
+    }
+    let mut opts = crate::speed::SpeedOptions {
+        suites,
+        min_time: time,
+        ..Default::default()
+    };
+    if !sizes.is_empty() {
+        opts.sizes = sizes;
+    }
+    let report = crate::speed::run(&opts);
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, &report)?;
+        use std::io::Write;
+        writeln!(out)?;
+    } else {
+        crate::speed::print_table(&report, &mut out)?;
+    }
+    Ok(())
 }
