@@ -1,0 +1,52 @@
+//! Every scenario shipped in scenarios/ parses, expands to the cases its comment promises, and
+//! only names suites that exist.
+
+use std::path::Path;
+
+use mqtt_cipher_bench::scenario;
+
+fn load(name: &str) -> scenario::Scenario {
+    let path = Path::new("scenarios").join(name);
+    scenario::load(&path, &[], None).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn shipped_scenarios_parse() {
+    let mut seen = 0;
+    for entry in std::fs::read_dir("scenarios").unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let s = scenario::load(&path, &[], None).unwrap_or_else(|e| panic!("{e}"));
+            assert!(!s.cases.is_empty(), "{}", path.display());
+            assert!(s.load.warmup < s.load.duration);
+            seen += 1;
+        }
+    }
+    assert!(seen >= 4, "quick and the seeds' studies");
+}
+
+#[test]
+fn quick_has_twelve_cases_of_three_suites() {
+    let s = load("quick.toml");
+    assert_eq!(s.cases.len(), 12);
+    // Under a minute of measured time, whatever the machine.
+    assert!(s.load.duration * s.cases.len() as u32 <= std::time::Duration::from_secs(50));
+}
+
+#[test]
+fn seed_studies_cover_what_the_papers_compare() {
+    let s = load("seed-002-block-modes.toml");
+    let suites: std::collections::BTreeSet<_> = s.cases.iter().map(|c| c.suite.name()).collect();
+    assert_eq!(suites.len(), 15, "3 ciphers x 5 modes: {suites:?}");
+    assert!(suites.contains("blowfish-pcbc") && suites.contains("des-ecb") && suites.contains("aes-128-ofb"));
+
+    let s = load("seed-004-s-mqtt.toml");
+    let sizes: std::collections::BTreeSet<_> = s.cases.iter().map(|c| c.size).collect();
+    assert_eq!(sizes.first(), Some(&2));
+    assert_eq!(sizes.last(), Some(&200));
+    assert!(s.cases.iter().any(|c| c.suite.name() == "ecies-p256" && c.signature.name() == "ecdsa-p256"));
+
+    let s = load("seed-001-signatures.toml");
+    let sigs: std::collections::BTreeSet<_> = s.cases.iter().map(|c| c.signature.name()).collect();
+    assert_eq!(sigs.len(), 5);
+}
