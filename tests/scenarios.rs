@@ -38,13 +38,21 @@ fn seed_studies_cover_what_the_papers_compare() {
     let s = load("seed-002-block-modes.toml");
     let suites: std::collections::BTreeSet<_> = s.cases.iter().map(|c| c.suite.name()).collect();
     assert_eq!(suites.len(), 15, "3 ciphers x 5 modes: {suites:?}");
-    assert!(suites.contains("blowfish-pcbc") && suites.contains("des-ecb") && suites.contains("aes-128-ofb"));
+    assert!(
+        suites.contains("blowfish-pcbc")
+            && suites.contains("des-ecb")
+            && suites.contains("aes-128-ofb")
+    );
 
     let s = load("seed-004-s-mqtt.toml");
     let sizes: std::collections::BTreeSet<_> = s.cases.iter().map(|c| c.size).collect();
     assert_eq!(sizes.first(), Some(&2));
     assert_eq!(sizes.last(), Some(&200));
-    assert!(s.cases.iter().any(|c| c.suite.name() == "ecies-p256" && c.signature.name() == "ecdsa-p256"));
+    assert!(
+        s.cases
+            .iter()
+            .any(|c| c.suite.name() == "ecies-p256" && c.signature.name() == "ecdsa-p256")
+    );
 
     let s = load("seed-001-signatures.toml");
     let sigs: std::collections::BTreeSet<_> = s.cases.iter().map(|c| c.signature.name()).collect();

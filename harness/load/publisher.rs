@@ -31,6 +31,8 @@ pub struct PublisherReport {
     pub sent_warmup: u64,
     /// QoS >= 1 publishes never acknowledged.
     pub unacked: u64,
+    /// Scheduled before the end but not sent: the publisher was too far behind.
+    pub unsent: u64,
     pub phases: Phases,
     pub errors: Vec<String>,
 }
@@ -276,7 +278,10 @@ fn send_loop(
         let scheduled = match pacer {
             Some(p) => {
                 let due = p.due(seq);
-                if due >= plan.end_ns {
+                // A publisher that fell behind stops with the case rather than running on: the
+                // messages it never got to are reported as unsent (saturation), not hidden.
+                if due >= plan.end_ns || now_ns() >= plan.end_ns {
+                    report.unsent = p.count_before(plan.end_ns).saturating_sub(seq);
                     break;
                 }
                 sleep_until_ns(due);

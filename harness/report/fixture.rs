@@ -174,6 +174,7 @@ fn case(suite: &str, mac: &str, qos: u8, size: usize, per_msg: f64, per_byte: f6
             max_rss_bytes: Some(64 << 20),
         },
         errors: Vec::new(),
+        saturation: None,
     }
 }
 
@@ -234,5 +235,6 @@ fn failed_case() -> CaseResult {
         sizes: Sizes::default(),
         cpu: CpuUsage::default(),
         errors: Vec::new(),
+        saturation: None,
     }
 }

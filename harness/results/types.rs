@@ -131,6 +131,9 @@ pub struct CaseResult {
     pub cpu: CpuUsage,
     /// Everything that went wrong but did not stop the case (connection errors, …).
     pub errors: Vec<String>,
+    /// Why the harness itself could not keep to the schedule (publishers behind, messages
+    /// unsent), when it could not. Such a case measures the harness's limit, not the broker's.
+    pub saturation: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -163,6 +166,10 @@ pub struct Counts {
     pub sent: u64,
     /// Of `sent`, those scheduled inside the warm-up.
     pub sent_warmup: u64,
+    /// Scheduled (open loop) but never sent because the publisher fell so far behind that the
+    /// case ended first: `sent + unsent = scheduled`. Non-zero means the harness, not the
+    /// broker, was the bottleneck.
+    pub unsent: u64,
     /// Deliveries due: `sent` times the number of subscribers.
     pub expected: u64,
     /// Distinct (publisher, seq) pairs each subscriber received and opened, summed.

@@ -109,6 +109,7 @@ pub async fn run(ctx: &CaseContext<'_>, case: &Case) -> CaseOutcome {
         },
         cpu: CpuUsage::default(),
         errors: Vec::new(),
+        saturation: None,
     };
 
     match measure(
@@ -141,6 +142,7 @@ pub async fn run(ctx: &CaseContext<'_>, case: &Case) -> CaseOutcome {
         .stats()
         .map(|(p, s)| (p.name().to_owned(), s))
         .collect();
+    result.saturation = saturation(&result, ctx.scenario.load.rate);
     result.wall_s = wall.elapsed().as_secs_f64();
     CaseOutcome { result, phases }
 }
@@ -290,6 +292,7 @@ async fn measure(
         counts.sent += r.sent;
         counts.sent_warmup += r.sent_warmup;
         counts.unacked += r.unacked;
+        counts.unsent += r.unsent;
         phases.merge(&r.phases);
         result.errors.extend(
             r.errors
@@ -334,4 +337,30 @@ async fn measure(
         delivered_bytes_per_s: (delivered_measured * case.size as u64) as f64 / measured_s,
     };
     Ok(())
+}
+
+/// A schedule lag beyond this at p99 means publishers ran late often enough to matter.
+const LAG_LIMIT_NS: u64 = 10_000_000;
+
+/// Says why the harness could not keep up, if it could not.
+fn saturation(r: &CaseResult, rate: Rate) -> Option<String> {
+    let mut why = Vec::new();
+    if r.counts.unsent > 0 {
+        why.push(format!(
+            "{} scheduled messages were never sent",
+            r.counts.unsent
+        ));
+    }
+    if let Rate::PerSecond(rate) = rate {
+        let period = (1e9 / rate) as u64;
+        if let Some(lag) = r.phases.get(crate::results::phase::SCHEDULE_LAG)
+            && lag.p99 > period.max(LAG_LIMIT_NS)
+        {
+            why.push(format!(
+                "publishers started messages up to {:.1} ms late (schedule lag p99)",
+                lag.p99 as f64 / 1e6
+            ));
+        }
+    }
+    (!why.is_empty()).then(|| format!("harness saturated: {}", why.join("; ")))
 }
