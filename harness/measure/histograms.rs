@@ -58,21 +58,94 @@ impl Phase {
 /// Highest value tracked: one hour. Anything slower is clamped (and would be a story of its own).
 const MAX_NS: u64 = 3_600_000_000_000;
 
+/// Samples kept raw before a phase switches to a histogram. A full-range 3-digit histogram is
+/// ~270 KB; a thousand publishers with a dozen each would need gigabytes, while most of them
+/// record only a few thousand samples per case.
+const RAW_LIMIT: usize = 4096;
+
 fn new_histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, MAX_NS, 3)
         .unwrap_or_else(|e| unreachable!("constant histogram bounds are valid: {e}"))
 }
 
-/// A histogram per [`Phase`].
+/// One phase's recordings: nothing yet, a few raw samples, or a histogram.
+#[derive(Clone, Default)]
+enum Slot {
+    #[default]
+    Empty,
+    Raw(Vec<u64>),
+    Hist(Box<Histogram<u64>>),
+}
+
+impl Slot {
+    fn record(&mut self, ns: u64) {
+        match self {
+            Slot::Empty => *self = Slot::Raw(vec![ns]),
+            Slot::Raw(v) if v.len() < RAW_LIMIT => v.push(ns),
+            Slot::Raw(_) => {
+                self.to_hist().saturating_record(ns);
+            }
+            Slot::Hist(h) => h.saturating_record(ns),
+        }
+    }
+
+    /// Turns this slot into a histogram (in place) and returns it.
+    fn to_hist(&mut self) -> &mut Histogram<u64> {
+        if !matches!(self, Slot::Hist(_)) {
+            let mut h = new_histogram();
+            if let Slot::Raw(v) = self {
+                for &x in v.iter() {
+                    h.saturating_record(x);
+                }
+            }
+            *self = Slot::Hist(Box::new(h));
+        }
+        match self {
+            Slot::Hist(h) => h,
+            _ => unreachable!("just made a histogram"),
+        }
+    }
+
+    fn merge(&mut self, other: &Slot) {
+        match other {
+            Slot::Empty => {}
+            Slot::Raw(v) => v.iter().for_each(|&x| self.record(x)),
+            // Same bounds on both sides, so adding cannot fail.
+            Slot::Hist(h) => {
+                let _ = self.to_hist().add(h.as_ref());
+            }
+        }
+    }
+
+    fn histogram(&self) -> Histogram<u64> {
+        match self {
+            Slot::Hist(h) => h.as_ref().clone(),
+            other => {
+                let mut s = other.clone();
+                s.to_hist().clone()
+            }
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        match self {
+            Slot::Empty => true,
+            Slot::Raw(v) => v.is_empty(),
+            Slot::Hist(h) => h.is_empty(),
+        }
+    }
+}
+
+/// The recordings of every [`Phase`].
 #[derive(Clone)]
 pub struct Phases {
-    hists: Vec<Histogram<u64>>,
+    slots: Vec<Slot>,
 }
 
 impl Default for Phases {
     fn default() -> Self {
         Self {
-            hists: Phase::ALL.iter().map(|_| new_histogram()).collect(),
+            slots: vec![Slot::Empty; Phase::ALL.len()],
         }
     }
 }
@@ -81,17 +154,21 @@ impl Phases {
     #[inline]
     pub fn record(&mut self, phase: Phase, ns: u64) {
         // A zero reading (two clock reads in the same tick) still counts, as 1 ns.
-        self.hists[phase as usize].saturating_record(ns.max(1));
+        self.slots[phase as usize].record(ns.clamp(1, MAX_NS));
     }
 
-    pub fn get(&self, phase: Phase) -> &Histogram<u64> {
-        &self.hists[phase as usize]
+    /// The phase as a histogram (empty when nothing was recorded).
+    pub fn histogram(&self, phase: Phase) -> Histogram<u64> {
+        self.slots[phase as usize].histogram()
+    }
+
+    pub fn is_empty(&self, phase: Phase) -> bool {
+        self.slots[phase as usize].is_empty()
     }
 
     pub fn merge(&mut self, other: &Phases) {
-        for (a, b) in self.hists.iter_mut().zip(&other.hists) {
-            // Same bounds on both sides, so adding cannot fail.
-            let _ = a.add(b);
+        for (a, b) in self.slots.iter_mut().zip(&other.slots) {
+            a.merge(b);
         }
     }
 
@@ -99,9 +176,8 @@ impl Phases {
     pub fn stats(&self) -> impl Iterator<Item = (Phase, PhaseStats)> + '_ {
         Phase::ALL
             .iter()
-            .map(|&p| (p, self.get(p)))
-            .filter(|(_, h)| !h.is_empty())
-            .map(|(p, h)| (p, summarize(h)))
+            .filter(|&&p| !self.is_empty(p))
+            .map(|&p| (p, summarize(&self.histogram(p))))
     }
 }
 
@@ -157,5 +233,30 @@ mod tests {
         assert!(s.percentiles.len() > 5);
         assert!(s.percentiles.windows(2).all(|w| w[0].value <= w[1].value));
         assert_eq!(s.percentiles.last().map(|x| x.percentile), Some(100.0));
+    }
+
+    #[test]
+    fn raw_and_histogram_slots_merge_to_the_same_summary() {
+        // One side stays raw (few samples), the other overflows into a histogram.
+        let mut small = Phases::default();
+        let mut big = Phases::default();
+        let mut all = Phases::default();
+        for v in 0..100u64 {
+            small.record(Phase::Latency, 1_000 + v);
+            all.record(Phase::Latency, 1_000 + v);
+        }
+        for v in 0..(RAW_LIMIT as u64 * 3) {
+            big.record(Phase::Latency, 5_000 + v);
+            all.record(Phase::Latency, 5_000 + v);
+        }
+        let mut merged = Phases::default();
+        merged.merge(&small);
+        merged.merge(&big);
+        let a = summarize(&merged.histogram(Phase::Latency));
+        let b = summarize(&all.histogram(Phase::Latency));
+        assert_eq!(a, b);
+        assert_eq!(a.count, 100 + RAW_LIMIT as u64 * 3);
+        assert!(merged.is_empty(Phase::Encode));
+        assert_eq!(merged.stats().count(), 1);
     }
 }

@@ -34,13 +34,13 @@ pub fn write(dir: &Path, run_start: SystemTime, cases: &[CaseHistograms]) -> std
         for c in cases {
             let offset = c.start.duration_since(run_start).unwrap_or_default();
             for p in Phase::ALL {
-                let h = c.phases.get(p);
-                if h.is_empty() {
+                if c.phases.is_empty(p) {
                     continue;
                 }
+                let h = c.phases.histogram(p);
                 // Tags may not hold spaces or commas; case ids never do, but be safe.
                 let tag_text = format!("{}:{}", c.case_id, p.name()).replace([' ', ','], "_");
-                log.write_histogram(h, offset, c.duration, Tag::new(&tag_text))
+                log.write_histogram(&h, offset, c.duration, Tag::new(&tag_text))
                     .map_err(|e| std::io::Error::other(format!("{e:?}")))?;
             }
         }
