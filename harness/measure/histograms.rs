@@ -83,14 +83,14 @@ impl Slot {
             Slot::Empty => *self = Slot::Raw(vec![ns]),
             Slot::Raw(v) if v.len() < RAW_LIMIT => v.push(ns),
             Slot::Raw(_) => {
-                self.to_hist().saturating_record(ns);
+                self.as_hist_mut().saturating_record(ns);
             }
             Slot::Hist(h) => h.saturating_record(ns),
         }
     }
 
     /// Turns this slot into a histogram (in place) and returns it.
-    fn to_hist(&mut self) -> &mut Histogram<u64> {
+    fn as_hist_mut(&mut self) -> &mut Histogram<u64> {
         if !matches!(self, Slot::Hist(_)) {
             let mut h = new_histogram();
             if let Slot::Raw(v) = self {
@@ -112,7 +112,7 @@ impl Slot {
             Slot::Raw(v) => v.iter().for_each(|&x| self.record(x)),
             // Same bounds on both sides, so adding cannot fail.
             Slot::Hist(h) => {
-                let _ = self.to_hist().add(h.as_ref());
+                let _ = self.as_hist_mut().add(h.as_ref());
             }
         }
     }
@@ -122,7 +122,7 @@ impl Slot {
             Slot::Hist(h) => h.as_ref().clone(),
             other => {
                 let mut s = other.clone();
-                s.to_hist().clone()
+                s.as_hist_mut().clone()
             }
         }
     }
