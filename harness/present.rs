@@ -30,10 +30,44 @@ pub fn after_run(outcome: &RunOutcome) -> anyhow::Result<()> {
 pub fn render(dir: &Path, results: &RunResults) -> anyhow::Result<()> {
     let rendered = crate::report::render_run(dir, results)?;
     println!("{}", crate::report::terminal_table(results));
+    print_repetitions(results);
     println!(
         "results: {}",
         dir.join(crate::results::writer::RESULTS_FILE).display()
     );
     println!("report:  {}", rendered.html.display());
     Ok(())
+}
+
+/// Medians across repetitions, with their intervals, and which cases are too noisy to rank.
+fn print_repetitions(results: &RunResults) {
+    if results.repetitions.is_empty() {
+        return;
+    }
+    println!("\nacross repetitions (median [interval, coverage]):");
+    for rc in &results.repetitions {
+        let show = |key: &str, scale: f64, unit: &str| {
+            rc.metrics.get(key).map_or("n/a".to_owned(), |e| {
+                format!(
+                    "{:.3} [{:.3}–{:.3} {unit}, {:.0}%]",
+                    e.median / scale,
+                    e.low / scale,
+                    e.high / scale,
+                    e.confidence * 100.0
+                )
+            })
+        };
+        println!(
+            "  {:<40} x{}  latency p50 {}  encrypt p50 {}{}",
+            rc.id,
+            rc.repetitions,
+            show("latency_p50_ns", 1e6, "ms"),
+            show("encrypt_p50_ns", 1e3, "µs"),
+            if rc.too_wide {
+                "  SPREAD TOO WIDE TO COMPARE"
+            } else {
+                ""
+            }
+        );
+    }
 }

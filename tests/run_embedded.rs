@@ -201,3 +201,57 @@ suite = ["aes-128-gcm"]
     assert_eq!(n.corrupted, 0);
     assert_eq!(c.throughput.offered_msgs_per_s, Some(900.0));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repetitions_interleave_and_are_summarized() {
+    let s = common::scenario(
+        "repeat.toml",
+        r#"
+name = "repeat"
+[load]
+publishers = 1
+rate = 100
+duration = "500ms"
+warmup = "100ms"
+repeat = 3
+[matrix]
+qos = [1]
+size = [64, 256]
+suite = ["aes-128-gcm"]
+"#,
+    );
+    let (outcome, _root) = common::run_in_temp(&s).await;
+    let r = &outcome.results;
+    let order: Vec<(String, u32)> = r
+        .cases
+        .iter()
+        .map(|c| (c.id.clone(), c.repetition))
+        .collect();
+    assert_eq!(
+        order,
+        [1, 1, 2, 2, 3, 3]
+            .iter()
+            .zip(["64B", "256B"].iter().cycle())
+            .map(|(&rep, size)| (format!("aes-128-gcm/q1/{size}/tcp"), rep))
+            .collect::<Vec<_>>(),
+        "interleaved: every case once, then again"
+    );
+    assert_eq!(r.repetitions.len(), 2);
+    for rc in &r.repetitions {
+        assert_eq!(rc.repetitions, 3);
+        let lat = &rc.metrics["latency_p50_ns"];
+        assert!(
+            lat.low <= lat.median && lat.median <= lat.high && lat.low > 0.0,
+            "{lat:?}"
+        );
+        assert!(
+            (lat.confidence - 0.75).abs() < 1e-9,
+            "three runs give a 75% range, said so"
+        );
+    }
+    assert!(
+        r.cases
+            .iter()
+            .all(|c| c.counts.delivered == c.counts.sent && c.counts.sent > 0)
+    );
+}

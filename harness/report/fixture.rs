@@ -93,8 +93,10 @@ pub fn run() -> RunResults {
             duration_s: 10.0,
             warmup_s: 2.0,
             payload: "random".into(),
+            repeat: 1,
         },
         cases,
+        repetitions: Vec::new(),
     }
 }
 
@@ -175,6 +177,7 @@ fn case(suite: &str, mac: &str, qos: u8, size: usize, per_msg: f64, per_byte: f6
         },
         errors: Vec::new(),
         saturation: None,
+        repetition: 1,
     }
 }
 
@@ -236,5 +239,6 @@ fn failed_case() -> CaseResult {
         cpu: CpuUsage::default(),
         errors: Vec::new(),
         saturation: None,
+        repetition: 1,
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod hlog;
 pub mod reader;
+pub mod repetitions;
 pub mod types;
 pub mod writer;
 

@@ -27,7 +27,37 @@ pub struct RunResults {
     pub environment: Environment,
     pub broker: BrokerInfo,
     pub load: LoadInfo,
+    /// One entry per case and repetition, in the order run.
     pub cases: Vec<CaseResult>,
+    /// With `repeat` > 1: per case id, medians across repetitions with confidence intervals.
+    pub repetitions: Vec<RepeatedCase>,
+}
+
+/// A case measured several times: how much its figures moved between repetitions.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RepeatedCase {
+    pub id: String,
+    pub repetitions: u32,
+    /// Keyed by metric: `latency_p50_ns`, `latency_p99_ns`, `encrypt_p50_ns`,
+    /// `decrypt_p50_ns`, `delivered_msgs_per_s`.
+    pub metrics: BTreeMap<String, Estimate>,
+    /// True when some metric's interval is wider than 20% of its median: differences smaller
+    /// than that between cases are not evidence.
+    pub too_wide: bool,
+}
+
+/// A median across repetitions and a distribution-free confidence interval for it (order
+/// statistics of the binomial: no normality assumed).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Estimate {
+    pub median: f64,
+    pub low: f64,
+    pub high: f64,
+    /// Coverage of [low, high], e.g. 0.95; below 0.95 when there are too few repetitions
+    /// for a 95% interval (then it is the full range).
+    pub confidence: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -105,6 +135,7 @@ pub struct LoadInfo {
     pub duration_s: f64,
     pub warmup_s: f64,
     pub payload: String,
+    pub repeat: u32,
 }
 
 /// One point of the matrix, measured.
@@ -134,6 +165,9 @@ pub struct CaseResult {
     /// Why the harness itself could not keep to the schedule (publishers behind, messages
     /// unsent), when it could not. Such a case measures the harness's limit, not the broker's.
     pub saturation: Option<String>,
+    /// 1-based; cases with the same id and different repetitions are the same point measured
+    /// again.
+    pub repetition: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

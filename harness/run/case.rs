@@ -62,7 +62,9 @@ fn mqtt_packet_len(topic_len: usize, qos: u8, payload: usize) -> usize {
     1 + len_bytes + remaining
 }
 
-pub async fn run(ctx: &CaseContext<'_>, case: &Case) -> CaseOutcome {
+/// Measures `case` once; `repetition` (1-based) keeps each repetition's topics and client ids
+/// apart.
+pub async fn run(ctx: &CaseContext<'_>, case: &Case, repetition: u32) -> CaseOutcome {
     let started_at = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     let wall = std::time::Instant::now();
     let cpu_before = cpu::sample();
@@ -73,7 +75,10 @@ pub async fn run(ctx: &CaseContext<'_>, case: &Case) -> CaseOutcome {
         signature: case.signature,
     };
     let load = &ctx.scenario.load;
-    let topic_prefix = format!("mcb/{}/{}/c{}", ctx.scenario.name, ctx.run_tag, case.index);
+    let topic_prefix = format!(
+        "mcb/{}/{}/c{}r{repetition}",
+        ctx.scenario.name, ctx.run_tag, case.index
+    );
     let envelope = protection.envelope_len(case.size);
     let max_packet = mqtt_packet_len(topic_prefix.len() + 12, case.qos, envelope) + 1024;
 
@@ -110,6 +115,7 @@ pub async fn run(ctx: &CaseContext<'_>, case: &Case) -> CaseOutcome {
         cpu: CpuUsage::default(),
         errors: Vec::new(),
         saturation: None,
+        repetition,
     };
 
     match measure(
@@ -197,10 +203,19 @@ async fn measure(
     let inflight = load.inflight;
     let url = ctx.endpoint.display_url();
     let topic = |i: u32| format!("{topic_prefix}/p{i}");
+    // Client ids mirror the topic prefix: unique per run, case and repetition.
+    let client_base = format!(
+        "mcb-{}",
+        topic_prefix
+            .rsplit('/')
+            .take(2)
+            .collect::<Vec<_>>()
+            .join("-")
+    );
 
     // Subscribers first, so nothing is published before someone listens.
     let sub_ids = (0..load.subscribers)
-        .map(|i| format!("mcb-{}-c{}-s{i}", ctx.run_tag, case.index))
+        .map(|i| format!("{client_base}-s{i}"))
         .collect();
     let mut subs = connect_all(ctx.endpoint, sub_ids, max_packet, inflight).await?;
     let filter = format!("{topic_prefix}/+");
@@ -211,7 +226,7 @@ async fn measure(
             .map_err(|e| e.to_string())?;
     }
     let pub_ids = (0..load.publishers)
-        .map(|i| format!("mcb-{}-c{}-p{i}", ctx.run_tag, case.index))
+        .map(|i| format!("{client_base}-p{i}"))
         .collect();
     let pubs = connect_all(ctx.endpoint, pub_ids, max_packet, inflight).await?;
     for p in &pubs {

@@ -177,8 +177,10 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
             duration_s: load.duration.as_secs_f64(),
             warmup_s: load.warmup.as_secs_f64(),
             payload: load.payload.name().to_owned(),
+            repeat: load.repeat,
         },
         cases: Vec::with_capacity(scenario.cases.len()),
+        repetitions: Vec::new(),
     };
     let save = |r: &RunResults| writer::write(&dir, r).map_err(|e| RunError::Output(e.to_string()));
     save(&results)?;
@@ -191,20 +193,30 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
         run_tag: &run_tag,
     };
     let mut hists: Vec<CaseHistograms> = Vec::new();
-    let total = scenario.cases.len();
+    let total = scenario.cases.len() * load.repeat as usize;
     let mut interrupted = false;
     opts.progress.start(total, load.duration);
-    for c in &scenario.cases {
-        opts.progress.case_started(c.index, total, &c.id());
+    // Repetitions interleave: all cases once, then all again, so slow drift (thermal, a
+    // neighbour's load) spreads over every case instead of biasing the last ones.
+    let schedule: Vec<(u32, &crate::scenario::Case)> = (1..=load.repeat)
+        .flat_map(|rep| scenario.cases.iter().map(move |c| (rep, c)))
+        .collect();
+    for (step, &(rep, c)) in schedule.iter().enumerate() {
+        let label = if load.repeat > 1 {
+            format!("{} (repetition {rep}/{})", c.id(), load.repeat)
+        } else {
+            c.id()
+        };
+        opts.progress.case_started(step, total, &label);
         let case_start = SystemTime::now();
         let outcome = tokio::select! {
-            o = case::run(&ctx, c) => o,
+            o = case::run(&ctx, c, rep) => o,
             _ = tokio::signal::ctrl_c() => {
                 interrupted = true;
                 break;
             }
         };
-        opts.progress.case_finished(c.index, total, &outcome.result);
+        opts.progress.case_finished(step, total, &outcome.result);
         hists.push(CaseHistograms {
             case_id: outcome.result.id.clone(),
             start: case_start,
@@ -212,6 +224,7 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
             phases: outcome.phases,
         });
         results.cases.push(outcome.result);
+        results.repetitions = results::repetitions::summarize(&results.cases);
         save(&results)?;
         if let Err(e) = hlog::write(&dir, started, &hists) {
             opts.progress

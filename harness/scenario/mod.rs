@@ -47,6 +47,7 @@ pub struct Load {
     pub drain: Duration,
     pub payload: Payload,
     pub inflight: u16,
+    pub repeat: u32,
 }
 
 /// The key seed; its Debug never shows the bytes.
@@ -275,6 +276,7 @@ fn validate(
             drain: load.drain.0,
             payload: load.payload,
             inflight: load.inflight.0,
+            repeat: load.repeat.0,
         },
         keys: KeySeed(seed),
         cases,

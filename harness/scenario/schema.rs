@@ -106,6 +106,10 @@ pub struct LoadSection {
     /// window of messages in flight per publisher.
     #[serde(default = "default_inflight")]
     pub inflight: Inflight,
+    /// Runs of every case, interleaved (case 1..n, then again), so drift in the machine or
+    /// broker spreads over all cases instead of biasing the last ones.
+    #[serde(default = "one")]
+    pub repeat: Count,
 }
 
 /// In-flight window: 1 to 65535 (MQTT packet ids are 16-bit).
@@ -140,6 +144,7 @@ impl Default for LoadSection {
             drain: default_drain(),
             payload: Payload::default(),
             inflight: default_inflight(),
+            repeat: one(),
         }
     }
 }
