@@ -27,30 +27,36 @@ pub fn summarize(cases: &[CaseResult]) -> Vec<RepeatedCase> {
         .collect()
 }
 
-fn summarize_one(id: &str, reps: &[&CaseResult]) -> RepeatedCase {
-    let metric = |f: &dyn Fn(&CaseResult) -> Option<f64>| -> Option<Estimate> {
-        let v: Vec<f64> = reps.iter().filter_map(|c| f(c)).collect();
-        (v.len() == reps.len()).then(|| estimate(v))
-    };
-    let p = |name: &'static str, pick: fn(&super::PhaseStats) -> u64| {
-        move |c: &CaseResult| c.phases.get(name).map(|s| pick(s) as f64)
-    };
-    let mut metrics = BTreeMap::new();
-    let candidates: [(&str, Box<dyn Fn(&CaseResult) -> Option<f64>>); 5] = [
-        ("latency_p50_ns", Box::new(p(phase::LATENCY, |s| s.p50))),
-        ("latency_p99_ns", Box::new(p(phase::LATENCY, |s| s.p99))),
-        ("encrypt_p50_ns", Box::new(p(phase::ENCRYPT, |s| s.p50))),
-        ("decrypt_p50_ns", Box::new(p(phase::DECRYPT, |s| s.p50))),
-        (
-            "delivered_msgs_per_s",
-            Box::new(|c: &CaseResult| Some(c.throughput.delivered_msgs_per_s)),
-        ),
-    ];
-    for (name, f) in candidates {
-        if let Some(e) = metric(&*f) {
-            metrics.insert(name.to_owned(), e);
-        }
+/// The metrics summarized across repetitions.
+const METRICS: [&str; 5] = [
+    "latency_p50_ns",
+    "latency_p99_ns",
+    "encrypt_p50_ns",
+    "decrypt_p50_ns",
+    "delivered_msgs_per_s",
+];
+
+fn value(c: &CaseResult, metric: &str) -> Option<f64> {
+    let p = |name: &str| c.phases.get(name);
+    match metric {
+        "latency_p50_ns" => p(phase::LATENCY).map(|s| s.p50 as f64),
+        "latency_p99_ns" => p(phase::LATENCY).map(|s| s.p99 as f64),
+        "encrypt_p50_ns" => p(phase::ENCRYPT).map(|s| s.p50 as f64),
+        "decrypt_p50_ns" => p(phase::DECRYPT).map(|s| s.p50 as f64),
+        "delivered_msgs_per_s" => Some(c.throughput.delivered_msgs_per_s),
+        _ => None,
     }
+}
+
+fn summarize_one(id: &str, reps: &[&CaseResult]) -> RepeatedCase {
+    let metrics: BTreeMap<String, Estimate> = METRICS
+        .iter()
+        .filter_map(|&m| {
+            // A metric missing from any repetition (a failed case) is not summarized.
+            let v: Option<Vec<f64>> = reps.iter().map(|c| value(c, m)).collect();
+            v.map(|v| (m.to_owned(), estimate(v)))
+        })
+        .collect();
     let too_wide = metrics
         .values()
         .any(|e| e.median > 0.0 && (e.high - e.low) / e.median > TOO_WIDE);
@@ -76,7 +82,7 @@ pub fn estimate(mut v: Vec<f64>) -> Estimate {
     // coverage(k) = 1 - 2 * P(Binomial(n, 1/2) < k), for 1-based k.
     let coverage = |k: usize| 1.0 - 2.0 * binomial_cdf_half(n, k - 1);
     let mut k = 1;
-    while k + 1 <= n / 2 && coverage(k + 1) >= 0.95 {
+    while k < n / 2 && coverage(k + 1) >= 0.95 {
         k += 1;
     }
     Estimate {
