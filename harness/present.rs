@@ -10,9 +10,10 @@ pub fn after_run(outcome: &RunOutcome) -> anyhow::Result<()> {
     render(&outcome.dir, &outcome.results)?;
     let r = &outcome.results;
     match r.status {
-        RunStatus::Interrupted => eprintln!(
-            "interrupted: {} of the cases were measured and written",
-            r.cases.len()
+        RunStatus::Interrupted => anyhow::bail!(
+            "interrupted: the {} cases measured so far are in {} and its report",
+            r.cases.len(),
+            outcome.dir.display()
         ),
         RunStatus::Failed => anyhow::bail!(
             "every case failed; see {}",

@@ -85,3 +85,64 @@ fn unreachable_broker_exits_1_naming_url_and_cause() {
     // Nothing half-made is left behind when the run never started.
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_keeps_what_was_measured() {
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("long.toml");
+    std::fs::write(
+        &path,
+        "name = \"long\"\n[load]\nrate = 50\nduration = \"700ms\"\nwarmup = \"100ms\"\n[matrix]\nsize = [16, 32, 64, 128, 256, 512, 1024, 2048]\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let mut child = Command::new(common::bin())
+        .args([
+            "run",
+            path.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "-q",
+        ])
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until at least one case is on disk, then interrupt.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let results = loop {
+        let found = std::fs::read_dir(out.join("long"))
+            .ok()
+            .and_then(|mut d| d.next())
+            .and_then(|e| e.ok())
+            .map(|e| e.path().join("results.json"))
+            .filter(|p| {
+                std::fs::read_to_string(p)
+                    .ok()
+                    .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+                    .is_some_and(|v| v["cases"].as_array().is_some_and(|c| !c.is_empty()))
+            });
+        if let Some(p) = found {
+            break p;
+        }
+        assert!(Instant::now() < deadline, "no case finished in time");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    // SAFETY: sending SIGINT to our own child process.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let output = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(err.contains("interrupted"), "{err}");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&results).unwrap()).unwrap();
+    assert_eq!(v["status"], "interrupted");
+    let n = v["cases"].as_array().unwrap().len();
+    assert!((1..8).contains(&n), "{n} cases");
+    assert!(
+        results.with_file_name("report.html").exists(),
+        "report rendered from the partial run"
+    );
+}

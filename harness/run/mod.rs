@@ -201,7 +201,20 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
     let schedule: Vec<(u32, &crate::scenario::Case)> = (1..=load.repeat)
         .flat_map(|rep| scenario.cases.iter().map(move |c| (rep, c)))
         .collect();
+    // One listener for the whole run, polled once now so the handler is installed before the
+    // first case: a Ctrl-C that lands between cases (while results are being written) is kept
+    // for the next select instead of being lost.
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    tokio::select! {
+        biased;
+        _ = &mut ctrl_c => interrupted = true,
+        _ = std::future::ready(()) => {}
+    }
     for (step, &(rep, c)) in schedule.iter().enumerate() {
+        if interrupted {
+            break;
+        }
         let label = if load.repeat > 1 {
             format!("{} (repetition {rep}/{})", c.id(), load.repeat)
         } else {
@@ -211,7 +224,7 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
         let case_start = SystemTime::now();
         let outcome = tokio::select! {
             o = case::run(&ctx, c, rep) => o,
-            _ = tokio::signal::ctrl_c() => {
+            _ = &mut ctrl_c => {
                 interrupted = true;
                 break;
             }
