@@ -98,7 +98,7 @@ fn ctrl_c_keeps_what_was_measured() {
     )
     .unwrap();
     let out = dir.path().join("out");
-    let mut child = Command::new(common::bin())
+    let child = Command::new(common::bin())
         .args([
             "run",
             path.to_str().unwrap(),
