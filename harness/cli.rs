@@ -38,6 +38,19 @@ pub enum Command {
         /// No progress output (the summary table is still printed).
         #[arg(long, short)]
         quiet: bool,
+        /// Run slice i of n of the clients (1-based, e.g. 2/3), for multi-machine runs against
+        /// one broker; combine the folders with `merge`.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<crate::scenario::Shard>,
+    },
+    /// Combine run folders (the shards of one multi-machine run) into one result and report.
+    Merge {
+        /// Two or more run folders of the same scenario.
+        #[arg(required = true, num_args = 2..)]
+        run_dirs: Vec<PathBuf>,
+        /// Results root for the merged folder (DIR/<scenario>-merged/<timestamp>/).
+        #[arg(long, default_value = "results")]
+        out: PathBuf,
     },
     /// An `openssl speed`-style table of every suite, in-process, no broker.
     Speed {
@@ -85,7 +98,9 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             out,
             set,
             quiet,
-        } => cmd_run(scenario, broker, out, set, quiet),
+            shard,
+        } => cmd_run(scenario, broker, out, set, quiet, shard),
+        Command::Merge { run_dirs, out } => cmd_merge(run_dirs, out),
         Command::Report { run_dir } => cmd_report(run_dir),
         Command::Speed {
             suites,
@@ -110,8 +125,12 @@ fn cmd_run(
     out: PathBuf,
     set: Vec<String>,
     quiet: bool,
+    shard: Option<scenario::Shard>,
 ) -> anyhow::Result<()> {
-    let scenario = scenario::load(&path, &set, broker.as_deref())?;
+    let mut scenario = scenario::load(&path, &set, broker.as_deref())?;
+    if let Some(s) = shard {
+        s.apply(&mut scenario)?;
+    }
     let opts = RunOptions {
         out_root: out,
         progress: if quiet {
@@ -119,6 +138,7 @@ fn cmd_run(
         } else {
             Progress::auto()
         },
+        shard,
     };
     let outcome = runtime()?
         .block_on(run::run(&scenario, &opts))
@@ -178,4 +198,10 @@ fn cmd_speed(
         crate::speed::print_table(&report, &mut out)?;
     }
     Ok(())
+}
+
+fn cmd_merge(dirs: Vec<PathBuf>, out: PathBuf) -> anyhow::Result<()> {
+    let merged = crate::results::merge::merge(&dirs).map_err(|e| BadInput(e.to_string()))?;
+    let dir = crate::results::merge::write(&out, &merged).map_err(BadInput)?;
+    crate::present::render(&dir, &merged.results)
 }

@@ -19,6 +19,7 @@ pub async fn run_in_temp(s: &Scenario) -> (RunOutcome, tempfile::TempDir) {
     let opts = RunOptions {
         out_root: root.path().to_path_buf(),
         progress: Progress::Quiet,
+        shard: None,
     };
     let outcome = run::run(s, &opts)
         .await

@@ -37,6 +37,10 @@ impl Phase {
         Phase::ScheduleLag,
     ];
 
+    pub fn from_name(name: &str) -> Option<Phase> {
+        Phase::ALL.into_iter().find(|p| p.name() == name)
+    }
+
     pub fn name(self) -> &'static str {
         use crate::results::phase::*;
         match self {
@@ -164,6 +168,11 @@ impl Phases {
 
     pub fn is_empty(&self, phase: Phase) -> bool {
         self.slots[phase as usize].is_empty()
+    }
+
+    /// Adds a whole histogram (e.g. read back from histograms.hlog) to `phase`.
+    pub fn add_histogram(&mut self, phase: Phase, h: &Histogram<u64>) {
+        let _ = self.slots[phase as usize].as_hist_mut().add(h);
     }
 
     pub fn merge(&mut self, other: &Phases) {

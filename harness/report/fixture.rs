@@ -97,6 +97,8 @@ pub fn run() -> RunResults {
         },
         cases,
         repetitions: Vec::new(),
+        shard: None,
+        merged_from: Vec::new(),
     }
 }
 

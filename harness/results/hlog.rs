@@ -1,6 +1,7 @@
 //! `histograms.hlog`: every case's phase histograms in HdrHistogram's interval-log format, so
 //! HdrHistogram's own tools (HistogramLogAnalyzer, hdr-plot) can read the full distributions.
-//! One entry per case and phase, tagged `<case id>:<phase>`; values in nanoseconds.
+//! One entry per case and phase, tagged `<case id>:<phase>` (`<case id>#<repetition>:<phase>`
+//! for repetitions after the first); values in nanoseconds.
 
 use std::path::Path;
 use std::time::{Duration, SystemTime};
@@ -15,6 +16,8 @@ pub const HLOG_FILE: &str = "histograms.hlog";
 /// One case's histograms and when it ran.
 pub struct CaseHistograms {
     pub case_id: String,
+    /// 1-based; tags carry it (`<id>#<rep>:<phase>`) when above 1.
+    pub repetition: u32,
     pub start: SystemTime,
     pub duration: Duration,
     pub phases: Phases,
@@ -39,7 +42,8 @@ pub fn write(dir: &Path, run_start: SystemTime, cases: &[CaseHistograms]) -> std
                 }
                 let h = c.phases.histogram(p);
                 // Tags may not hold spaces or commas; case ids never do, but be safe.
-                let tag_text = format!("{}:{}", c.case_id, p.name()).replace([' ', ','], "_");
+                let tag_text = format!("{}:{}", case_key(&c.case_id, c.repetition), p.name())
+                    .replace([' ', ','], "_");
                 log.write_histogram(&h, offset, c.duration, Tag::new(&tag_text))
                     .map_err(|e| std::io::Error::other(format!("{e:?}")))?;
             }
@@ -48,4 +52,44 @@ pub fn write(dir: &Path, run_start: SystemTime, cases: &[CaseHistograms]) -> std
     let tmp = dir.join(".histograms.hlog.tmp");
     std::fs::write(&tmp, &buf)?;
     std::fs::rename(tmp, dir.join(HLOG_FILE))
+}
+
+/// The tag prefix of one case's repetition.
+pub fn case_key(id: &str, repetition: u32) -> String {
+    if repetition > 1 {
+        format!("{id}#{repetition}")
+    } else {
+        id.to_owned()
+    }
+}
+
+/// Reads `dir/histograms.hlog` back: (case key, phase) → histogram.
+pub fn read(dir: &Path) -> std::io::Result<Vec<(String, Phase, hdrhistogram::Histogram<u64>)>> {
+    use base64::Engine;
+    use hdrhistogram::serialization::Deserializer;
+    use hdrhistogram::serialization::interval_log::{IntervalLogIterator, LogEntry};
+
+    let bytes = std::fs::read(dir.join(HLOG_FILE))?;
+    let mut out = Vec::new();
+    let mut de = Deserializer::new();
+    for entry in IntervalLogIterator::new(&bytes) {
+        let entry = entry.map_err(|e| std::io::Error::other(format!("{HLOG_FILE}: {e:?}")))?;
+        let LogEntry::Interval(h) = entry else {
+            continue;
+        };
+        let Some((key, phase)) = h.tag().and_then(|t| t.as_str().rsplit_once(':')) else {
+            continue;
+        };
+        let Some(phase) = Phase::from_name(phase) else {
+            continue;
+        };
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(h.encoded_histogram())
+            .map_err(|e| std::io::Error::other(format!("{HLOG_FILE}: bad base64: {e}")))?;
+        let hist: hdrhistogram::Histogram<u64> = de
+            .deserialize(&mut std::io::Cursor::new(raw))
+            .map_err(|e| std::io::Error::other(format!("{HLOG_FILE}: bad histogram: {e:?}")))?;
+        out.push((key.to_owned(), phase, hist));
+    }
+    Ok(out)
 }

@@ -4,6 +4,7 @@
 //! (so a crash keeps what was measured), [`reader`] loads a run folder back.
 
 pub mod hlog;
+pub mod merge;
 pub mod reader;
 pub mod repetitions;
 pub mod types;

@@ -31,6 +31,21 @@ pub struct RunResults {
     pub cases: Vec<CaseResult>,
     /// With `repeat` > 1: per case id, medians across repetitions with confidence intervals.
     pub repetitions: Vec<RepeatedCase>,
+    /// Set when this run was one slice of the clients (`run --shard i/n`).
+    pub shard: Option<ShardInfo>,
+    /// For a `merge` result: the run folders it combines (each a shard or a separate run).
+    pub merged_from: Vec<String>,
+}
+
+/// Which slice of the scenario's clients a sharded run ran.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShardInfo {
+    /// 1-based.
+    pub index: u32,
+    pub count: u32,
+    pub publishers: u32,
+    pub subscribers: u32,
 }
 
 /// A case measured several times: how much its figures moved between repetitions.

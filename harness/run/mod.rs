@@ -46,6 +46,8 @@ pub struct RunOptions {
     /// Results root; the run goes to `<root>/<scenario name>/<UTC timestamp>/`.
     pub out_root: PathBuf,
     pub progress: Progress,
+    /// Recorded in results.json when the scenario was narrowed with [`crate::scenario::Shard::apply`].
+    pub shard: Option<crate::scenario::Shard>,
 }
 
 /// A finished (or interrupted) run.
@@ -181,6 +183,13 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
         },
         cases: Vec::with_capacity(scenario.cases.len()),
         repetitions: Vec::new(),
+        shard: opts.shard.map(|s| results::ShardInfo {
+            index: s.index,
+            count: s.count,
+            publishers: load.publishers,
+            subscribers: load.subscribers,
+        }),
+        merged_from: Vec::new(),
     };
     let save = |r: &RunResults| writer::write(&dir, r).map_err(|e| RunError::Output(e.to_string()));
     save(&results)?;
@@ -232,6 +241,7 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
         opts.progress.case_finished(step, total, &outcome.result);
         hists.push(CaseHistograms {
             case_id: outcome.result.id.clone(),
+            repetition: rep,
             start: case_start,
             duration: case_start.elapsed().unwrap_or_default(),
             phases: outcome.phases,

@@ -1,0 +1,206 @@
+//! `merge`: combines run folders measured at the same time against one broker (the shards of
+//! a multi-machine run) into one result: counts and rates summed, histograms added from each
+//! folder's histograms.hlog (so percentiles are of the union, not averages of percentiles).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::hlog::{self, CaseHistograms};
+use super::{CaseResult, CaseStatus, RunResults, RunStatus, reader};
+use crate::measure::histograms::{Phase, Phases, summarize};
+
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    #[error("merge needs at least two run folders")]
+    TooFew,
+    #[error(transparent)]
+    Read(#[from] reader::ReadError),
+    #[error("{dir}: cannot read histograms.hlog: {source}")]
+    Hlog {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "{a} and {b} ran different scenarios ({name_a} vs {name_b}); merge combines shards of one scenario"
+    )]
+    Mismatch {
+        a: PathBuf,
+        b: PathBuf,
+        name_a: String,
+        name_b: String,
+    },
+}
+
+/// The merged results and histograms, ready to be written like a run.
+pub struct Merged {
+    pub results: RunResults,
+    pub histograms: Vec<CaseHistograms>,
+}
+
+pub fn merge(dirs: &[PathBuf]) -> Result<Merged, MergeError> {
+    if dirs.len() < 2 {
+        return Err(MergeError::TooFew);
+    }
+    let mut runs = Vec::with_capacity(dirs.len());
+    for d in dirs {
+        let r = reader::read(d)?;
+        let h = hlog::read(d).map_err(|source| MergeError::Hlog {
+            dir: d.clone(),
+            source,
+        })?;
+        runs.push((d.as_path(), r, h));
+    }
+    let (first_dir, first, _) = &runs[0];
+    for (d, r, _) in &runs[1..] {
+        if r.scenario.name != first.scenario.name {
+            return Err(MergeError::Mismatch {
+                a: first_dir.to_path_buf(),
+                b: d.to_path_buf(),
+                name_a: first.scenario.name.clone(),
+                name_b: r.scenario.name.clone(),
+            });
+        }
+    }
+
+    let mut merged = first.clone();
+    merged.cases.clear();
+    merged.repetitions.clear();
+    merged.shard = None;
+    merged.merged_from = dirs.iter().map(|d| d.display().to_string()).collect();
+    merged.load.publishers = runs.iter().map(|(_, r, _)| r.load.publishers).sum();
+    merged.load.subscribers = runs.iter().map(|(_, r, _)| r.load.subscribers).sum();
+    merged.status = if runs.iter().all(|(_, r, _)| r.status == RunStatus::Complete) {
+        RunStatus::Complete
+    } else {
+        RunStatus::Interrupted
+    };
+
+    // Cases in the first run's order; a case missing from some shard is merged from those
+    // that have it, and says so.
+    let key = |c: &CaseResult| hlog::case_key(&c.id, c.repetition);
+    let mut order: Vec<String> = Vec::new();
+    let mut by_key: BTreeMap<String, Vec<(usize, &CaseResult)>> = BTreeMap::new();
+    for (k, (_, r, _)) in runs.iter().enumerate() {
+        for c in &r.cases {
+            let e = by_key.entry(key(c)).or_default();
+            if e.is_empty() {
+                order.push(key(c));
+            }
+            e.push((k, c));
+        }
+    }
+    let mut histograms = Vec::new();
+    for k in order {
+        let parts = &by_key[&k];
+        let mut phases = Phases::default();
+        for &(run, _) in parts {
+            for (hk, phase, h) in &runs[run].2 {
+                if *hk == k {
+                    phases.add_histogram(*phase, h);
+                }
+            }
+        }
+        let case = merge_case(parts, runs.len(), &phases);
+        histograms.push(CaseHistograms {
+            case_id: case.id.clone(),
+            repetition: case.repetition,
+            start: std::time::SystemTime::now(),
+            duration: std::time::Duration::from_secs_f64(case.wall_s),
+            phases,
+        });
+        merged.cases.push(case);
+    }
+    merged.repetitions = super::repetitions::summarize(&merged.cases);
+    Ok(Merged {
+        results: merged,
+        histograms,
+    })
+}
+
+fn merge_case(parts: &[(usize, &CaseResult)], shards: usize, phases: &Phases) -> CaseResult {
+    let mut c = parts[0].1.clone();
+    let (mut user, mut system, mut rss) = (0.0, 0.0, 0u64);
+    c.counts = Default::default();
+    c.throughput.offered_msgs_per_s = None;
+    c.throughput.sent_msgs_per_s = 0.0;
+    c.throughput.delivered_msgs_per_s = 0.0;
+    c.throughput.delivered_bytes_per_s = 0.0;
+    c.errors.clear();
+    c.saturation = None;
+    for &(run, p) in parts {
+        let n = &p.counts;
+        let m = &mut c.counts;
+        m.sent += n.sent;
+        m.sent_warmup += n.sent_warmup;
+        m.unsent += n.unsent;
+        m.expected += n.expected;
+        m.delivered += n.delivered;
+        m.lost += n.lost;
+        m.duplicated += n.duplicated;
+        m.out_of_order += n.out_of_order;
+        m.failed_auth += n.failed_auth;
+        m.failed_decrypt += n.failed_decrypt;
+        m.malformed += n.malformed;
+        m.corrupted += n.corrupted;
+        m.unacked += n.unacked;
+        let t = &p.throughput;
+        c.throughput.offered_msgs_per_s =
+            match (c.throughput.offered_msgs_per_s, t.offered_msgs_per_s) {
+                (Some(a), Some(b)) => Some(a + b),
+                (None, b) => b,
+                (a, None) => a,
+            };
+        c.throughput.sent_msgs_per_s += t.sent_msgs_per_s;
+        c.throughput.delivered_msgs_per_s += t.delivered_msgs_per_s;
+        c.throughput.delivered_bytes_per_s += t.delivered_bytes_per_s;
+        c.wall_s = c.wall_s.max(p.wall_s);
+        user += p.cpu.user_s;
+        system += p.cpu.system_s;
+        rss = rss.max(p.cpu.max_rss_bytes.unwrap_or(0));
+        if p.status == CaseStatus::Failed {
+            c.status = CaseStatus::Failed;
+            c.error = Some(format!(
+                "shard {}: {}",
+                run + 1,
+                p.error.as_deref().unwrap_or("failed")
+            ));
+        }
+        c.errors
+            .extend(p.errors.iter().map(|e| format!("shard {}: {e}", run + 1)));
+        if let Some(s) = &p.saturation {
+            c.saturation = Some(format!("shard {}: {s}", run + 1));
+        }
+    }
+    if parts.len() < shards {
+        c.errors.push(format!(
+            "present in {} of {shards} merged runs",
+            parts.len()
+        ));
+    }
+    c.cpu.user_s = user;
+    c.cpu.system_s = system;
+    c.cpu.max_rss_bytes = Some(rss).filter(|&r| r > 0);
+    c.cpu.per_message_us =
+        (c.counts.delivered > 0).then(|| (user + system) * 1e6 / c.counts.delivered as f64);
+    c.phases = Phase::ALL
+        .iter()
+        .filter(|&&p| !phases.is_empty(p))
+        .map(|&p| (p.name().to_owned(), summarize(&phases.histogram(p))))
+        .collect();
+    c
+}
+
+/// Writes a merged result like a run: `<root>/<scenario>-merged/<timestamp>/`.
+pub fn write(root: &Path, m: &Merged) -> Result<PathBuf, String> {
+    let name = format!("{}-merged", m.results.scenario.name);
+    let dir = crate::run::create_run_dir(root, &name, std::time::SystemTime::now())
+        .map_err(|e| e.to_string())?;
+    super::writer::write(&dir, &m.results).map_err(|e| e.to_string())?;
+    hlog::write(
+        &dir,
+        std::time::SystemTime::now() - std::time::Duration::from_secs(1),
+        &m.histograms,
+    )
+    .map_err(|e| format!("cannot write {}: {e}", hlog::HLOG_FILE))?;
+    Ok(dir)
+}
