@@ -55,10 +55,12 @@ suite = ["none", "aes-128-cbc", "aes-128-gcm"]
             "key_setup",
             "connect",
         ] {
-            let p = c
-                .phases
-                .get(phase)
-                .unwrap_or_else(|| panic!("{}: no {phase} histogram", c.id));
+            let p = c.phases.get(phase).unwrap_or_else(|| {
+                panic!(
+                    "{}: no {phase} histogram: {n:?} {:?} {:?}",
+                    c.id, c.saturation, c.errors
+                )
+            });
             assert!(
                 p.count > 0 && p.p50 > 0 && p.max >= p.p99,
                 "{}: {phase} {p:?}",
