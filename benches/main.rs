@@ -1,7 +1,9 @@
 //! `cargo bench`: criterion micro-benchmarks, one module per topic.
 //!
-//! Filter as usual, e.g. `cargo bench -- 'suite/aes-128-gcm'` or `cargo bench -- sign`.
+//! Filter as usual, e.g. `cargo bench -- 'suite/aes-128-gcm'`, `cargo bench -- sign` or
+//! `cargo bench -- bookkeeping`.
 
+mod bookkeeping;
 mod crypto;
 
-criterion::criterion_main!(crypto::benches);
+criterion::criterion_main!(crypto::benches, bookkeeping::benches);

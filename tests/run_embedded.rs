@@ -259,3 +259,37 @@ suite = ["aes-128-gcm"]
             .all(|c| c.counts.delivered == c.counts.sent && c.counts.sent > 0)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closed_loop_keeps_its_window_and_loses_nothing() {
+    let s = common::scenario(
+        "closed.toml",
+        r#"
+name = "closed"
+[load]
+publishers = 2
+rate = "max"
+inflight = 8
+duration = "800ms"
+warmup = "200ms"
+[matrix]
+qos = [1]
+size = [64]
+suite = ["aes-128-gcm"]
+"#,
+    );
+    let (outcome, _root) = common::run_in_temp(&s).await;
+    let r = &outcome.results;
+    assert_eq!(
+        r.load.rate_per_publisher, None,
+        "closed loop has no offered rate"
+    );
+    let c = &r.cases[0];
+    let n = &c.counts;
+    assert!(n.sent > 0 && n.delivered == n.sent, "{n:?} {:?}", c.errors);
+    assert_eq!((n.lost, n.unacked, n.unsent), (0, 0, 0));
+    assert_eq!(c.throughput.offered_msgs_per_s, None);
+    // Without a schedule, send time is the start time: the two latencies coincide.
+    assert_eq!(c.phases["latency"], c.phases["latency_uncorrected"]);
+    assert!(!c.phases.contains_key("schedule_lag"));
+}

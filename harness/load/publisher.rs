@@ -299,7 +299,8 @@ fn send_loop(
                 now_ns()
             }
         };
-        let start = now_ns();
+        // Closed loop has no schedule: the message is due when it starts.
+        let start = if pacer.is_some() { now_ns() } else { scheduled };
         let measured = plan.measured(scheduled);
         if pacer.is_some() && measured {
             report
