@@ -330,65 +330,44 @@ fn apply_stream<S: StreamCipher>(
     })
 }
 
-impl<C: CatalogueCipher> Sealer for Ofb<C> {
-    fn iv_len(&self) -> usize {
-        self.0.block_len
-    }
-    fn body_len(&self, n: usize) -> usize {
-        n
-    }
-    fn seal(
-        &mut self,
-        iv: &[u8],
-        _: &[u8],
-        pt: &[u8],
-        out: &mut Vec<u8>,
-    ) -> Result<(), CryptoError> {
-        apply_stream(self.0.cipher.clone().ofb(iv), pt, out)
-    }
+/// OFB and CTR are keystreams: sealing and opening are the same XOR, so one macro writes both
+/// halves for each.
+macro_rules! keystream_mode {
+    ($mode:ident, $make:ident) => {
+        impl<C: CatalogueCipher> Sealer for $mode<C> {
+            fn iv_len(&self) -> usize {
+                self.0.block_len
+            }
+            fn body_len(&self, n: usize) -> usize {
+                n
+            }
+            fn seal(
+                &mut self,
+                iv: &[u8],
+                _: &[u8],
+                pt: &[u8],
+                out: &mut Vec<u8>,
+            ) -> Result<(), CryptoError> {
+                apply_stream(self.0.cipher.clone().$make(iv), pt, out)
+            }
+        }
+
+        impl<C: CatalogueCipher> Opener for $mode<C> {
+            fn open(
+                &mut self,
+                iv: &[u8],
+                _: &[u8],
+                body: &[u8],
+                out: &mut Vec<u8>,
+            ) -> Result<(), CryptoError> {
+                apply_stream(self.0.cipher.clone().$make(iv), body, out)
+            }
+        }
+    };
 }
 
-impl<C: CatalogueCipher> Opener for Ofb<C> {
-    fn open(
-        &mut self,
-        iv: &[u8],
-        _: &[u8],
-        body: &[u8],
-        out: &mut Vec<u8>,
-    ) -> Result<(), CryptoError> {
-        apply_stream(self.0.cipher.clone().ofb(iv), body, out)
-    }
-}
-
-impl<C: CatalogueCipher> Sealer for Ctr<C> {
-    fn iv_len(&self) -> usize {
-        self.0.block_len
-    }
-    fn body_len(&self, n: usize) -> usize {
-        n
-    }
-    fn seal(
-        &mut self,
-        iv: &[u8],
-        _: &[u8],
-        pt: &[u8],
-        out: &mut Vec<u8>,
-    ) -> Result<(), CryptoError> {
-        apply_stream(self.0.cipher.clone().ctr(iv), pt, out)
-    }
-}
-
-impl<C: CatalogueCipher> Opener for Ctr<C> {
-    fn open(
-        &mut self,
-        iv: &[u8],
-        _: &[u8],
-        body: &[u8],
-        out: &mut Vec<u8>,
-    ) -> Result<(), CryptoError> {
-        apply_stream(self.0.cipher.clone().ctr(iv), body, out)
-    }
-}
+keystream_mode!(Ofb, ofb);
+keystream_mode!(Ctr, ctr);
 
 #[cfg(test)]
 mod tests {

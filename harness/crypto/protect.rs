@@ -32,6 +32,14 @@ impl Protection {
     }
 }
 
+/// The topic's MAC, keyed, when the protection has one.
+fn topic_mac(keys: &KeyRing, mac: MacAlg, topic: &str) -> Result<Option<TopicMac>, CryptoError> {
+    match mac {
+        MacAlg::None => Ok(None),
+        MacAlg::HmacSha256 => TopicMac::new(&keys.mac_key(topic)).map(Some),
+    }
+}
+
 /// The publisher's side for one topic.
 pub struct Protector {
     p: Protection,
@@ -54,10 +62,7 @@ impl Protector {
         publisher: u32,
     ) -> Result<Self, CryptoError> {
         let sealer = p.suite.sealer(&keys.topic_keys(p.suite, topic)?)?;
-        let mac = match p.mac {
-            MacAlg::None => None,
-            MacAlg::HmacSha256 => Some(TopicMac::new(&keys.mac_key(topic))?),
-        };
+        let mac = topic_mac(keys, p.mac, topic)?;
         let signer = match p.signature {
             SigAlg::None => None,
             alg => Some(alg.signer(keys, publisher)?),
@@ -157,10 +162,7 @@ impl Unprotector {
         publisher: u32,
     ) -> Result<Self, CryptoError> {
         let opener = p.suite.opener(&keys.topic_keys(p.suite, topic)?)?;
-        let mac = match p.mac {
-            MacAlg::None => None,
-            MacAlg::HmacSha256 => Some(TopicMac::new(&keys.mac_key(topic))?),
-        };
+        let mac = topic_mac(keys, p.mac, topic)?;
         let verifier = match p.signature {
             SigAlg::None => None,
             alg => Some(alg.verifier(keys, publisher)?),
