@@ -137,13 +137,28 @@ fn cmd_report(dir: PathBuf) -> anyhow::Result<()> {
     crate::present::render(&dir, &results)
 }
 
-fn cmd_speed(suites: Vec<String>, sizes: Vec<usize>, time: std::time::Duration, json: bool) -> anyhow::Result<()> {
+fn cmd_speed(
+    suites: Vec<String>,
+    sizes: Vec<usize>,
+    time: std::time::Duration,
+    json: bool,
+) -> anyhow::Result<()> {
     let suites = suites
         .iter()
-        .map(|s| s.parse::<crate::crypto::Suite>().map_err(|e| BadInput(format!("--suites: {e}"))))
+        .map(|s| {
+            s.parse::<crate::crypto::Suite>()
+                .map_err(|e| BadInput(format!("--suites: {e}")))
+        })
         .collect::<Result<Vec<_>, _>>()?;
-    if let Some(bad) = sizes.iter().find(|&&n| n == 0 || n > crate::scenario::schema::MAX_SIZE) {
-        return Err(BadInput(format!("--sizes: expected 1 to {} bytes, got {bad}", crate::scenario::schema::MAX_SIZE)).into());
+    if let Some(bad) = sizes
+        .iter()
+        .find(|&&n| n == 0 || n > crate::scenario::schema::MAX_SIZE)
+    {
+        return Err(BadInput(format!(
+            "--sizes: expected 1 to {} bytes, got {bad}",
+            crate::scenario::schema::MAX_SIZE
+        ))
+        .into());
     }
     let mut opts = crate::speed::SpeedOptions {
         suites,
