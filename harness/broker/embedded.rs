@@ -1,13 +1,23 @@
-//! The embedded rumqttd broker: started once per process on a free 127.0.0.1 port and left
+//! The embedded rumqttd broker: started once per process on free 127.0.0.1 ports and left
 //! running (rumqttd cannot be shut down in-process), so every run and test of the process
 //! shares it.
+//!
+//! It has four MQTT 3.1.1 listeners: plain and TLS, each anonymous and with authentication.
+//! The TLS ones use a private CA made at start (SANs localhost and 127.0.0.1, files in a
+//! per-process temp folder); clients of `url = "embedded"` trust it automatically. The
+//! authenticated ones accept exactly the username/password pairs registered with [`allow`]
+//! (the first scenario resolved with a username registers its password), so a later wrong
+//! password is refused as by a real broker, and one process can serve several users.
 
 use std::collections::HashMap;
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::OnceLock;
+use std::path::PathBuf;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use rumqttd::{Broker, Config, ConnectionSettings, RouterConfig, ServerSettings};
+use rumqttd::{Broker, Config, ConnectionSettings, RouterConfig, ServerSettings, TlsConfig};
+
+use super::certs;
 
 /// Largest PUBLISH payload the embedded broker accepts: room for the largest scenario size
 /// plus the envelope.
@@ -15,7 +25,37 @@ pub const MAX_PAYLOAD: usize = crate::scenario::schema::MAX_SIZE + 64 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct EmbeddedBroker {
+    /// Plain, anonymous.
     pub addr: SocketAddr,
+    /// TLS, anonymous.
+    pub tls_addr: SocketAddr,
+    /// Plain, username/password required.
+    pub auth_addr: SocketAddr,
+    /// TLS, username/password required.
+    pub auth_tls_addr: SocketAddr,
+    /// PEM of the private CA that signed the TLS listeners' certificate.
+    pub ca: PathBuf,
+}
+
+/// Username/password pairs the authenticated listeners accept.
+static ALLOWED: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
+
+/// Lets `username`/`password` in on the authenticated listeners. The first password given
+/// for a username is its password for the life of the process: a later scenario with the same
+/// username and another password is refused, as a real broker would refuse it.
+pub fn allow(username: &str, password: &str) {
+    let mut a = ALLOWED.lock().unwrap_or_else(|p| p.into_inner());
+    if !a.iter().any(|(u, _)| u == username) {
+        a.push((username.to_owned(), password.to_owned()));
+    }
+}
+
+fn allowed(username: &str, password: &str) -> bool {
+    ALLOWED
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .any(|(u, p)| u == username && p == password)
 }
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -45,8 +85,8 @@ fn free_port() -> Result<SocketAddr, EmbeddedError> {
     l.local_addr().map_err(|e| EmbeddedError(e.to_string()))
 }
 
-fn config(addr: SocketAddr) -> Config {
-    let connections = ConnectionSettings {
+fn server(name: &str, listen: SocketAddr, tls: Option<TlsConfig>, auth: bool) -> ServerSettings {
+    let mut connections = ConnectionSettings {
         connection_timeout_ms: 60_000,
         max_payload_size: MAX_PAYLOAD,
         max_inflight_count: 1000,
@@ -54,13 +94,41 @@ fn config(addr: SocketAddr) -> Config {
         external_auth: None,
         dynamic_filters: true,
     };
-    let server = ServerSettings {
-        name: "v4-bench".into(),
-        listen: addr,
-        tls: None,
+    if auth {
+        connections.set_auth_handler(|_client_id, user: String, pass: String| {
+            std::future::ready(allowed(&user, &pass))
+        });
+    }
+    ServerSettings {
+        name: name.into(),
+        listen,
+        tls,
         next_connection_delay_ms: 0,
         connections,
+    }
+}
+
+fn config(b: &EmbeddedBroker, files: &certs::CertFiles) -> Config {
+    let tls = || {
+        Some(TlsConfig::Rustls {
+            // No CA: rumqttd only uses it to verify client certificates (a feature not built).
+            capath: None,
+            certpath: files.cert.display().to_string(),
+            keypath: files.key.display().to_string(),
+        })
     };
+    let servers = HashMap::from([
+        ("1".to_owned(), server("v4-plain", b.addr, None, false)),
+        ("2".to_owned(), server("v4-tls", b.tls_addr, tls(), false)),
+        (
+            "3".to_owned(),
+            server("v4-plain-auth", b.auth_addr, None, true),
+        ),
+        (
+            "4".to_owned(),
+            server("v4-tls-auth", b.auth_tls_addr, tls(), true),
+        ),
+    ]);
     Config {
         id: 0,
         router: RouterConfig {
@@ -72,7 +140,7 @@ fn config(addr: SocketAddr) -> Config {
             initialized_filters: None,
             shared_subscriptions_strategy: Default::default(),
         },
-        v4: Some(HashMap::from([("1".to_owned(), server)])),
+        v4: Some(servers),
         v5: None,
         ws: None,
         cluster: None,
@@ -84,8 +152,20 @@ fn config(addr: SocketAddr) -> Config {
 }
 
 fn start() -> Result<EmbeddedBroker, EmbeddedError> {
-    let addr = free_port()?;
-    let cfg = config(addr);
+    // One folder per process: a second process must not overwrite this one's key.
+    let dir = std::env::temp_dir().join(format!("mcb-embedded-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| EmbeddedError(format!("cannot create {}: {e}", dir.display())))?;
+    let files = certs::generate(&dir, &["localhost", "127.0.0.1"])
+        .map_err(|e| EmbeddedError(e.to_string()))?;
+    let broker = EmbeddedBroker {
+        addr: free_port()?,
+        tls_addr: free_port()?,
+        auth_addr: free_port()?,
+        auth_tls_addr: free_port()?,
+        ca: files.ca.clone(),
+    };
+    let cfg = config(&broker, &files);
     std::thread::Builder::new()
         .name("rumqttd".into())
         .spawn(move || {
@@ -95,17 +175,25 @@ fn start() -> Result<EmbeddedBroker, EmbeddedError> {
             }
         })
         .map_err(|e| EmbeddedError(format!("cannot spawn its thread: {e}")))?;
-    // Ready when it accepts a TCP connection.
+    // Ready when every listener accepts a TCP connection.
     let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        match TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
-            Ok(_) => return Ok(EmbeddedBroker { addr }),
-            Err(e) if Instant::now() > deadline => {
-                return Err(EmbeddedError(format!(
-                    "not listening on {addr} after 10 s: {e}"
-                )));
+    for addr in [
+        broker.addr,
+        broker.tls_addr,
+        broker.auth_addr,
+        broker.auth_tls_addr,
+    ] {
+        loop {
+            match TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
+                Ok(_) => break,
+                Err(e) if Instant::now() > deadline => {
+                    return Err(EmbeddedError(format!(
+                        "not listening on {addr} after 10 s: {e}"
+                    )));
+                }
+                Err(_) => std::thread::sleep(Duration::from_millis(10)),
             }
-            Err(_) => std::thread::sleep(Duration::from_millis(10)),
         }
     }
+    Ok(broker)
 }

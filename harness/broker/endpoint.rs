@@ -23,21 +23,42 @@ impl fmt::Debug for Credentials {
 /// Where and how clients connect.
 #[derive(Debug, Clone)]
 pub struct Endpoint {
+    /// The address dialled (the link proxy's when one sits in between).
     pub host: String,
     pub port: u16,
     pub transport: Transport,
     pub protocol: Protocol,
     pub credentials: Option<Credentials>,
+    /// Trust anchor for TLS (the embedded broker's private CA when `url = "embedded"`).
     pub ca: Option<PathBuf>,
+    pub client_cert: Option<PathBuf>,
+    pub client_key: Option<PathBuf>,
+    /// The name the broker's certificate must carry: the host of the URL, kept when a proxy
+    /// changes `host`.
+    pub tls_name: String,
     /// True for the in-process rumqttd.
     pub embedded: bool,
+    /// When set, clients dial this (the link proxy) instead of host:port; errors and results
+    /// still name host:port.
+    pub via: Option<std::net::SocketAddr>,
+    /// Every listener known, by transport; the `transport` axis picks one per case.
+    pub listeners: Vec<Listener>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listener {
+    pub transport: Transport,
+    pub host: String,
+    pub port: u16,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum EndpointError {
-    #[error("broker.url: expected \"embedded\" or mqtt://host:port, got \"{0}\"")]
-    BadUrl(String),
-    #[error("broker.url: {0}")]
+    #[error(
+        "{field}: expected \"embedded\" or mqtt://host:port (mqtts://, ws://, wss://), got \"{url}\""
+    )]
+    BadUrl { field: &'static str, url: String },
+    #[error("{0}")]
     Unsupported(String),
     #[error("broker.password_env: environment variable {0} is not set")]
     MissingEnv(String),
@@ -45,6 +66,11 @@ pub enum EndpointError {
     PasswordFile {
         path: PathBuf,
         source: std::io::Error,
+    },
+    #[error("matrix.transport: no {transport} listener known for this broker; {hint}")]
+    NoListener {
+        transport: &'static str,
+        hint: &'static str,
     },
     #[error(transparent)]
     Embedded(#[from] embedded::EmbeddedError),
@@ -54,6 +80,77 @@ impl EndpointError {
     /// Bad input (exit 2) as opposed to a failure of the environment (exit 1).
     pub fn is_input_error(&self) -> bool {
         !matches!(self, Self::Embedded(_))
+    }
+}
+
+/// Splits `scheme://host[:port][/path]` (no credentials allowed in it).
+pub fn parse_url(field: &'static str, url: &str) -> Result<Listener, EndpointError> {
+    let bad = || EndpointError::BadUrl {
+        field,
+        url: url.into(),
+    };
+    let (scheme, rest) = url.split_once("://").ok_or_else(bad)?;
+    let (transport, default_port) = match scheme.to_ascii_lowercase().as_str() {
+        "mqtt" | "tcp" => (Transport::Tcp, 1883),
+        "mqtts" | "ssl" => (Transport::Tls, 8883),
+        "ws" => (Transport::Ws, 8080),
+        "wss" => (Transport::Wss, 8081),
+        _ => return Err(bad()),
+    };
+    let authority = rest.split('/').next().unwrap_or_default();
+    if authority.contains('@') {
+        return Err(EndpointError::Unsupported(format!(
+            "{field}: credentials in the URL are not accepted (they would be recorded); use broker.username and broker.password_env"
+        )));
+    }
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) if !h.ends_with(']') || h.starts_with('[') => (
+            h.trim_matches(|c| c == '[' || c == ']').to_owned(),
+            p.parse().map_err(|_| bad())?,
+        ),
+        _ => (authority.to_owned(), default_port),
+    };
+    if host.is_empty() {
+        return Err(bad());
+    }
+    Ok(Listener {
+        transport,
+        host,
+        port,
+    })
+}
+
+/// The transport a `[broker] url` speaks (the default of the `transport` axis).
+pub fn url_transport(url: &str) -> Option<Transport> {
+    let url = url.trim();
+    if url.eq_ignore_ascii_case("embedded") {
+        return Some(Transport::Tcp);
+    }
+    parse_url("broker.url", url).ok().map(|l| l.transport)
+}
+
+/// Why `transport` cannot be used with this `[broker]` table, if it cannot (no I/O: checked
+/// while validating the scenario so the error can point at the file).
+pub fn transport_unavailable(b: &BrokerSection, transport: Transport) -> Option<EndpointError> {
+    let url = b.url.get_ref().trim();
+    let embedded = url.eq_ignore_ascii_case("embedded");
+    match transport {
+        Transport::Ws | Transport::Wss => Some(EndpointError::Unsupported(format!(
+            "matrix.transport: {} is not supported by this build's client; use tcp or tls",
+            transport.name()
+        ))),
+        _ if embedded => None,
+        Transport::Tcp => (url_transport(url) != Some(Transport::Tcp)).then_some(
+            EndpointError::NoListener {
+                transport: "tcp",
+                hint: "broker.url is not an mqtt:// URL; give the plain listener as url and the TLS one as broker.tls_url",
+            },
+        ),
+        Transport::Tls => (url_transport(url) != Some(Transport::Tls) && b.tls_url.is_none())
+            .then_some(EndpointError::NoListener {
+                transport: "tls",
+                hint: "set broker.tls_url = \"mqtts://host:8883\" (or make broker.url mqtts://)",
+            }),
     }
 }
 
@@ -69,51 +166,91 @@ impl Endpoint {
                 ));
             }
             let broker = embedded::shared()?;
+            // With credentials, the listeners that check them; without, the anonymous ones.
+            let (plain, tls) = match &credentials {
+                Some(c) => {
+                    embedded::allow(&c.username, &c.password);
+                    (broker.auth_addr, broker.auth_tls_addr)
+                }
+                None => (broker.addr, broker.tls_addr),
+            };
+            let listener = |transport, a: std::net::SocketAddr| Listener {
+                transport,
+                host: a.ip().to_string(),
+                port: a.port(),
+            };
             return Ok(Endpoint {
-                host: broker.addr.ip().to_string(),
-                port: broker.addr.port(),
+                host: plain.ip().to_string(),
+                port: plain.port(),
                 transport: Transport::Tcp,
                 protocol: b.protocol,
                 credentials,
-                ca: b.ca.clone(),
+                ca: Some(b.ca.clone().unwrap_or(broker.ca)),
+                client_cert: b.client_cert.clone(),
+                client_key: b.client_key.clone(),
+                tls_name: plain.ip().to_string(),
                 embedded: true,
+                via: None,
+                listeners: vec![
+                    listener(Transport::Tcp, plain),
+                    listener(Transport::Tls, tls),
+                ],
             });
         }
-        let (scheme, rest) = url
-            .split_once("://")
-            .ok_or_else(|| EndpointError::BadUrl(url.into()))?;
-        let (transport, default_port) = match scheme.to_ascii_lowercase().as_str() {
-            "mqtt" | "tcp" => (Transport::Tcp, 1883),
-            "mqtts" | "ssl" => (Transport::Tls, 8883),
-            "ws" => (Transport::Ws, 8080),
-            "wss" => (Transport::Wss, 8081),
-            _ => return Err(EndpointError::BadUrl(url.into())),
-        };
-        let authority = rest.split('/').next().unwrap_or_default();
-        if authority.contains('@') {
-            return Err(EndpointError::Unsupported(
-                "credentials in the URL are not accepted (they would be recorded); use broker.username and broker.password_env".into(),
-            ));
-        }
-        let (host, port) = match authority.rsplit_once(':') {
-            Some((h, p)) if !h.ends_with(']') || h.starts_with('[') => (
-                h.trim_matches(|c| c == '[' || c == ']').to_owned(),
-                p.parse().map_err(|_| EndpointError::BadUrl(url.into()))?,
-            ),
-            _ => (authority.to_owned(), default_port),
-        };
-        if host.is_empty() {
-            return Err(EndpointError::BadUrl(url.into()));
+        let main = parse_url("broker.url", url)?;
+        let mut listeners = vec![main.clone()];
+        if let Some(t) = &b.tls_url {
+            let l = parse_url("broker.tls_url", t.get_ref().trim())?;
+            if l.transport != Transport::Tls {
+                return Err(EndpointError::BadUrl {
+                    field: "broker.tls_url",
+                    url: t.get_ref().clone(),
+                });
+            }
+            listeners.retain(|x| x.transport != Transport::Tls);
+            listeners.push(l);
         }
         Ok(Endpoint {
-            host,
-            port,
-            transport,
+            host: main.host.clone(),
+            port: main.port,
+            transport: main.transport,
             protocol: b.protocol,
             credentials,
             ca: b.ca.clone(),
+            client_cert: b.client_cert.clone(),
+            client_key: b.client_key.clone(),
+            tls_name: main.host,
             embedded: false,
+            via: None,
+            listeners,
         })
+    }
+
+    /// The same broker through its `transport` listener.
+    pub fn for_transport(&self, transport: Transport) -> Result<Endpoint, EndpointError> {
+        let l = self
+            .listeners
+            .iter()
+            .find(|l| l.transport == transport)
+            .ok_or(EndpointError::NoListener {
+                transport: transport.name(),
+                hint: "set broker.tls_url (or broker.url) to a listener of that transport",
+            })?;
+        Ok(Endpoint {
+            host: l.host.clone(),
+            port: l.port,
+            transport,
+            tls_name: l.host.clone(),
+            ..self.clone()
+        })
+    }
+
+    /// The address clients connect to: the proxy's when one is in between.
+    pub fn dial(&self) -> (String, u16) {
+        match self.via {
+            Some(a) => (a.ip().to_string(), a.port()),
+            None => (self.host.clone(), self.port),
+        }
     }
 
     /// The URL as recorded in results (never with a password).
@@ -178,5 +315,19 @@ mod tests {
         assert_eq!(e.display_url(), "mqtt://[::1]:1883");
         assert!(Endpoint::resolve(&section("http://x")).is_err());
         assert!(Endpoint::resolve(&section("mqtt://u:p@host")).is_err());
+    }
+
+    #[test]
+    fn transport_picks_the_listener() {
+        let mut b = section("mqtt://pi.local");
+        assert!(transport_unavailable(&b, Transport::Tls).is_some());
+        b.tls_url = Some(toml::Spanned::new(0..0, "mqtts://pi.local:8884".into()));
+        assert!(transport_unavailable(&b, Transport::Tls).is_none());
+        let e = Endpoint::resolve(&b).unwrap();
+        let t = e.for_transport(Transport::Tls).unwrap();
+        assert_eq!((t.port, t.transport), (8884, Transport::Tls));
+        assert_eq!(t.display_url(), "mqtts://pi.local:8884");
+        assert_eq!(e.for_transport(Transport::Tcp).unwrap().port, 1883);
+        assert!(transport_unavailable(&b, Transport::Ws).is_some());
     }
 }

@@ -1,6 +1,8 @@
 //! Where the broker is: the embedded rumqttd, or an external endpoint by URL.
 
+pub mod certs;
 pub mod embedded;
 pub mod endpoint;
+pub mod link;
 
 pub use endpoint::{Credentials, Endpoint};

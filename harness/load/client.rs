@@ -1,6 +1,14 @@
 //! MQTT client set-up: options every client of the harness needs (Nagle off, packet limits
 //! raised), connecting with a measured connect time, and errors that say what to fix.
+//!
+//! For TLS clients the handshake is also timed on its own: just before the MQTT connection,
+//! a separate TCP connection is opened (timed: `tcp_connect`), the TLS handshake run on it
+//! with the same configuration (timed: `tls_handshake`, ClientHello to Finished) and closed.
+//! rumqttc does TCP, TLS and CONNECT in one call and exposes no hook between them, so this
+//! probe is the one way to report the handshake apart from MQTT; the `connect` phase still
+//! covers the real connection from TCP SYN to CONNACK.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use rumqttc::{
@@ -12,6 +20,8 @@ use crate::broker::Endpoint;
 use crate::measure::clock::now_ns;
 use crate::scenario::schema::{Protocol, Transport};
 
+use super::tls;
+
 /// Requests a client can queue before `publish` waits: deep enough that an open-loop
 /// publisher never blocks on the channel while the event loop writes.
 const REQUEST_CAPACITY: usize = 10_000;
@@ -20,18 +30,30 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ClientError {
-    #[error("broker refused: bad username or password ({url})")]
-    BadCredentials { url: String },
-    #[error("broker refused: not authorized ({url})")]
-    NotAuthorized { url: String },
+    #[error("broker refused: bad username or password ({url}){detail}")]
+    BadCredentials { url: String, detail: &'static str },
+    #[error("broker refused: not authorized ({url}){hint}")]
+    NotAuthorized { url: String, hint: &'static str },
     #[error("broker refused the connection: {code} ({url})")]
     Refused { url: String, code: String },
     #[error("cannot reach broker at {url}: {cause}")]
     Unreachable { url: String, cause: String },
     #[error("broker at {url} did not answer CONNECT within {secs} s")]
     Timeout { url: String, secs: u64 },
+    #[error("TLS error: {cause} ({url})")]
+    Tls { url: String, cause: String },
+    /// The scenario's TLS files are unusable (bad input).
+    #[error("{0}")]
+    TlsSetup(#[from] tls::TlsSetupError),
     #[error("{0}")]
     Unsupported(String),
+}
+
+impl ClientError {
+    /// Bad input (exit 2) rather than a broker or network failure (exit 1).
+    pub fn is_input_error(&self) -> bool {
+        matches!(self, Self::Unsupported(_) | Self::TlsSetup(_))
+    }
 }
 
 /// What a client is for: sets the buffers it needs.
@@ -45,19 +67,37 @@ pub struct ClientSpec<'a> {
 }
 
 /// Builds the options of one client (no I/O).
-pub fn options(endpoint: &Endpoint, spec: &ClientSpec) -> Result<MqttOptions, ClientError> {
+pub fn options(
+    endpoint: &Endpoint,
+    spec: &ClientSpec,
+    tls: Option<Arc<rustls::ClientConfig>>,
+) -> Result<MqttOptions, ClientError> {
     if endpoint.protocol != Protocol::V4 {
         return Err(ClientError::Unsupported(
             "protocol = \"v5\" is not supported by this build's client yet; use \"v4\" (MQTT 3.1.1)".into(),
         ));
     }
-    if endpoint.transport != Transport::Tcp {
-        return Err(ClientError::Unsupported(format!(
-            "transport {} is not supported by this build yet; use tcp (mqtt://)",
-            endpoint.transport.name()
-        )));
+    let (host, port) = endpoint.dial();
+    let mut o = MqttOptions::new(spec.client_id, host, port);
+    match (endpoint.transport, tls) {
+        (Transport::Tcp, _) => {}
+        (Transport::Tls, Some(config)) => {
+            o.set_transport(rumqttc::Transport::tls_with_config(
+                rumqttc::TlsConfiguration::Rustls(config),
+            ));
+        }
+        (Transport::Tls, None) => {
+            return Err(ClientError::Unsupported(
+                "internal: a TLS endpoint needs a TLS configuration".into(),
+            ));
+        }
+        (t @ (Transport::Ws | Transport::Wss), _) => {
+            return Err(ClientError::Unsupported(format!(
+                "transport {} is not supported by this build; use tcp (mqtt://) or tls (mqtts://)",
+                t.name()
+            )));
+        }
     }
-    let mut o = MqttOptions::new(spec.client_id, endpoint.host.clone(), endpoint.port);
     o.set_keep_alive(Duration::from_secs(30));
     o.set_clean_session(true);
     // rumqttc's default limit is 10 KiB; sizes go to 16 MiB.
@@ -70,17 +110,90 @@ pub fn options(endpoint: &Endpoint, spec: &ClientSpec) -> Result<MqttOptions, Cl
     Ok(o)
 }
 
-/// A connected client and how long CONNECT → CONNACK took.
+/// A connected client and how long its connection took.
 pub struct Connected {
     pub client: AsyncClient,
     pub eventloop: EventLoop,
+    /// TCP connect (+ TLS handshake) + CONNECT → CONNACK.
     pub connect_ns: u64,
+    /// TLS clients only: the probe's TCP connect and TLS handshake (see the module docs).
+    pub tls_probe: Option<TlsTiming>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct TlsTiming {
+    pub tcp_connect_ns: u64,
+    pub handshake_ns: u64,
+}
+
+/// Opens a TCP connection to the endpoint and runs the TLS handshake on it, timing each;
+/// then closes it (close_notify). Errors name the cause as [`connect`]'s do.
+pub async fn tls_probe(
+    endpoint: &Endpoint,
+    config: Arc<rustls::ClientConfig>,
+) -> Result<TlsTiming, ClientError> {
+    use tokio::io::AsyncWriteExt;
+    let url = endpoint.display_url();
+    let (host, port) = endpoint.dial();
+    let addr = format!("{host}:{port}");
+    let t0 = now_ns();
+    let tcp = tokio::time::timeout(CONNECT_TIMEOUT, tokio::net::TcpStream::connect(&addr))
+        .await
+        .map_err(|_| ClientError::Timeout {
+            url: url.clone(),
+            secs: CONNECT_TIMEOUT.as_secs(),
+        })?
+        .map_err(|e| ClientError::Unreachable {
+            url: url.clone(),
+            cause: e.to_string(),
+        })?;
+    // Same socket options as the MQTT connection, so the handshake flights are not delayed.
+    let _ = tcp.set_nodelay(true);
+    let t1 = now_ns();
+    // The name is checked by the verifier against the real host; this one only goes into SNI.
+    let sni = rustls::pki_types::ServerName::try_from(endpoint.tls_name.clone()).map_err(|_| {
+        ClientError::Tls {
+            url: url.clone(),
+            cause: format!("\"{}\" is not a valid server name", endpoint.tls_name),
+        }
+    })?;
+    let connector = tokio_rustls::TlsConnector::from(config);
+    let mut stream = tokio::time::timeout(CONNECT_TIMEOUT, connector.connect(sni, tcp))
+        .await
+        .map_err(|_| ClientError::Timeout {
+            url: url.clone(),
+            secs: CONNECT_TIMEOUT.as_secs(),
+        })?
+        .map_err(|e| io_error(e, endpoint, url.clone()))?;
+    let t2 = now_ns();
+    let _ = stream.shutdown().await;
+    Ok(TlsTiming {
+        tcp_connect_ns: t1.saturating_sub(t0),
+        handshake_ns: t2.saturating_sub(t1),
+    })
 }
 
 /// Connects and waits for CONNACK. Does not retry: a wrong password must not become a
 /// retry storm against the user's broker.
 pub async fn connect(endpoint: &Endpoint, spec: &ClientSpec<'_>) -> Result<Connected, ClientError> {
-    let opts = options(endpoint, spec)?;
+    let tls_config = match endpoint.transport {
+        Transport::Tls => Some(tls::client_config(endpoint)?),
+        _ => None,
+    };
+    let tls_probe = match &tls_config {
+        Some(c) => Some(tls_probe(endpoint, c.clone()).await?),
+        None => None,
+    };
+    connect_with(endpoint, spec, tls_config, tls_probe).await
+}
+
+async fn connect_with(
+    endpoint: &Endpoint,
+    spec: &ClientSpec<'_>,
+    tls_config: Option<Arc<rustls::ClientConfig>>,
+    tls_probe: Option<TlsTiming>,
+) -> Result<Connected, ClientError> {
+    let opts = options(endpoint, spec, tls_config)?;
     let (client, mut eventloop) = AsyncClient::new(opts, REQUEST_CAPACITY);
     let mut net = NetworkOptions::new();
     // Without this every small publish waits for Nagle: ~40 ms round trips.
@@ -100,31 +213,104 @@ pub async fn connect(endpoint: &Endpoint, spec: &ClientSpec<'_>) -> Result<Conne
             client,
             eventloop,
             connect_ns: now_ns().saturating_sub(start),
+            tls_probe,
         }),
         Ok(Ok(other)) => Err(ClientError::Refused {
             url,
             code: format!("unexpected first packet {other:?}"),
         }),
-        Ok(Err(e)) => Err(classify(e, url)),
+        Ok(Err(e)) if endpoint.embedded && endpoint.credentials.is_some() && closed(&e) => {
+            // rumqttd answers bad credentials by closing the connection instead of sending
+            // CONNACK 4; for our own broker the cause is known.
+            Err(ClientError::BadCredentials {
+                url,
+                detail: " (rumqttd closed the connection)",
+            })
+        }
+        Ok(Err(e)) => Err(classify(e, endpoint, url)),
+    }
+}
+
+/// The peer closed the connection (rather than refusing or timing out).
+fn closed(e: &ConnectionError) -> bool {
+    use std::io::ErrorKind as K;
+    let io = match e {
+        ConnectionError::Io(io) | ConnectionError::Tls(rumqttc::TlsError::Io(io)) => io,
+        ConnectionError::MqttState(rumqttc::StateError::ConnectionAborted) => return true,
+        _ => return false,
+    };
+    matches!(
+        io.kind(),
+        K::ConnectionAborted | K::ConnectionReset | K::UnexpectedEof
+    )
+}
+
+/// An I/O error of a TLS connection: a rustls failure in words, else the OS error.
+fn io_error(e: std::io::Error, endpoint: &Endpoint, url: String) -> ClientError {
+    match tls::rustls_error(&e) {
+        Some(r) => ClientError::Tls {
+            url,
+            cause: tls::Cause {
+                error: r,
+                host: &endpoint.tls_name,
+                ca: endpoint.ca.as_deref(),
+            }
+            .to_string(),
+        },
+        None if endpoint.transport == Transport::Tls
+            && e.kind() == std::io::ErrorKind::UnexpectedEof =>
+        {
+            ClientError::Tls {
+                url,
+                cause: "the broker closed the connection during the handshake (is this port a TLS listener? does it require a client certificate?)".into(),
+            }
+        }
+        None => ClientError::Unreachable {
+            url,
+            cause: e.to_string(),
+        },
     }
 }
 
 /// Turns a connection error into one that names the cause.
-pub fn classify(e: ConnectionError, url: String) -> ClientError {
+pub fn classify(e: ConnectionError, endpoint: &Endpoint, url: String) -> ClientError {
     match e {
         ConnectionError::ConnectionRefused(ConnectReturnCode::BadUserNamePassword) => {
-            ClientError::BadCredentials { url }
+            ClientError::BadCredentials { url, detail: "" }
+        }
+        // MQTT 3.1.1 brokers (Mosquitto among them) answer a wrong password with code 5.
+        ConnectionError::ConnectionRefused(ConnectReturnCode::NotAuthorized)
+            if endpoint.credentials.is_some() =>
+        {
+            ClientError::BadCredentials {
+                url,
+                detail: " (CONNACK code 5, not authorized)",
+            }
         }
         ConnectionError::ConnectionRefused(ConnectReturnCode::NotAuthorized) => {
-            ClientError::NotAuthorized { url }
+            ClientError::NotAuthorized {
+                url,
+                hint: "; it may need broker.username and broker.password_env",
+            }
         }
         ConnectionError::ConnectionRefused(code) => ClientError::Refused {
             url,
             code: format!("{code:?}"),
         },
-        ConnectionError::Io(io) => ClientError::Unreachable {
+        ConnectionError::Io(io) => io_error(io, endpoint, url),
+        ConnectionError::Tls(rumqttc::TlsError::Io(io)) => io_error(io, endpoint, url),
+        ConnectionError::Tls(rumqttc::TlsError::TLS(r)) => ClientError::Tls {
             url,
-            cause: io.to_string(),
+            cause: tls::Cause {
+                error: &r,
+                host: &endpoint.tls_name,
+                ca: endpoint.ca.as_deref(),
+            }
+            .to_string(),
+        },
+        ConnectionError::Tls(other) => ClientError::Tls {
+            url,
+            cause: other.to_string(),
         },
         ConnectionError::NetworkTimeout => ClientError::Timeout {
             url,

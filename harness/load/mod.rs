@@ -7,6 +7,7 @@ pub mod payload;
 pub mod plan;
 pub mod publisher;
 pub mod subscriber;
+pub mod tls;
 mod window;
 
 pub use plan::CasePlan;

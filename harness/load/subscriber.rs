@@ -35,8 +35,9 @@ pub async fn subscribe(
     conn: &mut Connected,
     filter: &str,
     qos: QoS,
-    url: &str,
+    endpoint: &crate::broker::Endpoint,
 ) -> Result<(), ClientError> {
+    let url = &endpoint.display_url();
     conn.client
         .subscribe(filter, qos)
         .await
@@ -49,13 +50,14 @@ pub async fn subscribe(
                         Some(SubscribeReasonCode::Failure) | None => {
                             Err(ClientError::NotAuthorized {
                                 url: url.to_owned(),
+                                hint: " to subscribe (SUBACK failure)",
                             })
                         }
                         Some(_) => Ok(()),
                     };
                 }
                 Ok(_) => {}
-                Err(e) => return Err(client::classify(e, url.to_owned())),
+                Err(e) => return Err(client::classify(e, endpoint, url.to_owned())),
             }
         }
     };

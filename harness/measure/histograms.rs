@@ -20,10 +20,14 @@ pub enum Phase {
     /// How late a publisher started a message after its scheduled time; a long tail means
     /// the harness, not the broker, was the bottleneck.
     ScheduleLag,
+    /// TLS clients: TCP connect of the handshake probe (see `load::client`).
+    TcpConnect,
+    /// TLS clients: the TLS handshake alone, ClientHello to Finished.
+    TlsHandshake,
 }
 
 impl Phase {
-    pub const ALL: [Phase; 11] = [
+    pub const ALL: [Phase; 13] = [
         Phase::Encode,
         Phase::Encrypt,
         Phase::Sign,
@@ -35,6 +39,8 @@ impl Phase {
         Phase::KeySetup,
         Phase::Connect,
         Phase::ScheduleLag,
+        Phase::TcpConnect,
+        Phase::TlsHandshake,
     ];
 
     pub fn from_name(name: &str) -> Option<Phase> {
@@ -55,6 +61,8 @@ impl Phase {
             Phase::KeySetup => KEY_SETUP,
             Phase::Connect => CONNECT,
             Phase::ScheduleLag => SCHEDULE_LAG,
+            Phase::TcpConnect => TCP_CONNECT,
+            Phase::TlsHandshake => TLS_HANDSHAKE,
         }
     }
 }

@@ -85,6 +85,7 @@ pub fn run() -> RunResults {
             name: "rumqttd (embedded)".into(),
             version: Some("0.20.0".into()),
             protocol: "v4".into(),
+            link: None,
         },
         load: LoadInfo {
             publishers: 4,
@@ -177,6 +178,7 @@ fn case(suite: &str, mac: &str, qos: u8, size: usize, per_msg: f64, per_byte: f6
             per_message_us: Some(800.0),
             max_rss_bytes: Some(64 << 20),
         },
+        wire: None,
         errors: Vec::new(),
         saturation: None,
         repetition: 1,
@@ -239,6 +241,7 @@ fn failed_case() -> CaseResult {
         phases: BTreeMap::new(),
         sizes: Sizes::default(),
         cpu: CpuUsage::default(),
+        wire: None,
         errors: Vec::new(),
         saturation: None,
         repetition: 1,

@@ -138,6 +138,19 @@ pub struct BrokerInfo {
     pub version: Option<String>,
     /// "v4" (MQTT 3.1.1) or "v5".
     pub protocol: String,
+    /// The in-process proxy between the clients and the broker, when used (`[link]`).
+    #[serde(default)]
+    pub link: Option<LinkInfo>,
+}
+
+/// The proxy's emulated link (all zero/null: a plain counting proxy on loopback).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkInfo {
+    pub rtt_s: f64,
+    pub jitter_s: f64,
+    /// Each direction, bits per second; null = unthrottled.
+    pub bandwidth_bps: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -171,10 +184,15 @@ pub struct CaseResult {
     pub counts: Counts,
     pub throughput: Throughput,
     /// Per-phase distributions in nanoseconds: encode, encrypt, sign, publish, verify,
-    /// decrypt, latency, latency_uncorrected, key_setup, connect, schedule_lag.
+    /// decrypt, latency, latency_uncorrected, key_setup, connect (TCP [+ TLS] + CONNECT →
+    /// CONNACK per client), schedule_lag, and for TLS cases tcp_connect and tls_handshake
+    /// (per client, timed on a separate probe connection just before the MQTT one).
     pub phases: BTreeMap<String, PhaseStats>,
     pub sizes: Sizes,
     pub cpu: CpuUsage,
+    /// Bytes counted at the proxy's sockets (null when the run did not use the proxy).
+    #[serde(default)]
+    pub wire: Option<WireBytes>,
     /// Everything that went wrong but did not stop the case (connection errors, …).
     pub errors: Vec<String>,
     /// Why the harness itself could not keep to the schedule (publishers behind, messages
@@ -294,6 +312,25 @@ pub struct Sizes {
     pub mqtt_packet: usize,
 }
 
+/// Bytes on the wire, counted at the proxy's sockets: TCP payload bytes, so TLS records,
+/// MQTT headers, acks and pings are all in; TCP/IP headers are not.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WireBytes {
+    /// Client → broker, from the first scheduled message to the end of the drain.
+    pub client_to_broker_bytes: u64,
+    /// Broker → client, same window.
+    pub broker_to_client_bytes: u64,
+    /// client_to_broker_bytes / messages sent (null when none were sent).
+    pub per_message_up: Option<f64>,
+    /// broker_to_client_bytes / messages delivered (null when none were delivered).
+    pub per_message_down: Option<f64>,
+    /// Connection set-up before the first message, both directions summed over all
+    /// clients: TCP payload of TLS handshakes (probe included), CONNECT/CONNACK, SUBSCRIBE.
+    pub setup_client_to_broker_bytes: u64,
+    pub setup_broker_to_client_bytes: u64,
+}
+
 /// Process CPU time spent during the case (user + system, all threads: broker included when
 /// embedded).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -320,7 +357,9 @@ pub mod phase {
     pub const KEY_SETUP: &str = "key_setup";
     pub const CONNECT: &str = "connect";
     pub const SCHEDULE_LAG: &str = "schedule_lag";
-    pub const ALL: [&str; 11] = [
+    pub const TCP_CONNECT: &str = "tcp_connect";
+    pub const TLS_HANDSHAKE: &str = "tls_handshake";
+    pub const ALL: [&str; 13] = [
         ENCODE,
         ENCRYPT,
         SIGN,
@@ -332,5 +371,7 @@ pub mod phase {
         KEY_SETUP,
         CONNECT,
         SCHEDULE_LAG,
+        TCP_CONNECT,
+        TLS_HANDSHAKE,
     ];
 }

@@ -9,6 +9,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::broker::Endpoint;
+use crate::broker::link::Link;
 use crate::crypto::envelope::HARNESS_BYTES;
 use crate::crypto::keys::KeyRing;
 use crate::crypto::protect::{Protection, Protector, Unprotector};
@@ -18,7 +19,9 @@ use crate::load::{CasePlan, publisher, subscriber};
 use crate::measure::clock::now_ns;
 use crate::measure::cpu;
 use crate::measure::histograms::{Phase, Phases};
-use crate::results::{CaseParams, CaseResult, CaseStatus, Counts, CpuUsage, Sizes, Throughput};
+use crate::results::{
+    CaseParams, CaseResult, CaseStatus, Counts, CpuUsage, Sizes, Throughput, WireBytes,
+};
 use crate::scenario::schema::Rate;
 use crate::scenario::{Case, Scenario};
 
@@ -113,6 +116,7 @@ pub async fn run(ctx: &CaseContext<'_>, case: &Case, repetition: u32) -> CaseOut
             ),
         },
         cpu: CpuUsage::default(),
+        wire: None,
         errors: Vec::new(),
         saturation: None,
         repetition,
@@ -155,6 +159,14 @@ pub async fn run(ctx: &CaseContext<'_>, case: &Case, repetition: u32) -> CaseOut
 
 fn digits(n: u32) -> usize {
     n.max(1).ilog10() as usize + 1
+}
+
+fn record_connect(phases: &mut Phases, c: &Connected) {
+    phases.record(Phase::Connect, c.connect_ns);
+    if let Some(t) = c.tls_probe {
+        phases.record(Phase::TcpConnect, t.tcp_connect_ns);
+        phases.record(Phase::TlsHandshake, t.handshake_ns);
+    }
 }
 
 /// Connects `n` clients in batches; the first failure fails the case.
@@ -201,7 +213,23 @@ async fn measure(
     let load = &ctx.scenario.load;
     let qos = qos_of(case.qos);
     let inflight = load.inflight;
-    let url = ctx.endpoint.display_url();
+    // The transport axis picks the broker's listener for this case.
+    let mut endpoint = ctx
+        .endpoint
+        .for_transport(case.transport)
+        .map_err(|e| e.to_string())?;
+    // Every client of the case goes through one proxy, which counts the bytes (and emulates
+    // the link); it stops when this function returns.
+    let link = if ctx.scenario.proxy {
+        let l = Link::start((endpoint.host.clone(), endpoint.port), ctx.scenario.link)
+            .await
+            .map_err(|e| format!("cannot start the link proxy: {e}"))?;
+        endpoint.via = Some(l.addr);
+        Some(l)
+    } else {
+        None
+    };
+    let endpoint = &endpoint;
     let topic = |i: u32| format!("{topic_prefix}/p{i}");
     // Client ids mirror the topic prefix: unique per run, case and repetition.
     let client_base = format!(
@@ -217,20 +245,20 @@ async fn measure(
     let sub_ids = (0..load.subscribers)
         .map(|i| format!("{client_base}-s{i}"))
         .collect();
-    let mut subs = connect_all(ctx.endpoint, sub_ids, max_packet, inflight).await?;
+    let mut subs = connect_all(endpoint, sub_ids, max_packet, inflight).await?;
     let filter = format!("{topic_prefix}/+");
     for s in &mut subs {
-        phases.record(Phase::Connect, s.connect_ns);
-        subscriber::subscribe(s, &filter, qos, &url)
+        record_connect(phases, s);
+        subscriber::subscribe(s, &filter, qos, endpoint)
             .await
             .map_err(|e| e.to_string())?;
     }
     let pub_ids = (0..load.publishers)
         .map(|i| format!("{client_base}-p{i}"))
         .collect();
-    let pubs = connect_all(ctx.endpoint, pub_ids, max_packet, inflight).await?;
+    let pubs = connect_all(endpoint, pub_ids, max_packet, inflight).await?;
     for p in &pubs {
-        phases.record(Phase::Connect, p.connect_ns);
+        record_connect(phases, p);
     }
 
     // Key everything before the clock starts: key setup is reported, never inside a message.
@@ -289,6 +317,7 @@ async fn measure(
         max_packet,
     });
 
+    let setup_bytes = link.as_ref().map(Link::bytes);
     let (sent_tx, sent_rx) = watch::channel(None);
     let mut sub_tasks = JoinSet::new();
     for (conn, ops) in subs.into_iter().zip(openers) {
@@ -337,6 +366,19 @@ async fn measure(
                 .map(|e| format!("subscriber {s_index}: {e}")),
         );
         s_index += 1;
+    }
+
+    if let (Some(l), Some(setup)) = (&link, setup_bytes) {
+        let run = l.bytes().since(setup);
+        result.wire = Some(WireBytes {
+            client_to_broker_bytes: run.up,
+            broker_to_client_bytes: run.down,
+            per_message_up: (counts.sent > 0).then(|| run.up as f64 / counts.sent as f64),
+            per_message_down: (counts.delivered > 0)
+                .then(|| run.down as f64 / counts.delivered as f64),
+            setup_client_to_broker_bytes: setup.up,
+            setup_broker_to_client_bytes: setup.down,
+        });
     }
 
     let measured_s = (load.duration - load.warmup).as_secs_f64();

@@ -98,18 +98,19 @@ fn now_rfc3339() -> String {
 
 /// Checks the broker answers CONNECT before spending time on cases.
 async fn preflight(endpoint: &Endpoint, run_tag: &str) -> Result<(), RunError> {
-    let id = format!("mcb-{run_tag}-preflight");
+    let id = format!("mcb-{run_tag}-preflight-{}", endpoint.transport.name());
     let spec = ClientSpec {
         client_id: &id,
         max_packet: 64 * 1024,
         inflight: 10,
     };
-    let c = client::connect(endpoint, &spec)
-        .await
-        .map_err(|e| match e {
-            client::ClientError::Unsupported(m) => RunError::Input(m),
-            other => RunError::Broker(other.to_string()),
-        })?;
+    let c = client::connect(endpoint, &spec).await.map_err(|e| {
+        if e.is_input_error() {
+            RunError::Input(e.to_string())
+        } else {
+            RunError::Broker(e.to_string())
+        }
+    })?;
     let _ = c.client.disconnect().await;
     let mut ev = c.eventloop;
     let _ = tokio::time::timeout(std::time::Duration::from_millis(300), ev.poll()).await;
@@ -129,7 +130,17 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
     let mut tag = [0u8; 4];
     getrandom::fill(&mut tag).map_err(|e| RunError::Broker(format!("no OS randomness: {e}")))?;
     let run_tag: String = tag.iter().map(|b| format!("{b:02x}")).collect();
-    preflight(&endpoint, &run_tag).await?;
+    // Every listener the cases use, so a TLS or password problem stops the run before any
+    // case instead of failing each one.
+    let mut transports: Vec<_> = scenario.cases.iter().map(|c| c.transport).collect();
+    transports.sort();
+    transports.dedup();
+    for t in transports {
+        let e = endpoint
+            .for_transport(t)
+            .map_err(|e| RunError::Input(e.to_string()))?;
+        preflight(&e, &run_tag).await?;
+    }
     let dir = create_run_dir(&opts.out_root, &scenario.name, started)?;
 
     let load = &scenario.load;
@@ -168,6 +179,11 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
                 None
             },
             protocol: scenario.broker.protocol.name().to_owned(),
+            link: scenario.proxy.then_some(results::LinkInfo {
+                rtt_s: scenario.link.rtt.as_secs_f64(),
+                jitter_s: scenario.link.jitter.as_secs_f64(),
+                bandwidth_bps: scenario.link.bandwidth_bps,
+            }),
         },
         load: LoadInfo {
             publishers: load.publishers,

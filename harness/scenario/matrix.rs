@@ -49,6 +49,10 @@ pub struct Axes {
     pub mac: Vec<MacAlg>,
     pub signature: Vec<SigAlg>,
     pub transport: Vec<Transport>,
+    /// Drop the cases that add a MAC to a suite that needs none: AEADs and hybrids (which
+    /// authenticate already) and `none` (so `mac = ["none", "hmac-sha256"]` adds exactly the
+    /// encrypt-then-MAC variants of the unauthenticated block suites).
+    pub mac_only_where_needed: bool,
 }
 
 /// Cross product, suite-major so one suite's cases sit together in tables; duplicates in an
@@ -58,6 +62,12 @@ pub fn expand(axes: &Axes) -> Vec<Case> {
     for &transport in &dedup(&axes.transport) {
         for &suite in &dedup(&axes.suite) {
             for &mac in &dedup(&axes.mac) {
+                if axes.mac_only_where_needed
+                    && mac != MacAlg::None
+                    && (suite.authenticated() || suite.id() == 0)
+                {
+                    continue;
+                }
                 for &signature in &dedup(&axes.signature) {
                     for &qos in &dedup(&axes.qos) {
                         for &size in &dedup(&axes.size) {
@@ -103,6 +113,7 @@ mod tests {
             mac: vec![MacAlg::None],
             signature: vec![SigAlg::None],
             transport: vec![Transport::Tcp],
+            mac_only_where_needed: false,
         };
         let cases = expand(&axes);
         assert_eq!(cases.len(), 3 * 2 * 2);
@@ -111,5 +122,29 @@ mod tests {
         assert_eq!(cases[2].id(), "none/q1/16B/tcp");
         assert_eq!(cases[11].id(), "aes-128-cbc/q1/1024B/tcp");
         assert!(cases.iter().enumerate().all(|(i, c)| c.index == i));
+    }
+
+    #[test]
+    fn mac_only_where_needed_drops_redundant_combinations() {
+        let s = |n| Suite::from_name(n).unwrap();
+        let axes = Axes {
+            qos: vec![1],
+            size: vec![64],
+            suite: vec![s("none"), s("aes-128-gcm"), s("aes-128-cbc")],
+            mac: vec![MacAlg::None, MacAlg::HmacSha256],
+            signature: vec![SigAlg::None],
+            transport: vec![Transport::Tcp],
+            mac_only_where_needed: true,
+        };
+        let ids: Vec<String> = expand(&axes).iter().map(|c| c.id()).collect();
+        assert_eq!(
+            ids,
+            [
+                "none/q1/64B/tcp",
+                "aes-128-gcm/q1/64B/tcp",
+                "aes-128-cbc/q1/64B/tcp",
+                "aes-128-cbc+hmac-sha256/q1/64B/tcp"
+            ]
+        );
     }
 }

@@ -34,6 +34,9 @@ pub struct Scenario {
     pub broker: BrokerSection,
     pub load: Load,
     pub keys: KeySeed,
+    /// Route clients through the counting proxy (`[link] proxy`).
+    pub proxy: bool,
+    pub link: crate::broker::link::LinkSpec,
     pub cases: Vec<Case>,
 }
 
@@ -221,7 +224,10 @@ fn validate(
         ("matrix.size", m.size.is_empty()),
         ("matrix.mac", m.mac.is_empty()),
         ("matrix.signature", m.signature.is_empty()),
-        ("matrix.transport", m.transport.is_empty()),
+        (
+            "matrix.transport",
+            m.transport.as_ref().is_some_and(|t| t.get_ref().is_empty()),
+        ),
     ] {
         if empty {
             return Err(ScenarioError::file(
@@ -231,13 +237,16 @@ fn validate(
         }
     }
 
+    let transports = validate_broker(&file.broker, m.transport.as_ref(), &at)?;
+
     let axes = matrix::Axes {
         qos: m.qos.iter().map(|q| q.0).collect(),
         size: m.size.iter().map(|s| s.0).collect(),
         suite: suites,
         mac: m.mac.clone(),
         signature: m.signature.clone(),
-        transport: m.transport.clone(),
+        transport: transports,
+        mac_only_where_needed: m.mac_only_where_needed,
     };
     let cases = matrix::expand(&axes);
 
@@ -279,11 +288,93 @@ fn validate(
             repeat: load.repeat.0,
         },
         keys: KeySeed(seed),
+        proxy: *file.link.proxy.get_ref(),
+        link: link_spec(&file.link, &at)?,
         cases,
     })
 }
 
 type Spanned<T> = toml::Spanned<T>;
+
+/// Checks the broker URLs and that every transport of the axis has a listener; returns the
+/// axis (default: the transport of `broker.url`).
+fn validate_broker(
+    b: &BrokerSection,
+    axis: Option<&Spanned<Vec<schema::Transport>>>,
+    at: &dyn Fn(std::ops::Range<usize>, &str, String) -> ScenarioError,
+) -> Result<Vec<schema::Transport>, ScenarioError> {
+    use crate::broker::endpoint;
+    let url = b.url.get_ref().trim();
+    let span = b.url.span();
+    let default = if url.eq_ignore_ascii_case("embedded") {
+        schema::Transport::Tcp
+    } else {
+        endpoint::parse_url("broker.url", url)
+            .map_err(|e| at(span.clone(), "broker.url", strip_field(&e.to_string())))?
+            .transport
+    };
+    if let Some(t) = &b.tls_url {
+        let l = endpoint::parse_url("broker.tls_url", t.get_ref().trim())
+            .map_err(|e| at(t.span(), "broker.tls_url", strip_field(&e.to_string())))?;
+        if l.transport != schema::Transport::Tls {
+            return Err(at(
+                t.span(),
+                "broker.tls_url",
+                format!("expected an mqtts:// URL, got \"{}\"", t.get_ref()),
+            ));
+        }
+    }
+    let (list, span) = match axis {
+        Some(a) => (a.get_ref().clone(), a.span()),
+        None => (vec![default], span),
+    };
+    for &t in &list {
+        if let Some(e) = endpoint::transport_unavailable(b, t) {
+            return Err(at(span, "matrix.transport", strip_field(&e.to_string())));
+        }
+    }
+    Ok(list)
+}
+
+fn link_spec(
+    l: &schema::LinkSection,
+    at: &dyn Fn(std::ops::Range<usize>, &str, String) -> ScenarioError,
+) -> Result<crate::broker::link::LinkSpec, ScenarioError> {
+    let spec = crate::broker::link::LinkSpec {
+        rtt: l.rtt.as_ref().map_or(Duration::ZERO, |d| d.get_ref().0),
+        jitter: l.jitter.as_ref().map_or(Duration::ZERO, |d| d.get_ref().0),
+        bandwidth_bps: l.bandwidth.as_ref().map(|b| b.get_ref().0),
+    };
+    if spec.is_emulated() && !*l.proxy.get_ref() {
+        return Err(at(
+            l.proxy.span(),
+            "link.proxy",
+            "rtt, jitter and bandwidth are emulated by the proxy; remove them or set proxy = true"
+                .into(),
+        ));
+    }
+    let too_much = l.jitter.as_ref().filter(|j| j.get_ref().0 > spec.rtt / 2);
+    if let Some(j) = too_much {
+        return Err(at(
+            j.span(),
+            "link.jitter",
+            format!(
+                "jitter ({}) must not exceed rtt/2 ({}): a delay cannot be negative",
+                humantime::format_duration(j.get_ref().0),
+                humantime::format_duration(spec.rtt / 2)
+            ),
+        ));
+    }
+    Ok(spec)
+}
+
+/// Drops a leading `field: ` from a message (the position prefix names the field already).
+fn strip_field(msg: &str) -> String {
+    match msg.split_once(": ") {
+        Some((f, rest)) if f.starts_with("broker.") || f.starts_with("matrix.") => rest.to_owned(),
+        _ => msg.to_owned(),
+    }
+}
 
 fn expand_shorthand(
     ciphers: &Spanned<Vec<String>>,
@@ -410,6 +501,66 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("needs `modes`"), "{e}");
+    }
+
+    #[test]
+    fn transport_axis_needs_a_listener() {
+        let e = parse_str(
+            "name = \"t\"\n[broker]\nurl = \"mqtt://pi.local\"\n[matrix]\ntransport = [\"tcp\", \"tls\"]\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.starts_with("t.toml:5:13: matrix.transport: no tls listener")
+                && e.contains("tls_url"),
+            "{e}"
+        );
+        let s = parse_str(
+            "name = \"t\"\n[broker]\nurl = \"mqtt://pi.local\"\ntls_url = \"mqtts://pi.local\"\n[matrix]\ntransport = [\"tcp\", \"tls\"]\n",
+        )
+        .unwrap();
+        assert_eq!(s.cases.len(), 2);
+        let e = parse_str("name = \"t\"\n[broker]\ntls_url = \"mqtt://x\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("t.toml:3:11: broker.tls_url: expected an mqtts://"),
+            "{e}"
+        );
+        let e = parse_str("name = \"t\"\n[broker]\nurl = \"http://x\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("t.toml:3:7: broker.url: expected"), "{e}");
+        // The default axis follows the URL.
+        let s = parse_str("name = \"t\"\n[broker]\nurl = \"mqtts://pi.local\"\n").unwrap();
+        assert_eq!(s.cases[0].id(), "none/q1/64B/tls");
+        let s = parse_str("name = \"t\"\n[matrix]\ntransport = [\"tls\"]\n").unwrap();
+        assert_eq!(s.cases[0].id(), "none/q1/64B/tls");
+    }
+
+    #[test]
+    fn link_section_parses_and_checks() {
+        let s = parse_str(
+            "name = \"t\"\n[link]\nrtt = \"100ms\"\nbandwidth = \"250kbit\"\njitter = \"10ms\"\n",
+        )
+        .unwrap();
+        assert_eq!(s.link.bandwidth_bps, Some(250_000));
+        assert_eq!(s.link.rtt, Duration::from_millis(100));
+        assert!(s.proxy);
+        let e = parse_str("name = \"t\"\n[link]\nbandwidth = \"fast\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("t.toml:3:13: link.bandwidth: expected a bandwidth"),
+            "{e}"
+        );
+        let e = parse_str("name = \"t\"\n[link]\nrtt = \"10ms\"\njitter = \"20ms\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("t.toml:4:10: link.jitter: jitter (20ms)"),
+            "{e}"
+        );
     }
 
     #[test]

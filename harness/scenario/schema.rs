@@ -26,14 +26,93 @@ pub struct ScenarioFile {
     pub matrix: MatrixSection,
     #[serde(default)]
     pub keys: KeysSection,
+    #[serde(default)]
+    pub link: LinkSection,
+}
+
+/// The in-process proxy every client goes through (bytes on the wire are counted there) and
+/// the slow link it can emulate.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkSection {
+    /// Route clients through the proxy (default true). Off: direct connections, no `wire`
+    /// byte counts, and no emulation.
+    #[serde(default = "yes")]
+    pub proxy: Spanned<bool>,
+    /// Round-trip time added: each direction is delayed by rtt/2.
+    pub rtt: Option<Spanned<DurationValue>>,
+    /// Each direction's delay varies uniformly by ± this.
+    pub jitter: Option<Spanned<DurationValue>>,
+    /// Each direction is throttled to this, e.g. "250kbit", "1Mbit", "50kB" (bytes/s).
+    pub bandwidth: Option<Spanned<Bandwidth>>,
+}
+
+impl Default for LinkSection {
+    fn default() -> Self {
+        Self {
+            proxy: Spanned::new(0..0, true),
+            rtt: None,
+            jitter: None,
+            bandwidth: None,
+        }
+    }
+}
+
+fn yes() -> Spanned<bool> {
+    Spanned::new(0..0, true)
+}
+
+/// Bits per second.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bandwidth(pub u64);
+
+impl Bandwidth {
+    pub fn parse(s: &str) -> Result<Bandwidth, String> {
+        let t = s.trim();
+        let split = t
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(t.len());
+        let (num, unit) = t.split_at(split);
+        let bad = || {
+            format!(
+                "expected a bandwidth such as \"250kbit\", \"1Mbit\" or \"50kB\" (bytes/s), got \"{s}\""
+            )
+        };
+        let n: f64 = num.parse().map_err(|_| bad())?;
+        let mult = match unit.trim() {
+            "bit" | "bps" => 1.0,
+            "kbit" | "kbps" => 1e3,
+            "Mbit" | "mbit" | "Mbps" => 1e6,
+            "Gbit" | "gbit" | "Gbps" => 1e9,
+            "B" => 8.0,
+            "kB" | "KB" => 8e3,
+            "MB" => 8e6,
+            _ => return Err(bad()),
+        };
+        let bps = n * mult;
+        if !(bps.is_finite() && bps >= 100.0) {
+            return Err(format!("expected at least 100 bit/s, got \"{s}\""));
+        }
+        Ok(Bandwidth(bps as u64))
+    }
+}
+
+impl<'de> Deserialize<'de> for Bandwidth {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Bandwidth::parse(&s).map_err(de::Error::custom)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BrokerSection {
-    /// `embedded`, or `mqtt://host:port` (`mqtts://`, `ws://`, `wss://` come with TLS support).
+    /// `embedded`, or `mqtt://host:port` / `mqtts://host:port`.
     #[serde(default = "default_url")]
     pub url: Spanned<String>,
+    /// The broker's TLS listener (`mqtts://host:8883`) when `url` is its plain one: the
+    /// `transport` axis uses `url` for tcp and this for tls.
+    pub tls_url: Option<Spanned<String>>,
     /// PEM file of the CA that signed the broker's certificate.
     pub ca: Option<PathBuf>,
     pub client_cert: Option<PathBuf>,
@@ -51,6 +130,7 @@ impl Default for BrokerSection {
     fn default() -> Self {
         Self {
             url: default_url(),
+            tls_url: None,
             ca: None,
             client_cert: None,
             client_key: None,
@@ -177,8 +257,12 @@ pub struct MatrixSection {
     pub mac: Vec<MacAlg>,
     #[serde(default = "default_sig")]
     pub signature: Vec<SigAlg>,
-    #[serde(default = "default_transport")]
-    pub transport: Vec<Transport>,
+    /// Default: the transport of `broker.url`.
+    pub transport: Option<Spanned<Vec<Transport>>>,
+    /// Apply non-`none` MACs only to suites without authentication of their own (not to
+    /// AEADs, hybrids or `none`): avoids redundant cases when crossing suites with `mac`.
+    #[serde(default)]
+    pub mac_only_where_needed: bool,
 }
 
 impl Default for MatrixSection {
@@ -191,7 +275,8 @@ impl Default for MatrixSection {
             modes: None,
             mac: default_mac(),
             signature: default_sig(),
-            transport: default_transport(),
+            transport: None,
+            mac_only_where_needed: false,
         }
     }
 }
@@ -207,9 +292,6 @@ fn default_mac() -> Vec<MacAlg> {
 }
 fn default_sig() -> Vec<SigAlg> {
     vec![SigAlg::None]
-}
-fn default_transport() -> Vec<Transport> {
-    vec![Transport::Tcp]
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

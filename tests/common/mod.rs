@@ -30,3 +30,4 @@ pub async fn run_in_temp(s: &Scenario) -> (RunOutcome, tempfile::TempDir) {
 pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_mqtt-cipher-bench"))
 }
+pub mod mosquitto;

@@ -1,0 +1,207 @@
+//! The link: an in-process TCP proxy between every client of a case and the broker.
+//!
+//! It counts the bytes that cross it in each direction at the socket, so what TLS adds
+//! (records, handshakes) shows next to the MQTT and envelope bytes, and it can emulate a slow
+//! link: each direction is delayed by rtt/2 ± jitter and throttled to the bandwidth, like a
+//! LoRa/NB-IoT-class uplink. Bytes are forwarded as they arrive; delay and bandwidth are
+//! applied per chunk read, in order (a chunk never overtakes the one before it).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+/// What the link emulates; all zero = a plain counting proxy.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct LinkSpec {
+    pub rtt: Duration,
+    pub jitter: Duration,
+    /// Bits per second each way; None = unthrottled.
+    pub bandwidth_bps: Option<u64>,
+}
+
+impl LinkSpec {
+    pub fn is_emulated(&self) -> bool {
+        !self.rtt.is_zero() || !self.jitter.is_zero() || self.bandwidth_bps.is_some()
+    }
+}
+
+/// Bytes that crossed the link so far.
+#[derive(Debug, Default)]
+struct Counters {
+    up: AtomicU64,
+    down: AtomicU64,
+}
+
+/// A running proxy; stops (and drops every connection through it) when dropped.
+pub struct Link {
+    pub addr: SocketAddr,
+    counters: Arc<Counters>,
+    accept: JoinHandle<()>,
+}
+
+/// Client → broker and broker → client byte counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WireBytes {
+    pub up: u64,
+    pub down: u64,
+}
+
+impl WireBytes {
+    pub fn since(self, earlier: WireBytes) -> WireBytes {
+        WireBytes {
+            up: self.up.saturating_sub(earlier.up),
+            down: self.down.saturating_sub(earlier.down),
+        }
+    }
+}
+
+impl Link {
+    /// Listens on a free 127.0.0.1 port and forwards every connection to `upstream`.
+    pub async fn start(upstream: (String, u16), spec: LinkSpec) -> std::io::Result<Link> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let counters = Arc::new(Counters::default());
+        let c = counters.clone();
+        let accept = tokio::spawn(async move {
+            // Connection tasks live in this set so dropping the link aborts them all.
+            let mut conns = tokio::task::JoinSet::new();
+            loop {
+                let Ok((client, _)) = listener.accept().await else {
+                    continue;
+                };
+                let (upstream, c) = (upstream.clone(), c.clone());
+                conns.spawn(async move {
+                    // A failed upstream connect closes the client's socket: it sees the same
+                    // "connection closed" it would see from an unreachable broker.
+                    let Ok(broker) = TcpStream::connect((upstream.0.as_str(), upstream.1)).await
+                    else {
+                        return;
+                    };
+                    let _ = client.set_nodelay(true);
+                    let _ = broker.set_nodelay(true);
+                    let (cr, cw) = client.into_split();
+                    let (br, bw) = broker.into_split();
+                    let up = pump(cr, bw, spec, c.clone(), true);
+                    let down = pump(br, cw, spec, c, false);
+                    tokio::join!(up, down);
+                });
+                // Reap finished connections so the set does not grow over a long case.
+                while conns.try_join_next().is_some() {}
+            }
+        });
+        Ok(Link {
+            addr,
+            counters,
+            accept,
+        })
+    }
+
+    pub fn bytes(&self) -> WireBytes {
+        WireBytes {
+            up: self.counters.up.load(Ordering::Relaxed),
+            down: self.counters.down.load(Ordering::Relaxed),
+        }
+    }
+}
+
+impl Drop for Link {
+    fn drop(&mut self) {
+        self.accept.abort();
+    }
+}
+
+/// One direction: read, count, (delay and throttle), write; EOF or an error closes the
+/// writing half so the other side sees the close.
+async fn pump(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    spec: LinkSpec,
+    counters: Arc<Counters>,
+    up: bool,
+) {
+    let count = |n: usize| {
+        let c = if up { &counters.up } else { &counters.down };
+        c.fetch_add(n as u64, Ordering::Relaxed);
+    };
+    let mut buf = vec![0u8; 64 * 1024];
+    if !spec.is_emulated() {
+        loop {
+            match from.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    count(n);
+                    if to.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+        let _ = to.shutdown().await;
+        return;
+    }
+    // Emulated: the reader stamps each chunk with when it may leave the far end; a writer
+    // task sleeps until then. Reading never waits for the delay, as on a real link where
+    // bytes in flight do not stop the sender (bandwidth does, through `free_at`).
+    let (tx, mut rx) = mpsc::unbounded_channel::<(Instant, Vec<u8>)>();
+    let writer = tokio::spawn(async move {
+        while let Some((at, chunk)) = rx.recv().await {
+            tokio::time::sleep_until(at).await;
+            if to.write_all(&chunk).await.is_err() {
+                return;
+            }
+        }
+        let _ = to.shutdown().await;
+    });
+    let one_way = spec.rtt / 2;
+    let mut free_at = Instant::now();
+    let mut last = Instant::now();
+    loop {
+        match from.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                count(n);
+                let now = Instant::now();
+                // Serialization: the link carries bandwidth bits per second, one chunk after
+                // the other.
+                let ser = spec.bandwidth_bps.map_or(Duration::ZERO, |bps| {
+                    Duration::from_nanos((n as u64 * 8).saturating_mul(1_000_000_000) / bps.max(1))
+                });
+                free_at = free_at.max(now) + ser;
+                let at = (free_at + delay(one_way, spec.jitter)).max(last);
+                last = at;
+                if tx.send((at, buf[..n].to_vec())).is_err() {
+                    break;
+                }
+                // Throttle the reader too, so a fast sender is pushed back like on a real
+                // link instead of queueing unbounded data here.
+                if free_at > now + Duration::from_millis(50) {
+                    tokio::time::sleep_until(free_at - Duration::from_millis(50)).await;
+                }
+            }
+        }
+    }
+    drop(tx);
+    let _ = writer.await;
+}
+
+/// One-way delay: `base` ± uniform jitter `j`, never below zero.
+fn delay(base: Duration, j: Duration) -> Duration {
+    if j.is_zero() {
+        return base;
+    }
+    let span = j.as_nanos() as u64 * 2 + 1;
+    let mut b = [0u8; 8];
+    // No randomness available is no reason to fail a run: fall back to no jitter.
+    if getrandom::fill(&mut b).is_err() {
+        return base;
+    }
+    let r = u64::from_le_bytes(b) % span;
+    (base + Duration::from_nanos(r)).saturating_sub(j)
+}

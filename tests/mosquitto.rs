@@ -1,0 +1,199 @@
+//! Against a real Mosquitto with passwords and TLS (see tests/common/mosquitto.rs): skipped
+//! with a note when mosquitto is not installed, a failure when MCB_REQUIRE_MOSQUITTO is set.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use common::mosquitto::{Mosquitto, free_port, toml_path, tool_exists};
+use mqtt_cipher_bench::crypto::envelope;
+use mqtt_cipher_bench::results::CaseStatus;
+use mqtt_cipher_bench::run::{self, Progress, RunOptions};
+
+const LOAD: &str = "[load]\npublishers = 2\nsubscribers = 1\nrate = 50\nduration = \"1s\"\nwarmup = \"200ms\"\ndrain = \"2s\"\n";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tcp_and_tls_with_password_deliver_everything_and_mosquitto_sub_decodes_it() {
+    let Some(m) = Mosquitto::start() else { return };
+    // An outside subscriber: what a third party sees on the broker, read back with the
+    // envelope reader.
+    let capture = tool_exists("mosquitto_sub").then(|| {
+        Command::new("mosquitto_sub")
+            .args(["-h", "127.0.0.1", "-p", &m.plain.to_string(), "-u", &m.user])
+            .args([
+                "-P",
+                &m.password,
+                "-t",
+                "mcb/mosq/#",
+                "-q",
+                "1",
+                "-F",
+                "%t %x",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start mosquitto_sub")
+    });
+    // Let mosquitto_sub subscribe before the run publishes.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let s = common::scenario(
+        "mosq.toml",
+        &format!(
+            "name = \"mosq\"\n{}{LOAD}[matrix]\nqos = [1]\nsize = [64]\nsuite = [\"aes-128-gcm\"]\ntransport = [\"tcp\", \"tls\"]\n",
+            m.broker_toml()
+        ),
+    );
+    let (outcome, _root) = common::run_in_temp(&s).await;
+    let r = &outcome.results;
+    assert_eq!(r.cases.len(), 2);
+    for c in &r.cases {
+        let n = &c.counts;
+        assert_eq!(c.status, CaseStatus::Ok, "{}: {:?}", c.id, c.error);
+        assert!(n.sent > 0, "{}", c.id);
+        assert_eq!(n.delivered, n.expected, "{}: {n:?}", c.id);
+        assert_eq!((n.lost, n.unacked, n.failed_auth), (0, 0, 0), "{}", c.id);
+        assert!(c.phases["connect"].count == 3, "{}", c.id);
+    }
+    let tls = r
+        .cases
+        .iter()
+        .find(|c| c.params.transport == "tls")
+        .unwrap();
+    assert_eq!(tls.phases["tls_handshake"].count, 3, "one per client");
+    assert!(tls.phases["tls_handshake"].p50 > 0);
+    let tcp = r
+        .cases
+        .iter()
+        .find(|c| c.params.transport == "tcp")
+        .unwrap();
+    assert!(!tcp.phases.contains_key("tls_handshake") || tcp.phases["tls_handshake"].count == 0);
+
+    let Some(mut sub) = capture else {
+        eprintln!("note: mosquitto_sub not installed; payload capture not checked");
+        return;
+    };
+    let _ = sub.kill();
+    let out = sub.stdout.take().expect("stdout");
+    let mut seen = 0;
+    let mut seqs = std::collections::BTreeSet::new();
+    for line in BufReader::new(out).lines().map_while(Result::ok) {
+        let Some((topic, hex)) = line.split_once(' ') else {
+            continue;
+        };
+        let bytes: Vec<u8> = (0..hex.len() / 2)
+            .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).expect("hex"))
+            .collect();
+        let e = envelope::decode(&bytes).unwrap_or_else(|err| panic!("{topic}: {err}"));
+        assert_eq!(e.fields.suite, 0x80, "aes-128-gcm's suite id");
+        assert!(e.fields.publisher < 2);
+        assert!(
+            topic.ends_with(&format!("/p{}", e.fields.publisher)),
+            "{topic}"
+        );
+        seqs.insert((topic.to_owned(), e.fields.seq));
+        seen += 1;
+    }
+    let sent: u64 = r.cases.iter().map(|c| c.counts.sent).sum();
+    assert_eq!(seen as u64, sent, "mosquitto_sub saw every message once");
+    assert_eq!(seqs.len(), seen);
+}
+
+/// The binary against a wrong password: the message, exit 1, and one connection (no retry).
+#[test]
+fn wrong_password_exits_1_without_retrying() {
+    let Some(m) = Mosquitto::start() else { return };
+    let scenario = m.path("wrong.toml");
+    std::fs::write(
+        &scenario,
+        format!(
+            "name = \"wrong\"\n[broker]\nusername = \"{}\"\npassword_env = \"MCB_TEST_WRONG_PASSWORD\"\n{LOAD}",
+            m.user
+        ),
+    )
+    .unwrap();
+    let before = m.refusals_seen();
+    let out = Command::new(common::bin())
+        .arg("run")
+        .arg(&scenario)
+        .args([
+            "--broker",
+            &format!("mqtt://127.0.0.1:{}", m.plain),
+            "--quiet",
+        ])
+        .arg("--out")
+        .arg(m.path("out"))
+        .env("MCB_TEST_WRONG_PASSWORD", "not-the-password")
+        .output()
+        .expect("run the binary");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("broker refused: bad username or password"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("not-the-password"), "password printed");
+    assert_eq!(m.refusals_seen() - before, 1, "exactly one attempt");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_ca_is_a_tls_error_naming_the_cause() {
+    let Some(m) = Mosquitto::start() else { return };
+    // A CA that did not sign the broker's certificate.
+    let other = tempfile::tempdir().unwrap();
+    let stranger = mqtt_cipher_bench::broker::certs::generate(other.path(), &["localhost"])
+        .unwrap()
+        .ca;
+    let text = format!(
+        "name = \"ca\"\n[broker]\nurl = \"mqtts://localhost:{}\"\nca = {}\nusername = \"{}\"\npassword_file = {}\n{LOAD}",
+        m.tls,
+        toml_path(&stranger),
+        m.user,
+        toml_path(&m.password_file)
+    );
+    let s = common::scenario("ca.toml", &text);
+    let root = tempfile::tempdir().unwrap();
+    let opts = RunOptions {
+        out_root: root.path().to_path_buf(),
+        progress: Progress::Quiet,
+        shard: None,
+    };
+    let e = match run::run(&s, &opts).await {
+        Ok(_) => panic!("run with an unknown CA succeeded"),
+        Err(e) => e,
+    };
+    assert!(!e.is_input_error());
+    let msg = e.to_string();
+    assert!(
+        msg.contains(&format!(
+            "TLS error: certificate signed by unknown authority (broker.ca = {}",
+            stranger.display()
+        )) && msg.contains(&format!("mqtts://localhost:{}", m.tls)),
+        "{msg}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreachable_port_names_the_url_and_the_os_error() {
+    let port = free_port();
+    let s = common::scenario(
+        "down.toml",
+        &format!("name = \"down\"\n[broker]\nurl = \"mqtt://127.0.0.1:{port}\"\n{LOAD}"),
+    );
+    let root = tempfile::tempdir().unwrap();
+    let opts = RunOptions {
+        out_root: root.path().to_path_buf(),
+        progress: Progress::Quiet,
+        shard: None,
+    };
+    let msg = match run::run(&s, &opts).await {
+        Ok(_) => panic!("run against a closed port succeeded"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        msg.contains(&format!("cannot reach broker at mqtt://127.0.0.1:{port}"))
+            && msg.to_lowercase().contains("connection refused"),
+        "{msg}"
+    );
+}
