@@ -22,6 +22,9 @@ pub const CPU_TITLE: &str = "TLS vs payload encryption: CPU per message";
 pub const CPU_X: &str = "CPU time per delivered message, whole process incl. broker (µs)";
 pub const Y_LABEL: &str = "suite · transport (corner), bars by QoS and size";
 
+/// What one chart shows of a case, when it was measured.
+type Measure = fn(&CaseResult) -> Option<f64>;
+
 /// Transports that encrypt the connection.
 fn is_tls(transport: &str) -> bool {
     matches!(transport, "tls" | "wss")
@@ -49,7 +52,7 @@ pub fn render(results: &RunResults) -> Result<Vec<Chart>, ReportError> {
     let latency =
         |c: &CaseResult| data::phase(c, phase::LATENCY).map(|p| data::ns_to_ms(p.p50 as f64));
     let cpu = |c: &CaseResult| c.cpu.per_message_us.filter(|v| v.is_finite() && *v > 0.0);
-    let charts: [(&str, &str, &str, fn(&CaseResult) -> Option<f64>); 2] = [
+    let charts: [(&str, &str, &str, Measure); 2] = [
         (LATENCY_NAME, LATENCY_TITLE, LATENCY_X, latency),
         (CPU_NAME, CPU_TITLE, CPU_X, cpu),
     ];
