@@ -72,6 +72,17 @@ pub enum Command {
         /// A run folder (holding results.json).
         run_dir: PathBuf,
     },
+    /// Compare two run folders case by case: prints B/A ratios, flags changes beyond the
+    /// noise, and writes compare.html, compare.md and a ratio chart.
+    Compare {
+        /// The reference run folder (A).
+        run_a: PathBuf,
+        /// The run folder compared with it (B).
+        run_b: PathBuf,
+        /// Output folder (default: RUN_B/compare-<A's folder name>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 /// An error the user fixes in their input: exit code 2.
@@ -102,6 +113,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
         } => cmd_run(scenario, broker, out, set, quiet, shard),
         Command::Merge { run_dirs, out } => cmd_merge(run_dirs, out),
         Command::Report { run_dir } => cmd_report(run_dir),
+        Command::Compare { run_a, run_b, out } => cmd_compare(run_a, run_b, out),
         Command::Speed {
             suites,
             sizes,
@@ -155,6 +167,19 @@ fn cmd_run(
 fn cmd_report(dir: PathBuf) -> anyhow::Result<()> {
     let results = crate::results::reader::read(&dir).map_err(|e| BadInput(e.to_string()))?;
     crate::present::render(&dir, &results)
+}
+
+fn cmd_compare(run_a: PathBuf, run_b: PathBuf, out: Option<PathBuf>) -> anyhow::Result<()> {
+    let read = |dir: &PathBuf| {
+        crate::results::reader::read(dir).map_err(|e| BadInput(format!("{}: {e}", dir.display())))
+    };
+    let (a, b) = (read(&run_a)?, read(&run_b)?);
+    let comparison = crate::report::compare::compare(&a, &b);
+    let out = out.unwrap_or_else(|| crate::report::compare::default_out(&run_a, &run_b, &a));
+    let rendered = crate::report::compare::render(&out, &comparison, &a, &b)?;
+    print!("{}", crate::report::compare::terminal(&comparison));
+    println!("comparison: {}", rendered.html.display());
+    Ok(())
 }
 
 fn cmd_speed(

@@ -28,6 +28,9 @@ pub struct BarChart {
     /// How a bar's value is printed at its end.
     pub value_label: fn(f64) -> String,
     pub caption: String,
+    /// A value to mark with a dashed vertical line across all groups (e.g. ratio 1 = no
+    /// change), so bars read as "above or below" it.
+    pub reference: Option<f64>,
 }
 
 /// Bar thickness: as thick as reads well, thinner when there are many bars so the chart stays
@@ -51,7 +54,7 @@ impl BarChart {
             return Ok(None);
         }
         // Room right of the longest bar for its value label.
-        let x_top = axis::linear_top(max) * 1.12;
+        let x_top = axis::linear_top(max.max(self.reference.unwrap_or(0.0))) * 1.12;
         let n = self.kinds.len();
         let bars = (n * self.groups.len()) as u32;
         let bar_px =
@@ -143,6 +146,19 @@ impl BarChart {
                             )?;
                         }
                     }
+                }
+            }
+            // On top of the bars, so it stays visible where a bar crosses it.
+            if let Some(r) = self.reference.filter(|r| r.is_finite()) {
+                // Dashes drawn as short segments: plotters' SVG lines have no dash style.
+                let step = y_total / 80.0;
+                let mut y = 0.0;
+                while y < y_total {
+                    chart.draw_series(std::iter::once(PathElement::new(
+                        vec![(r, y), (r, (y + step * 0.6).min(y_total))],
+                        style::TEXT.stroke_width(1),
+                    )))?;
+                    y += step;
                 }
             }
             Ok(())

@@ -103,6 +103,62 @@ pub fn run() -> RunResults {
     }
 }
 
+/// The four corners: the baseline, one AEAD and one block suite, each over TCP and TLS. The
+/// TLS cases cost more latency and CPU per message (a made-up but plausible model).
+pub fn with_tls() -> RunResults {
+    let mut r = run();
+    r.cases.retain(|c| {
+        c.status == CaseStatus::Ok
+            && c.params.mac == "none"
+            && ["none", "aes-128-gcm", "aes-128-cbc"].contains(&c.params.suite.as_str())
+    });
+    let tls: Vec<CaseResult> = r
+        .cases
+        .iter()
+        .map(|c| {
+            let mut t = c.clone();
+            t.id = t.id.replace("/tcp", "/tls");
+            t.params.transport = "tls".into();
+            if let Some(p) = t.phases.get_mut(phase::LATENCY) {
+                p.p50 = p.p50 * 13 / 10;
+            }
+            t.cpu.per_message_us = c
+                .cpu
+                .per_message_us
+                .map(|v| v + 150.0 + c.params.size as f64 * 0.1);
+            t
+        })
+        .collect();
+    r.cases.extend(tls);
+    r
+}
+
+/// 36 cipher x mode suites (every block cipher with every mode the catalogue has), one size
+/// and one QoS: what a reader of a big study sees, for checking that charts stay readable.
+pub fn many_suites() -> RunResults {
+    let mut r = run();
+    use crate::crypto::suite::{BlockCipher, Mode};
+    let names: Vec<&str> = BlockCipher::ALL
+        .iter()
+        .flat_map(|&c| Mode::ALL.iter().map(move |&m| Suite::block(c, m).name()))
+        .collect();
+    r.cases = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            case(
+                n,
+                "none",
+                1,
+                256,
+                200.0 + 37.0 * i as f64,
+                1.0 + 0.7 * i as f64,
+            )
+        })
+        .collect();
+    r
+}
+
 fn case(suite: &str, mac: &str, qos: u8, size: usize, per_msg: f64, per_byte: f64) -> CaseResult {
     let encrypt = per_msg + per_byte * size as f64;
     let crypto_ms = 2.0 * encrypt / 1e6;

@@ -1,6 +1,9 @@
 //! `report.html`: one self-contained file (inline SVG and CSS, no script, no network) that reads
 //! on a phone: viewport meta, a max width, charts scaled to the screen, wide tables scrolling
-//! sideways in their own box. Every string from results.json is escaped.
+//! sideways in their own box with the first column (the suite) kept in view. Below 700 px a
+//! chart keeps a 640 px width and scrolls sideways instead: scaled to a 390 px phone its
+//! 16 px labels would shrink to 6 px, too small to read. Every string from results.json is
+//! escaped.
 
 use std::fmt::Write;
 
@@ -8,7 +11,7 @@ use super::table::{self, Table};
 use super::{Chart, data, markdown};
 use crate::results::RunResults;
 
-const CSS: &str = "\
+pub(crate) const CSS: &str = "\
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#222;\
 margin:0 auto;max-width:1100px;padding:1em;line-height:1.45}\
 h1{font-size:1.6em;margin:.3em 0}h2{font-size:1.25em;margin-top:1.6em;border-bottom:1px solid #ddd}\
@@ -20,7 +23,12 @@ tr.loss td{color:#c00000;font-weight:600}.alert{color:#c00000;font-weight:600}\
 figure{margin:1.5em 0}svg{width:100%;height:auto;display:block}\
 figcaption{font-size:.9em;color:#555}dl{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em}\
 dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}pre{overflow-x:auto;background:#f6f6f6;padding:.8em}\
-.note{font-size:.85em;color:#555}";
+.note{font-size:.85em;color:#555}\
+tbody td:first-child,thead th:first-child{position:sticky;left:0;background:#fff;z-index:1}\
+thead th:first-child{background:#f4f4f4;z-index:2}\
+@media (max-width:700px){body{padding:.6em}\
+figure{overflow-x:auto;-webkit-overflow-scrolling:touch}figure svg{width:640px;max-width:none}\
+dl{grid-template-columns:1fr;gap:0}dd{margin-bottom:.4em}}";
 
 pub fn render(results: &RunResults, charts: &[Chart]) -> String {
     let mut h = String::new();
@@ -47,6 +55,9 @@ pub fn render(results: &RunResults, charts: &[Chart]) -> String {
     if !results.cases.is_empty() {
         h.push_str("<h2>Security properties per suite</h2>\n");
         h.push_str(&html_table(&table::security(results)));
+        if let Some(w) = table::ecb_warning(results) {
+            let _ = writeln!(h, "<p class=\"alert\">{}</p>", esc(&w));
+        }
     }
     if !charts.is_empty() {
         h.push_str("<h2 id=\"charts\">Charts</h2>\n");
@@ -152,7 +163,7 @@ fn details(h: &mut String, r: &RunResults) {
 }
 
 /// A table in a sideways-scrolling box; lossy rows get `class="loss"` (red), one row per line.
-fn html_table(t: &Table) -> String {
+pub(crate) fn html_table(t: &Table) -> String {
     let class = |i: usize| {
         if t.numeric.get(i) == Some(&true) {
             " class=\"num\""

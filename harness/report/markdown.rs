@@ -46,6 +46,9 @@ pub fn render(results: &RunResults, charts: &[Chart]) -> String {
     if !results.cases.is_empty() {
         md.push_str("\n## Security properties per suite\n\n");
         md.push_str(&markdown_table(&table::security(results)));
+        if let Some(w) = table::ecb_warning(results) {
+            let _ = writeln!(md, "\n**Warning: {}**", inline(&w));
+        }
     }
 
     if !charts.is_empty() {
@@ -106,7 +109,7 @@ pub fn markdown_table(t: &Table) -> String {
 
 /// Text from results.json made safe for a Markdown line or table cell: no line breaks, no
 /// column separators, no accidental HTML.
-fn inline(s: &str) -> String {
+pub(crate) fn inline(s: &str) -> String {
     s.replace(['\r', '\n'], " ")
         .replace('|', "\\|")
         .replace('<', "&lt;")

@@ -10,6 +10,8 @@
 //! - `report.md`: the same summary for a repository or a terminal pager;
 //! - `cases.csv`: one row per case, columns documented in [`csv`].
 
+pub mod compare;
+pub mod compare_ratio;
 pub mod crypto_throughput;
 pub mod crypto_vs_size;
 pub mod csv;
@@ -23,6 +25,7 @@ pub mod overhead;
 pub mod style;
 pub mod table;
 pub mod throughput;
+pub mod tls_vs_payload;
 
 mod axis;
 mod bars;
@@ -114,6 +117,7 @@ pub fn charts(results: &RunResults) -> Result<Vec<Chart>, ReportError> {
         }
     }
     out.extend(latency_percentiles::render(results)?);
+    out.extend(tls_vs_payload::render(results)?);
     if let Some(svg) = overhead::render(results)? {
         out.push(Chart::new(overhead::NAME, overhead::TITLE, svg));
     }

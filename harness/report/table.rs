@@ -216,6 +216,38 @@ pub fn security(results: &RunResults) -> Table {
     }
 }
 
+/// Payload generators whose messages repeat 8- or 16-byte blocks (all zeros; JSON with the
+/// same keys every time), so ECB's equal-blocks-equal-ciphertext shows on the wire.
+const PATTERNED_PAYLOADS: [&str; 2] = ["zeros", "sensor-json"];
+
+/// A warning when the run sent patterned payloads through an ECB suite: the ciphertext of
+/// those rows repeats wherever the plaintext does, which an eavesdropper can see.
+pub fn ecb_warning(results: &RunResults) -> Option<String> {
+    use crate::crypto::suite::{Family, Mode};
+    let payload = results.load.payload.as_str();
+    if !PATTERNED_PAYLOADS.contains(&payload) {
+        return None;
+    }
+    let mut ecb: Vec<&str> = Vec::new();
+    for c in &results.cases {
+        let n = c.params.suite.as_str();
+        let is_ecb =
+            Suite::from_name(n).is_some_and(|s| matches!(s.family(), Family::Block(_, Mode::Ecb)));
+        if is_ecb && !ecb.contains(&n) {
+            ecb.push(n);
+        }
+    }
+    if ecb.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "ECB leaks patterns: this run sent \"{payload}\" payloads, whose repeated plaintext \
+         blocks give repeated ciphertext blocks in the {} rows; ECB hides the bytes but not \
+         their structure.",
+        ecb.join(", ")
+    ))
+}
+
 /// Failed cases with their error, in run order.
 pub fn failed(results: &RunResults) -> Vec<(&str, &str)> {
     results
@@ -259,10 +291,13 @@ pub fn terminal_table(results: &RunResults) -> String {
     for (id, error) in failed(results) {
         out.push_str(&format!("FAILED {id}: {error}\n"));
     }
+    if let Some(w) = ecb_warning(results) {
+        out.push_str(&format!("WARNING: {w}\n"));
+    }
     out
 }
 
-fn aligned(table: &Table) -> String {
+pub(crate) fn aligned(table: &Table) -> String {
     let width = |s: &str| s.chars().count();
     let mut widths: Vec<usize> = table.headers.iter().map(|h| width(h)).collect();
     for r in &table.rows {
@@ -314,6 +349,18 @@ mod tests {
         assert!(has_integrity(&case("aes-128-cbc", "hmac-sha256", "none")));
         assert!(has_integrity(&case("none", "none", "ed25519")));
         assert!(!has_integrity(&case("no-such-suite", "none", "none")));
+    }
+
+    #[test]
+    fn ecb_warning_only_for_patterned_payloads_with_ecb_suites() {
+        let mut r = super::super::fixture::run();
+        assert!(ecb_warning(&r).is_none(), "random payload leaks nothing");
+        r.load.payload = "zeros".into();
+        let w = ecb_warning(&r).expect("warning");
+        assert!(w.contains("aes-128-ecb, des-ecb"), "{w}");
+        assert!(terminal_table(&r).contains("ECB leaks patterns"));
+        r.cases.retain(|c| !c.params.suite.ends_with("-ecb"));
+        assert!(ecb_warning(&r).is_none());
     }
 
     #[test]

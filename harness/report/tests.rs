@@ -69,26 +69,20 @@ fn axis_labels(chart: &str) -> [&'static str; 2] {
             "suite, bars by plaintext size",
         ],
         mode_heatmap::NAME => [mode_heatmap::ROW_LABEL, mode_heatmap::COLUMN_LABEL],
+        tls_vs_payload::LATENCY_NAME => [tls_vs_payload::LATENCY_X, tls_vs_payload::Y_LABEL],
+        tls_vs_payload::CPU_NAME => [tls_vs_payload::CPU_X, tls_vs_payload::Y_LABEL],
         other => panic!("no axis labels known for chart {other}"),
     }
 }
 
-#[test]
-fn every_chart_is_well_formed_svg_with_title_axes_and_data() {
-    let results = fixture::run();
-    let charts = charts(&results).expect("charts");
+/// Renders every chart of `results`, checks that each name in `expected` is among them, and
+/// that every chart parses as XML with its title, axis labels, caption and data marks.
+fn check_charts(results: &RunResults, expected: &[&str]) -> Vec<Chart> {
+    let charts = charts(results).expect("charts");
     let names: Vec<_> = charts.iter().map(|c| c.name.as_str()).collect();
-    for expected in [
-        "latency_percentiles_q0",
-        "latency_percentiles_q1",
-        crypto_vs_size::NAME,
-        throughput::NAME,
-        crypto_throughput::NAME,
-        mode_heatmap::NAME,
-        overhead::NAME,
-    ] {
+    for expected in expected {
         assert!(
-            names.contains(&expected),
+            names.contains(expected),
             "{expected} missing from {names:?}"
         );
     }
@@ -122,6 +116,66 @@ fn every_chart_is_well_formed_svg_with_title_axes_and_data() {
         );
         assert!(data_marks(&doc) >= 2, "{}: no data drawn", chart.name);
     }
+    charts
+}
+
+#[test]
+fn every_chart_is_well_formed_svg_with_title_axes_and_data() {
+    let charts = check_charts(
+        &fixture::run(),
+        &[
+            "latency_percentiles_q0",
+            "latency_percentiles_q1",
+            crypto_vs_size::NAME,
+            throughput::NAME,
+            crypto_throughput::NAME,
+            mode_heatmap::NAME,
+            overhead::NAME,
+        ],
+    );
+    // One transport: the four-corners charts would compare nothing.
+    assert!(!charts.iter().any(|c| c.name.starts_with("tls_vs_payload")));
+}
+
+#[test]
+fn tls_and_tcp_runs_get_the_four_corners_charts() {
+    let results = fixture::with_tls();
+    let charts = check_charts(
+        &results,
+        &[tls_vs_payload::LATENCY_NAME, tls_vs_payload::CPU_NAME],
+    );
+    let latency = charts
+        .iter()
+        .find(|c| c.name == tls_vs_payload::LATENCY_NAME)
+        .expect("latency chart");
+    for corner in [
+        "none · tcp (no security)",
+        "none · tls (TLS only)",
+        "aes-128-gcm · tcp (payload only)",
+        "aes-128-gcm · tls (both)",
+    ] {
+        assert!(latency.svg.contains(corner), "{corner} missing");
+    }
+    render_everything(&results, "with_tls");
+}
+
+#[test]
+fn thirty_six_suites_stay_readable() {
+    let results = fixture::many_suites();
+    assert_eq!(data::series_keys(data::ok_cases(&results)).len(), 36);
+    let charts = check_charts(&results, &[mode_heatmap::NAME, throughput::NAME]);
+    let heatmap = charts
+        .iter()
+        .find(|c| c.name == mode_heatmap::NAME)
+        .expect("heat map");
+    // Every cipher and every mode labelled.
+    for label in ["DES", "AES-256", "ECB", "CTR"] {
+        assert!(
+            heatmap.svg.to_lowercase().contains(&label.to_lowercase()),
+            "{label} missing"
+        );
+    }
+    render_everything(&results, "many_suites");
 }
 
 #[test]

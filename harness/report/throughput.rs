@@ -31,6 +31,7 @@ pub fn render(results: &RunResults) -> Result<Option<String>, ReportError> {
         groups,
         value_label: data::fmt_rate,
         caption: data::caption(results),
+        reference: None,
     };
     chart.render()
 }

@@ -1,0 +1,134 @@
+//! TLS versus payload encryption, the "four corners": no security (suite `none` over plain
+//! TCP), payload only (a suite over TCP), TLS only (`none` over TLS) and both. Two charts, one
+//! per measure, each with one group per suite x transport and one bar per QoS x size:
+//! - end-to-end latency p50 (ms), what a device's reader waits;
+//! - CPU time per delivered message (µs), what it costs the machine (the whole process, so
+//!   the embedded broker's TLS work is included).
+//!
+//! Only rendered when the run measured more than one transport: with one, the corners are
+//! the throughput and latency charts already shown.
+
+use std::collections::BTreeSet;
+
+use super::bars::{self, BarChart, Group};
+use super::{Chart, ReportError, data};
+use crate::results::{CaseResult, RunResults, phase};
+
+pub const LATENCY_NAME: &str = "tls_vs_payload_latency";
+pub const LATENCY_TITLE: &str = "TLS vs payload encryption: latency p50";
+pub const LATENCY_X: &str = "end-to-end latency p50 (ms)";
+pub const CPU_NAME: &str = "tls_vs_payload_cpu";
+pub const CPU_TITLE: &str = "TLS vs payload encryption: CPU per message";
+pub const CPU_X: &str = "CPU time per delivered message, whole process incl. broker (µs)";
+pub const Y_LABEL: &str = "suite · transport (corner), bars by QoS and size";
+
+/// What one chart shows of a case, when it was measured.
+type Measure = fn(&CaseResult) -> Option<f64>;
+
+/// Transports that encrypt the connection.
+fn is_tls(transport: &str) -> bool {
+    matches!(transport, "tls" | "wss")
+}
+
+/// Which corner a suite x transport is in.
+fn corner(suite: &str, transport: &str) -> &'static str {
+    match (suite == "none", is_tls(transport)) {
+        (true, false) => "no security",
+        (false, false) => "payload only",
+        (true, true) => "TLS only",
+        (false, true) => "both",
+    }
+}
+
+/// Both charts, or none when the run has a single transport.
+pub fn render(results: &RunResults) -> Result<Vec<Chart>, ReportError> {
+    let transports: BTreeSet<&str> = data::ok_cases(results)
+        .map(|c| c.params.transport.as_str())
+        .collect();
+    if transports.len() < 2 {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    let latency =
+        |c: &CaseResult| data::phase(c, phase::LATENCY).map(|p| data::ns_to_ms(p.p50 as f64));
+    let cpu = |c: &CaseResult| c.cpu.per_message_us.filter(|v| v.is_finite() && *v > 0.0);
+    let charts: [(&str, &str, &str, Measure); 2] = [
+        (LATENCY_NAME, LATENCY_TITLE, LATENCY_X, latency),
+        (CPU_NAME, CPU_TITLE, CPU_X, cpu),
+    ];
+    for (name, title, x_desc, value) in charts {
+        if let Some(svg) = render_one(results, title, x_desc, value)? {
+            out.push(Chart::new(name, title, svg));
+        }
+    }
+    Ok(out)
+}
+
+fn render_one(
+    results: &RunResults,
+    title: &str,
+    x_desc: &str,
+    value: fn(&CaseResult) -> Option<f64>,
+) -> Result<Option<String>, ReportError> {
+    let sizes = data::sizes(data::ok_cases(results));
+    let kinds: Vec<(u8, usize)> = data::qos_levels(data::ok_cases(results))
+        .into_iter()
+        .flat_map(|q| sizes.iter().map(move |&s| (q, s)))
+        .collect();
+    let mut groups: Vec<Group> = bars::groups_by_series(results, &kinds, |cases, &(qos, size)| {
+        cases
+            .iter()
+            .find(|c| c.params.qos == qos && c.params.size == size)
+            .and_then(|c| value(c))
+    });
+    // A suite's transports next to each other, so its corners read side by side; the
+    // baseline first, as the reference every other group is read against.
+    let suites: Vec<String> = data::series_keys(data::ok_cases(results))
+        .into_iter()
+        .map(|k| k.0)
+        .fold(Vec::new(), |mut v, s| {
+            if !v.contains(&s) {
+                v.push(s);
+            }
+            v
+        });
+    let rank = |suite: &str| {
+        (
+            suite != "none",
+            suites.iter().position(|s| s == suite).unwrap_or(usize::MAX),
+        )
+    };
+    groups.sort_by_key(|g| rank(&g.suite));
+    let transport_of = |label: &str| label.rsplit(" · ").next().unwrap_or_default().to_string();
+    for g in &mut groups {
+        let t = transport_of(&g.label);
+        g.label = format!("{} ({})", g.label, corner(&g.suite, &t));
+    }
+    let chart = BarChart {
+        title: title.into(),
+        x_desc: x_desc.into(),
+        y_desc: Y_LABEL.into(),
+        kinds: kinds
+            .iter()
+            .map(|&(q, s)| format!("QoS {q} · {}", data::fmt_bytes(s)))
+            .collect(),
+        groups,
+        value_label: data::sig3,
+        caption: data::caption(results),
+        reference: None,
+    };
+    chart.render()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn corners() {
+        assert_eq!(corner("none", "tcp"), "no security");
+        assert_eq!(corner("aes-128-gcm", "ws"), "payload only");
+        assert_eq!(corner("none", "tls"), "TLS only");
+        assert_eq!(corner("aes-128-gcm", "wss"), "both");
+    }
+}
