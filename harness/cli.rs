@@ -54,6 +54,19 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Robustness probes: malformed MQTT packets from a sacrificial client, with a bystander
+    /// subscriber watching (loopback, or the broker named here).
+    Probe {
+        /// The broker: mqtt://host:port, host:port, or `embedded`.
+        #[arg(long)]
+        broker: String,
+        /// How long to wait for the broker's reaction to each probe, e.g. 2s.
+        #[arg(long, default_value = "2s", value_parser = humantime::parse_duration)]
+        observe: std::time::Duration,
+        /// Print JSON instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Re-render the report of a results folder from its results.json.
     Report {
         /// A run folder (holding results.json).
@@ -87,6 +100,11 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             quiet,
         } => cmd_run(scenario, broker, out, set, quiet),
         Command::Report { run_dir } => cmd_report(run_dir),
+        Command::Probe {
+            broker,
+            observe,
+            json,
+        } => cmd_probe(&broker, observe, json),
         Command::Speed {
             suites,
             sizes,
@@ -137,13 +155,28 @@ fn cmd_report(dir: PathBuf) -> anyhow::Result<()> {
     crate::present::render(&dir, &results)
 }
 
-fn cmd_speed(suites: Vec<String>, sizes: Vec<usize>, time: std::time::Duration, json: bool) -> anyhow::Result<()> {
+fn cmd_speed(
+    suites: Vec<String>,
+    sizes: Vec<usize>,
+    time: std::time::Duration,
+    json: bool,
+) -> anyhow::Result<()> {
     let suites = suites
         .iter()
-        .map(|s| s.parse::<crate::crypto::Suite>().map_err(|e| BadInput(format!("--suites: {e}"))))
+        .map(|s| {
+            s.parse::<crate::crypto::Suite>()
+                .map_err(|e| BadInput(format!("--suites: {e}")))
+        })
         .collect::<Result<Vec<_>, _>>()?;
-    if let Some(bad) = sizes.iter().find(|&&n| n == 0 || n > crate::scenario::schema::MAX_SIZE) {
-        return Err(BadInput(format!("--sizes: expected 1 to {} bytes, got {bad}", crate::scenario::schema::MAX_SIZE)).into());
+    if let Some(bad) = sizes
+        .iter()
+        .find(|&&n| n == 0 || n > crate::scenario::schema::MAX_SIZE)
+    {
+        return Err(BadInput(format!(
+            "--sizes: expected 1 to {} bytes, got {bad}",
+            crate::scenario::schema::MAX_SIZE
+        ))
+        .into());
     }
     let mut opts = crate::speed::SpeedOptions {
         suites,
@@ -161,6 +194,36 @@ fn cmd_speed(suites: Vec<String>, sizes: Vec<usize>, time: std::time::Duration, 
         writeln!(out)?;
     } else {
         crate::speed::print_table(&report, &mut out)?;
+    }
+    Ok(())
+}
+
+fn cmd_probe(broker: &str, observe: std::time::Duration, json: bool) -> anyhow::Result<()> {
+    use crate::probe;
+    let to_anyhow = |e: probe::ProbeError| {
+        if e.is_input_error() {
+            anyhow::Error::new(BadInput(e.to_string()))
+        } else {
+            anyhow::Error::new(e)
+        }
+    };
+    let opts = probe::ProbeOptions {
+        observe,
+        ..Default::default()
+    };
+    let report = runtime()?.block_on(async {
+        // The URL came from the command line: explicit, so a remote broker is allowed.
+        let target = probe::Target::resolve(broker, true).await?;
+        probe::run(&target, &opts).await
+    });
+    let report = report.map_err(to_anyhow)?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, &report)?;
+        use std::io::Write;
+        writeln!(out)?;
+    } else {
+        probe::print_table(&report, &mut out)?;
     }
     Ok(())
 }
