@@ -67,6 +67,19 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Robustness probes: malformed MQTT packets from a sacrificial client, with a bystander
+    /// subscriber watching (loopback, or the broker named here).
+    Probe {
+        /// The broker: mqtt://host:port, host:port, or `embedded`.
+        #[arg(long)]
+        broker: String,
+        /// How long to wait for the broker's reaction to each probe, e.g. 2s.
+        #[arg(long, default_value = "2s", value_parser = humantime::parse_duration)]
+        observe: std::time::Duration,
+        /// Print JSON instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Re-render the report of a results folder from its results.json.
     Report {
         /// A run folder (holding results.json).
@@ -114,6 +127,11 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
         Command::Merge { run_dirs, out } => cmd_merge(run_dirs, out),
         Command::Report { run_dir } => cmd_report(run_dir),
         Command::Compare { run_a, run_b, out } => cmd_compare(run_a, run_b, out),
+        Command::Probe {
+            broker,
+            observe,
+            json,
+        } => cmd_probe(&broker, observe, json),
         Command::Speed {
             suites,
             sizes,
@@ -229,4 +247,34 @@ fn cmd_merge(dirs: Vec<PathBuf>, out: PathBuf) -> anyhow::Result<()> {
     let merged = crate::results::merge::merge(&dirs).map_err(|e| BadInput(e.to_string()))?;
     let dir = crate::results::merge::write(&out, &merged).map_err(BadInput)?;
     crate::present::render(&dir, &merged.results)
+}
+
+fn cmd_probe(broker: &str, observe: std::time::Duration, json: bool) -> anyhow::Result<()> {
+    use crate::probe;
+    let to_anyhow = |e: probe::ProbeError| {
+        if e.is_input_error() {
+            anyhow::Error::new(BadInput(e.to_string()))
+        } else {
+            anyhow::Error::new(e)
+        }
+    };
+    let opts = probe::ProbeOptions {
+        observe,
+        ..Default::default()
+    };
+    let report = runtime()?.block_on(async {
+        // The URL came from the command line: explicit, so a remote broker is allowed.
+        let target = probe::Target::resolve(broker, true).await?;
+        probe::run(&target, &opts).await
+    });
+    let report = report.map_err(to_anyhow)?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, &report)?;
+        use std::io::Write;
+        writeln!(out)?;
+    } else {
+        probe::print_table(&report, &mut out)?;
+    }
+    Ok(())
 }

@@ -8,6 +8,7 @@ pub mod crypto;
 pub mod load;
 pub mod measure;
 pub mod present;
+pub mod probe;
 pub mod report;
 pub mod results;
 pub mod run;
