@@ -15,6 +15,7 @@ use crate::crypto::protect::Protector;
 use crate::crypto::signature::SigAlg;
 use crate::measure::clock::now_ns;
 use crate::measure::histograms::{Phase, Phases};
+use crate::measure::outage::ConnectionLog;
 use crate::scenario::schema::Rate;
 
 use super::client::Connected;
@@ -35,6 +36,8 @@ pub struct PublisherReport {
     pub unsent: u64,
     pub phases: Phases,
     pub errors: Vec<String>,
+    /// When the client lost and regained the broker.
+    pub connection: ConnectionLog,
 }
 
 /// A publish handed to the client, waiting to be written (QoS 0) or acknowledged.
@@ -52,6 +55,7 @@ struct AckTracker {
     awaiting: HashMap<u16, Pending>,
     phases: Phases,
     errors: ErrorLog,
+    connection: ConnectionLog,
 }
 
 impl AckTracker {
@@ -171,6 +175,7 @@ pub async fn run(
     report.phases.merge(&t.phases);
     let log = std::mem::take(&mut t.errors);
     report.errors.extend(log.into_vec());
+    report.connection = std::mem::take(&mut t.connection);
     report
 }
 
@@ -219,16 +224,21 @@ async fn drive(
                     t.complete(p, &window);
                 }
             }
+            Ok(Event::Incoming(Incoming::ConnAck(_))) => lock(&tracker).connection.up(now_ns()),
             Ok(Event::Outgoing(Outgoing::Disconnect)) => return,
             Ok(_) => {}
             Err(e) => {
                 if *stop.borrow() {
                     return;
                 }
-                lock(&tracker).errors.push(format!(
-                    "publisher connection error at {}: {e}",
-                    humantime::format_rfc3339_millis(std::time::SystemTime::now())
-                ));
+                {
+                    let mut t = lock(&tracker);
+                    t.connection.down(now_ns());
+                    t.errors.push(format!(
+                        "publisher connection error at {}: {e}",
+                        humantime::format_rfc3339_millis(std::time::SystemTime::now())
+                    ));
+                }
                 // rumqttc reconnects on the next poll; don't spin while the broker is away.
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }

@@ -13,6 +13,7 @@ use crate::crypto::signature::SigAlg;
 use crate::measure::accounting::{Arrival, Receipts};
 use crate::measure::clock::now_ns;
 use crate::measure::histograms::{Phase, Phases};
+use crate::measure::outage::ConnectionLog;
 use crate::results::Counts;
 
 use super::client::{self, ClientError, Connected};
@@ -28,6 +29,8 @@ pub struct SubscriberReport {
     pub delivered_measured: u64,
     pub phases: Phases,
     pub errors: Vec<String>,
+    /// When the client lost and regained the broker.
+    pub connection: ConnectionLog,
 }
 
 /// Subscribes `conn` to the case's filter and waits for the SUBACK.
@@ -93,6 +96,7 @@ pub async fn run(
         signed: plan.protection.signature != SigAlg::None,
     };
     let mut totals: Option<Vec<u64>> = None;
+    let mut connection = ConnectionLog::default();
     let mut deadline = tokio::time::Instant::now() + Duration::from_secs(24 * 3600);
     loop {
         if let Some(t) = &totals
@@ -104,6 +108,7 @@ pub async fn run(
             ev = eventloop.poll() => match ev {
                 Ok(Event::Incoming(Incoming::Publish(p))) => s.on_publish(&plan, &mut openers, &p),
                 Ok(Event::Incoming(Incoming::ConnAck(_))) => {
+                    connection.up(now_ns());
                     // A reconnect with a clean session has lost the subscription: renew it
                     // (try_: never await a request in the task that polls the event loop).
                     if let Err(e) = client.try_subscribe(plan.filter(), plan.qos) {
@@ -112,6 +117,7 @@ pub async fn run(
                 }
                 Ok(_) => {}
                 Err(e) => {
+                    connection.down(now_ns());
                     s.errors.push(format!("subscriber connection error at {}: {e}", humantime::format_rfc3339_millis(std::time::SystemTime::now())));
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
@@ -141,6 +147,7 @@ pub async fn run(
         delivered_measured: s.delivered_measured,
         phases: s.phases,
         errors: s.errors.into_vec(),
+        connection,
     }
 }
 

@@ -6,3 +6,4 @@ pub mod clock;
 pub mod cpu;
 pub mod env;
 pub mod histograms;
+pub mod outage;

@@ -238,6 +238,7 @@ fn case(suite: &str, mac: &str, qos: u8, size: usize, per_msg: f64, per_byte: f6
         errors: Vec::new(),
         saturation: None,
         repetition: 1,
+        outages: Vec::new(),
     }
 }
 
@@ -301,5 +302,6 @@ fn failed_case() -> CaseResult {
         errors: Vec::new(),
         saturation: None,
         repetition: 1,
+        outages: Vec::new(),
     }
 }

@@ -52,6 +52,14 @@ pub fn render(results: &RunResults, charts: &[Chart]) -> String {
     environment(&mut h, results);
     summary(&mut h, results);
     failed(&mut h, results);
+    let outages = super::outages::lines(results);
+    if !outages.is_empty() {
+        h.push_str("<h2>Broker outages</h2>\n<ul>\n");
+        for o in outages {
+            let _ = writeln!(h, "<li class=\"alert\">{}</li>", esc(&o));
+        }
+        h.push_str("</ul>\n");
+    }
     if !results.cases.is_empty() {
         h.push_str("<h2>Security properties per suite</h2>\n");
         h.push_str(&html_table(&table::security(results)));

@@ -43,6 +43,14 @@ pub fn render(results: &RunResults, charts: &[Chart]) -> String {
         }
     }
 
+    let outages = super::outages::lines(results);
+    if !outages.is_empty() {
+        md.push_str("\n## Broker outages\n\n");
+        for o in outages {
+            let _ = writeln!(md, "- **OUTAGE** {}", inline(&o));
+        }
+    }
+
     if !results.cases.is_empty() {
         md.push_str("\n## Security properties per suite\n\n");
         md.push_str(&markdown_table(&table::security(results)));

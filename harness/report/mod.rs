@@ -21,6 +21,7 @@ pub mod html;
 pub mod latency_percentiles;
 pub mod markdown;
 pub mod mode_heatmap;
+pub mod outages;
 pub mod overhead;
 pub mod style;
 pub mod table;

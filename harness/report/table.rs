@@ -291,6 +291,9 @@ pub fn terminal_table(results: &RunResults) -> String {
     for (id, error) in failed(results) {
         out.push_str(&format!("FAILED {id}: {error}\n"));
     }
+    for o in super::outages::lines(results) {
+        out.push_str(&format!("OUTAGE {o}\n"));
+    }
     if let Some(w) = ecb_warning(results) {
         out.push_str(&format!("WARNING: {w}\n"));
     }

@@ -127,6 +127,8 @@ fn merge_case(parts: &[(usize, &CaseResult)], shards: usize, phases: &Phases) ->
     c.throughput.delivered_bytes_per_s = 0.0;
     c.errors.clear();
     c.saturation = None;
+    // Each shard's outages are relative to its own start; listed one after another.
+    c.outages.clear();
     for &(run, p) in parts {
         let n = &p.counts;
         let m = &mut c.counts;
@@ -170,6 +172,7 @@ fn merge_case(parts: &[(usize, &CaseResult)], shards: usize, phases: &Phases) ->
         if let Some(s) = &p.saturation {
             c.saturation = Some(format!("shard {}: {s}", run + 1));
         }
+        c.outages.extend(p.outages.iter().cloned());
     }
     if parts.len() < shards {
         c.errors.push(format!(

@@ -201,6 +201,24 @@ pub struct CaseResult {
     /// 1-based; cases with the same id and different repetitions are the same point measured
     /// again.
     pub repetition: u32,
+    /// Times the clients lost the broker during the case (a restart, a network cut), merged
+    /// over clients. Messages sent meanwhile are still accounted for in `counts`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outages: Vec<Outage>,
+}
+
+/// One interval in which at least one client of a case had no connection to the broker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Outage {
+    /// Seconds after the case's first scheduled message (negative: during set-up).
+    pub start_s: f64,
+    /// From the first client's connection error to the last affected client's CONNACK.
+    pub duration_s: f64,
+    /// Clients that lost the connection.
+    pub clients: u32,
+    /// False when some client was still without a connection when the case ended.
+    pub recovered: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

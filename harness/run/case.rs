@@ -19,6 +19,7 @@ use crate::load::{CasePlan, publisher, subscriber};
 use crate::measure::clock::now_ns;
 use crate::measure::cpu;
 use crate::measure::histograms::{Phase, Phases};
+use crate::measure::outage;
 use crate::results::{
     CaseParams, CaseResult, CaseStatus, Counts, CpuUsage, Sizes, Throughput, WireBytes,
 };
@@ -120,6 +121,7 @@ pub async fn run(ctx: &CaseContext<'_>, case: &Case, repetition: u32) -> CaseOut
         errors: Vec::new(),
         saturation: None,
         repetition,
+        outages: Vec::new(),
     };
 
     match measure(
@@ -329,6 +331,7 @@ async fn measure(
     }
 
     let mut sent = vec![0u64; load.publishers as usize];
+    let mut connections = Vec::with_capacity((load.publishers + load.subscribers) as usize);
     let counts = &mut result.counts;
     while let Some(joined) = pub_tasks.join_next().await {
         let r = joined.map_err(|e| format!("publisher task failed: {e}"))?;
@@ -338,6 +341,7 @@ async fn measure(
         counts.unacked += r.unacked;
         counts.unsent += r.unsent;
         phases.merge(&r.phases);
+        connections.push(r.connection);
         result.errors.extend(
             r.errors
                 .into_iter()
@@ -360,6 +364,7 @@ async fn measure(
         counts.corrupted += c.corrupted;
         delivered_measured += r.delivered_measured;
         phases.merge(&r.phases);
+        connections.push(r.connection);
         result.errors.extend(
             r.errors
                 .into_iter()
@@ -367,6 +372,8 @@ async fn measure(
         );
         s_index += 1;
     }
+
+    result.outages = outage::merge(&connections, start_ns, now_ns());
 
     if let (Some(l), Some(setup)) = (&link, setup_bytes) {
         let run = l.bytes().since(setup);

@@ -15,6 +15,8 @@ use mqtt_cipher_bench::broker::certs;
 
 pub struct Mosquitto {
     child: Child,
+    bin: PathBuf,
+    conf: PathBuf,
     pub dir: tempfile::TempDir,
     pub plain: u16,
     pub tls: u16,
@@ -130,15 +132,11 @@ impl Mosquitto {
         );
         let conf_path = dir.path().join("mosquitto.conf");
         std::fs::write(&conf_path, conf).expect("write mosquitto.conf");
-        let child = Command::new(bin)
-            .arg("-c")
-            .arg(&conf_path)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start mosquitto");
+        let child = spawn(&bin, &conf_path);
         let m = Mosquitto {
             child,
+            bin,
+            conf: conf_path,
             dir,
             plain,
             tls,
@@ -150,6 +148,19 @@ impl Mosquitto {
         };
         m.wait_listening();
         Some(m)
+    }
+
+    /// Kills the broker (SIGKILL: a crash, not a clean shutdown) and waits until it is gone.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts the broker again with the same configuration and ports.
+    pub fn restart(&mut self) {
+        self.kill();
+        self.child = spawn(&self.bin, &self.conf);
+        self.wait_listening();
     }
 
     fn wait_listening(&self) {
@@ -190,6 +201,16 @@ impl Mosquitto {
             .matches("disconnected, not authorised")
             .count()
     }
+}
+
+fn spawn(bin: &Path, conf: &Path) -> Child {
+    Command::new(bin)
+        .arg("-c")
+        .arg(conf)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start mosquitto")
 }
 
 pub fn toml_path(p: &Path) -> String {
