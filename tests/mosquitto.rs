@@ -48,6 +48,16 @@ async fn tcp_and_tls_with_password_deliver_everything_and_mosquitto_sub_decodes_
     let (outcome, _root) = common::run_in_temp(&s).await;
     let r = &outcome.results;
     assert_eq!(r.cases.len(), 2);
+    // The broker names itself through $SYS, so the results say which broker was measured.
+    assert_eq!(r.broker.name, "mosquitto", "{:?}", r.broker);
+    assert!(
+        r.broker
+            .version
+            .as_deref()
+            .is_some_and(|v| v.starts_with("mosquitto version")),
+        "{:?}",
+        r.broker
+    );
     for c in &r.cases {
         let n = &c.counts;
         assert_eq!(c.status, CaseStatus::Ok, "{}: {:?}", c.id, c.error);

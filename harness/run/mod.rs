@@ -97,24 +97,55 @@ fn now_rfc3339() -> String {
 }
 
 /// Checks the broker answers CONNECT before spending time on cases.
-async fn preflight(endpoint: &Endpoint, run_tag: &str) -> Result<(), RunError> {
+async fn preflight(endpoint: &Endpoint, run_tag: &str) -> Result<Option<String>, RunError> {
     let id = format!("mcb-{run_tag}-preflight-{}", endpoint.transport.name());
     let spec = ClientSpec {
         client_id: &id,
         max_packet: 64 * 1024,
         inflight: 10,
     };
-    let c = client::connect(endpoint, &spec).await.map_err(|e| {
+    let mut c = client::connect(endpoint, &spec).await.map_err(|e| {
         if e.is_input_error() {
             RunError::Input(e.to_string())
         } else {
             RunError::Broker(e.to_string())
         }
     })?;
+    let version = if endpoint.embedded {
+        None
+    } else {
+        broker_version(&mut c).await
+    };
     let _ = c.client.disconnect().await;
     let mut ev = c.eventloop;
     let _ = tokio::time::timeout(std::time::Duration::from_millis(300), ev.poll()).await;
-    Ok(())
+    Ok(version)
+}
+
+/// The broker's own version string from `$SYS/broker/version` (Mosquitto and others publish
+/// it retained), so results name the broker that was measured. None when the broker does not
+/// publish it or forbids reading it within half a second.
+async fn broker_version(c: &mut client::Connected) -> Option<String> {
+    use rumqttc::{Event, Incoming, QoS};
+    const TOPIC: &str = "$SYS/broker/version";
+    c.client.try_subscribe(TOPIC, QoS::AtMostOnce).ok()?;
+    let wait = async {
+        loop {
+            match c.eventloop.poll().await {
+                Ok(Event::Incoming(Incoming::Publish(p))) if p.topic == TOPIC => {
+                    let v = String::from_utf8_lossy(&p.payload).trim().to_owned();
+                    // A hostile or broken broker must not put a megabyte into results.json.
+                    return (!v.is_empty()).then(|| v.chars().take(200).collect());
+                }
+                Ok(_) => {}
+                Err(_) => return None,
+            }
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_millis(500), wait)
+        .await
+        .ok()
+        .flatten()
 }
 
 /// Runs every case of `scenario`, writing results.json (and histograms.hlog) after each one.
@@ -135,15 +166,22 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
     let mut transports: Vec<_> = scenario.cases.iter().map(|c| c.transport).collect();
     transports.sort();
     transports.dedup();
+    let load = &scenario.load;
+    crate::load::limits::ensure_descriptors(crate::load::limits::descriptors_needed(
+        u64::from(load.publishers) + u64::from(load.subscribers),
+        scenario.proxy,
+        endpoint.embedded,
+    ))
+    .map_err(RunError::Input)?;
+    let mut broker_version = None;
     for t in transports {
         let e = endpoint
             .for_transport(t)
             .map_err(|e| RunError::Input(e.to_string()))?;
-        preflight(&e, &run_tag).await?;
+        broker_version = broker_version.or(preflight(&e, &run_tag).await?);
     }
     let dir = create_run_dir(&opts.out_root, &scenario.name, started)?;
 
-    let load = &scenario.load;
     let mut results = RunResults {
         schema_version: results::SCHEMA_VERSION,
         tool: ToolInfo {
@@ -168,15 +206,19 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
                 endpoint.display_url()
             },
             name: if endpoint.embedded {
-                "rumqttd (embedded)"
+                "rumqttd (embedded)".to_owned()
             } else {
-                "external"
-            }
-            .to_owned(),
+                // "mosquitto version 2.0.18" → "mosquitto".
+                broker_version
+                    .as_deref()
+                    .and_then(|v| v.split_whitespace().next())
+                    .unwrap_or("external")
+                    .to_owned()
+            },
             version: if endpoint.embedded {
                 embedded::version()
             } else {
-                None
+                broker_version
             },
             protocol: scenario.broker.protocol.name().to_owned(),
             link: scenario.proxy.then_some(results::LinkInfo {
