@@ -13,6 +13,8 @@ pub fn descriptors_needed(clients: u64, proxied: bool, embedded: bool) -> u64 {
 
 /// Raises the soft open-file limit towards the hard one if `needed` exceeds it.
 #[cfg(unix)]
+// rlim_t is u64 on Linux but not on every Unix.
+#[allow(clippy::unnecessary_cast)]
 pub fn ensure_descriptors(needed: u64) -> Result<(), String> {
     let mut lim = libc::rlimit {
         rlim_cur: 0,
