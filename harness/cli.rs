@@ -80,6 +80,28 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run the embedded broker (rumqttd) standalone, e.g. on a second machine, until Ctrl-C.
+    Broker {
+        /// Address to listen on (0.0.0.0: every interface).
+        #[arg(long, default_value = "0.0.0.0")]
+        bind: std::net::IpAddr,
+        /// Plain MQTT port.
+        #[arg(long, default_value_t = 1883)]
+        port: u16,
+        /// Also listen for MQTT over TLS on this port (certificate from a private CA).
+        #[arg(long, value_name = "PORT")]
+        tls_port: Option<u16>,
+        /// Where the CA and server certificate live (made on first start, reused after).
+        #[arg(long, default_value = "broker-certs")]
+        cert_dir: PathBuf,
+        /// Names the TLS certificate is valid for (repeatable; default: localhost, 127.0.0.1
+        /// and this machine's hostname).
+        #[arg(long = "name", value_name = "HOST")]
+        names: Vec<String>,
+        /// Require a username and password: a file of `username:password` lines.
+        #[arg(long, value_name = "FILE")]
+        auth: Option<PathBuf>,
+    },
     /// Re-render the report of a results folder from its results.json.
     Report {
         /// A run folder (holding results.json).
@@ -126,6 +148,21 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
         } => cmd_run(scenario, broker, out, set, quiet, shard),
         Command::Merge { run_dirs, out } => cmd_merge(run_dirs, out),
         Command::Report { run_dir } => cmd_report(run_dir),
+        Command::Broker {
+            bind,
+            port,
+            tls_port,
+            cert_dir,
+            names,
+            auth,
+        } => cmd_broker(crate::broker::standalone::StandaloneOptions {
+            bind,
+            port,
+            tls_port,
+            cert_dir,
+            names,
+            auth,
+        }),
         Command::Compare { run_a, run_b, out } => cmd_compare(run_a, run_b, out),
         Command::Probe {
             broker,
@@ -277,4 +314,59 @@ fn cmd_probe(broker: &str, observe: std::time::Duration, json: bool) -> anyhow::
         probe::print_table(&report, &mut out)?;
     }
     Ok(())
+}
+
+fn cmd_broker(mut opts: crate::broker::standalone::StandaloneOptions) -> anyhow::Result<()> {
+    use crate::broker::standalone::{self, StandaloneError};
+    if opts.names.is_empty() {
+        opts.names = vec!["localhost".into(), "127.0.0.1".into()];
+        if let Some(h) = hostname() {
+            opts.names.push(h);
+        }
+    }
+    if let Some(a) = &opts.auth
+        && standalone::readable_by_others(a)
+    {
+        eprintln!(
+            "warning: {} holds passwords and is readable by other users (chmod 600 it)",
+            a.display()
+        );
+    }
+    let listening = standalone::start(&opts).map_err(|e| match e {
+        StandaloneError::Input(m) => anyhow::Error::new(BadInput(m)),
+        e => anyhow::Error::new(e),
+    })?;
+    println!(
+        "rumqttd {} (MQTT 3.1.1) listening on mqtt://{}",
+        crate::broker::embedded::version().unwrap_or_default(),
+        listening.plain
+    );
+    if let (Some(tls), Some(ca)) = (listening.tls, &listening.ca) {
+        println!(
+            "TLS on mqtts://{tls}, certificate for {}; clients trust {}",
+            opts.names.join(", "),
+            ca.display()
+        );
+    }
+    if listening.users > 0 {
+        println!(
+            "{} user(s) from the auth file; anonymous clients are refused",
+            listening.users
+        );
+    }
+    println!("Ctrl-C stops it.");
+    runtime()?.block_on(async {
+        tokio::signal::ctrl_c()
+            .await
+            .context("cannot listen for Ctrl-C")
+    })
+}
+
+/// This machine's hostname, for the TLS certificate's names.
+fn hostname() -> Option<String> {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
 }

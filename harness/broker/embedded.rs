@@ -85,7 +85,12 @@ fn free_port() -> Result<SocketAddr, EmbeddedError> {
     l.local_addr().map_err(|e| EmbeddedError(e.to_string()))
 }
 
-fn server(name: &str, listen: SocketAddr, tls: Option<TlsConfig>, auth: bool) -> ServerSettings {
+pub(crate) fn server(
+    name: &str,
+    listen: SocketAddr,
+    tls: Option<TlsConfig>,
+    auth: bool,
+) -> ServerSettings {
     let mut connections = ConnectionSettings {
         connection_timeout_ms: 60_000,
         max_payload_size: MAX_PAYLOAD,
@@ -108,15 +113,18 @@ fn server(name: &str, listen: SocketAddr, tls: Option<TlsConfig>, auth: bool) ->
     }
 }
 
+/// rumqttd's TLS settings for a server certificate and key.
+pub(crate) fn tls_config(files: &certs::CertFiles) -> TlsConfig {
+    TlsConfig::Rustls {
+        // No CA: rumqttd only uses it to verify client certificates (a feature not built).
+        capath: None,
+        certpath: files.cert.display().to_string(),
+        keypath: files.key.display().to_string(),
+    }
+}
+
 fn config(b: &EmbeddedBroker, files: &certs::CertFiles) -> Config {
-    let tls = || {
-        Some(TlsConfig::Rustls {
-            // No CA: rumqttd only uses it to verify client certificates (a feature not built).
-            capath: None,
-            certpath: files.cert.display().to_string(),
-            keypath: files.key.display().to_string(),
-        })
-    };
+    let tls = || Some(tls_config(files));
     let servers = HashMap::from([
         ("1".to_owned(), server("v4-plain", b.addr, None, false)),
         ("2".to_owned(), server("v4-tls", b.tls_addr, tls(), false)),
@@ -129,6 +137,11 @@ fn config(b: &EmbeddedBroker, files: &certs::CertFiles) -> Config {
             server("v4-tls-auth", b.auth_tls_addr, tls(), true),
         ),
     ]);
+    config_with(servers)
+}
+
+/// A rumqttd configuration with these MQTT 3.1.1 servers and limits sized for benchmarks.
+pub(crate) fn config_with(servers: HashMap<String, ServerSettings>) -> Config {
     Config {
         id: 0,
         router: RouterConfig {
@@ -151,7 +164,30 @@ fn config(b: &EmbeddedBroker, files: &certs::CertFiles) -> Config {
     }
 }
 
+/// Removes the certificate folders of embedded brokers whose process has ended: the broker
+/// lives until its process exits, so no process can clean up after itself.
+fn sweep_stale(tmp: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(tmp) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("mcb-embedded-"))
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let alive = std::path::Path::new("/proc").join(pid.to_string()).exists();
+        if cfg!(target_os = "linux") && !alive && pid != std::process::id() {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
 fn start() -> Result<EmbeddedBroker, EmbeddedError> {
+    sweep_stale(&std::env::temp_dir());
     // One folder per process: a second process must not overwrite this one's key.
     let dir = std::env::temp_dir().join(format!("mcb-embedded-{}", std::process::id()));
     std::fs::create_dir_all(&dir)

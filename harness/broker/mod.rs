@@ -4,5 +4,6 @@ pub mod certs;
 pub mod embedded;
 pub mod endpoint;
 pub mod link;
+pub mod standalone;
 
 pub use endpoint::{Credentials, Endpoint};

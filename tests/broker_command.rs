@@ -1,0 +1,138 @@
+//! `broker`: the standalone rumqttd a second machine runs. Started here as a real process on
+//! loopback ports, with TLS and an auth file, and measured against like any external broker.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+
+use common::mosquitto::{free_port, toml_path};
+use mqtt_cipher_bench::results::CaseStatus;
+
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn standalone_broker_with_tls_and_auth_serves_a_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let auth = dir.path().join("users");
+    std::fs::write(&auth, "bench:correct-horse\n").unwrap();
+    let password = dir.path().join("password");
+    std::fs::write(&password, "correct-horse\n").unwrap();
+    let certs = dir.path().join("certs");
+    let (port, tls_port) = (free_port(), free_port());
+    let mut child = Command::new(common::bin())
+        .args(["broker", "--bind", "127.0.0.1"])
+        .args([
+            "--port",
+            &port.to_string(),
+            "--tls-port",
+            &tls_port.to_string(),
+        ])
+        .arg("--cert-dir")
+        .arg(&certs)
+        .arg("--auth")
+        .arg(&auth)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the broker command");
+    let stdout = child.stdout.take().unwrap();
+    let _running = Running(child);
+    let mut banner = String::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.expect("broker output");
+        banner.push_str(&line);
+        banner.push('\n');
+        if line.starts_with("Ctrl-C") {
+            break;
+        }
+    }
+    assert!(
+        banner.contains(&format!("mqtt://127.0.0.1:{port}")),
+        "{banner}"
+    );
+    assert!(banner.contains("1 user(s)"), "{banner}");
+    assert!(
+        !banner.contains("correct-horse"),
+        "the password is never printed"
+    );
+    let ca = certs.join("ca.pem");
+    assert!(ca.exists());
+
+    let broker = |pw: &std::path::Path| {
+        format!(
+            "[broker]\nurl = \"mqtt://127.0.0.1:{port}\"\ntls_url = \"mqtts://localhost:{tls_port}\"\n\
+             ca = {}\nusername = \"bench\"\npassword_file = {}\n",
+            toml_path(&ca),
+            toml_path(pw)
+        )
+    };
+    let s = common::scenario(
+        "standalone.toml",
+        &format!(
+            "name = \"standalone\"\n{}[load]\npublishers = 2\nsubscribers = 1\nrate = 50\n\
+             duration = \"1s\"\nwarmup = \"200ms\"\n[matrix]\nqos = [1]\nsize = [64]\n\
+             suite = [\"aes-128-gcm\"]\ntransport = [\"tcp\", \"tls\"]\n",
+            broker(&password)
+        ),
+    );
+    let (outcome, _root) = common::run_in_temp(&s).await;
+    assert_eq!(outcome.results.cases.len(), 2);
+    for c in &outcome.results.cases {
+        let n = &c.counts;
+        assert_eq!(c.status, CaseStatus::Ok, "{}: {:?}", c.id, c.error);
+        assert!(n.sent > 0);
+        assert_eq!((n.delivered, n.lost), (n.expected, 0), "{}: {n:?}", c.id);
+    }
+
+    // A wrong password is refused before any case runs.
+    let wrong = dir.path().join("wrong");
+    std::fs::write(&wrong, "battery-staple\n").unwrap();
+    let s = common::scenario(
+        "standalone-wrong.toml",
+        &format!(
+            "name = \"standalone-wrong\"\n{}[matrix]\nqos = [0]\nsize = [16]\nsuite = [\"none\"]\n",
+            broker(&wrong)
+        ),
+    );
+    let root = tempfile::tempdir().unwrap();
+    let opts = mqtt_cipher_bench::run::RunOptions {
+        out_root: root.path().to_path_buf(),
+        progress: mqtt_cipher_bench::run::Progress::Quiet,
+        shard: None,
+    };
+    let Err(e) = mqtt_cipher_bench::run::run(&s, &opts).await else {
+        panic!("a wrong password must fail the run");
+    };
+    assert!(
+        !e.is_input_error(),
+        "a refusal is a broker error (exit 1): {e}"
+    );
+}
+
+#[test]
+fn a_port_in_use_is_bad_input_naming_the_port() {
+    let held = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = held.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(common::bin())
+        .args(["broker", "--bind", "127.0.0.1", "--port", &port.to_string()])
+        .arg("--cert-dir")
+        .arg(dir.path())
+        .output()
+        .expect("run the broker command");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("cannot listen on 127.0.0.1:{port}")),
+        "{err}"
+    );
+}
