@@ -26,9 +26,6 @@ use crate::results::{
 use crate::scenario::schema::Rate;
 use crate::scenario::{Case, Scenario};
 
-/// Clients connected at once while ramping up (a thousand simultaneous CONNECTs would
-/// measure the broker's accept queue, not the case).
-const CONNECT_BATCH: usize = 50;
 /// Time between the last client set-up and the first scheduled message.
 const START_DELAY: Duration = Duration::from_millis(50);
 
@@ -171,15 +168,26 @@ fn record_connect(phases: &mut Phases, c: &Connected) {
     }
 }
 
-/// Connects `n` clients in batches; the first failure fails the case.
+/// How clients are brought up: `batch` at once, `interval` between batches.
+#[derive(Clone, Copy)]
+struct Ramp {
+    batch: usize,
+    interval: Duration,
+}
+
+/// Connects `n` clients along the ramp; the first failure fails the case.
 async fn connect_all(
     endpoint: &Endpoint,
     ids: Vec<String>,
     max_packet: usize,
     inflight: u16,
+    ramp: Ramp,
 ) -> Result<Vec<Connected>, String> {
     let mut out: Vec<Option<Connected>> = (0..ids.len()).map(|_| None).collect();
-    for (b, batch) in ids.chunks(CONNECT_BATCH).enumerate() {
+    for (b, batch) in ids.chunks(ramp.batch.max(1)).enumerate() {
+        if b > 0 && !ramp.interval.is_zero() {
+            tokio::time::sleep(ramp.interval).await;
+        }
         let mut set = JoinSet::new();
         for (k, id) in batch.iter().enumerate() {
             let (endpoint, id) = (endpoint.clone(), id.clone());
@@ -190,7 +198,7 @@ async fn connect_all(
                     inflight,
                 };
                 (
-                    b * CONNECT_BATCH + k,
+                    b * ramp.batch.max(1) + k,
                     client::connect(&endpoint, &spec).await,
                 )
             });
@@ -243,11 +251,15 @@ async fn measure(
             .join("-")
     );
 
+    let ramp = Ramp {
+        batch: load.connect_batch as usize,
+        interval: load.connect_interval,
+    };
     // Subscribers first, so nothing is published before someone listens.
     let sub_ids = (0..load.subscribers)
         .map(|i| format!("{client_base}-s{i}"))
         .collect();
-    let mut subs = connect_all(endpoint, sub_ids, max_packet, inflight).await?;
+    let mut subs = connect_all(endpoint, sub_ids, max_packet, inflight, ramp).await?;
     let filter = format!("{topic_prefix}/+");
     for s in &mut subs {
         record_connect(phases, s);
@@ -258,7 +270,7 @@ async fn measure(
     let pub_ids = (0..load.publishers)
         .map(|i| format!("{client_base}-p{i}"))
         .collect();
-    let pubs = connect_all(endpoint, pub_ids, max_packet, inflight).await?;
+    let pubs = connect_all(endpoint, pub_ids, max_packet, inflight, ramp).await?;
     for p in &pubs {
         record_connect(phases, p);
     }

@@ -51,6 +51,9 @@ pub struct Load {
     pub payload: Payload,
     pub inflight: u16,
     pub repeat: u32,
+    /// Clients connecting at once, and the pause between batches.
+    pub connect_batch: u32,
+    pub connect_interval: Duration,
 }
 
 /// The key seed; its Debug never shows the bytes.
@@ -286,6 +289,8 @@ fn validate(
             payload: load.payload,
             inflight: load.inflight.0,
             repeat: load.repeat.0,
+            connect_batch: load.connect_batch.0,
+            connect_interval: load.connect_interval.0,
         },
         keys: KeySeed(seed),
         proxy: *file.link.proxy.get_ref(),

@@ -190,6 +190,14 @@ pub struct LoadSection {
     /// broker spreads over all cases instead of biasing the last ones.
     #[serde(default = "one")]
     pub repeat: Count,
+    /// Connection ramp: clients that connect at once (a thousand simultaneous CONNECTs would
+    /// measure the broker's accept queue, not the case) ...
+    #[serde(default = "default_connect_batch")]
+    pub connect_batch: Count,
+    /// ... and the pause between two batches (emqtt-bench's `-i`), for brokers that throttle
+    /// connection rates.
+    #[serde(default = "zero_duration")]
+    pub connect_interval: DurationValue,
 }
 
 /// In-flight window: 1 to 65535 (MQTT packet ids are 16-bit).
@@ -225,6 +233,8 @@ impl Default for LoadSection {
             payload: Payload::default(),
             inflight: default_inflight(),
             repeat: one(),
+            connect_batch: default_connect_batch(),
+            connect_interval: zero_duration(),
         }
     }
 }
@@ -237,6 +247,12 @@ fn default_duration() -> Spanned<DurationValue> {
 }
 fn default_warmup() -> Spanned<DurationValue> {
     Spanned::new(0..0, DurationValue(Duration::from_secs(1)))
+}
+fn default_connect_batch() -> Count {
+    Count(50)
+}
+fn zero_duration() -> DurationValue {
+    DurationValue(Duration::ZERO)
 }
 fn default_drain() -> DurationValue {
     DurationValue(Duration::from_secs(5))
