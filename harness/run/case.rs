@@ -122,6 +122,7 @@ pub async fn run(ctx: &CaseContext<'_>, case: &Case, repetition: u32) -> CaseOut
         saturation: None,
         repetition,
         outages: Vec::new(),
+        block_repeats: None,
     };
 
     match measure(
@@ -357,6 +358,7 @@ async fn measure(
         r.receipts.settle(&sent, counts);
         let c = &r.counts;
         counts.duplicated += c.duplicated;
+        counts.replayed += c.replayed;
         counts.out_of_order += c.out_of_order;
         counts.failed_auth += c.failed_auth;
         counts.failed_decrypt += c.failed_decrypt;

@@ -248,6 +248,7 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
             subscribers: load.subscribers,
         }),
         merged_from: Vec::new(),
+        security: None,
     };
     let save = |r: &RunResults| writer::write(&dir, r).map_err(|e| RunError::Output(e.to_string()));
     save(&results)?;

@@ -138,9 +138,10 @@ impl Source<'_> {
     }
 
     fn toml_error(&self, e: toml::de::Error) -> ScenarioError {
+        let message = error::suggest_variant(e.message());
         match e.span() {
-            Some(span) => self.error(span, None, e.message()),
-            None => ScenarioError::file(self.path, e.message()),
+            Some(span) => self.error(span, None, message),
+            None => ScenarioError::file(self.path, message),
         }
     }
 }

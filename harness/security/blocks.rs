@@ -1,0 +1,103 @@
+//! ECB leakage made visible: repeated ciphertext blocks inside one envelope body.
+//!
+//! ECB encrypts equal plaintext blocks to equal ciphertext blocks, so a patterned payload
+//! (all zeros, JSON with the same keys in every reading) shows its structure on the wire. The
+//! subscriber counts, on a sample of the envelopes it really received, how many blocks of each
+//! body equal an earlier block of the same body, in units of the suite's block (8 bytes for
+//! DES, 3DES and Blowfish, 16 for AES; 16 for stream modes, AEADs, hybrids and `none`, which
+//! have no block structure of their own). A CBC/CTR/GCM body of any plaintext has none (but for
+//! a 2^-64 or 2^-128 chance); `none` repeats whatever the plaintext repeats.
+
+use std::collections::HashSet;
+
+use crate::crypto::suite::{Family, Suite};
+pub use crate::results::BlockRepeats;
+
+/// Blocks counted per body at most (a 16 MiB body would otherwise cost a million hashes).
+pub const MAX_BLOCKS_PER_BODY: usize = 4096;
+
+/// The unit `suite`'s bodies are cut into.
+pub fn block_len(suite: Suite) -> usize {
+    match suite.family() {
+        Family::Block(cipher, _) => cipher.block_len(),
+        _ => 16,
+    }
+}
+
+/// Blocks of `body` (whole blocks only, at most [`MAX_BLOCKS_PER_BODY`]) equal to an earlier
+/// block of the same body.
+pub fn repeated_blocks(body: &[u8], block_len: usize) -> (u64, u64) {
+    if block_len == 0 {
+        return (0, 0);
+    }
+    let mut seen: HashSet<&[u8]> = HashSet::new();
+    let mut blocks = 0u64;
+    let mut repeats = 0u64;
+    for b in body.chunks_exact(block_len).take(MAX_BLOCKS_PER_BODY) {
+        blocks += 1;
+        if !seen.insert(b) {
+            repeats += 1;
+        }
+    }
+    (blocks, repeats)
+}
+
+impl BlockRepeats {
+    pub fn new(block_len: usize) -> Self {
+        Self {
+            block_len,
+            ..Default::default()
+        }
+    }
+
+    pub fn add_body(&mut self, body: &[u8]) {
+        let (blocks, repeated) = repeated_blocks(body, self.block_len);
+        self.envelopes += 1;
+        self.blocks += blocks;
+        self.repeated += repeated;
+        self.envelopes_with_repeats += u64::from(repeated > 0);
+    }
+
+    pub fn merge(&mut self, other: &BlockRepeats) {
+        self.block_len = self.block_len.max(other.block_len);
+        self.envelopes += other.envelopes;
+        self.blocks += other.blocks;
+        self.repeated += other.repeated;
+        self.envelopes_with_repeats += other.envelopes_with_repeats;
+    }
+
+    /// Mean repeated blocks per envelope.
+    pub fn per_envelope(&self) -> f64 {
+        if self.envelopes == 0 {
+            0.0
+        } else {
+            self.repeated as f64 / self.envelopes as f64
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_blocks_equal_to_an_earlier_one() {
+        assert_eq!(repeated_blocks(&[0; 64], 16), (4, 3));
+        assert_eq!(
+            repeated_blocks(&[0; 63], 16),
+            (3, 2),
+            "partial block ignored"
+        );
+        let distinct: Vec<u8> = (0..64).collect();
+        assert_eq!(repeated_blocks(&distinct, 8), (8, 0));
+        let mut ab = vec![1u8; 8];
+        ab.extend([2u8; 8]);
+        ab.extend([1u8; 8]);
+        assert_eq!(repeated_blocks(&ab, 8), (3, 1));
+        let mut r = BlockRepeats::new(8);
+        r.add_body(&ab);
+        r.add_body(&distinct);
+        assert_eq!((r.envelopes, r.blocks, r.repeated), (2, 11, 1));
+        assert_eq!(r.envelopes_with_repeats, 1);
+    }
+}
