@@ -365,6 +365,12 @@ async fn measure(
         counts.malformed += c.malformed;
         counts.corrupted += c.corrupted;
         delivered_measured += r.delivered_measured;
+        if r.block_repeats.envelopes > 0 {
+            result
+                .block_repeats
+                .get_or_insert_with(|| crate::results::BlockRepeats::new(r.block_repeats.block_len))
+                .merge(&r.block_repeats);
+        }
         phases.merge(&r.phases);
         connections.push(r.connection);
         result.errors.extend(

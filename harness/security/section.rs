@@ -35,7 +35,9 @@ pub fn protections(scenario: &Scenario) -> Vec<Protection> {
 
 /// Runs the tamper matrix for every protection of `scenario`, with envelopes of the
 /// scenario's smallest size (at most 1 KiB: the properties do not depend on it, the time does).
-pub fn measure(scenario: &Scenario) -> Result<SecurityResults, TamperError> {
+///
+/// `keys` is the run's key ring, so the signature key pairs made for the run are reused.
+pub fn measure(scenario: &Scenario, keys: &KeyRing) -> Result<SecurityResults, TamperError> {
     let size = scenario
         .cases
         .iter()
@@ -50,10 +52,9 @@ pub fn measure(scenario: &Scenario) -> Result<SecurityResults, TamperError> {
         budget: Some(RUN_BUDGET),
         ..Default::default()
     };
-    let keys = KeyRing::from_seed(&scenario.keys.0);
     let protections = protections(scenario)
         .into_iter()
-        .map(|p| tamper::run(&keys, p, &opts))
+        .map(|p| tamper::run(keys, p, &opts))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(SecurityResults {
         seed: opts.seed,
