@@ -15,7 +15,7 @@ use crate::measure::clock::now_ns;
 use crate::measure::histograms::{Phase, Phases};
 use crate::measure::outage::ConnectionLog;
 use crate::results::{BlockRepeats, Counts};
-use crate::security::blocks;
+use crate::security::blocks::{self, BlockSampler};
 use crate::security::replay::{self, CopyKind, RecentFirsts};
 
 use super::client::{self, ClientError, Connected};
@@ -103,7 +103,7 @@ pub async fn run(
         signed: plan.protection.signature != SigAlg::None,
         qos: plan.qos as u8,
         recent: RecentFirsts::new(replay::QOS_WINDOW),
-        blocks: BlockRepeats::new(blocks::block_len(plan.protection.suite)),
+        blocks: BlockSampler::new(blocks::block_len(plan.protection.suite), BLOCK_SAMPLE),
     };
     let mut totals: Option<Vec<u64>> = None;
     let mut connection = ConnectionLog::default();
@@ -158,7 +158,7 @@ pub async fn run(
         phases: s.phases,
         errors: s.errors.into_vec(),
         connection,
-        block_repeats: s.blocks,
+        block_repeats: s.blocks.repeats,
     }
 }
 
@@ -174,7 +174,7 @@ struct State {
     qos: u8,
     /// First arrivals of the last 2 s (QoS >= 1), to tell QoS duplicates from replays.
     recent: RecentFirsts,
-    blocks: BlockRepeats,
+    blocks: BlockSampler,
 }
 
 impl State {
@@ -232,8 +232,8 @@ impl State {
         if self.qos > 0 {
             self.recent.first(t2, f.publisher, f.seq);
         }
-        if self.blocks.envelopes < BLOCK_SAMPLE {
-            self.blocks.add_body(env.body);
+        if self.blocks.wants() {
+            self.blocks.add(f.publisher, env.body);
         }
         if plan.measured(f.scheduled_ns) {
             self.delivered_measured += 1;

@@ -18,8 +18,9 @@ rejected (bit flips anywhere, truncation, appended bytes, a flipped header-field
 message's header, another topic). forged: tampered messages that opened to a different \
 plaintext. unauthenticated fields: header fields whose flipped bits went unnoticed. repeated \
 blocks: ciphertext blocks equal to an earlier block of the same envelope body, per envelope, \
-on a sample of received envelopes (non-zero means the payload's patterns show on the wire). \
-replayed: copies of an already received (publisher, seq) beyond QoS duplicates.";
+on a sample of received envelopes; across msgs: blocks equal to a block of an earlier \
+message of the same publisher, per envelope (non-zero means the payload's patterns show on the \
+wire). replayed: copies of an already received (publisher, seq) beyond QoS duplicates.";
 
 /// One row per protection, in the order the run first met them.
 pub fn table(results: &RunResults) -> Option<Table> {
@@ -42,12 +43,13 @@ pub fn table(results: &RunResults) -> Option<Table> {
         "forged",
         "unauthenticated fields",
         "repeated blocks",
+        "repeated across msgs",
         "replayed",
         "replay detection",
     ]);
     let mut numeric = vec![false, false];
     numeric.extend(TamperKind::ALL.iter().map(|_| true));
-    numeric.extend([true, false, true, true, false]);
+    numeric.extend([true, false, true, true, true, false]);
     let rows = labels
         .iter()
         .map(|label| row(results, label))
@@ -115,18 +117,21 @@ fn row(results: &RunResults, label: &str) -> Row {
         },
     ));
     // Repeated blocks per envelope, over every case of this protection that sampled some.
-    let (mut envelopes, mut repeated) = (0u64, 0u64);
+    let (mut envelopes, mut repeated, mut across) = (0u64, 0u64, 0u64);
     for c in &cases {
         if let Some(b) = &c.block_repeats {
             envelopes += b.envelopes;
             repeated += b.repeated;
+            across += b.repeated_across;
         }
     }
-    cells.push(if envelopes == 0 {
-        "n/a".into()
-    } else {
-        sig3(repeated as f64 / envelopes as f64)
-    });
+    for n in [repeated, across] {
+        cells.push(if envelopes == 0 {
+            "n/a".into()
+        } else {
+            sig3(n as f64 / envelopes as f64)
+        });
+    }
     cells.push(
         cases
             .iter()

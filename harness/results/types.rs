@@ -229,6 +229,10 @@ pub struct BlockRepeats {
     pub repeated: u64,
     /// Envelopes with at least one repeated block.
     pub envelopes_with_repeats: u64,
+    /// Blocks equal to a block of an earlier sampled envelope of the same publisher (same
+    /// key): what an eavesdropper sees repeat from message to message.
+    #[serde(default)]
+    pub repeated_across: u64,
 }
 
 /// What the run measured about the protections themselves, apart from their cost.

@@ -8,7 +8,7 @@
 //! have no block structure of their own). A CBC/CTR/GCM body of any plaintext has none (but for
 //! a 2^-64 or 2^-128 chance); `none` repeats whatever the plaintext repeats.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::crypto::suite::{Family, Suite};
 pub use crate::results::BlockRepeats;
@@ -64,6 +64,7 @@ impl BlockRepeats {
         self.blocks += other.blocks;
         self.repeated += other.repeated;
         self.envelopes_with_repeats += other.envelopes_with_repeats;
+        self.repeated_across += other.repeated_across;
     }
 
     /// Mean repeated blocks per envelope.
@@ -73,6 +74,45 @@ impl BlockRepeats {
         } else {
             self.repeated as f64 / self.envelopes as f64
         }
+    }
+}
+
+/// Samples the first `limit` envelopes a subscriber opens: repeats inside each body, and
+/// blocks already seen in an earlier sampled body of the same publisher.
+#[derive(Debug)]
+pub struct BlockSampler {
+    pub repeats: BlockRepeats,
+    limit: u64,
+    seen: HashMap<u32, HashSet<Vec<u8>>>,
+}
+
+impl BlockSampler {
+    pub fn new(block_len: usize, limit: u64) -> Self {
+        Self {
+            repeats: BlockRepeats::new(block_len),
+            limit,
+            seen: HashMap::new(),
+        }
+    }
+
+    /// True while the sample is not full.
+    pub fn wants(&self) -> bool {
+        self.repeats.envelopes < self.limit
+    }
+
+    pub fn add(&mut self, publisher: u32, body: &[u8]) {
+        if !self.wants() {
+            return;
+        }
+        self.repeats.add_body(body);
+        let n = self.repeats.block_len;
+        if n == 0 {
+            return;
+        }
+        let seen = self.seen.entry(publisher).or_default();
+        let blocks: Vec<&[u8]> = body.chunks_exact(n).take(MAX_BLOCKS_PER_BODY).collect();
+        self.repeats.repeated_across += blocks.iter().filter(|b| seen.contains(**b)).count() as u64;
+        seen.extend(blocks.into_iter().map(<[u8]>::to_vec));
     }
 }
 
@@ -99,5 +139,20 @@ mod tests {
         r.add_body(&distinct);
         assert_eq!((r.envelopes, r.blocks, r.repeated), (2, 11, 1));
         assert_eq!(r.envelopes_with_repeats, 1);
+
+        let mut s = BlockSampler::new(8, 2);
+        s.add(0, &ab);
+        s.add(1, &ab);
+        assert_eq!(
+            s.repeats.repeated_across, 0,
+            "another publisher, another key"
+        );
+        s.add(0, &ab);
+        assert_eq!(s.repeats.envelopes, 2, "sample full");
+        let mut s = BlockSampler::new(8, 8);
+        s.add(0, &ab);
+        s.add(0, &ab);
+        assert_eq!(s.repeats.repeated_across, 3);
+        assert_eq!(s.repeats.repeated, 2);
     }
 }
