@@ -143,6 +143,18 @@ pub async fn run(ctx: &CaseContext<'_>, case: &Case, repetition: u32) -> CaseOut
         }
     }
 
+    // Sent but nothing came back: every measured number would be empty. Most often the broker
+    // dropped messages above its size limit; say so instead of reporting a silent 100% loss.
+    if result.status == CaseStatus::Ok && result.counts.sent > 0 && result.counts.delivered == 0 {
+        result.status = CaseStatus::Failed;
+        result.error = Some(format!(
+            "none of the {} messages sent came back from the broker ({} B PUBLISH packets, \
+             {} B payloads); if it limits message size (Mosquitto: max_packet_size, \
+             message_size_limit), raise the limit or lower matrix.size",
+            result.counts.sent, result.sizes.mqtt_packet, result.sizes.envelope
+        ));
+    }
+
     let used = cpu::sample().since(&cpu_before);
     result.cpu = CpuUsage {
         user_s: used.user_s,

@@ -215,6 +215,24 @@ fn validate(
         }
         (None, None) => {}
     }
+    // A suite axis written down but empty (`suite = []`, `ciphers = []`) leaves nothing to
+    // measure: an error, not a silent fall-back to `none`.
+    let written = m
+        .suite
+        .as_ref()
+        .map(|s| (s.span(), "matrix.suite"))
+        .or_else(|| m.ciphers.as_ref().map(|c| (c.span(), "matrix.ciphers")))
+        .or_else(|| m.modes.as_ref().map(|c| (c.span(), "matrix.modes")));
+    if suites.is_empty()
+        && let Some((span, field)) = written
+    {
+        return Err(at(
+            span,
+            field,
+            "expected at least one suite, got an empty list (the matrix would have no cases)"
+                .into(),
+        ));
+    }
     if suites.is_empty() {
         suites.push(
             Suite::from_name("none").unwrap_or_else(|| unreachable!("none is in the catalogue")),
