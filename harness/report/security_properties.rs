@@ -13,7 +13,9 @@ use crate::security::tamper::{self, TamperKind};
 
 pub const TITLE: &str = "Security properties (measured)";
 
-pub const LEGEND: &str = "Tamper columns: % of damaged or forged real envelopes the subscriber \
+pub const LEGEND: &str = "authenticated: tampering is detected (AEAD, hybrid, HMAC or \
+signature); only a signature also proves who sent a message (anyone holding a hybrid suite's \
+public key can write a new one). Tamper columns: % of damaged or forged real envelopes the subscriber \
 rejected (bit flips anywhere, truncation, appended bytes, a flipped header-field bit, another \
 message's header, another topic). forged: tampered messages that opened to a different \
 plaintext. unauthenticated fields: header fields whose flipped bits went unnoticed. repeated \
