@@ -80,6 +80,32 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The tamper matrix: real envelopes of each protection, damaged (bit flips, truncation,
+    /// extension, header fields, header and topic swaps) and opened; prints what was rejected
+    /// and which forgeries got through.
+    Tamper {
+        /// Suites, comma-separated (default: every suite of the catalogue).
+        #[arg(long, value_delimiter = ',')]
+        suite: Vec<String>,
+        /// Trials per tamper kind and protection.
+        #[arg(long, default_value_t = 1000)]
+        trials: u64,
+        /// Seed of the tamper choices (same seed, same trials).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// MAC added to every suite: none or hmac-sha256.
+        #[arg(long, default_value = "none")]
+        mac: String,
+        /// Signature added to every suite: none, ecdsa-p256, ed25519, rsa-2048-pss, rsa-3072-pss.
+        #[arg(long, default_value = "none")]
+        signature: String,
+        /// Plaintext bytes per envelope.
+        #[arg(long, default_value_t = 64)]
+        size: usize,
+        /// Print JSON instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Run the embedded broker (rumqttd) standalone, e.g. on a second machine, until Ctrl-C.
     Broker {
         /// Address to listen on (0.0.0.0: every interface).
@@ -169,6 +195,19 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             observe,
             json,
         } => cmd_probe(&broker, observe, json),
+        Command::Tamper {
+            suite,
+            trials,
+            seed,
+            mac,
+            signature,
+            size,
+            json,
+        } => crate::security::command::tamper(&suite, trials, seed, &mac, &signature, size, json)
+            .map_err(|e| match e {
+                crate::security::command::CommandError::Input(m) => anyhow::Error::new(BadInput(m)),
+                e => anyhow::Error::new(e),
+            }),
         Command::Speed {
             suites,
             sizes,

@@ -13,4 +13,5 @@ pub mod report;
 pub mod results;
 pub mod run;
 pub mod scenario;
+pub mod security;
 pub mod speed;

@@ -32,12 +32,41 @@ pub fn render(dir: &Path, results: &RunResults) -> anyhow::Result<()> {
     let rendered = crate::report::render_run(dir, results)?;
     println!("{}", crate::report::terminal_table(results));
     print_repetitions(results);
+    print_security(results);
     println!(
         "results: {}",
         dir.join(crate::results::writer::RESULTS_FILE).display()
     );
     println!("report:  {}", rendered.html.display());
     Ok(())
+}
+
+/// One line per protection of the tamper matrix, and the replays counted.
+fn print_security(results: &RunResults) {
+    use crate::security::tamper::ReportExt;
+    let Some(s) = &results.security else {
+        return;
+    };
+    println!("\ntamper matrix (real envelopes, damaged and opened; see the report):");
+    for p in &s.protections {
+        let trials: u64 = p.kinds.iter().map(|c| c.trials).sum();
+        let rejected: u64 = p.kinds.iter().map(|c| c.rejected).sum();
+        println!(
+            "  {:<40} {} of {trials} rejected, {} forgeries accepted{}",
+            p.label(),
+            rejected,
+            p.total_forged(),
+            if p.authenticated {
+                ""
+            } else {
+                " (unauthenticated)"
+            }
+        );
+    }
+    let replayed: u64 = results.cases.iter().map(|c| c.counts.replayed).sum();
+    if replayed > 0 {
+        println!("  replayed messages counted: {replayed}");
+    }
 }
 
 /// Medians across repetitions, with their intervals, and which cases are too noisy to rank.

@@ -14,7 +14,9 @@ use crate::measure::accounting::{Arrival, Receipts};
 use crate::measure::clock::now_ns;
 use crate::measure::histograms::{Phase, Phases};
 use crate::measure::outage::ConnectionLog;
-use crate::results::Counts;
+use crate::results::{BlockRepeats, Counts};
+use crate::security::blocks::{self, BlockSampler};
+use crate::security::replay::{self, CopyKind, RecentFirsts};
 
 use super::client::{self, ClientError, Connected};
 use super::plan::CasePlan;
@@ -31,7 +33,12 @@ pub struct SubscriberReport {
     pub errors: Vec<String>,
     /// When the client lost and regained the broker.
     pub connection: ConnectionLog,
+    /// Repeated ciphertext blocks in the first [`BLOCK_SAMPLE`] envelopes opened.
+    pub block_repeats: BlockRepeats,
 }
+
+/// Envelopes per subscriber whose bodies are checked for repeated blocks (ECB leakage).
+pub const BLOCK_SAMPLE: u64 = 64;
 
 /// Subscribes `conn` to the case's filter and waits for the SUBACK.
 pub async fn subscribe(
@@ -94,6 +101,9 @@ pub async fn run(
         plaintext: Vec::with_capacity(plan.size),
         expected: Vec::with_capacity(plan.size),
         signed: plan.protection.signature != SigAlg::None,
+        qos: plan.qos as u8,
+        recent: RecentFirsts::new(replay::QOS_WINDOW),
+        blocks: BlockSampler::new(blocks::block_len(plan.protection.suite), BLOCK_SAMPLE),
     };
     let mut totals: Option<Vec<u64>> = None;
     let mut connection = ConnectionLog::default();
@@ -148,6 +158,7 @@ pub async fn run(
         phases: s.phases,
         errors: s.errors.into_vec(),
         connection,
+        block_repeats: s.blocks.repeats,
     }
 }
 
@@ -160,6 +171,10 @@ struct State {
     plaintext: Vec<u8>,
     expected: Vec<u8>,
     signed: bool,
+    qos: u8,
+    /// First arrivals of the last 2 s (QoS >= 1), to tell QoS duplicates from replays.
+    recent: RecentFirsts,
+    blocks: BlockSampler,
 }
 
 impl State {
@@ -202,11 +217,23 @@ impl State {
         };
         match arrival {
             Arrival::Duplicate => {
-                self.counts.duplicated += 1;
+                let within = self.qos > 0 && self.recent.within(t2, f.publisher, f.seq);
+                match replay::classify(self.qos, p.dup, within) {
+                    CopyKind::QosDuplicate => self.counts.duplicated += 1,
+                    CopyKind::Replay => self.counts.replayed += 1,
+                }
                 return;
             }
             Arrival::OutOfOrder => self.counts.out_of_order += 1,
             Arrival::New => {}
+        }
+        // Bookkeeping after the clocks stopped: what the wire showed, and when the first copy
+        // came.
+        if self.qos > 0 {
+            self.recent.first(t2, f.publisher, f.seq);
+        }
+        if self.blocks.wants() {
+            self.blocks.add(f.publisher, env.body);
         }
         if plan.measured(f.scheduled_ns) {
             self.delivered_measured += 1;

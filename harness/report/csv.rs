@@ -17,6 +17,8 @@
 //! | `cpu_user_s`, `cpu_system_s`, `cpu_per_message_us` | process CPU time |
 //! | `<phase>_count`, (mean to 0.1 ns) `<phase>_p50_ns`, `<phase>_p90_ns`, `<phase>_p99_ns`, `<phase>_p999_ns`, `<phase>_mean_ns`, `<phase>_max_ns` | for each phase of `results::types::phase::ALL`, in that order |
 //! | `error` | why a failed case failed |
+//! | `replayed` | copies beyond QoS duplicates (see `security::replay`) |
+//! | `block_len`, `block_envelopes`, `block_repeated`, `block_repeated_across` | repeated ciphertext blocks in the sampled envelopes (empty: not measured) |
 
 use std::sync::LazyLock;
 
@@ -67,8 +69,18 @@ pub static COLUMNS: LazyLock<Vec<String>> = LazyLock::new(|| {
         cols.extend(PHASE_STATS.iter().map(|s| format!("{p}_{s}")));
     }
     cols.push("error".into());
+    cols.extend(APPENDED.iter().map(|s| s.to_string()));
     cols
 });
+
+/// Columns added after the first release, after `error` (columns are only ever appended).
+const APPENDED: [&str; 5] = [
+    "replayed",
+    "block_len",
+    "block_envelopes",
+    "block_repeated",
+    "block_repeated_across",
+];
 
 pub fn render(results: &RunResults) -> String {
     let mut out = COLUMNS.join(",");
@@ -145,6 +157,19 @@ fn row(c: &CaseResult) -> Vec<String> {
         }
     }
     f.push(c.error.clone().unwrap_or_default());
+    f.push(n.replayed.to_string());
+    match &c.block_repeats {
+        Some(b) => f.extend(
+            [
+                b.block_len as u64,
+                b.envelopes,
+                b.repeated,
+                b.repeated_across,
+            ]
+            .map(|x| x.to_string()),
+        ),
+        None => f.extend((0..4).map(|_| String::new())),
+    }
     f
 }
 

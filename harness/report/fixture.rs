@@ -100,6 +100,7 @@ pub fn run() -> RunResults {
         repetitions: Vec::new(),
         shard: None,
         merged_from: Vec::new(),
+        security: None,
     }
 }
 
@@ -239,6 +240,7 @@ fn case(suite: &str, mac: &str, qos: u8, size: usize, per_msg: f64, per_byte: f6
         saturation: None,
         repetition: 1,
         outages: Vec::new(),
+        block_repeats: None,
     }
 }
 
@@ -303,5 +305,6 @@ fn failed_case() -> CaseResult {
         saturation: None,
         repetition: 1,
         outages: Vec::new(),
+        block_repeats: None,
     }
 }

@@ -66,6 +66,11 @@ pub fn render(results: &RunResults, charts: &[Chart]) -> String {
         if let Some(w) = table::ecb_warning(results) {
             let _ = writeln!(h, "<p class=\"alert\">{}</p>", esc(&w));
         }
+        if let Some(t) = super::security_properties::table(results) {
+            let _ = writeln!(h, "<h2>{}</h2>", esc(super::security_properties::TITLE));
+            let _ = writeln!(h, "<p>{}</p>", esc(super::security_properties::LEGEND));
+            h.push_str(&html_table(&t));
+        }
     }
     if !charts.is_empty() {
         h.push_str("<h2 id=\"charts\">Charts</h2>\n");

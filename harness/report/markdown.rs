@@ -57,6 +57,11 @@ pub fn render(results: &RunResults, charts: &[Chart]) -> String {
         if let Some(w) = table::ecb_warning(results) {
             let _ = writeln!(md, "\n**Warning: {}**", inline(&w));
         }
+        if let Some(t) = super::security_properties::table(results) {
+            let _ = writeln!(md, "\n## {}\n", super::security_properties::TITLE);
+            let _ = writeln!(md, "{}\n", inline(super::security_properties::LEGEND));
+            md.push_str(&markdown_table(&t));
+        }
     }
 
     if !charts.is_empty() {

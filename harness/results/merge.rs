@@ -129,6 +129,7 @@ fn merge_case(parts: &[(usize, &CaseResult)], shards: usize, phases: &Phases) ->
     c.saturation = None;
     // Each shard's outages are relative to its own start; listed one after another.
     c.outages.clear();
+    c.block_repeats = None;
     for &(run, p) in parts {
         let n = &p.counts;
         let m = &mut c.counts;
@@ -139,6 +140,7 @@ fn merge_case(parts: &[(usize, &CaseResult)], shards: usize, phases: &Phases) ->
         m.delivered += n.delivered;
         m.lost += n.lost;
         m.duplicated += n.duplicated;
+        m.replayed += n.replayed;
         m.out_of_order += n.out_of_order;
         m.failed_auth += n.failed_auth;
         m.failed_decrypt += n.failed_decrypt;
@@ -173,6 +175,14 @@ fn merge_case(parts: &[(usize, &CaseResult)], shards: usize, phases: &Phases) ->
             c.saturation = Some(format!("shard {}: {s}", run + 1));
         }
         c.outages.extend(p.outages.iter().cloned());
+        if let Some(b) = &p.block_repeats {
+            c.block_repeats
+                .get_or_insert_with(|| crate::results::BlockRepeats {
+                    block_len: b.block_len,
+                    ..Default::default()
+                })
+                .merge(b);
+        }
     }
     if parts.len() < shards {
         c.errors.push(format!(

@@ -35,6 +35,9 @@ pub struct RunResults {
     pub shard: Option<ShardInfo>,
     /// For a `merge` result: the run folders it combines (each a shard or a separate run).
     pub merged_from: Vec<String>,
+    /// The tamper matrix of each protection of the run (absent in older runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security: Option<SecurityResults>,
 }
 
 /// Which slice of the scenario's clients a sharded run ran.
@@ -205,6 +208,93 @@ pub struct CaseResult {
     /// over clients. Messages sent meanwhile are still accounted for in `counts`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub outages: Vec<Outage>,
+    /// Repeated ciphertext blocks in a sample of the envelopes the subscribers received (ECB
+    /// leakage; see `security::blocks`). Absent in runs made before it was measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub block_repeats: Option<BlockRepeats>,
+}
+
+/// Repeated ciphertext blocks inside envelope bodies, over a sample of received envelopes,
+/// summed over subscribers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BlockRepeats {
+    /// Bytes per block counted: the cipher's block (8 or 16), 16 for suites without one.
+    pub block_len: usize,
+    /// Envelopes sampled (the first ones each subscriber opened).
+    pub envelopes: u64,
+    /// Whole blocks in their bodies.
+    pub blocks: u64,
+    /// Blocks equal to an earlier block of the same body.
+    pub repeated: u64,
+    /// Envelopes with at least one repeated block.
+    pub envelopes_with_repeats: u64,
+    /// Blocks equal to a block of an earlier sampled envelope of the same publisher (same
+    /// key): what an eavesdropper sees repeat from message to message.
+    #[serde(default)]
+    pub repeated_across: u64,
+}
+
+/// What the run measured about the protections themselves, apart from their cost.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityResults {
+    /// Seed of the tamper engine's choices (envelopes themselves use fresh random IVs).
+    pub seed: u64,
+    /// Trials asked for per kind and protection.
+    pub trials_per_kind: u64,
+    /// Time budget per protection, in seconds.
+    pub budget_s: f64,
+    /// One entry per distinct (suite, mac, signature) of the run.
+    pub protections: Vec<ProtectionSecurity>,
+}
+
+/// The tamper matrix of one protection: real envelopes, damaged one way per trial, opened by
+/// the real subscriber path.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProtectionSecurity {
+    pub suite: String,
+    pub mac: String,
+    pub signature: String,
+    /// True when the suite, a MAC or a signature authenticates messages.
+    pub authenticated: bool,
+    /// Plaintext bytes of the envelopes tampered with.
+    pub size: usize,
+    /// Per kind: bit-flip, multi-bit-flip, truncate, extend, header-field, header-swap,
+    /// topic-swap.
+    pub kinds: Vec<TamperCounts>,
+    /// Header fields in which a flipped bit was accepted: nothing authenticates them.
+    pub unauthenticated_fields: Vec<String>,
+    /// True when the time budget stopped the trials before `trials_per_kind`.
+    pub truncated_by_budget: bool,
+}
+
+/// Trials of one tamper kind against one protection.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TamperCounts {
+    pub kind: String,
+    pub trials: u64,
+    /// Decode, authentication or decryption error.
+    pub rejected: u64,
+    /// Of `rejected`: the tag, MAC or signature did not verify.
+    pub rejected_auth: u64,
+    /// Opened to a plaintext different from what was sent: a forgery that got through.
+    pub forged: u64,
+    /// Opened to exactly the plaintext sent although bytes changed.
+    pub accepted_identical: u64,
+}
+
+impl TamperCounts {
+    /// Percentage of trials rejected (0 when there were none).
+    pub fn rejected_pct(&self) -> f64 {
+        if self.trials == 0 {
+            0.0
+        } else {
+            self.rejected as f64 * 100.0 / self.trials as f64
+        }
+    }
 }
 
 /// One interval in which at least one client of a case had no connection to the broker.
@@ -260,8 +350,13 @@ pub struct Counts {
     /// Distinct (publisher, seq) pairs each subscriber received and opened, summed.
     pub delivered: u64,
     pub lost: u64,
-    /// Copies of a (publisher, seq) already received (QoS 1 redelivery, replays).
+    /// QoS-level copies of a (publisher, seq) already received: at QoS 1/2, with the DUP
+    /// flag or within 2 s of the first copy (see `security::replay`).
     pub duplicated: u64,
+    /// Other copies of a (publisher, seq) already received: every copy at QoS 0, and at
+    /// QoS 1/2 copies without DUP more than 2 s after the first. A re-published message.
+    #[serde(default)]
+    pub replayed: u64,
     /// Received after a higher seq of the same publisher.
     pub out_of_order: u64,
     /// Tag, MAC or signature did not verify.

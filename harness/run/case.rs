@@ -119,6 +119,7 @@ pub async fn run(ctx: &CaseContext<'_>, case: &Case, repetition: u32) -> CaseOut
         saturation: None,
         repetition,
         outages: Vec::new(),
+        block_repeats: None,
     };
 
     match measure(
@@ -137,6 +138,18 @@ pub async fn run(ctx: &CaseContext<'_>, case: &Case, repetition: u32) -> CaseOut
             result.status = CaseStatus::Failed;
             result.error = Some(e);
         }
+    }
+
+    // Sent but nothing came back: every measured number would be empty. Most often the broker
+    // dropped messages above its size limit; say so instead of reporting a silent 100% loss.
+    if result.status == CaseStatus::Ok && result.counts.sent > 0 && result.counts.delivered == 0 {
+        result.status = CaseStatus::Failed;
+        result.error = Some(format!(
+            "none of the {} messages sent came back from the broker ({} B PUBLISH packets, \
+             {} B payloads); if it limits message size (Mosquitto: max_packet_size, \
+             message_size_limit), raise the limit or lower matrix.size",
+            result.counts.sent, result.sizes.mqtt_packet, result.sizes.envelope
+        ));
     }
 
     let used = cpu::sample().since(&cpu_before);
@@ -369,12 +382,19 @@ async fn measure(
         r.receipts.settle(&sent, counts);
         let c = &r.counts;
         counts.duplicated += c.duplicated;
+        counts.replayed += c.replayed;
         counts.out_of_order += c.out_of_order;
         counts.failed_auth += c.failed_auth;
         counts.failed_decrypt += c.failed_decrypt;
         counts.malformed += c.malformed;
         counts.corrupted += c.corrupted;
         delivered_measured += r.delivered_measured;
+        if r.block_repeats.envelopes > 0 {
+            result
+                .block_repeats
+                .get_or_insert_with(|| crate::results::BlockRepeats::new(r.block_repeats.block_len))
+                .merge(&r.block_repeats);
+        }
         phases.merge(&r.phases);
         connections.push(r.connection);
         result.errors.extend(

@@ -248,6 +248,7 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
             subscribers: load.subscribers,
         }),
         merged_from: Vec::new(),
+        security: None,
     };
     let save = |r: &RunResults| writer::write(&dir, r).map_err(|e| RunError::Output(e.to_string()));
     save(&results)?;
@@ -313,6 +314,24 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
         }
     }
     opts.progress.finish();
+
+    // The tamper matrix of each protection (bounded: about 2 s each), after the cases so it
+    // never competes with them for the CPU.
+    if !interrupted && !results.cases.is_empty() {
+        let keys = ctx.keys.clone();
+        let s = scenario.clone();
+        let measured =
+            tokio::task::spawn_blocking(move || crate::security::section::measure(&s, &keys)).await;
+        match measured {
+            Ok(Ok(section)) => results.security = Some(section),
+            Ok(Err(e)) => opts
+                .progress
+                .warn(&format!("tamper matrix not measured: {e}")),
+            Err(e) => opts
+                .progress
+                .warn(&format!("tamper matrix not measured: {e}")),
+        }
+    }
 
     results.finished_at = Some(now_rfc3339());
     results.status = if interrupted {

@@ -102,6 +102,35 @@ impl ScenarioError {
     }
 }
 
+/// `; did you mean "x"?` naming the entry of `all` closest to `name` (edit distance at most 3),
+/// or an empty string when nothing is that close.
+pub fn did_you_mean(name: &str, all: &[&str]) -> String {
+    let lower = name.to_ascii_lowercase();
+    all.iter()
+        .map(|a| (strsim::levenshtein(a, &lower), *a))
+        .filter(|(d, _)| *d <= 3)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, a)| format!("; did you mean \"{a}\"?"))
+        .unwrap_or_default()
+}
+
+/// Adds a "did you mean" to serde's `unknown variant `x`, expected `a` or `b`` messages (MAC,
+/// signature, payload, transport and protocol names).
+pub fn suggest_variant(message: &str) -> String {
+    let Some(rest) = message.strip_prefix("unknown variant `") else {
+        return message.to_owned();
+    };
+    let Some((name, expected)) = rest.split_once('`') else {
+        return message.to_owned();
+    };
+    let names: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    let hint = did_you_mean(name, &names);
+    if hint.is_empty() {
+        return message.to_owned();
+    }
+    format!("{}{hint}", message.trim_end())
+}
+
 /// The dotted key whose value contains byte `offset`: the nearest `[table]` header above it
 /// joined with the nearest `key =` at or above it in that table.
 fn field_at(text: &str, offset: usize) -> String {
@@ -136,6 +165,19 @@ fn field_at(text: &str, offset: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn suggests_the_closest_variant() {
+        let m = suggest_variant("unknown variant `hmac-sha25`, expected `none` or `hmac-sha256`");
+        assert!(m.ends_with("; did you mean \"hmac-sha256\"?"), "{m}");
+        let m = suggest_variant(
+            "unknown variant `sensor-jsn`, expected one of `random`, `zeros`, `sensor-json`",
+        );
+        assert!(m.ends_with("did you mean \"sensor-json\"?"), "{m}");
+        let m = suggest_variant("unknown variant `xyzzyq`, expected `none` or `hmac-sha256`");
+        assert!(!m.contains("did you mean"), "{m}");
+        assert_eq!(suggest_variant("expected a number"), "expected a number");
+    }
 
     #[test]
     fn locates_line_col_and_field() {

@@ -141,9 +141,10 @@ impl Source<'_> {
     }
 
     fn toml_error(&self, e: toml::de::Error) -> ScenarioError {
+        let message = error::suggest_variant(e.message());
         match e.span() {
-            Some(span) => self.error(span, None, e.message()),
-            None => ScenarioError::file(self.path, e.message()),
+            Some(span) => self.error(span, None, message),
+            None => ScenarioError::file(self.path, message),
         }
     }
 }
@@ -216,6 +217,24 @@ fn validate(
             ));
         }
         (None, None) => {}
+    }
+    // A suite axis written down but empty (`suite = []`, `ciphers = []`) leaves nothing to
+    // measure: an error, not a silent fall-back to `none`.
+    let written = m
+        .suite
+        .as_ref()
+        .map(|s| (s.span(), "matrix.suite"))
+        .or_else(|| m.ciphers.as_ref().map(|c| (c.span(), "matrix.ciphers")))
+        .or_else(|| m.modes.as_ref().map(|c| (c.span(), "matrix.modes")));
+    if suites.is_empty()
+        && let Some((span, field)) = written
+    {
+        return Err(at(
+            span,
+            field,
+            "expected at least one suite, got an empty list (the matrix would have no cases)"
+                .into(),
+        ));
     }
     if suites.is_empty() {
         suites.push(

@@ -73,6 +73,12 @@ fn skip_or_fail(what: &str) -> Option<Mosquitto> {
 
 impl Mosquitto {
     pub fn start() -> Option<Mosquitto> {
+        Self::start_with("")
+    }
+
+    /// Like [`Mosquitto::start`], with `extra` (global options such as `max_packet_size 2048`)
+    /// added to the configuration before the listeners.
+    pub fn start_with(extra: &str) -> Option<Mosquitto> {
         let Some(bin) = mosquitto_bin() else {
             return skip_or_fail("mosquitto is not installed");
         };
@@ -121,7 +127,7 @@ impl Mosquitto {
         let conf = format!(
             "per_listener_settings false\nallow_anonymous false\npassword_file {passwd}\n\
              log_dest file {log}\nlog_type all\n{user_line}max_inflight_messages 0\n\
-             max_queued_messages 100000\n\
+             max_queued_messages 100000\n{extra}\n\
              listener {plain} 127.0.0.1\n\
              listener {tls} 127.0.0.1\ncafile {ca}\ncertfile {cert}\nkeyfile {key}\n",
             passwd = passwd.display(),

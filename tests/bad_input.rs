@@ -1,0 +1,314 @@
+//! Hostile and mistaken input to the binary: each is refused with the documented exit code
+//! (README "Exit codes": 0 success, 1 the run failed, 2 bad input) and a message naming the
+//! place to fix, and nothing panics.
+//!
+//! Covered elsewhere, not repeated here: a missing scenario file, an unknown suite with its
+//! "did you mean", a bad `--set`, an unreachable broker and Ctrl-C (tests/cli.rs); a port in
+//! use for `broker --port` (tests/broker_command.rs); the broker dying and coming back
+//! mid-case, with every message accounted for (tests/outage.rs).
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+fn run_bin(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(common::bin())
+        .args(args)
+        .output()
+        .expect("binary runs");
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!err.contains("panicked"), "the binary panicked: {err}");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        err,
+    )
+}
+
+/// Writes `text` as `name` in `dir` and runs it, results going to `dir/out`.
+fn run_scenario(dir: &Path, name: &str, text: &str) -> (i32, String) {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    let out = dir.join("out");
+    let (code, _, err) = run_bin(&[
+        "run",
+        path.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    (code, err)
+}
+
+#[test]
+fn unreadable_scenario_exits_2_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    // As root a chmod 000 file is still readable; a directory is unreadable as a file for
+    // everyone.
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    let path = if root {
+        let d = dir.path().join("scenario.toml");
+        std::fs::create_dir(&d).unwrap();
+        d
+    } else {
+        use std::os::unix::fs::PermissionsExt;
+        let f = dir.path().join("scenario.toml");
+        std::fs::write(&f, "name = \"x\"\n").unwrap();
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o000)).unwrap();
+        f
+    };
+    let (code, _, err) = run_bin(&["run", path.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(&format!("{}: cannot read scenario", path.display())),
+        "{err}"
+    );
+}
+
+#[test]
+fn malformed_toml_exits_2_with_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, err) = run_scenario(
+        dir.path(),
+        "broken.toml",
+        "name = \"broken\"\n[load]\nrate = 10\nduration = \"1s\n",
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("broken.toml:4:"), "{err}");
+    let (code, err) = run_scenario(
+        dir.path(),
+        "table.toml",
+        "name = \"t\"\n[matrix\nqos = [0]\n",
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("table.toml:2:"), "{err}");
+}
+
+#[test]
+fn unknown_names_suggest_the_closest_valid_one() {
+    let dir = tempfile::tempdir().unwrap();
+    for (line, at, want) in [
+        (
+            "[matrix]\nciphers = [\"aes-128\"]\nmodes = [\"cbcc\"]\n",
+            ":4:9: matrix.modes: unknown mode \"cbcc\"",
+            "did you mean \"cbc\"?",
+        ),
+        (
+            "[matrix]\nciphers = [\"aes-12\"]\nmodes = [\"cbc\"]\n",
+            ":3:11: matrix.ciphers: unknown cipher \"aes-12\"",
+            "did you mean \"aes-128\"?",
+        ),
+        (
+            "[matrix]\nmac = [\"hmac-sha25\"]\n",
+            ":3:8: matrix.mac: unknown variant `hmac-sha25`",
+            "did you mean \"hmac-sha256\"?",
+        ),
+        (
+            "[matrix]\nsignature = [\"ed2519\"]\n",
+            ":3:14: matrix.signature: unknown variant `ed2519`",
+            "did you mean \"ed25519\"?",
+        ),
+        (
+            "[load]\npayload = \"sensor-jsn\"\n",
+            ":3:11: load.payload: unknown variant `sensor-jsn`",
+            "did you mean \"sensor-json\"?",
+        ),
+    ] {
+        let (code, err) = run_scenario(dir.path(), "names.toml", &format!("name = \"n\"\n{line}"));
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains(&format!("names.toml{at}")), "{err}");
+        assert!(err.contains(want), "{err}");
+    }
+    // The tamper command's flags too.
+    let (code, _, err) = run_bin(&["tamper", "--suite", "aes-128-cbx", "--trials", "1"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("did you mean \"aes-128-cbc\""), "{err}");
+    let (code, _, err) = run_bin(&["tamper", "--mac", "hmac", "--trials", "1"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--mac: unknown value \"hmac\""), "{err}");
+    let (code, _, err) = run_bin(&["tamper", "--signature", "ed25518", "--trials", "1"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("did you mean \"ed25519\""), "{err}");
+}
+
+#[test]
+fn impossible_combinations_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    for (text, want) in [
+        // The matrix emptied: nothing to measure.
+        (
+            "[matrix]\nsuite = []\n",
+            ":3:9: matrix.suite: expected at least one suite",
+        ),
+        (
+            "[matrix]\nciphers = []\nmodes = [\"cbc\"]\n",
+            ":3:11: matrix.ciphers: expected at least one suite",
+        ),
+        (
+            "[matrix]\nqos = []\n",
+            "matrix.qos: expected at least one value",
+        ),
+        // Half a shorthand.
+        (
+            "[matrix]\nmodes = [\"cbc\"]\n",
+            "matrix.modes: `modes` needs `ciphers`",
+        ),
+        // A TLS case with no TLS listener.
+        (
+            "[broker]\nurl = \"mqtt://127.0.0.1:1\"\n[matrix]\ntransport = [\"tls\"]\n",
+            "matrix.transport: no tls listener",
+        ),
+        // Link emulation without the proxy that does it.
+        (
+            "[link]\nproxy = false\nrtt = \"10ms\"\n",
+            "link.proxy: rtt, jitter and bandwidth are emulated by the proxy",
+        ),
+        // Warm-up that swallows the whole case.
+        (
+            "[load]\nduration = \"1s\"\nwarmup = \"1s\"\n",
+            "load.warmup: warm-up (1s) must be shorter",
+        ),
+    ] {
+        let (code, err) = run_scenario(dir.path(), "combo.toml", &format!("name = \"c\"\n{text}"));
+        assert_eq!(code, 2, "{text}: {err}");
+        assert!(err.contains(want), "{text}: {err}");
+    }
+    // A shard that has no publishers left.
+    let path = dir.path().join("shard.toml");
+    std::fs::write(&path, "name = \"s\"\n[load]\npublishers = 1\n").unwrap();
+    let out = dir.path().join("out");
+    let (code, _, err) = run_bin(&[
+        "run",
+        path.to_str().unwrap(),
+        "--shard",
+        "1/2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("1 publishers cannot be split into 2 shards"),
+        "{err}"
+    );
+}
+
+#[test]
+fn size_zero_or_too_large_is_refused_before_any_case() {
+    let dir = tempfile::tempdir().unwrap();
+    for (size, want) in [
+        ("0", "got 0"),
+        ("\"17MiB\"", "got 17825792"),
+        ("-5", "got 0"),
+    ] {
+        let (code, err) = run_scenario(
+            dir.path(),
+            "size.toml",
+            &format!("name = \"s\"\n[matrix]\nsize = [64, {size}]\n"),
+        );
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            err.contains("size.toml:3:13: matrix.size: expected a message size from 1 byte to 16777216 bytes (16 MiB)")
+                && err.contains(want),
+            "{err}"
+        );
+        assert!(
+            !dir.path().join("out").exists(),
+            "no results folder for bad input"
+        );
+    }
+    let (code, _, err) = run_bin(&["tamper", "--size", "0", "--trials", "1"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--size: expected 1 to"), "{err}");
+}
+
+/// A broker whose packet limit is below the case's messages: Mosquitto (max_packet_size)
+/// disconnects the publisher; the case fails saying why, the small case beside it is kept.
+#[test]
+fn messages_above_the_brokers_limit_fail_the_case_with_a_clear_error() {
+    let Some(m) = common::mosquitto::Mosquitto::start_with("max_packet_size 2048") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("limit.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "name = \"limit\"\n{}[load]\nrate = 20\nduration = \"1s\"\nwarmup = \"200ms\"\n\
+             drain = \"1s\"\n[matrix]\nqos = [1]\nsize = [64, 4096]\nsuite = [\"aes-128-gcm\"]\n",
+            m.broker_toml()
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let (code, _, err) = run_bin(&[
+        "run",
+        path.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    // One case of two measured: the run completed (exit 0) and says which failed.
+    assert_eq!(code, 0, "{err}");
+    let run_dir = std::fs::read_dir(out.join("limit"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run_dir.join("results.json")).unwrap())
+            .unwrap();
+    let cases = v["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 2);
+    let small = &cases[0];
+    assert_eq!(small["params"]["size"], 64);
+    assert_eq!(small["status"], "ok", "{small}");
+    let big = &cases[1];
+    assert_eq!(big["params"]["size"], 4096);
+    assert_eq!(big["status"], "failed", "{big}");
+    let e = big["error"].as_str().unwrap();
+    assert!(
+        e.contains("came back from the broker") && e.contains("max_packet_size"),
+        "{e}"
+    );
+    assert!(
+        big["counts"]["sent"].as_u64().unwrap() > 0,
+        "what was measured is kept"
+    );
+    let report = std::fs::read_to_string(run_dir.join("report.md")).unwrap();
+    assert!(
+        report.contains("FAILED") && report.contains("max_packet_size"),
+        "{report}"
+    );
+}
+
+#[test]
+fn results_folder_not_writable_exits_2_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "not a folder").unwrap();
+    let scenario = dir.path().join("ok.toml");
+    std::fs::write(
+        &scenario,
+        "name = \"ok\"\n[load]\nrate = 10\nduration = \"300ms\"\nwarmup = \"100ms\"\n",
+    )
+    .unwrap();
+    let out = file.join("results");
+    let (code, _, err) = run_bin(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(&format!(
+            "cannot create results folder {}",
+            out.join("ok").display()
+        )),
+        "{err}"
+    );
+}
