@@ -377,7 +377,13 @@ pub mod phase {
     pub const SCHEDULE_LAG: &str = "schedule_lag";
     pub const TCP_CONNECT: &str = "tcp_connect";
     pub const TLS_HANDSHAKE: &str = "tls_handshake";
-    pub const ALL: [&str; 13] = [
+    pub const KEY_REQUEST_MISS: &str = "key_request_miss";
+    pub const KEY_REQUEST_HIT: &str = "key_request_hit";
+    pub const CENTER_AUTHN: &str = "center_authn";
+    pub const CENTER_AUTHZ: &str = "center_authz";
+    pub const CENTER_KEYGEN: &str = "center_keygen";
+    pub const CENTER_SERVICE: &str = "center_service";
+    pub const ALL: [&str; 19] = [
         ENCODE,
         ENCRYPT,
         SIGN,
@@ -391,5 +397,11 @@ pub mod phase {
         SCHEDULE_LAG,
         TCP_CONNECT,
         TLS_HANDSHAKE,
+        KEY_REQUEST_MISS,
+        KEY_REQUEST_HIT,
+        CENTER_AUTHN,
+        CENTER_AUTHZ,
+        CENTER_KEYGEN,
+        CENTER_SERVICE,
     ];
 }

@@ -1,0 +1,1 @@
+//! The `keygen` and `center` commands.
