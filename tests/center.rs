@@ -23,6 +23,7 @@ use mqtt_cipher_bench::crypto::protect::{OpenError, Protection, Protector, Unpro
 use mqtt_cipher_bench::crypto::signature::SigAlg;
 use mqtt_cipher_bench::crypto::{CryptoError, Suite};
 use mqtt_cipher_bench::load::client::{ClientSpec, Connected, connect};
+use mqtt_cipher_bench::results;
 use mqtt_cipher_bench::scenario::schema::BrokerSection;
 use rumqttc::{Event, Incoming, QoS};
 
@@ -426,4 +427,121 @@ async fn rotation_keeps_in_flight_messages_decryptable_during_grace_only() {
     pc.close().await;
     sc.close().await;
     f.service.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_with_center_keys_measures_requests_and_delivers_everything() {
+    let s = common::scenario(
+        "center.toml",
+        r#"
+name = "center-e2e"
+[load]
+publishers = 2
+subscribers = 2
+rate = 50
+duration = "900ms"
+warmup = "300ms"
+[matrix]
+qos = [1]
+size = [16, 1024]
+suite = ["blowfish-cbc", "aes-128-gcm"]
+[keys]
+source = "center"
+[keys.center]
+classes = { light = "blowfish-cbc", moderate = "aes-128-gcm" }
+identity = "ecdsa-p256"
+concurrency = [1, 4]
+rounds = 2
+"#,
+    );
+    let (outcome, _root) = common::run_in_temp(&s).await;
+    let r = &outcome.results;
+    assert_eq!(r.cases.len(), 4);
+    for c in &r.cases {
+        assert_eq!(c.status, results::CaseStatus::Ok, "{}: {:?}", c.id, c.error);
+        let n = &c.counts;
+        assert!(n.sent > 0);
+        assert_eq!(n.delivered, n.expected, "{}: {n:?}", c.id);
+        assert_eq!(
+            (n.failed_decrypt, n.failed_auth, n.corrupted),
+            (0, 0, 0),
+            "{}",
+            c.id
+        );
+        // 2 publisher keys + 2 subscribers x 2 topics, each asked for once and again.
+        for (phase, count) in [
+            ("key_request_miss", 6),
+            ("key_request_hit", 6),
+            ("center_authn", 6),
+            ("center_authz", 6),
+            ("center_keygen", 6),
+            ("center_service", 6),
+        ] {
+            let p = c
+                .phases
+                .get(phase)
+                .unwrap_or_else(|| panic!("{}: no {phase}", c.id));
+            assert_eq!(p.count, count, "{}: {phase}", c.id);
+            assert!(p.p50 > 0, "{}: {phase}", c.id);
+        }
+        assert!(c.phases["key_request_hit"].p50 < c.phases["key_request_miss"].p50);
+        let center = c.center.as_ref().expect("center section");
+        let class = if c.params.suite == "blowfish-cbc" {
+            "light"
+        } else {
+            "moderate"
+        };
+        assert_eq!(
+            (center.class.as_str(), center.suite.as_str()),
+            (class, c.params.suite.as_str())
+        );
+        assert_eq!((center.requests, center.granted, center.denied), (6, 6, 0));
+        assert_eq!((center.cache_misses, center.cache_hits), (6, 6));
+        let levels: Vec<(u32, u64, u64)> = center
+            .concurrency
+            .iter()
+            .map(|l| (l.clients, l.answered, l.failed))
+            .collect();
+        assert_eq!(levels, [(1, 2, 0), (4, 8, 0)], "{}", c.id);
+        assert!(
+            center
+                .concurrency
+                .iter()
+                .all(|l| l.response.is_some() && l.service.is_some())
+        );
+    }
+    // What was written reads back, center section included.
+    let back = results::reader::read(&outcome.dir).unwrap();
+    assert_eq!(back.cases[0].center, r.cases[0].center);
+}
+
+#[test]
+fn center_scenarios_are_checked() {
+    let parse = |text: &str| {
+        mqtt_cipher_bench::scenario::parse(std::path::Path::new("c.toml"), text, &[], None)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
+    let e = parse("name = \"c\"\n[matrix]\nsuite = [\"des-cbc\"]\n[keys]\nsource = \"center\"\n")
+        .unwrap_err();
+    assert!(
+        e.contains("suite des-cbc of the matrix is no device class's suite"),
+        "{e}"
+    );
+    let e = parse(
+        "name = \"c\"\n[matrix]\nsuite = [\"aes-128-cbc\"]\nmac = [\"hmac-sha256\"]\n[keys]\nsource = \"center\"\n",
+    )
+    .unwrap_err();
+    assert!(e.contains("mac must be [\"none\"]"), "{e}");
+    let e = parse("name = \"c\"\n[keys.center]\nrounds = 2\n").unwrap_err();
+    assert!(
+        e.contains("c.toml:2:1: keys.center") && e.contains("source = \"center\""),
+        "{e}"
+    );
+    let e = parse("name = \"c\"\n[keys]\nsource = \"center\"\n[keys.center]\nclasses = { x = \"ecies-p256\" }\n").unwrap_err();
+    assert!(e.contains("no symmetric key"), "{e}");
+    let e = parse("name = \"c\"\n[keys]\nsource = \"center\"\n[keys.center]\nidentity = \"rsa\"\n")
+        .unwrap_err();
+    assert!(e.contains("keys.center.identity: expected"), "{e}");
+    parse("name = \"c\"\n[matrix]\nsuite = [\"blowfish-cbc\", \"aes-128-cbc\"]\n[keys]\nsource = \"center\"\n").unwrap();
 }

@@ -239,6 +239,7 @@ fn case(suite: &str, mac: &str, qos: u8, size: usize, per_msg: f64, per_byte: f6
         saturation: None,
         repetition: 1,
         outages: Vec::new(),
+        center: None,
     }
 }
 
@@ -303,5 +304,6 @@ fn failed_case() -> CaseResult {
         saturation: None,
         repetition: 1,
         outages: Vec::new(),
+        center: None,
     }
 }
