@@ -41,6 +41,8 @@ pub struct CaseContext<'a> {
     pub keys: Arc<KeyRing>,
     /// Unique per run: keeps topics and client ids of concurrent or earlier runs apart.
     pub run_tag: &'a str,
+    /// The run's Security Center, when keys come from it.
+    pub center: Option<&'a super::center::RunCenter>,
 }
 
 fn qos_of(q: u8) -> QoS {
@@ -120,6 +122,7 @@ pub async fn run(ctx: &CaseContext<'_>, case: &Case, repetition: u32) -> CaseOut
         repetition,
         outages: Vec::new(),
         block_repeats: None,
+        center: None,
     };
 
     match measure(
@@ -288,6 +291,30 @@ async fn measure(
         record_connect(phases, p);
     }
 
+    // With a Security Center, every client fetches its keys from it first (measured as
+    // key_request_* and center_* phases), then the concurrency probe runs.
+    let center_keys = match ctx.center {
+        Some(center) => {
+            let who = super::center::CaseClients {
+                suite: case.suite,
+                client_base: &client_base,
+                publishers: load.publishers,
+                subscribers: load.subscribers,
+                topic: &topic,
+                filter: &filter,
+            };
+            let mut k = center
+                .key_case(endpoint, &who, &topic_prefix, phases)
+                .await?;
+            k.summary.concurrency = center
+                .probe(endpoint, case.suite, &client_base, &topic_prefix)
+                .await?;
+            result.center = Some(k.summary.clone());
+            Some(k)
+        }
+        None => None,
+    };
+
     // Key everything before the clock starts: key setup is reported, never inside a message.
     let keyed = |f: &mut dyn FnMut() -> Result<(), crate::crypto::CryptoError>,
                  phases: &mut Phases| {
@@ -300,19 +327,45 @@ async fn measure(
     for i in 0..load.publishers {
         keyed(
             &mut || {
-                protectors.push(Protector::new(&ctx.keys, protection, &topic(i), i)?);
+                protectors.push(match &center_keys {
+                    Some(k) => {
+                        let key = &k.publishers[i as usize];
+                        Protector::with_topic_keys(
+                            &ctx.keys,
+                            protection,
+                            &topic(i),
+                            i,
+                            &key.topic_keys(),
+                            key.key_id,
+                        )?
+                    }
+                    None => Protector::new(&ctx.keys, protection, &topic(i), i)?,
+                });
                 Ok(())
             },
             phases,
         )?;
     }
     let mut openers: Vec<Vec<Unprotector>> = Vec::with_capacity(subs.len());
-    for _ in 0..load.subscribers {
+    for s in 0..load.subscribers {
         let mut v = Vec::with_capacity(load.publishers as usize);
         for i in 0..load.publishers {
             keyed(
                 &mut || {
-                    v.push(Unprotector::new(&ctx.keys, protection, &topic(i), i)?);
+                    v.push(match &center_keys {
+                        Some(k) => {
+                            let key = &k.subscribers[s as usize][i as usize];
+                            Unprotector::with_topic_keys(
+                                &ctx.keys,
+                                protection,
+                                &topic(i),
+                                i,
+                                &key.topic_keys(),
+                                key.key_id,
+                            )?
+                        }
+                        None => Unprotector::new(&ctx.keys, protection, &topic(i), i)?,
+                    });
                     Ok(())
                 },
                 phases,
