@@ -11,7 +11,7 @@ const MEASURED_CRATES: &[&str] = &[
     "aes",
     "aes-gcm",
     "ccm",
-    "chacha20poly1305",
+    "ring",
     "ascon-aead",
     "des",
     "blowfish",

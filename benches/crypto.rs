@@ -107,8 +107,49 @@ fn ecdh(c: &mut Criterion) {
     });
 }
 
+/// Why suite 0x83 uses ring: the same RFC 8439 seal through RustCrypto's chacha20poly1305
+/// (what the harness used before) and through the harness's suite, per size.
+fn chacha_impls(c: &mut Criterion) {
+    use chacha20poly1305::aead::{AeadInOut, KeyInit};
+    let key = [7u8; 32];
+    let nonce = [9u8; 12];
+    let rc = chacha20poly1305::ChaCha20Poly1305::new_from_slice(&key).expect("key");
+    let mut ours = Suite::from_name("chacha20-poly1305")
+        .expect("suite")
+        .sealer(
+            &ring()
+                .topic_keys(
+                    Suite::from_name("chacha20-poly1305").expect("suite"),
+                    "bench",
+                )
+                .expect("keys"),
+        )
+        .expect("sealer");
+    let mut group = c.benchmark_group("chacha20-poly1305-impl");
+    for size in SIZES {
+        let mut buf = vec![0x42u8; size];
+        let mut out = Vec::with_capacity(size + 16);
+        group.throughput(Throughput::Bytes(size as u64));
+        group.bench_function(BenchmarkId::new("rustcrypto", size), |b| {
+            b.iter(|| {
+                rc.encrypt_inout_detached((&nonce).into(), &AAD, (&mut buf[..]).into())
+                    .expect("seal")
+            })
+        });
+        let pt = vec![0x42u8; size];
+        group.bench_function(BenchmarkId::new("ring", size), |b| {
+            b.iter(|| {
+                out.clear();
+                ours.seal(&nonce, &AAD, black_box(&pt), &mut out)
+                    .expect("seal");
+            })
+        });
+    }
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = config();
-    targets = suites, key_setup, signatures, ecdh
+    targets = suites, key_setup, signatures, ecdh, chacha_impls
 }

@@ -111,12 +111,8 @@ macro_rules! with_aead {
             AeadAlg::Aes128Gcm => Box::new(suite::<aes_gcm::Aes128Gcm>($alg, $key)?),
             AeadAlg::Aes256Gcm => Box::new(suite::<aes_gcm::Aes256Gcm>($alg, $key)?),
             AeadAlg::Aes128Ccm => Box::new(suite::<Aes128Ccm>($alg, $key)?),
-            // Measured: poly1305 0.9.1's AVX2 backend spends about 1.3 µs per key (i.e. per
-            // message) on setup, so this suite trails AES-GCM badly below ~1 KiB on x86-64;
-            // `--cfg poly1305_backend="soft"` cuts that to ~80 ns but triples bulk cost.
-            AeadAlg::ChaCha20Poly1305 => {
-                Box::new(suite::<chacha20poly1305::ChaCha20Poly1305>($alg, $key)?)
-            }
+            // ring, not RustCrypto: see chacha_ring.rs for the measured reason.
+            AeadAlg::ChaCha20Poly1305 => Box::new(super::chacha_ring::ChaCha20Poly1305::new($key)?),
             AeadAlg::AsconAead128 => Box::new(suite::<ascon_aead::AsconAead128>($alg, $key)?),
         }
     };

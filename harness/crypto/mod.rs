@@ -11,6 +11,7 @@
 
 pub mod aead;
 pub mod block;
+mod chacha_ring;
 pub mod envelope;
 pub mod hybrid;
 pub mod keys;
