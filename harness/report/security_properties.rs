@@ -9,7 +9,7 @@
 use super::data::sig3;
 use super::table::{Row, Table};
 use crate::results::{CaseResult, ProtectionSecurity, RunResults};
-use crate::security::tamper::{self, TamperKind};
+use crate::security::tamper::{self, TamperKind, pct};
 
 pub const TITLE: &str = "Security properties (measured)";
 
@@ -152,16 +152,6 @@ fn row(results: &RunResults, label: &str) -> Row {
     Row {
         cells,
         lossy: false,
-    }
-}
-
-/// 100 only when every trial was rejected; otherwise at most 99.9, so a single accepted
-/// forgery never rounds away.
-fn pct(p: f64) -> String {
-    if p >= 100.0 {
-        "100".into()
-    } else {
-        format!("{:.1}", p.min(99.9))
     }
 }
 
