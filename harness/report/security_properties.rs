@@ -160,6 +160,51 @@ mod tests {
     use super::*;
 
     #[test]
+    fn old_runs_get_na_tamper_cells_and_measured_ones_their_numbers() {
+        use crate::results::{ProtectionSecurity, SecurityResults, TamperCounts};
+        let mut r = crate::report::fixture::run();
+        let t = table(&r).expect("rows for the cases");
+        let first = &t.rows[0].cells;
+        assert_eq!(first.len(), t.headers.len());
+        assert_eq!(first[2], "n/a", "no security section: tamper cells are n/a");
+        let c = &r.cases[0];
+        let (suite, mac, signature) = (
+            c.params.suite.clone(),
+            c.params.mac.clone(),
+            c.params.signature.clone(),
+        );
+        r.security = Some(SecurityResults {
+            seed: 1,
+            trials_per_kind: 10,
+            budget_s: 2.0,
+            protections: vec![ProtectionSecurity {
+                suite,
+                mac,
+                signature,
+                authenticated: false,
+                size: 64,
+                kinds: vec![TamperCounts {
+                    kind: "bit-flip".into(),
+                    trials: 1000,
+                    rejected: 999,
+                    forged: 1,
+                    ..Default::default()
+                }],
+                unauthenticated_fields: vec!["seq".into()],
+                truncated_by_budget: false,
+            }],
+        });
+        let t = table(&r).unwrap();
+        let cells = &t.rows[0].cells;
+        assert_eq!(cells[1], "no");
+        assert_eq!(cells[2], "99.9% of 1000", "one forgery in 1000 is not 100%");
+        assert_eq!(cells[3], "n/a", "kind not measured");
+        let forged = t.headers.iter().position(|h| *h == "forged").unwrap();
+        assert_eq!(cells[forged], "1");
+        assert_eq!(cells[forged + 1], "seq");
+    }
+
+    #[test]
     fn one_accepted_forgery_is_not_rounded_to_100() {
         assert_eq!(pct(100.0), "100");
         assert_eq!(pct(99.99), "99.9");
