@@ -128,6 +128,36 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         auth: Option<PathBuf>,
     },
+    /// Write Security Center identities: the center's key, each client's signing and
+    /// key-agreement keys (PKCS#8 PEM, 0600), registry.txt, and center.toml/acl.txt templates.
+    Keygen {
+        /// Folder to write to (created if needed; an existing center key is kept).
+        dir: PathBuf,
+        /// A client to make keys for, ID or ID:CLASS (repeatable).
+        #[arg(long = "client", value_name = "ID[:CLASS]", required = true)]
+        clients: Vec<String>,
+        /// Device class of clients given without one.
+        #[arg(long, default_value = "light")]
+        class: String,
+        /// The clients' signing algorithm: ed25519 or ecdsa-p256.
+        #[arg(long, default_value = "ed25519")]
+        signature: String,
+    },
+    /// Run the Security Center standalone next to a broker until Ctrl-C.
+    Center {
+        /// center.toml (written by keygen): registry, ACL, key, classes, window, TTL, grace.
+        #[arg(long)]
+        config: PathBuf,
+        /// The broker: mqtt://host:port, mqtts://host:port, or `embedded`.
+        #[arg(long)]
+        broker: String,
+        /// Broker username.
+        #[arg(long)]
+        username: Option<String>,
+        /// Environment variable holding the broker password.
+        #[arg(long)]
+        password_env: Option<String>,
+    },
     /// Re-render the report of a results folder from its results.json.
     Report {
         /// A run folder (holding results.json).
@@ -174,6 +204,18 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
         } => cmd_run(scenario, broker, out, set, quiet, shard),
         Command::Merge { run_dirs, out } => cmd_merge(run_dirs, out),
         Command::Report { run_dir } => cmd_report(run_dir),
+        Command::Keygen {
+            dir,
+            clients,
+            class,
+            signature,
+        } => cmd_keygen(&dir, &clients, &class, &signature),
+        Command::Center {
+            config,
+            broker,
+            username,
+            password_env,
+        } => cmd_center(&config, &broker, username, password_env),
         Command::Broker {
             bind,
             port,
@@ -256,6 +298,77 @@ fn cmd_run(
             }
         })?;
     crate::present::after_run(&outcome)
+}
+
+fn center_error(e: crate::center::CenterError) -> anyhow::Error {
+    match e {
+        crate::center::CenterError::Input(m) => anyhow::Error::new(BadInput(m)),
+        e => anyhow::Error::new(e),
+    }
+}
+
+fn cmd_keygen(
+    dir: &std::path::Path,
+    clients: &[String],
+    class: &str,
+    signature: &str,
+) -> anyhow::Result<()> {
+    let kind = crate::center::protocol::SigKind::from_name(signature).ok_or_else(|| {
+        BadInput(format!(
+            "--signature: expected ed25519 or ecdsa-p256, got \"{signature}\""
+        ))
+    })?;
+    let r = crate::center::command::keygen(dir, clients, class, kind).map_err(center_error)?;
+    println!(
+        "center key: {} ({}); public: {}",
+        r.center_key.display(),
+        if r.center_key_created { "new" } else { "kept" },
+        r.center_public
+    );
+    for (id, class, path) in &r.clients {
+        println!(
+            "client {id} ({class}): {} and .kex.pem (0600)",
+            path.display()
+        );
+    }
+    println!("registry: {}", r.registry.display());
+    for p in &r.created {
+        println!("template: {}", p.display());
+    }
+    Ok(())
+}
+
+fn cmd_center(
+    config: &std::path::Path,
+    broker: &str,
+    username: Option<String>,
+    password_env: Option<String>,
+) -> anyhow::Result<()> {
+    runtime()?.block_on(async {
+        let sc = crate::center::command::start(config, broker, username, password_env)
+            .await
+            .map_err(center_error)?;
+        println!(
+            "Security Center on {broker}: requests on {p}/req/<client id>, answers on {p}/resp/<client id> (QoS 0); {} client(s) registered; center key {}",
+            sc.clients,
+            sc.public,
+            p = sc.prefix
+        );
+        println!("Ctrl-C stops it.");
+        tokio::signal::ctrl_c()
+            .await
+            .context("cannot listen for Ctrl-C")?;
+        let s = sc.authority.take_stats();
+        println!(
+            "answered {} request(s): {} granted, {} denied {:?}",
+            s.requests,
+            s.granted,
+            s.denied_total(),
+            s.denied
+        );
+        sc.service.stop().await;
+        Ok(())
+    })
 }
 
 fn cmd_report(dir: PathBuf) -> anyhow::Result<()> {

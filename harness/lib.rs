@@ -3,6 +3,7 @@
 //! Data flows one way: [`scenario`] → cases → [`run`] (load + measure) → [`results`] → [`report`].
 
 pub mod broker;
+pub mod center;
 pub mod cli;
 pub mod crypto;
 pub mod load;

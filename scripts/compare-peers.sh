@@ -37,11 +37,11 @@ python3 -c "import sys; sys.stdout.write(('x'*63+'\n')*$N)" > "$work/lines"
 peer_rate() { # qos: messages received per second, from the first publish to the last receipt
     local qos=$1 start end got
     # -W: give up rather than hang if the pair loses messages; what arrived is counted.
-    (mosquitto_sub -h 127.0.0.1 -p "$port" -t "peer/q$qos" -q "$qos" -C "$N" -W 120 || true) | wc -l > "$work/got-$qos" &
+    (mosquitto_sub --nodelay -h 127.0.0.1 -p "$port" -t "peer/q$qos" -q "$qos" -C "$N" -W 120 || true) | wc -l > "$work/got-$qos" &
     local sub=$!
     sleep 0.5
     start=$(date +%s.%N)
-    mosquitto_pub -h 127.0.0.1 -p "$port" -t "peer/q$qos" -q "$qos" -l < "$work/lines"
+    mosquitto_pub --nodelay -h 127.0.0.1 -p "$port" -t "peer/q$qos" -q "$qos" -l < "$work/lines"
     wait "$sub"
     end=$(date +%s.%N)
     got=$(cat "$work/got-$qos")
@@ -54,7 +54,7 @@ ours_rate() { # qos suite
     "$bin" run scenarios/quick.toml --broker "$url" --out "$out" -q \
         --set load.publishers=1 --set load.subscribers=1 --set load.rate=max --set load.inflight=1000 \
         --set "load.duration=${SECS}s" --set load.warmup=1s \
-        --set "matrix.qos=[$1]" --set "matrix.size=[64]" --set "matrix.suite=[\"$2\"]" >/dev/null
+        --set link.proxy=false --set "matrix.qos=[$1]" --set "matrix.size=[64]" --set "matrix.suite=[\"$2\"]" >/dev/null
     python3 - "$out" <<'PY'
 import json, glob, sys
 r = json.load(open(glob.glob(sys.argv[1] + "/*/*/results.json")[0]))

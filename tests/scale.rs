@@ -33,3 +33,38 @@ suite = ["aes-128-gcm"]
     assert_eq!(n.delivered, n.sent, "{n:?} {:?}", c.errors);
     assert_eq!((n.lost, n.duplicated, n.failed_auth), (0, 0, 0));
 }
+
+/// `connect_batch` / `connect_interval` shape the ramp: 40 publishers in batches of 10, 500 ms
+/// apart, cannot be up in less than 3 pauses. A lower bound only, so a slow
+/// machine cannot fail it; without the ramp the case is over in well under that.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_ramp_spaces_batches() {
+    let s = common::scenario(
+        "ramp.toml",
+        r#"
+name = "ramp"
+[load]
+publishers = 40
+subscribers = 1
+rate = 5
+duration = "600ms"
+warmup = "100ms"
+drain = "2s"
+connect_batch = 10
+connect_interval = "500ms"
+[matrix]
+qos = [1]
+size = [64]
+suite = ["none"]
+"#,
+    );
+    let (outcome, _root) = common::run_in_temp(&s).await;
+    let c = &outcome.results.cases[0];
+    assert_eq!(c.phases["connect"].count, 41, "every client connected once");
+    assert!(
+        c.wall_s >= 0.6 + 3.0 * 0.5,
+        "40 publishers in 4 batches 500 ms apart took only {:.2} s",
+        c.wall_s
+    );
+    assert_eq!(c.counts.delivered, c.counts.sent, "{:?}", c.counts);
+}

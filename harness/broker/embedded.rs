@@ -231,5 +231,11 @@ fn start() -> Result<EmbeddedBroker, EmbeddedError> {
             }
         }
     }
+    super::nagle::disable_on_ports(&[
+        broker.addr.port(),
+        broker.tls_addr.port(),
+        broker.auth_addr.port(),
+        broker.auth_tls_addr.port(),
+    ]);
     Ok(broker)
 }

@@ -4,6 +4,7 @@ pub mod certs;
 pub mod embedded;
 pub mod endpoint;
 pub mod link;
+pub mod nagle;
 pub mod standalone;
 
 pub use endpoint::{Credentials, Endpoint};

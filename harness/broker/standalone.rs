@@ -171,6 +171,12 @@ pub fn start(opts: &StandaloneOptions) -> Result<Listening, StandaloneError> {
             std::thread::sleep(Duration::from_millis(10));
         }
     }
+    // As for the embedded broker: without this, QoS 0 subscribers wait on delayed ACKs.
+    let ports: Vec<u16> = std::iter::once(plain)
+        .chain(tls_addr)
+        .map(|a| a.port())
+        .collect();
+    crate::broker::nagle::disable_on_ports(&ports);
     Ok(Listening {
         plain,
         tls: tls_addr,

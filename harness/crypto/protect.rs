@@ -6,8 +6,10 @@
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use std::time::{Duration, Instant};
+
 use super::envelope::{self, Envelope, Fields};
-use super::keys::KeyRing;
+use super::keys::{KeyRing, TopicKeys};
 use super::mac::{MacAlg, TopicMac};
 use super::signature::{SigAlg, Signer, Verifier};
 use super::{CryptoError, Opener, Sealer, Suite};
@@ -51,6 +53,8 @@ pub struct Protector {
     iv: Vec<u8>,
     aad: Vec<u8>,
     scratch: Vec<u8>,
+    /// Written into every envelope: 0 for seed-derived keys, the Security Center's id else.
+    key_id: u16,
 }
 
 impl Protector {
@@ -61,7 +65,28 @@ impl Protector {
         topic: &str,
         publisher: u32,
     ) -> Result<Self, CryptoError> {
-        let sealer = p.suite.sealer(&keys.topic_keys(p.suite, topic)?)?;
+        Self::with_topic_keys(
+            keys,
+            p,
+            topic,
+            publisher,
+            &keys.topic_keys(p.suite, topic)?,
+            0,
+        )
+    }
+
+    /// Like [`new`](Self::new) with the topic's key given (e.g. issued by the Security Center,
+    /// whose `key_id` then goes into every envelope). MAC and signing keys still come from
+    /// `keys`.
+    pub fn with_topic_keys(
+        keys: &KeyRing,
+        p: Protection,
+        topic: &str,
+        publisher: u32,
+        topic_keys: &TopicKeys,
+        key_id: u16,
+    ) -> Result<Self, CryptoError> {
+        let sealer = p.suite.sealer(topic_keys)?;
         let mac = topic_mac(keys, p.mac, topic)?;
         let signer = match p.signature {
             SigAlg::None => None,
@@ -80,11 +105,13 @@ impl Protector {
             iv: vec![0; p.suite.iv_len()],
             aad: Vec::new(),
             scratch: Vec::new(),
+            key_id,
         })
     }
 
     /// Encode: a buffer of the exact envelope size holding the header (IV still zero).
     pub fn begin(&self, mut fields: Fields, plaintext_len: usize) -> Vec<u8> {
+        fields.key_id = self.key_id;
         fields.suite = self.p.suite.id();
         fields.mac = self.p.mac.id();
         fields.sig = self.p.signature.id();
@@ -143,11 +170,23 @@ pub enum OpenError {
     Crypto(#[from] CryptoError),
 }
 
+/// One decryption key of a topic, by the key id envelopes name it with.
+struct KeyedOpener {
+    key_id: u16,
+    opener: Box<dyn Opener>,
+    /// Set when a newer key replaced this one: it decrypts until then (the grace period).
+    until: Option<Instant>,
+}
+
 /// The subscriber's side for one topic.
 pub struct Unprotector {
     p: Protection,
     topic: Vec<u8>,
-    opener: Box<dyn Opener>,
+    /// With seed keys, exactly one (key id 0), used whatever id an envelope names (the id is
+    /// authenticated data like the rest of the header). With Security Center keys, picked by
+    /// the envelope's key id; an unknown or expired id is a decryption failure.
+    openers: Vec<KeyedOpener>,
+    by_key_id: bool,
     mac: Option<TopicMac>,
     verifier: Option<Box<dyn Verifier>>,
     aad: Vec<u8>,
@@ -161,7 +200,29 @@ impl Unprotector {
         topic: &str,
         publisher: u32,
     ) -> Result<Self, CryptoError> {
-        let opener = p.suite.opener(&keys.topic_keys(p.suite, topic)?)?;
+        let mut u = Self::with_topic_keys(
+            keys,
+            p,
+            topic,
+            publisher,
+            &keys.topic_keys(p.suite, topic)?,
+            0,
+        )?;
+        u.by_key_id = false;
+        Ok(u)
+    }
+
+    /// Keyed with a Security Center key: envelopes must name `key_id` (or a key added later
+    /// with [`add_key`](Self::add_key)).
+    pub fn with_topic_keys(
+        keys: &KeyRing,
+        p: Protection,
+        topic: &str,
+        publisher: u32,
+        topic_keys: &TopicKeys,
+        key_id: u16,
+    ) -> Result<Self, CryptoError> {
+        let opener = p.suite.opener(topic_keys)?;
         let mac = topic_mac(keys, p.mac, topic)?;
         let verifier = match p.signature {
             SigAlg::None => None,
@@ -170,12 +231,65 @@ impl Unprotector {
         Ok(Self {
             p,
             topic: topic.as_bytes().to_vec(),
-            opener,
+            openers: vec![KeyedOpener {
+                key_id,
+                opener,
+                until: None,
+            }],
+            by_key_id: true,
             mac,
             verifier,
             aad: Vec::new(),
             scratch: Vec::new(),
         })
+    }
+
+    /// Adds key `key_id`, which replaces the keys held so far: they keep decrypting for
+    /// `grace`, then envelopes naming them fail to decrypt.
+    pub fn add_key(
+        &mut self,
+        key_id: u16,
+        topic_keys: &TopicKeys,
+        grace: Duration,
+    ) -> Result<(), CryptoError> {
+        let opener = self.p.suite.opener(topic_keys)?;
+        let until = Instant::now() + grace;
+        self.openers.retain(|o| o.key_id != key_id);
+        for o in self.openers.iter_mut().filter(|o| o.until.is_none()) {
+            o.until = Some(until);
+        }
+        self.openers.push(KeyedOpener {
+            key_id,
+            opener,
+            until: None,
+        });
+        Ok(())
+    }
+
+    /// True if an envelope naming `key_id` would find its key (held and not expired).
+    pub fn has_key(&self, key_id: u16) -> bool {
+        let now = Instant::now();
+        self.openers
+            .iter()
+            .any(|o| o.key_id == key_id && o.until.is_none_or(|u| now < u))
+    }
+
+    fn opener_for(&mut self, key_id: u16) -> Result<&mut Box<dyn Opener>, CryptoError> {
+        if !self.by_key_id {
+            return self
+                .openers
+                .first_mut()
+                .map(|o| &mut o.opener)
+                .ok_or_else(|| CryptoError::Key("no key".into()));
+        }
+        let now = Instant::now();
+        // Forget keys whose grace period is over.
+        self.openers.retain(|o| o.until.is_none_or(|u| now < u));
+        self.openers
+            .iter_mut()
+            .find(|o| o.key_id == key_id)
+            .map(|o| &mut o.opener)
+            .ok_or_else(|| CryptoError::Key(format!("unknown or expired key id {key_id}")))
     }
 
     /// Decode: parses the envelope and checks it claims this topic's protection.
@@ -223,7 +337,12 @@ impl Unprotector {
         self.aad.clear();
         self.aad.extend_from_slice(topic);
         self.aad.extend_from_slice(env.header);
-        self.opener.open(env.iv, &self.aad, env.body, out)?;
+        let aad = std::mem::take(&mut self.aad);
+        let res = self
+            .opener_for(env.fields.key_id)
+            .and_then(|o| o.open(env.iv, &aad, env.body, out));
+        self.aad = aad;
+        res?;
         Ok(())
     }
 
@@ -276,6 +395,44 @@ mod tests {
                 assert!(rx.decrypt(b"a/p1", &env, &mut out).is_err(), "{suite}");
             }
         }
+    }
+
+    #[test]
+    fn center_keys_are_picked_by_key_id_with_a_grace_period() {
+        let keys = KeyRing::from_seed(b"seed");
+        let p = protection("aes-128-cbc", MacAlg::None);
+        let k1 = TopicKeys::new(Some(vec![1; 16]), None);
+        let k2 = TopicKeys::new(Some(vec![2; 16]), None);
+        let mut tx1 = Protector::with_topic_keys(&keys, p, "t", 0, &k1, 1).unwrap();
+        let mut tx2 = Protector::with_topic_keys(&keys, p, "t", 0, &k2, 2).unwrap();
+        let m1 = tx1.seal_message(Fields::default(), b"old key").unwrap();
+        let m2 = tx2.seal_message(Fields::default(), b"new key").unwrap();
+        assert_eq!(&m1[4..6], &[0, 1]);
+        let mut rx = Unprotector::with_topic_keys(&keys, p, "t", 0, &k1, 1).unwrap();
+        let mut out = Vec::new();
+        let env2 = rx.decode(&m2).unwrap();
+        assert!(matches!(
+            rx.decrypt(b"t", &env2, &mut out),
+            Err(OpenError::Crypto(CryptoError::Key(_)))
+        ));
+        rx.add_key(2, &k2, Duration::from_millis(150)).unwrap();
+        rx.decrypt(b"t", &env2, &mut out).unwrap();
+        assert_eq!(out, b"new key");
+        let env1 = rx.decode(&m1).unwrap();
+        rx.decrypt(b"t", &env1, &mut out).unwrap();
+        assert_eq!(out, b"old key");
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(!rx.has_key(1) && rx.has_key(2));
+        assert!(rx.decrypt(b"t", &env1, &mut out).is_err());
+        rx.decrypt(b"t", &env2, &mut out).unwrap();
+        // Seed keys ignore the id (it is authenticated header data like the rest).
+        let mut seed_rx = Unprotector::new(&keys, p, "t", 0).unwrap();
+        assert!(seed_rx.has_key(0));
+        let mut seed_tx = Protector::new(&keys, p, "t", 0).unwrap();
+        let m = seed_tx.seal_message(Fields::default(), b"x").unwrap();
+        assert_eq!(&m[4..6], &[0, 0]);
+        let env = seed_rx.decode(&m).unwrap();
+        seed_rx.decrypt(b"t", &env, &mut out).unwrap();
     }
 
     #[test]

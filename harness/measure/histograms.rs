@@ -24,10 +24,24 @@ pub enum Phase {
     TcpConnect,
     /// TLS clients: the TLS handshake alone, ClientHello to Finished.
     TlsHandshake,
+    /// Security Center: a client's key request answered over MQTT (sign, round trip, verify,
+    /// unwrap).
+    KeyRequestMiss,
+    /// Security Center: a key request answered from the client's cache.
+    KeyRequestHit,
+    /// Security Center, its own time per request: authentication (parse, registry, freshness,
+    /// signature, nonce).
+    CenterAuthn,
+    /// Security Center: authorization (ACL).
+    CenterAuthz,
+    /// Security Center: key generation or lookup and wrapping to the client.
+    CenterKeygen,
+    /// Security Center: the whole request, authn to signed answer.
+    CenterService,
 }
 
 impl Phase {
-    pub const ALL: [Phase; 13] = [
+    pub const ALL: [Phase; 19] = [
         Phase::Encode,
         Phase::Encrypt,
         Phase::Sign,
@@ -41,6 +55,12 @@ impl Phase {
         Phase::ScheduleLag,
         Phase::TcpConnect,
         Phase::TlsHandshake,
+        Phase::KeyRequestMiss,
+        Phase::KeyRequestHit,
+        Phase::CenterAuthn,
+        Phase::CenterAuthz,
+        Phase::CenterKeygen,
+        Phase::CenterService,
     ];
 
     pub fn from_name(name: &str) -> Option<Phase> {
@@ -63,6 +83,12 @@ impl Phase {
             Phase::ScheduleLag => SCHEDULE_LAG,
             Phase::TcpConnect => TCP_CONNECT,
             Phase::TlsHandshake => TLS_HANDSHAKE,
+            Phase::KeyRequestMiss => KEY_REQUEST_MISS,
+            Phase::KeyRequestHit => KEY_REQUEST_HIT,
+            Phase::CenterAuthn => CENTER_AUTHN,
+            Phase::CenterAuthz => CENTER_AUTHZ,
+            Phase::CenterKeygen => CENTER_KEYGEN,
+            Phase::CenterService => CENTER_SERVICE,
         }
     }
 }

@@ -241,11 +241,12 @@ fn case(suite: &str, mac: &str, qos: u8, size: usize, per_msg: f64, per_byte: f6
         repetition: 1,
         outages: Vec::new(),
         block_repeats: None,
+        center: None,
     }
 }
 
 /// HdrHistogram-like summary around `median` ns, the tail growing with each nine.
-fn stats(median: f64, spread: f64) -> PhaseStats {
+pub fn stats(median: f64, spread: f64) -> PhaseStats {
     const PCTS: [f64; 16] = [
         0.0, 10.0, 25.0, 50.0, 75.0, 90.0, 95.0, 97.5, 99.0, 99.5, 99.75, 99.9, 99.95, 99.99,
         99.995, 100.0,
@@ -306,5 +307,6 @@ fn failed_case() -> CaseResult {
         repetition: 1,
         outages: Vec::new(),
         block_repeats: None,
+        center: None,
     }
 }

@@ -72,6 +72,16 @@ pub fn render(results: &RunResults, charts: &[Chart]) -> String {
             h.push_str(&html_table(&t));
         }
     }
+    let center = super::center_table::table(results);
+    if !center.rows.is_empty() {
+        h.push_str("<h2 id=\"center\">Security Center</h2>\n");
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">{}</p>",
+            esc(super::center_table::LEGEND)
+        );
+        h.push_str(&html_table(&center));
+    }
     if !charts.is_empty() {
         h.push_str("<h2 id=\"charts\">Charts</h2>\n");
         for chart in charts {

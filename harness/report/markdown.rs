@@ -64,6 +64,13 @@ pub fn render(results: &RunResults, charts: &[Chart]) -> String {
         }
     }
 
+    let center = super::center_table::table(results);
+    if !center.rows.is_empty() {
+        md.push_str("\n## Security Center\n\n");
+        let _ = writeln!(md, "{}\n", super::center_table::LEGEND);
+        md.push_str(&markdown_table(&center));
+    }
+
     if !charts.is_empty() {
         md.push_str("\n## Charts\n\n");
         for chart in charts {

@@ -10,6 +10,10 @@
 //! - `report.md`: the same summary for a repository or a terminal pager;
 //! - `cases.csv`: one row per case, columns documented in [`csv`].
 
+pub mod center_breakdown;
+pub mod center_table;
+pub mod center_vs_clients;
+pub mod center_vs_size;
 pub mod compare;
 pub mod compare_ratio;
 pub mod crypto_throughput;
@@ -122,6 +126,29 @@ pub fn charts(results: &RunResults) -> Result<Vec<Chart>, ReportError> {
     out.extend(tls_vs_payload::render(results)?);
     if let Some(svg) = overhead::render(results)? {
         out.push(Chart::new(overhead::NAME, overhead::TITLE, svg));
+    }
+    // The Security Center's charts, only when the run used one.
+    let center: [(&str, &str, Render); 3] = [
+        (
+            center_vs_size::NAME,
+            center_vs_size::TITLE,
+            center_vs_size::render,
+        ),
+        (
+            center_vs_clients::NAME,
+            center_vs_clients::TITLE,
+            center_vs_clients::render,
+        ),
+        (
+            center_breakdown::NAME,
+            center_breakdown::TITLE,
+            center_breakdown::render,
+        ),
+    ];
+    for (name, title, render) in center {
+        if let Some(svg) = render(results)? {
+            out.push(Chart::new(name, title, svg));
+        }
     }
     Ok(out)
 }

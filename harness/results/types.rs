@@ -208,6 +208,12 @@ pub struct CaseResult {
     /// over clients. Messages sent meanwhile are still accounted for in `counts`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub outages: Vec<Outage>,
+    /// With `[keys] source = "center"`: what the Security Center did for this case. Its
+    /// timings are phases: key_request_miss / key_request_hit (client side, per key) and
+    /// center_authn, center_authz, center_keygen, center_service (the center's own, per
+    /// request).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub center: Option<CenterCase>,
     /// Repeated ciphertext blocks in a sample of the envelopes the subscribers received (ECB
     /// leakage; see `security::blocks`). Absent in runs made before it was measured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -295,6 +301,48 @@ impl TamperCounts {
             self.rejected as f64 * 100.0 / self.trials as f64
         }
     }
+}
+
+/// The Security Center's part of a case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CenterCase {
+    /// Device class the case's clients were registered with, and the suite the center
+    /// assigned to it.
+    pub class: String,
+    pub suite: String,
+    /// Requests of the case's clients the center answered, granted and denied (by reason).
+    pub requests: u64,
+    pub granted: u64,
+    pub denied: u64,
+    #[serde(default)]
+    pub denials: BTreeMap<String, u64>,
+    /// Key requests answered from the clients' caches / sent to the center.
+    pub cache_hits: u64,
+    pub cache_misses: u64,
+    /// Key requests that got no answer within the client's timeout.
+    pub timeouts: u64,
+    /// The concurrency probe: N fresh clients asking at once, per level.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub concurrency: Vec<CenterConcurrency>,
+}
+
+/// One level of the concurrency probe.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CenterConcurrency {
+    /// Clients asking at once.
+    pub clients: u32,
+    /// Bursts; each client asks for a new topic's key in each (a center-side key generation).
+    pub rounds: u32,
+    /// Answers received (clients x rounds when none failed).
+    pub answered: u64,
+    /// Requests without a usable answer (timeout, denial, bad signature).
+    pub failed: u64,
+    /// Response time seen by the clients (sign, round trip, verify, unwrap), ns.
+    pub response: Option<PhaseStats>,
+    /// The center's own time per request at this level, ns.
+    pub service: Option<PhaseStats>,
 }
 
 /// One interval in which at least one client of a case had no connection to the broker.
@@ -472,7 +520,13 @@ pub mod phase {
     pub const SCHEDULE_LAG: &str = "schedule_lag";
     pub const TCP_CONNECT: &str = "tcp_connect";
     pub const TLS_HANDSHAKE: &str = "tls_handshake";
-    pub const ALL: [&str; 13] = [
+    pub const KEY_REQUEST_MISS: &str = "key_request_miss";
+    pub const KEY_REQUEST_HIT: &str = "key_request_hit";
+    pub const CENTER_AUTHN: &str = "center_authn";
+    pub const CENTER_AUTHZ: &str = "center_authz";
+    pub const CENTER_KEYGEN: &str = "center_keygen";
+    pub const CENTER_SERVICE: &str = "center_service";
+    pub const ALL: [&str; 19] = [
         ENCODE,
         ENCRYPT,
         SIGN,
@@ -486,5 +540,11 @@ pub mod phase {
         SCHEDULE_LAG,
         TCP_CONNECT,
         TLS_HANDSHAKE,
+        KEY_REQUEST_MISS,
+        KEY_REQUEST_HIT,
+        CENTER_AUTHN,
+        CENTER_AUTHZ,
+        CENTER_KEYGEN,
+        CENTER_SERVICE,
     ];
 }

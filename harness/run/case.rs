@@ -26,9 +26,6 @@ use crate::results::{
 use crate::scenario::schema::Rate;
 use crate::scenario::{Case, Scenario};
 
-/// Clients connected at once while ramping up (a thousand simultaneous CONNECTs would
-/// measure the broker's accept queue, not the case).
-const CONNECT_BATCH: usize = 50;
 /// Time between the last client set-up and the first scheduled message.
 const START_DELAY: Duration = Duration::from_millis(50);
 
@@ -44,6 +41,8 @@ pub struct CaseContext<'a> {
     pub keys: Arc<KeyRing>,
     /// Unique per run: keeps topics and client ids of concurrent or earlier runs apart.
     pub run_tag: &'a str,
+    /// The run's Security Center, when keys come from it.
+    pub center: Option<&'a super::center::RunCenter>,
 }
 
 fn qos_of(q: u8) -> QoS {
@@ -123,6 +122,7 @@ pub async fn run(ctx: &CaseContext<'_>, case: &Case, repetition: u32) -> CaseOut
         repetition,
         outages: Vec::new(),
         block_repeats: None,
+        center: None,
     };
 
     match measure(
@@ -184,15 +184,26 @@ fn record_connect(phases: &mut Phases, c: &Connected) {
     }
 }
 
-/// Connects `n` clients in batches; the first failure fails the case.
+/// How clients are brought up: `batch` at once, `interval` between batches.
+#[derive(Clone, Copy)]
+struct Ramp {
+    batch: usize,
+    interval: Duration,
+}
+
+/// Connects `n` clients along the ramp; the first failure fails the case.
 async fn connect_all(
     endpoint: &Endpoint,
     ids: Vec<String>,
     max_packet: usize,
     inflight: u16,
+    ramp: Ramp,
 ) -> Result<Vec<Connected>, String> {
     let mut out: Vec<Option<Connected>> = (0..ids.len()).map(|_| None).collect();
-    for (b, batch) in ids.chunks(CONNECT_BATCH).enumerate() {
+    for (b, batch) in ids.chunks(ramp.batch.max(1)).enumerate() {
+        if b > 0 && !ramp.interval.is_zero() {
+            tokio::time::sleep(ramp.interval).await;
+        }
         let mut set = JoinSet::new();
         for (k, id) in batch.iter().enumerate() {
             let (endpoint, id) = (endpoint.clone(), id.clone());
@@ -203,7 +214,7 @@ async fn connect_all(
                     inflight,
                 };
                 (
-                    b * CONNECT_BATCH + k,
+                    b * ramp.batch.max(1) + k,
                     client::connect(&endpoint, &spec).await,
                 )
             });
@@ -256,11 +267,15 @@ async fn measure(
             .join("-")
     );
 
+    let ramp = Ramp {
+        batch: load.connect_batch as usize,
+        interval: load.connect_interval,
+    };
     // Subscribers first, so nothing is published before someone listens.
     let sub_ids = (0..load.subscribers)
         .map(|i| format!("{client_base}-s{i}"))
         .collect();
-    let mut subs = connect_all(endpoint, sub_ids, max_packet, inflight).await?;
+    let mut subs = connect_all(endpoint, sub_ids, max_packet, inflight, ramp).await?;
     let filter = format!("{topic_prefix}/+");
     for s in &mut subs {
         record_connect(phases, s);
@@ -271,10 +286,34 @@ async fn measure(
     let pub_ids = (0..load.publishers)
         .map(|i| format!("{client_base}-p{i}"))
         .collect();
-    let pubs = connect_all(endpoint, pub_ids, max_packet, inflight).await?;
+    let pubs = connect_all(endpoint, pub_ids, max_packet, inflight, ramp).await?;
     for p in &pubs {
         record_connect(phases, p);
     }
+
+    // With a Security Center, every client fetches its keys from it first (measured as
+    // key_request_* and center_* phases), then the concurrency probe runs.
+    let center_keys = match ctx.center {
+        Some(center) => {
+            let who = super::center::CaseClients {
+                suite: case.suite,
+                client_base: &client_base,
+                publishers: load.publishers,
+                subscribers: load.subscribers,
+                topic: &topic,
+                filter: &filter,
+            };
+            let mut k = center
+                .key_case(endpoint, &who, &topic_prefix, phases)
+                .await?;
+            k.summary.concurrency = center
+                .probe(endpoint, case.suite, &client_base, &topic_prefix)
+                .await?;
+            result.center = Some(k.summary.clone());
+            Some(k)
+        }
+        None => None,
+    };
 
     // Key everything before the clock starts: key setup is reported, never inside a message.
     let keyed = |f: &mut dyn FnMut() -> Result<(), crate::crypto::CryptoError>,
@@ -288,19 +327,45 @@ async fn measure(
     for i in 0..load.publishers {
         keyed(
             &mut || {
-                protectors.push(Protector::new(&ctx.keys, protection, &topic(i), i)?);
+                protectors.push(match &center_keys {
+                    Some(k) => {
+                        let key = &k.publishers[i as usize];
+                        Protector::with_topic_keys(
+                            &ctx.keys,
+                            protection,
+                            &topic(i),
+                            i,
+                            &key.topic_keys(),
+                            key.key_id,
+                        )?
+                    }
+                    None => Protector::new(&ctx.keys, protection, &topic(i), i)?,
+                });
                 Ok(())
             },
             phases,
         )?;
     }
     let mut openers: Vec<Vec<Unprotector>> = Vec::with_capacity(subs.len());
-    for _ in 0..load.subscribers {
+    for s in 0..load.subscribers {
         let mut v = Vec::with_capacity(load.publishers as usize);
         for i in 0..load.publishers {
             keyed(
                 &mut || {
-                    v.push(Unprotector::new(&ctx.keys, protection, &topic(i), i)?);
+                    v.push(match &center_keys {
+                        Some(k) => {
+                            let key = &k.subscribers[s as usize][i as usize];
+                            Unprotector::with_topic_keys(
+                                &ctx.keys,
+                                protection,
+                                &topic(i),
+                                i,
+                                &key.topic_keys(),
+                                key.key_id,
+                            )?
+                        }
+                        None => Unprotector::new(&ctx.keys, protection, &topic(i), i)?,
+                    });
                     Ok(())
                 },
                 phases,

@@ -4,6 +4,7 @@
 //! a run never depends on the report code and an old run can always be re-rendered.
 
 pub mod case;
+pub mod center;
 pub mod progress;
 
 use std::path::{Path, PathBuf};
@@ -167,8 +168,13 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
     transports.sort();
     transports.dedup();
     let load = &scenario.load;
+    let data_clients = u64::from(load.publishers) + u64::from(load.subscribers);
+    // With a Security Center: its own connection, one per data client and the probe's.
+    let center_clients = scenario.center.as_ref().map_or(0, |c| {
+        1 + data_clients + u64::from(c.concurrency.iter().copied().max().unwrap_or(0))
+    });
     crate::load::limits::ensure_descriptors(crate::load::limits::descriptors_needed(
-        u64::from(load.publishers) + u64::from(load.subscribers),
+        data_clients + center_clients,
         scenario.proxy,
         endpoint.embedded,
     ))
@@ -254,11 +260,27 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
     save(&results)?;
 
     let keys = Arc::new(KeyRing::from_seed(&scenario.keys.0));
+    // The Security Center runs next to the broker: it connects directly (not through the
+    // link proxy), on the first transport the cases use.
+    let center = match &scenario.center {
+        Some(settings) => {
+            let first = scenario
+                .cases
+                .first()
+                .map_or(crate::scenario::schema::Transport::Tcp, |c| c.transport);
+            let e = endpoint
+                .for_transport(first)
+                .map_err(|e| RunError::Input(e.to_string()))?;
+            Some(center::RunCenter::start(settings, &e, &run_tag).await?)
+        }
+        None => None,
+    };
     let ctx = case::CaseContext {
         scenario,
         endpoint: &endpoint,
         keys,
         run_tag: &run_tag,
+        center: center.as_ref(),
     };
     let mut hists: Vec<CaseHistograms> = Vec::new();
     let total = scenario.cases.len() * load.repeat as usize;
@@ -314,11 +336,14 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
         }
     }
     opts.progress.finish();
+    let keys = ctx.keys.clone();
+    if let Some(c) = center {
+        c.stop().await;
+    }
 
     // The tamper matrix of each protection (bounded: about 2 s each), after the cases so it
     // never competes with them for the CPU.
     if !interrupted && !results.cases.is_empty() {
-        let keys = ctx.keys.clone();
         let s = scenario.clone();
         let measured =
             tokio::task::spawn_blocking(move || crate::security::section::measure(&s, &keys)).await;

@@ -34,6 +34,8 @@ pub struct Scenario {
     pub broker: BrokerSection,
     pub load: Load,
     pub keys: KeySeed,
+    /// Set when topic keys come from the run's Security Center (`[keys] source = "center"`).
+    pub center: Option<CenterSettings>,
     /// Route clients through the counting proxy (`[link] proxy`).
     pub proxy: bool,
     pub link: crate::broker::link::LinkSpec,
@@ -51,6 +53,31 @@ pub struct Load {
     pub payload: Payload,
     pub inflight: u16,
     pub repeat: u32,
+    /// Clients connecting at once, and the pause between batches.
+    pub connect_batch: u32,
+    pub connect_interval: Duration,
+}
+
+/// The run's Security Center, from `[keys.center]`.
+#[derive(Debug, Clone)]
+pub struct CenterSettings {
+    pub config: crate::center::CenterConfig,
+    pub timeout: Duration,
+    pub identity: crate::center::protocol::SigKind,
+    /// Concurrency probe: clients asking at once, per level.
+    pub concurrency: Vec<u32>,
+    pub rounds: u32,
+}
+
+impl CenterSettings {
+    /// The device class whose suite is `suite` (validation made sure there is one).
+    pub fn class_of(&self, suite: Suite) -> Option<&str> {
+        self.config
+            .classes
+            .iter()
+            .find(|(_, s)| **s == suite)
+            .map(|(c, _)| c.as_str())
+    }
 }
 
 /// The key seed; its Debug never shows the bytes.
@@ -288,6 +315,8 @@ fn validate(
         (None, None) => DEFAULT_SEED.as_bytes().to_vec(),
     };
 
+    let center = center_settings(&file.keys, &cases, &at)?;
+
     Ok(Scenario {
         name,
         description: file.description.clone(),
@@ -305,8 +334,11 @@ fn validate(
             payload: load.payload,
             inflight: load.inflight.0,
             repeat: load.repeat.0,
+            connect_batch: load.connect_batch.0,
+            connect_interval: load.connect_interval.0,
         },
         keys: KeySeed(seed),
+        center,
         proxy: *file.link.proxy.get_ref(),
         link: link_spec(&file.link, &at)?,
         cases,
@@ -314,6 +346,114 @@ fn validate(
 }
 
 type Spanned<T> = toml::Spanned<T>;
+
+/// `[keys] source` and `[keys.center]`: the run's Security Center, checked against the cases
+/// (every suite must be some class's suite; the center issues encryption keys only, so no
+/// MAC axis).
+fn center_settings(
+    keys: &schema::KeysSection,
+    cases: &[Case],
+    at: &dyn Fn(std::ops::Range<usize>, &str, String) -> ScenarioError,
+) -> Result<Option<CenterSettings>, ScenarioError> {
+    use crate::center::CenterConfig;
+    use crate::center::protocol::SigKind;
+    let source = keys.source.as_ref();
+    let on = source.is_some_and(|s| *s.get_ref() == schema::KeySource::Center);
+    let Some(table) = keys.center.as_ref() else {
+        return Ok(on.then(|| CenterSettings {
+            config: CenterConfig::default(),
+            timeout: Duration::from_secs(5),
+            identity: SigKind::Ed25519,
+            concurrency: Vec::new(),
+            rounds: 5,
+        }))
+        .and_then(|s| match s {
+            Some(s) => check_center_cases(s, cases, source.map(|s| s.span()), at).map(Some),
+            None => Ok(None),
+        });
+    };
+    if !on {
+        return Err(at(
+            table.span(),
+            "keys.center",
+            "[keys.center] configures the Security Center; add `source = \"center\"` to [keys] to use it".into(),
+        ));
+    }
+    let c = table.get_ref();
+    let d = CenterConfig::default();
+    let identity = match &c.identity {
+        None => SigKind::Ed25519,
+        Some(s) => SigKind::from_name(s.get_ref()).ok_or_else(|| {
+            at(
+                s.span(),
+                "keys.center.identity",
+                format!(
+                    "expected \"ed25519\" or \"ecdsa-p256\", got \"{}\"",
+                    s.get_ref()
+                ),
+            )
+        })?,
+    };
+    let config = CenterConfig {
+        classes: c
+            .classes
+            .as_ref()
+            .map(|m| m.get_ref().clone())
+            .unwrap_or(d.classes),
+        window: c.window.map_or(d.window, |v| v.0),
+        key_ttl: c.key_ttl.map_or(d.key_ttl, |v| v.0),
+        grace: c.grace.map_or(d.grace, |v| v.0),
+        rotate_after: None,
+    };
+    if let Err(e) = config.validate() {
+        let span = c.classes.as_ref().map_or(table.span(), |m| m.span());
+        return Err(at(span, "keys.center", e));
+    }
+    let settings = CenterSettings {
+        config,
+        timeout: c.timeout.map_or(Duration::from_secs(5), |v| v.0),
+        identity,
+        concurrency: c.concurrency.iter().map(|n| n.0).collect(),
+        rounds: c.rounds.map_or(5, |n| n.0),
+    };
+    check_center_cases(settings, cases, Some(table.span()), at).map(Some)
+}
+
+fn check_center_cases(
+    s: CenterSettings,
+    cases: &[Case],
+    span: Option<std::ops::Range<usize>>,
+    at: &dyn Fn(std::ops::Range<usize>, &str, String) -> ScenarioError,
+) -> Result<CenterSettings, ScenarioError> {
+    let span = span.unwrap_or(0..0);
+    for c in cases {
+        if s.class_of(c.suite).is_none() {
+            let classes: Vec<String> = s
+                .config
+                .classes
+                .iter()
+                .map(|(k, v)| format!("{k} = {v}"))
+                .collect();
+            return Err(at(
+                span,
+                "keys.center.classes",
+                format!(
+                    "suite {} of the matrix is no device class's suite ({}); the Security Center issues keys of its classes' suites",
+                    c.suite,
+                    classes.join(", ")
+                ),
+            ));
+        }
+        if c.mac != crate::crypto::mac::MacAlg::None {
+            return Err(at(
+                span,
+                "keys.source",
+                "with source = \"center\" the matrix's mac must be [\"none\"]: the Security Center issues encryption keys only".into(),
+            ));
+        }
+    }
+    Ok(s)
+}
 
 /// Checks the broker URLs and that every transport of the axis has a listener; returns the
 /// axis (default: the transport of `broker.url`).

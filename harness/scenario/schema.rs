@@ -190,6 +190,14 @@ pub struct LoadSection {
     /// broker spreads over all cases instead of biasing the last ones.
     #[serde(default = "one")]
     pub repeat: Count,
+    /// Connection ramp: clients that connect at once (a thousand simultaneous CONNECTs would
+    /// measure the broker's accept queue, not the case) ...
+    #[serde(default = "default_connect_batch")]
+    pub connect_batch: Count,
+    /// ... and the pause between two batches (emqtt-bench's `-i`), for brokers that throttle
+    /// connection rates.
+    #[serde(default = "zero_duration")]
+    pub connect_interval: DurationValue,
 }
 
 /// In-flight window: 1 to 65535 (MQTT packet ids are 16-bit).
@@ -225,6 +233,8 @@ impl Default for LoadSection {
             payload: Payload::default(),
             inflight: default_inflight(),
             repeat: one(),
+            connect_batch: default_connect_batch(),
+            connect_interval: zero_duration(),
         }
     }
 }
@@ -237,6 +247,12 @@ fn default_duration() -> Spanned<DurationValue> {
 }
 fn default_warmup() -> Spanned<DurationValue> {
     Spanned::new(0..0, DurationValue(Duration::from_secs(1)))
+}
+fn default_connect_batch() -> Count {
+    Count(50)
+}
+fn zero_duration() -> DurationValue {
+    DurationValue(Duration::ZERO)
 }
 fn default_drain() -> DurationValue {
     DurationValue(Duration::from_secs(5))
@@ -301,6 +317,44 @@ pub struct KeysSection {
     pub seed: Option<String>,
     /// Name of an environment variable holding the seed.
     pub seed_env: Option<String>,
+    /// Where topic keys come from: `seed` (derived, default) or `center` (every client asks
+    /// the run's Security Center before the measured phase).
+    pub source: Option<Spanned<KeySource>>,
+    /// Settings of the run's Security Center (`source = "center"`).
+    pub center: Option<Spanned<CenterSection>>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeySource {
+    #[default]
+    Seed,
+    Center,
+}
+
+/// `[keys.center]`: the Security Center a run starts next to the broker.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CenterSection {
+    /// Device class → suite (default: light = "blowfish-cbc", moderate = "aes-128-cbc").
+    /// Each case's clients get the class whose suite is the case's suite.
+    pub classes: Option<Spanned<std::collections::BTreeMap<String, Suite>>>,
+    /// Requests further than this from the center's clock are stale (default 30s).
+    pub window: Option<DurationValue>,
+    /// How long clients may cache a key (default 10m).
+    pub key_ttl: Option<DurationValue>,
+    /// How long a replaced key still decrypts (default 30s).
+    pub grace: Option<DurationValue>,
+    /// How long a client waits for an answer (default 5s).
+    pub timeout: Option<DurationValue>,
+    /// The clients' identity keys: "ed25519" (default) or "ecdsa-p256".
+    pub identity: Option<Spanned<String>>,
+    /// Numbers of clients asking at once in the concurrency probe after each case's key
+    /// set-up, e.g. [1, 4, 16, 64]; empty (default): no probe.
+    #[serde(default)]
+    pub concurrency: Vec<Count>,
+    /// Bursts per concurrency level (default 5).
+    pub rounds: Option<Count>,
 }
 
 /// A positive count of clients.
