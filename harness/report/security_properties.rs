@@ -9,7 +9,7 @@
 use super::data::sig3;
 use super::table::{Row, Table};
 use crate::results::{CaseResult, ProtectionSecurity, RunResults};
-use crate::security::tamper::{self, TamperKind};
+use crate::security::tamper::{self, TamperKind, pct};
 
 pub const TITLE: &str = "Security properties (measured)";
 
@@ -155,19 +155,54 @@ fn row(results: &RunResults, label: &str) -> Row {
     }
 }
 
-/// 100 only when every trial was rejected; otherwise at most 99.9, so a single accepted
-/// forgery never rounds away.
-fn pct(p: f64) -> String {
-    if p >= 100.0 {
-        "100".into()
-    } else {
-        format!("{:.1}", p.min(99.9))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn old_runs_get_na_tamper_cells_and_measured_ones_their_numbers() {
+        use crate::results::{ProtectionSecurity, SecurityResults, TamperCounts};
+        let mut r = crate::report::fixture::run();
+        let t = table(&r).expect("rows for the cases");
+        let first = &t.rows[0].cells;
+        assert_eq!(first.len(), t.headers.len());
+        assert_eq!(first[2], "n/a", "no security section: tamper cells are n/a");
+        let c = &r.cases[0];
+        let (suite, mac, signature) = (
+            c.params.suite.clone(),
+            c.params.mac.clone(),
+            c.params.signature.clone(),
+        );
+        r.security = Some(SecurityResults {
+            seed: 1,
+            trials_per_kind: 10,
+            budget_s: 2.0,
+            protections: vec![ProtectionSecurity {
+                suite,
+                mac,
+                signature,
+                authenticated: false,
+                size: 64,
+                kinds: vec![TamperCounts {
+                    kind: "bit-flip".into(),
+                    trials: 1000,
+                    rejected: 999,
+                    forged: 1,
+                    ..Default::default()
+                }],
+                unauthenticated_fields: vec!["seq".into()],
+                truncated_by_budget: false,
+            }],
+        });
+        let t = table(&r).unwrap();
+        let cells = &t.rows[0].cells;
+        assert_eq!(cells[1], "no");
+        assert_eq!(cells[2], "99.9% of 1000", "one forgery in 1000 is not 100%");
+        assert_eq!(cells[3], "n/a", "kind not measured");
+        let forged = t.headers.iter().position(|h| *h == "forged").unwrap();
+        assert_eq!(cells[forged], "1");
+        assert_eq!(cells[forged + 1], "seq");
+    }
 
     #[test]
     fn one_accepted_forgery_is_not_rounded_to_100() {

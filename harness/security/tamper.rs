@@ -368,6 +368,16 @@ impl Lab {
     }
 }
 
+/// A percentage with one decimal; 100 only when it is exactly 100, so one accepted forgery in
+/// thousands of trials never rounds away.
+pub fn pct(p: f64) -> String {
+    if p >= 100.0 {
+        "100".into()
+    } else {
+        format!("{:.1}", p.min(99.9))
+    }
+}
+
 /// Flips bit `b` (0 = most significant bit of byte 0).
 pub fn flip(m: &mut [u8], b: usize) {
     m[b / 8] ^= 0x80 >> (b % 8);
@@ -506,9 +516,10 @@ pub fn print_table(
             trials
         )?;
         for k in &kinds {
-            let cell = r
-                .counts(*k)
-                .map_or_else(|| "n/a".to_owned(), |c| format!("{:.1}%", c.rejected_pct()));
+            let cell = r.counts(*k).map_or_else(
+                || "n/a".to_owned(),
+                |c| format!("{}%", pct(c.rejected_pct())),
+            );
             write!(out, "  {cell:>14}")?;
         }
         let identical = r.total_accepted_identical();
