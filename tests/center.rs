@@ -545,3 +545,59 @@ fn center_scenarios_are_checked() {
     assert!(e.contains("keys.center.identity: expected"), "{e}");
     parse("name = \"c\"\n[matrix]\nsuite = [\"blowfish-cbc\", \"aes-128-cbc\"]\n[keys]\nsource = \"center\"\n").unwrap();
 }
+
+/// The same Security Center run against a real Mosquitto (password file, no anonymous
+/// clients): the center is one more MQTT client next to the broker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_with_center_keys_against_mosquitto() {
+    let Some(m) = common::mosquitto::Mosquitto::start() else {
+        return;
+    };
+    let s = common::scenario(
+        "center-mosquitto.toml",
+        &format!(
+            r#"
+name = "center-mosquitto"
+{}
+[load]
+publishers = 3
+subscribers = 1
+rate = 50
+duration = "800ms"
+warmup = "200ms"
+[matrix]
+qos = [0, 1]
+size = [64]
+suite = ["aes-128-cbc"]
+[keys]
+source = "center"
+[keys.center]
+concurrency = [2]
+rounds = 2
+"#,
+            m.broker_toml()
+        ),
+    );
+    let (outcome, _root) = common::run_in_temp(&s).await;
+    assert!(
+        outcome.results.broker.name.contains("mosquitto"),
+        "{:?}",
+        outcome.results.broker
+    );
+    for c in &outcome.results.cases {
+        assert_eq!(c.status, results::CaseStatus::Ok, "{}: {:?}", c.id, c.error);
+        let n = &c.counts;
+        assert_eq!(n.failed_decrypt, 0, "{}", c.id);
+        if c.params.qos == 1 {
+            assert_eq!(n.delivered, n.expected, "{}: {n:?}", c.id);
+        }
+        let center = c.center.as_ref().unwrap();
+        // 3 publisher keys + 1 subscriber x 3 topics.
+        assert_eq!(
+            (center.requests, center.granted, center.class.as_str()),
+            (6, 6, "moderate")
+        );
+        assert_eq!(c.phases["key_request_miss"].count, 6);
+        assert_eq!(center.concurrency[0].answered, 4);
+    }
+}
