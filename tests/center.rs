@@ -601,3 +601,55 @@ rounds = 2
         assert_eq!(center.concurrency[0].answered, 4);
     }
 }
+
+/// Two shards, each with its own Security Center, merged: the center's counts add up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sharded_center_runs_merge_their_counts() {
+    use mqtt_cipher_bench::run::{self, Progress, RunOptions};
+    use mqtt_cipher_bench::scenario::Shard;
+    let base = common::scenario(
+        "center-shards.toml",
+        r#"
+name = "center-shards"
+[load]
+publishers = 2
+subscribers = 2
+rate = 20
+duration = "600ms"
+warmup = "200ms"
+[matrix]
+qos = [1]
+size = [32]
+suite = ["aes-128-cbc"]
+[keys]
+source = "center"
+"#,
+    );
+    let root = tempfile::tempdir().unwrap();
+    let mut dirs = Vec::new();
+    for i in 1..=2 {
+        let mut s = base.clone();
+        let shard = Shard { index: i, count: 2 };
+        shard.apply(&mut s).unwrap();
+        let opts = RunOptions {
+            out_root: root.path().to_path_buf(),
+            progress: Progress::Quiet,
+            shard: Some(shard),
+        };
+        let out = run::run(&s, &opts).await.unwrap();
+        // One publisher and one subscriber per shard: 1 + 1 keys.
+        assert_eq!(out.results.cases[0].center.as_ref().unwrap().requests, 2);
+        dirs.push(out.dir);
+    }
+    let merged = results::merge::merge(&dirs).unwrap();
+    let c = &merged.results.cases[0];
+    let center = c.center.as_ref().unwrap();
+    assert_eq!(
+        (center.requests, center.granted, center.cache_hits),
+        (4, 4, 4)
+    );
+    assert_eq!(
+        c.phases["key_request_miss"].count, 4,
+        "histograms merged too"
+    );
+}
