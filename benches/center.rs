@@ -47,6 +47,10 @@ fn center(c: &mut Criterion) {
             signed_request(&id, 1, Access::Publish, "bench/t", 0, unix_ms()).expect("request");
         let answer = authority.handle("bench-client", &req).expect("answer");
         let center_key = authority.public_key();
+        let mine = {
+            use p256::elliptic_curve::sec1::ToSec1Point;
+            id.kex.public_key().to_sec1_point(false).as_bytes().to_vec()
+        };
         g.bench_function("client: verify answer + unwrap", |b| {
             b.iter(|| {
                 let parsed = Response::parse(&answer).expect("answer parses");
@@ -63,7 +67,10 @@ fn center(c: &mut Criterion) {
                     key_id: g.key_id,
                     suite_id: g.suite_id,
                 };
-                black_box(wrap::unwrap(&id.kex, &g.wrapped, &binding).expect("unwraps"))
+                black_box(
+                    wrap::unwrap_with_public(&id.kex, &mine, &g.wrapped, &binding)
+                        .expect("unwraps"),
+                )
             })
         });
         g.finish();

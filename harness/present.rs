@@ -31,6 +31,7 @@ pub fn after_run(outcome: &RunOutcome) -> anyhow::Result<()> {
 pub fn render(dir: &Path, results: &RunResults) -> anyhow::Result<()> {
     let rendered = crate::report::render_run(dir, results)?;
     println!("{}", crate::report::terminal_table(results));
+    print_center(results);
     print_repetitions(results);
     print_security(results);
     println!(
@@ -66,6 +67,47 @@ fn print_security(results: &RunResults) {
     let replayed: u64 = results.cases.iter().map(|c| c.counts.replayed).sum();
     if replayed > 0 {
         println!("  replayed messages counted: {replayed}");
+    }
+}
+
+/// The Security Center's table (key request miss/hit, its steps, the concurrency probe),
+/// aligned, when the run used one.
+fn print_center(results: &RunResults) {
+    let t = crate::report::center_table::table(results);
+    if t.rows.is_empty() {
+        return;
+    }
+    let widths: Vec<usize> = (0..t.headers.len())
+        .map(|i| {
+            t.rows
+                .iter()
+                .map(|r| r.cells.get(i).map_or(0, |c| c.chars().count()))
+                .chain([t.headers[i].chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: Vec<&str>| {
+        cells
+            .iter()
+            .zip(&widths)
+            .zip(&t.numeric)
+            .map(|((c, &w), &num)| {
+                if num {
+                    format!("{c:>w$}")
+                } else {
+                    format!("{c:<w$}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_owned()
+    };
+    println!("\nSecurity Center:");
+    println!("{}", line(t.headers.clone()));
+    for r in &t.rows {
+        println!("{}", line(r.cells.iter().map(String::as_str).collect()));
     }
 }
 

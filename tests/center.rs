@@ -545,3 +545,111 @@ fn center_scenarios_are_checked() {
     assert!(e.contains("keys.center.identity: expected"), "{e}");
     parse("name = \"c\"\n[matrix]\nsuite = [\"blowfish-cbc\", \"aes-128-cbc\"]\n[keys]\nsource = \"center\"\n").unwrap();
 }
+
+/// The same Security Center run against a real Mosquitto (password file, no anonymous
+/// clients): the center is one more MQTT client next to the broker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_with_center_keys_against_mosquitto() {
+    let Some(m) = common::mosquitto::Mosquitto::start() else {
+        return;
+    };
+    let s = common::scenario(
+        "center-mosquitto.toml",
+        &format!(
+            r#"
+name = "center-mosquitto"
+{}
+[load]
+publishers = 3
+subscribers = 1
+rate = 50
+duration = "800ms"
+warmup = "200ms"
+[matrix]
+qos = [0, 1]
+size = [64]
+suite = ["aes-128-cbc"]
+[keys]
+source = "center"
+[keys.center]
+concurrency = [2]
+rounds = 2
+"#,
+            m.broker_toml()
+        ),
+    );
+    let (outcome, _root) = common::run_in_temp(&s).await;
+    assert!(
+        outcome.results.broker.name.contains("mosquitto"),
+        "{:?}",
+        outcome.results.broker
+    );
+    for c in &outcome.results.cases {
+        assert_eq!(c.status, results::CaseStatus::Ok, "{}: {:?}", c.id, c.error);
+        let n = &c.counts;
+        assert_eq!(n.failed_decrypt, 0, "{}", c.id);
+        if c.params.qos == 1 {
+            assert_eq!(n.delivered, n.expected, "{}: {n:?}", c.id);
+        }
+        let center = c.center.as_ref().unwrap();
+        // 3 publisher keys + 1 subscriber x 3 topics.
+        assert_eq!(
+            (center.requests, center.granted, center.class.as_str()),
+            (6, 6, "moderate")
+        );
+        assert_eq!(c.phases["key_request_miss"].count, 6);
+        assert_eq!(center.concurrency[0].answered, 4);
+    }
+}
+
+/// Two shards, each with its own Security Center, merged: the center's counts add up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sharded_center_runs_merge_their_counts() {
+    use mqtt_cipher_bench::run::{self, Progress, RunOptions};
+    use mqtt_cipher_bench::scenario::Shard;
+    let base = common::scenario(
+        "center-shards.toml",
+        r#"
+name = "center-shards"
+[load]
+publishers = 2
+subscribers = 2
+rate = 20
+duration = "600ms"
+warmup = "200ms"
+[matrix]
+qos = [1]
+size = [32]
+suite = ["aes-128-cbc"]
+[keys]
+source = "center"
+"#,
+    );
+    let root = tempfile::tempdir().unwrap();
+    let mut dirs = Vec::new();
+    for i in 1..=2 {
+        let mut s = base.clone();
+        let shard = Shard { index: i, count: 2 };
+        shard.apply(&mut s).unwrap();
+        let opts = RunOptions {
+            out_root: root.path().to_path_buf(),
+            progress: Progress::Quiet,
+            shard: Some(shard),
+        };
+        let out = run::run(&s, &opts).await.unwrap();
+        // One publisher and one subscriber per shard: 1 + 1 keys.
+        assert_eq!(out.results.cases[0].center.as_ref().unwrap().requests, 2);
+        dirs.push(out.dir);
+    }
+    let merged = results::merge::merge(&dirs).unwrap();
+    let c = &merged.results.cases[0];
+    let center = c.center.as_ref().unwrap();
+    assert_eq!(
+        (center.requests, center.granted, center.cache_hits),
+        (4, 4, 4)
+    );
+    assert_eq!(
+        c.phases["key_request_miss"].count, 4,
+        "histograms merged too"
+    );
+}

@@ -110,6 +110,8 @@ type CacheKey = (String, Access, u16);
 
 pub struct CenterClient {
     identity: ClientIdentity,
+    /// The key-agreement key's public point (SEC1 uncompressed), kept for unwrapping.
+    kex_public: Vec<u8>,
     center_key: ed25519_dalek::VerifyingKey,
     client: AsyncClient,
     req_topic: String,
@@ -174,8 +176,15 @@ impl CenterClient {
         let mut first = [0u8; 8];
         getrandom::fill(&mut first)
             .map_err(|e| CenterError::Key(format!("no OS randomness: {e}")))?;
+        use p256::elliptic_curve::sec1::ToSec1Point;
         Ok(CenterClient {
             req_topic: super::request_topic(&opts.prefix, &identity.id),
+            kex_public: identity
+                .kex
+                .public_key()
+                .to_sec1_point(false)
+                .as_bytes()
+                .to_vec(),
             identity,
             center_key,
             client,
@@ -271,7 +280,12 @@ impl CenterClient {
             key_id: grant.key_id,
             suite_id: grant.suite_id,
         };
-        let key = wrap::unwrap(&self.identity.kex, &grant.wrapped, &binding)?;
+        let key = wrap::unwrap_with_public(
+            &self.identity.kex,
+            &self.kex_public,
+            &grant.wrapped,
+            &binding,
+        )?;
         if key.len() != suite.spec().key_len {
             return Err(CenterError::Mismatch(format!(
                 "a {}-byte key for {suite}, which takes {}",

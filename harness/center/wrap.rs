@@ -91,6 +91,18 @@ pub fn unwrap(
     wrapped: &[u8],
     binding: &Binding,
 ) -> Result<Vec<u8>, CenterError> {
+    let mine = secret.public_key().to_sec1_point(false);
+    unwrap_with_public(secret, mine.as_bytes(), wrapped, binding)
+}
+
+/// [`unwrap`] with the recipient's own point (SEC1 uncompressed) given, saving the scalar
+/// multiplication that derives it (a client keeps it).
+pub fn unwrap_with_public(
+    secret: &p256::SecretKey,
+    mine: &[u8],
+    wrapped: &[u8],
+    binding: &Binding,
+) -> Result<Vec<u8>, CenterError> {
     if wrapped.len() < POINT_LEN + NONCE_LEN + TAG_LEN || wrapped[0] != 0x04 {
         return Err(CenterError::Unwrap);
     }
@@ -99,8 +111,7 @@ pub fn unwrap(
     // from_sec1_bytes checks the point is on the curve (no invalid-curve attack).
     let eph = p256::PublicKey::from_sec1_bytes(point).map_err(|_| CenterError::Unwrap)?;
     let shared = p256::ecdh::diffie_hellman(secret.to_nonzero_scalar(), eph.as_affine());
-    let mine = secret.public_key().to_sec1_point(false);
-    let mut kek = kek(&shared, point, mine.as_bytes());
+    let mut kek = kek(&shared, point, mine);
     let mut out = Vec::with_capacity(sealed.len());
     let res = aes128_gcm(&kek)
         .and_then(|mut a| a.open(nonce, &binding.associated_data(), sealed, &mut out))

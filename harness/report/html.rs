@@ -45,9 +45,15 @@ pub fn render(results: &RunResults, charts: &[Chart]) -> String {
         let _ = writeln!(h, "<p>{}</p>", esc(&results.scenario.description));
     }
     // In-page links only: the tables can be long and the charts come after them.
-    h.push_str(
-        "<nav><a href=\"#summary\">Summary</a> · <a href=\"#charts\">Charts</a> · \
-         <a href=\"#details\">Run details</a></nav>\n",
+    let center_link = if results.cases.iter().any(|c| c.center.is_some()) {
+        " · <a href=\"#center\">Security Center</a>"
+    } else {
+        ""
+    };
+    let _ = writeln!(
+        h,
+        "<nav><a href=\"#summary\">Summary</a>{center_link} · <a href=\"#charts\">Charts</a> · \
+         <a href=\"#details\">Run details</a></nav>",
     );
     environment(&mut h, results);
     summary(&mut h, results);

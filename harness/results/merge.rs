@@ -184,6 +184,27 @@ fn merge_case(parts: &[(usize, &CaseResult)], shards: usize, phases: &Phases) ->
                 .merge(b);
         }
     }
+    // Each shard ran its own Security Center: its counts add up; the concurrency probe's
+    // levels are per center (summaries, not histograms), so the first shard's are kept.
+    let centers: Vec<&super::CenterCase> = parts
+        .iter()
+        .filter_map(|(_, p)| p.center.as_ref())
+        .collect();
+    if let Some((first, rest)) = centers.split_first() {
+        let mut m = (*first).clone();
+        for x in rest {
+            m.requests += x.requests;
+            m.granted += x.granted;
+            m.denied += x.denied;
+            m.cache_hits += x.cache_hits;
+            m.cache_misses += x.cache_misses;
+            m.timeouts += x.timeouts;
+            for (k, v) in &x.denials {
+                *m.denials.entry(k.clone()).or_default() += v;
+            }
+        }
+        c.center = Some(m);
+    }
     if parts.len() < shards {
         c.errors.push(format!(
             "present in {} of {shards} merged runs",
