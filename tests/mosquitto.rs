@@ -147,6 +147,38 @@ fn wrong_password_exits_1_without_retrying() {
     assert_eq!(m.refusals_seen() - before, 1, "exactly one attempt");
 }
 
+/// MQTT over WebSocket, plain and TLS, through Mosquitto's websockets listeners (with the
+/// password file): everything delivered, TLS handshakes timed for wss, framing on the wire.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn websockets_with_password_deliver_everything() {
+    let Some(m) = Mosquitto::start() else { return };
+    let s = common::scenario(
+        "mosq-ws.toml",
+        &format!(
+            "name = \"mosq-ws\"\n{}{LOAD}[matrix]\nqos = [1]\nsize = [64]\nsuite = [\"aes-128-gcm\"]\ntransport = [\"tcp\", \"ws\", \"wss\"]\n",
+            m.broker_toml()
+        ),
+    );
+    let (outcome, _root) = common::run_in_temp(&s).await;
+    let r = &outcome.results;
+    let by = |t: &str| r.cases.iter().find(|c| c.params.transport == t).unwrap();
+    for c in &r.cases {
+        assert_eq!(c.status, CaseStatus::Ok, "{}: {:?}", c.id, c.error);
+        assert!(c.counts.delivered > 0, "{}", c.id);
+        assert_eq!(c.counts.delivered, c.counts.expected, "{}", c.id);
+        assert_eq!(c.counts.lost, 0, "{}", c.id);
+    }
+    let up = |t: &str| by(t).wire.as_ref().unwrap().per_message_up.unwrap();
+    assert!(
+        up("ws") >= up("tcp") + 6.0,
+        "ws {} vs tcp {}",
+        up("ws"),
+        up("tcp")
+    );
+    assert!(up("wss") > up("ws"), "wss {} vs ws {}", up("wss"), up("ws"));
+    assert_eq!(by("wss").phases["tls_handshake"].count, 3);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_ca_is_a_tls_error_naming_the_cause() {
     let Some(m) = Mosquitto::start() else { return };

@@ -57,6 +57,38 @@ async fn embedded_tls_with_password_delivers_and_counts_wire_bytes() {
     );
 }
 
+/// MQTT over WebSocket (plain and TLS) against the embedded broker's ws/wss listeners: every
+/// message delivered, and the framing visible on the wire (each client-to-broker WebSocket
+/// frame carries at least a 2-byte header and a 4-byte mask, RFC 6455 §5.2).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn embedded_websocket_transports_deliver_and_show_their_framing() {
+    let s = common::scenario(
+        "ws.toml",
+        &format!(
+            "name = \"ws\"\n{LOAD}[matrix]\nqos = [1]\nsize = [64]\nsuite = [\"aes-128-gcm\"]\ntransport = [\"tcp\", \"ws\", \"wss\"]\n"
+        ),
+    );
+    let (outcome, _root) = common::run_in_temp(&s).await;
+    let r = &outcome.results;
+    let by = |t: &str| r.cases.iter().find(|c| c.params.transport == t).unwrap();
+    for c in &r.cases {
+        assert_eq!(c.status, CaseStatus::Ok, "{}: {:?}", c.id, c.error);
+        assert!(c.counts.delivered > 0, "{}", c.id);
+        assert_eq!(c.counts.delivered, c.counts.expected, "{}", c.id);
+        assert_eq!((c.counts.lost, c.counts.failed_auth), (0, 0), "{}", c.id);
+    }
+    let up = |t: &str| by(t).wire.as_ref().unwrap().per_message_up.unwrap();
+    assert!(
+        up("ws") >= up("tcp") + 6.0,
+        "ws {} vs tcp {}",
+        up("ws"),
+        up("tcp")
+    );
+    assert!(up("wss") > up("ws"), "wss {} vs ws {}", up("wss"), up("ws"));
+    assert_eq!(by("wss").phases["tls_handshake"].count, 2);
+    assert!(!by("ws").phases.contains_key("tls_handshake"));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn embedded_wrong_password_is_refused() {
     let dir = tempfile::tempdir().unwrap();

@@ -2,7 +2,8 @@
 //! running (rumqttd cannot be shut down in-process), so every run and test of the process
 //! shares it.
 //!
-//! It has four MQTT 3.1.1 listeners: plain and TLS, each anonymous and with authentication.
+//! It has four MQTT 3.1.1 listeners over TCP: plain and TLS, each anonymous and with
+//! authentication; and two anonymous MQTT-over-WebSocket ones, ws and wss.
 //! The TLS ones use a private CA made at start (SANs localhost and 127.0.0.1, files in a
 //! per-process temp folder); clients of `url = "embedded"` trust it automatically. The
 //! authenticated ones accept exactly the username/password pairs registered with [`allow`]
@@ -33,6 +34,10 @@ pub struct EmbeddedBroker {
     pub auth_addr: SocketAddr,
     /// TLS, username/password required.
     pub auth_tls_addr: SocketAddr,
+    /// MQTT over WebSocket, anonymous.
+    pub ws_addr: SocketAddr,
+    /// MQTT over WebSocket over TLS, anonymous.
+    pub wss_addr: SocketAddr,
     /// PEM of the private CA that signed the TLS listeners' certificate.
     pub ca: PathBuf,
 }
@@ -137,7 +142,12 @@ fn config(b: &EmbeddedBroker, files: &certs::CertFiles) -> Config {
             server("v4-tls-auth", b.auth_tls_addr, tls(), true),
         ),
     ]);
-    config_with(servers)
+    let mut cfg = config_with(servers);
+    cfg.ws = Some(HashMap::from([
+        ("1".to_owned(), server("ws", b.ws_addr, None, false)),
+        ("2".to_owned(), server("wss", b.wss_addr, tls(), false)),
+    ]));
+    cfg
 }
 
 /// A rumqttd configuration with these MQTT 3.1.1 servers and limits sized for benchmarks.
@@ -199,6 +209,8 @@ fn start() -> Result<EmbeddedBroker, EmbeddedError> {
         tls_addr: free_port()?,
         auth_addr: free_port()?,
         auth_tls_addr: free_port()?,
+        ws_addr: free_port()?,
+        wss_addr: free_port()?,
         ca: files.ca.clone(),
     };
     let cfg = config(&broker, &files);
@@ -218,6 +230,8 @@ fn start() -> Result<EmbeddedBroker, EmbeddedError> {
         broker.tls_addr,
         broker.auth_addr,
         broker.auth_tls_addr,
+        broker.ws_addr,
+        broker.wss_addr,
     ] {
         loop {
             match TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
@@ -236,6 +250,8 @@ fn start() -> Result<EmbeddedBroker, EmbeddedError> {
         broker.tls_addr.port(),
         broker.auth_addr.port(),
         broker.auth_tls_addr.port(),
+        broker.ws_addr.port(),
+        broker.wss_addr.port(),
     ]);
     Ok(broker)
 }

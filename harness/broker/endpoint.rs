@@ -36,6 +36,8 @@ pub struct Endpoint {
     /// The name the broker's certificate must carry: the host of the URL, kept when a proxy
     /// changes `host`.
     pub tls_name: String,
+    /// HTTP path of a WebSocket listener.
+    pub path: String,
     /// True for the in-process rumqttd.
     pub embedded: bool,
     /// When set, clients dial this (the link proxy) instead of host:port; errors and results
@@ -50,6 +52,8 @@ pub struct Listener {
     pub transport: Transport,
     pub host: String,
     pub port: u16,
+    /// HTTP path of a WebSocket listener (`/mqtt` when the URL gives none); unused otherwise.
+    pub path: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -97,7 +101,11 @@ pub fn parse_url(field: &'static str, url: &str) -> Result<Listener, EndpointErr
         "wss" => (Transport::Wss, 8081),
         _ => return Err(bad()),
     };
-    let authority = rest.split('/').next().unwrap_or_default();
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, ""),
+    };
+    let path = if path.is_empty() { "/mqtt" } else { path }.to_owned();
     if authority.contains('@') {
         return Err(EndpointError::Unsupported(format!(
             "{field}: credentials in the URL are not accepted (they would be recorded); use broker.username and broker.password_env"
@@ -117,6 +125,7 @@ pub fn parse_url(field: &'static str, url: &str) -> Result<Listener, EndpointErr
         transport,
         host,
         port,
+        path,
     })
 }
 
@@ -134,11 +143,18 @@ pub fn url_transport(url: &str) -> Option<Transport> {
 pub fn transport_unavailable(b: &BrokerSection, transport: Transport) -> Option<EndpointError> {
     let url = b.url.get_ref().trim();
     let embedded = url.eq_ignore_ascii_case("embedded");
+    let missing = |t: Transport, extra: &Option<toml::Spanned<String>>, hint| {
+        (url_transport(url) != Some(t) && extra.is_none()).then_some(EndpointError::NoListener {
+            transport: t.name(),
+            hint,
+        })
+    };
     match transport {
-        Transport::Ws | Transport::Wss => Some(EndpointError::Unsupported(format!(
-            "matrix.transport: {} is not supported by this build's client; use tcp or tls",
-            transport.name()
-        ))),
+        Transport::Ws | Transport::Wss if embedded && b.username.is_some() => {
+            Some(EndpointError::Unsupported(
+                "matrix.transport: the embedded broker's ws and wss listeners are anonymous; drop broker.username or use tcp/tls".into(),
+            ))
+        }
         _ if embedded => None,
         Transport::Tcp => (url_transport(url) != Some(Transport::Tcp)).then_some(
             EndpointError::NoListener {
@@ -146,11 +162,21 @@ pub fn transport_unavailable(b: &BrokerSection, transport: Transport) -> Option<
                 hint: "broker.url is not an mqtt:// URL; give the plain listener as url and the TLS one as broker.tls_url",
             },
         ),
-        Transport::Tls => (url_transport(url) != Some(Transport::Tls) && b.tls_url.is_none())
-            .then_some(EndpointError::NoListener {
-                transport: "tls",
-                hint: "set broker.tls_url = \"mqtts://host:8883\" (or make broker.url mqtts://)",
-            }),
+        Transport::Tls => missing(
+            Transport::Tls,
+            &b.tls_url,
+            "set broker.tls_url = \"mqtts://host:8883\" (or make broker.url mqtts://)",
+        ),
+        Transport::Ws => missing(
+            Transport::Ws,
+            &b.ws_url,
+            "set broker.ws_url = \"ws://host:8080/mqtt\" (or make broker.url ws://)",
+        ),
+        Transport::Wss => missing(
+            Transport::Wss,
+            &b.wss_url,
+            "set broker.wss_url = \"wss://host:8081/mqtt\" (or make broker.url wss://)",
+        ),
     }
 }
 
@@ -178,7 +204,17 @@ impl Endpoint {
                 transport,
                 host: a.ip().to_string(),
                 port: a.port(),
+                path: "/mqtt".into(),
             };
+            let mut listeners = vec![
+                listener(Transport::Tcp, plain),
+                listener(Transport::Tls, tls),
+            ];
+            // The WebSocket listeners are anonymous (transport_unavailable says so).
+            if credentials.is_none() {
+                listeners.push(listener(Transport::Ws, broker.ws_addr));
+                listeners.push(listener(Transport::Wss, broker.wss_addr));
+            }
             return Ok(Endpoint {
                 host: plain.ip().to_string(),
                 port: plain.port(),
@@ -189,25 +225,28 @@ impl Endpoint {
                 client_cert: b.client_cert.clone(),
                 client_key: b.client_key.clone(),
                 tls_name: plain.ip().to_string(),
+                path: String::new(),
                 embedded: true,
                 via: None,
-                listeners: vec![
-                    listener(Transport::Tcp, plain),
-                    listener(Transport::Tls, tls),
-                ],
+                listeners,
             });
         }
         let main = parse_url("broker.url", url)?;
         let mut listeners = vec![main.clone()];
-        if let Some(t) = &b.tls_url {
-            let l = parse_url("broker.tls_url", t.get_ref().trim())?;
-            if l.transport != Transport::Tls {
+        for (field, extra, transport) in [
+            ("broker.tls_url", &b.tls_url, Transport::Tls),
+            ("broker.ws_url", &b.ws_url, Transport::Ws),
+            ("broker.wss_url", &b.wss_url, Transport::Wss),
+        ] {
+            let Some(t) = extra else { continue };
+            let l = parse_url(field, t.get_ref().trim())?;
+            if l.transport != transport {
                 return Err(EndpointError::BadUrl {
-                    field: "broker.tls_url",
+                    field,
                     url: t.get_ref().clone(),
                 });
             }
-            listeners.retain(|x| x.transport != Transport::Tls);
+            listeners.retain(|x| x.transport != transport);
             listeners.push(l);
         }
         Ok(Endpoint {
@@ -220,6 +259,7 @@ impl Endpoint {
             client_cert: b.client_cert.clone(),
             client_key: b.client_key.clone(),
             tls_name: main.host,
+            path: main.path,
             embedded: false,
             via: None,
             listeners,
@@ -241,6 +281,7 @@ impl Endpoint {
             port: l.port,
             transport,
             tls_name: l.host.clone(),
+            path: l.path.clone(),
             ..self.clone()
         })
     }
@@ -329,5 +370,17 @@ mod tests {
         assert_eq!(t.display_url(), "mqtts://pi.local:8884");
         assert_eq!(e.for_transport(Transport::Tcp).unwrap().port, 1883);
         assert!(transport_unavailable(&b, Transport::Ws).is_some());
+        b.ws_url = Some(toml::Spanned::new(0..0, "ws://pi.local:9001".into()));
+        assert!(transport_unavailable(&b, Transport::Ws).is_none());
+        let w = Endpoint::resolve(&b)
+            .unwrap()
+            .for_transport(Transport::Ws)
+            .unwrap();
+        assert_eq!((w.port, w.path.as_str()), (9001, "/mqtt"), "default path");
+        let e = Endpoint::resolve(&section("wss://pi.local/ws")).unwrap();
+        assert_eq!(
+            (e.port, e.transport, e.path.as_str()),
+            (8081, Transport::Wss, "/ws")
+        );
     }
 }

@@ -78,26 +78,41 @@ pub fn options(
         ));
     }
     let (host, port) = endpoint.dial();
-    let mut o = MqttOptions::new(spec.client_id, host, port);
+    // rumqttc takes a WebSocket broker as a whole URL and dials the host:port inside it.
+    let ws_url = |scheme: &str| {
+        let host = if host.contains(':') {
+            format!("[{host}]")
+        } else {
+            host.clone()
+        };
+        format!("{scheme}://{host}:{port}{}", endpoint.path)
+    };
+    let mut o = match endpoint.transport {
+        Transport::Ws => MqttOptions::new(spec.client_id, ws_url("ws"), port),
+        Transport::Wss => MqttOptions::new(spec.client_id, ws_url("wss"), port),
+        Transport::Tcp | Transport::Tls => MqttOptions::new(spec.client_id, host.clone(), port),
+    };
     match (endpoint.transport, tls) {
         (Transport::Tcp, _) => {}
+        (Transport::Ws, _) => {
+            o.set_transport(rumqttc::Transport::Ws);
+        }
         (Transport::Tls, Some(config)) => {
             o.set_transport(rumqttc::Transport::tls_with_config(
                 rumqttc::TlsConfiguration::Rustls(config),
             ));
         }
-        (Transport::Tls, None) => {
+        (Transport::Wss, Some(config)) => {
+            o.set_transport(rumqttc::Transport::wss_with_config(
+                rumqttc::TlsConfiguration::Rustls(config),
+            ));
+        }
+        (Transport::Tls | Transport::Wss, None) => {
             return Err(ClientError::Unsupported(
                 "internal: a TLS endpoint needs a TLS configuration".into(),
             ));
         }
-        (t @ (Transport::Ws | Transport::Wss), _) => {
-            return Err(ClientError::Unsupported(format!(
-                "transport {} is not supported by this build; use tcp (mqtt://) or tls (mqtts://)",
-                t.name()
-            )));
-        }
-    }
+    };
     o.set_keep_alive(Duration::from_secs(30));
     o.set_clean_session(true);
     // rumqttc's default limit is 10 KiB; sizes go to 16 MiB.
@@ -177,8 +192,8 @@ pub async fn tls_probe(
 /// retry storm against the user's broker.
 pub async fn connect(endpoint: &Endpoint, spec: &ClientSpec<'_>) -> Result<Connected, ClientError> {
     let tls_config = match endpoint.transport {
-        Transport::Tls => Some(tls::client_config(endpoint)?),
-        _ => None,
+        Transport::Tls | Transport::Wss => Some(tls::client_config(endpoint)?),
+        Transport::Tcp | Transport::Ws => None,
     };
     let tls_probe = match &tls_config {
         Some(c) => Some(tls_probe(endpoint, c.clone()).await?),

@@ -472,14 +472,29 @@ fn validate_broker(
             .map_err(|e| at(span.clone(), "broker.url", strip_field(&e.to_string())))?
             .transport
     };
-    if let Some(t) = &b.tls_url {
-        let l = endpoint::parse_url("broker.tls_url", t.get_ref().trim())
-            .map_err(|e| at(t.span(), "broker.tls_url", strip_field(&e.to_string())))?;
-        if l.transport != schema::Transport::Tls {
+    for (field, url, transport, scheme) in [
+        (
+            "broker.tls_url",
+            &b.tls_url,
+            schema::Transport::Tls,
+            "mqtts://",
+        ),
+        ("broker.ws_url", &b.ws_url, schema::Transport::Ws, "ws://"),
+        (
+            "broker.wss_url",
+            &b.wss_url,
+            schema::Transport::Wss,
+            "wss://",
+        ),
+    ] {
+        let Some(t) = url else { continue };
+        let l = endpoint::parse_url(field, t.get_ref().trim())
+            .map_err(|e| at(t.span(), field, strip_field(&e.to_string())))?;
+        if l.transport != transport {
             return Err(at(
                 t.span(),
-                "broker.tls_url",
-                format!("expected an mqtts:// URL, got \"{}\"", t.get_ref()),
+                field,
+                format!("expected an {scheme} URL, got \"{}\"", t.get_ref()),
             ));
         }
     }

@@ -107,12 +107,17 @@ impl<'de> Deserialize<'de> for Bandwidth {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BrokerSection {
-    /// `embedded`, or `mqtt://host:port` / `mqtts://host:port`.
+    /// `embedded`, or `mqtt://host:port` / `mqtts://host:port` / `ws://host:port/path` /
+    /// `wss://host:port/path`.
     #[serde(default = "default_url")]
     pub url: Spanned<String>,
     /// The broker's TLS listener (`mqtts://host:8883`) when `url` is its plain one: the
     /// `transport` axis uses `url` for tcp and this for tls.
     pub tls_url: Option<Spanned<String>>,
+    /// The broker's MQTT-over-WebSocket listeners (`ws://host:8080/mqtt`,
+    /// `wss://host:8081/mqtt`), for the `ws` and `wss` values of the `transport` axis.
+    pub ws_url: Option<Spanned<String>>,
+    pub wss_url: Option<Spanned<String>>,
     /// PEM file of the CA that signed the broker's certificate.
     pub ca: Option<PathBuf>,
     pub client_cert: Option<PathBuf>,
@@ -131,6 +136,8 @@ impl Default for BrokerSection {
         Self {
             url: default_url(),
             tls_url: None,
+            ws_url: None,
+            wss_url: None,
             ca: None,
             client_cert: None,
             client_key: None,

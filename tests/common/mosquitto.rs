@@ -20,6 +20,8 @@ pub struct Mosquitto {
     pub dir: tempfile::TempDir,
     pub plain: u16,
     pub tls: u16,
+    pub ws: u16,
+    pub wss: u16,
     pub ca: PathBuf,
     pub user: String,
     pub password: String,
@@ -112,7 +114,7 @@ impl Mosquitto {
             "mosquitto_passwd failed"
         );
 
-        let (plain, tls) = (free_port(), free_port());
+        let (plain, tls, ws, wss) = (free_port(), free_port(), free_port(), free_port());
         let log = dir.path().join("mosquitto.log");
         // Started as root, mosquitto switches to user "mosquitto", which cannot read the
         // private temp folder: run it as whoever runs the tests.
@@ -129,7 +131,9 @@ impl Mosquitto {
              log_dest file {log}\nlog_type all\n{user_line}max_inflight_messages 0\n\
              max_queued_messages 100000\n{extra}\n\
              listener {plain} 127.0.0.1\n\
-             listener {tls} 127.0.0.1\ncafile {ca}\ncertfile {cert}\nkeyfile {key}\n",
+             listener {tls} 127.0.0.1\ncafile {ca}\ncertfile {cert}\nkeyfile {key}\n\
+             listener {ws} 127.0.0.1\nprotocol websockets\n\
+             listener {wss} 127.0.0.1\nprotocol websockets\ncafile {ca}\ncertfile {cert}\nkeyfile {key}\n",
             passwd = passwd.display(),
             log = log.display(),
             ca = files.ca.display(),
@@ -146,6 +150,8 @@ impl Mosquitto {
             dir,
             plain,
             tls,
+            ws,
+            wss,
             ca: files.ca,
             user,
             password,
@@ -171,7 +177,7 @@ impl Mosquitto {
 
     fn wait_listening(&self) {
         let deadline = Instant::now() + Duration::from_secs(10);
-        for port in [self.plain, self.tls] {
+        for port in [self.plain, self.tls, self.ws, self.wss] {
             while TcpStream::connect(("127.0.0.1", port)).is_err() {
                 assert!(
                     Instant::now() < deadline,
@@ -191,9 +197,11 @@ impl Mosquitto {
     /// the password file).
     pub fn broker_toml(&self) -> String {
         format!(
-            "[broker]\nurl = \"mqtt://127.0.0.1:{}\"\ntls_url = \"mqtts://localhost:{}\"\nca = {}\nusername = \"{}\"\npassword_file = {}\n",
+            "[broker]\nurl = \"mqtt://127.0.0.1:{}\"\ntls_url = \"mqtts://localhost:{}\"\nws_url = \"ws://127.0.0.1:{}/mqtt\"\nwss_url = \"wss://localhost:{}/mqtt\"\nca = {}\nusername = \"{}\"\npassword_file = {}\n",
             self.plain,
             self.tls,
+            self.ws,
+            self.wss,
             toml_path(&self.ca),
             self.user,
             toml_path(&self.password_file)
