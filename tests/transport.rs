@@ -69,24 +69,7 @@ async fn embedded_websocket_transports_deliver_and_show_their_framing() {
         ),
     );
     let (outcome, _root) = common::run_in_temp(&s).await;
-    let r = &outcome.results;
-    let by = |t: &str| r.cases.iter().find(|c| c.params.transport == t).unwrap();
-    for c in &r.cases {
-        assert_eq!(c.status, CaseStatus::Ok, "{}: {:?}", c.id, c.error);
-        assert!(c.counts.delivered > 0, "{}", c.id);
-        assert_eq!(c.counts.delivered, c.counts.expected, "{}", c.id);
-        assert_eq!((c.counts.lost, c.counts.failed_auth), (0, 0), "{}", c.id);
-    }
-    let up = |t: &str| by(t).wire.as_ref().unwrap().per_message_up.unwrap();
-    assert!(
-        up("ws") >= up("tcp") + 6.0,
-        "ws {} vs tcp {}",
-        up("ws"),
-        up("tcp")
-    );
-    assert!(up("wss") > up("ws"), "wss {} vs ws {}", up("wss"), up("ws"));
-    assert_eq!(by("wss").phases["tls_handshake"].count, 2);
-    assert!(!by("ws").phases.contains_key("tls_handshake"));
+    common::assert_websocket_cases(&outcome.results, 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,12 +7,9 @@
 
 use std::collections::BTreeMap;
 
-use plotters::prelude::*;
-
 use super::data;
-use super::frame::{self, Frame};
 use super::lines::{self, Series};
-use super::{ReportError, axis, style};
+use super::{ReportError, style};
 use crate::results::{PhaseStats, RunResults};
 
 pub const NAME: &str = "center_vs_clients";
@@ -89,46 +86,21 @@ pub fn series(results: &RunResults) -> Vec<Series> {
 
 pub fn render(results: &RunResults) -> Result<Option<String>, ReportError> {
     let series = series(results);
-    let Some(((x_min, x_max), (y_min, y_max))) = lines::bounds(&series) else {
-        return Ok(None);
-    };
-    let mut keys: Vec<f64> = series
+    let x_ticks = series
         .iter()
         .flat_map(|s| s.points.iter().map(|p| p.0))
         .collect();
-    keys.sort_by(f64::total_cmp);
-    keys.dedup();
-    let x_axis = axis::KeyedAxis::log((x_min / 1.5)..(x_max * 1.5), keys);
-    let (y_lo, y_hi) = axis::log_range(y_min, y_max);
-    let y_axis = axis::KeyedAxis::log(y_lo..y_hi, axis::decades(y_lo, y_hi));
-    let frame = Frame::new(
-        TITLE,
-        style::PLOT_HEIGHT,
-        lines::legend(&series),
-        format!(
-            "N fresh clients ask for new topics' keys at once, median over cases; clients and center share this machine. {}",
-            data::caption(results)
-        ),
-    );
-    let svg = frame::render_svg(&frame, |area| {
-        let mut chart = ChartBuilder::on(area)
-            .margin(12)
-            .margin_right(24)
-            .x_label_area_size(64)
-            .y_label_area_size(80)
-            .build_cartesian_2d(x_axis, y_axis)?;
-        chart
-            .configure_mesh()
-            .x_label_formatter(&|x| format!("{x:.0}"))
-            .y_label_formatter(&|y| axis::log_tick(*y))
-            .x_desc("clients asking at once (log)")
-            .y_desc("time per key request (ms, log)")
-            .label_style(style::text(style::TICK_PX))
-            .axis_desc_style(style::text(style::AXIS_LABEL_PX))
-            .bold_line_style(style::GRID)
-            .light_line_style(TRANSPARENT)
-            .draw()?;
-        lines::draw(&mut chart, &series)
-    })?;
-    Ok(Some(svg))
+    lines::render_log_log(
+        &lines::LogLog {
+            title: TITLE,
+            caption: format!(
+                "N fresh clients ask for new topics' keys at once, median over cases; clients and center share this machine. {}",
+                data::caption(results)
+            ),
+            x_desc: "clients asking at once (log)",
+            y_desc: "time per key request (ms, log)",
+            x_ticks,
+        },
+        &[(None, &series)],
+    )
 }

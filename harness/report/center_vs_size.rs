@@ -8,12 +8,9 @@
 //!
 //! Only rendered when the run has Security Center data.
 
-use plotters::prelude::*;
-
 use super::data;
-use super::frame::{self, Frame};
 use super::lines::{self, Series};
-use super::{ReportError, axis, style};
+use super::{ReportError, style};
 use crate::results::{CaseResult, RunResults, phase};
 
 pub const NAME: &str = "center_vs_size";
@@ -71,45 +68,17 @@ pub fn series(results: &RunResults) -> Vec<Series> {
 
 pub fn render(results: &RunResults) -> Result<Option<String>, ReportError> {
     let series = series(results);
-    let Some(((x_min, x_max), (y_min, y_max))) = lines::bounds(&series) else {
-        return Ok(None);
-    };
-    let sizes: Vec<f64> = data::sizes(data::ok_cases(results))
-        .into_iter()
-        .map(|s| s as f64)
-        .filter(|s| (x_min..=x_max).contains(s))
-        .collect();
-    let x_axis = axis::KeyedAxis::log((x_min / 1.5)..(x_max * 1.5), sizes);
-    let (y_lo, y_hi) = axis::log_range(y_min, y_max);
-    let y_axis = axis::KeyedAxis::log(y_lo..y_hi, axis::decades(y_lo, y_hi));
-    let frame = Frame::new(
-        TITLE,
-        style::PLOT_HEIGHT,
-        lines::legend(&series),
-        format!(
-            "request: client asks the center over MQTT (cache miss); center: its authn + authz + keygen + wrap + signing. {}",
-            data::caption(results)
-        ),
-    );
-    let svg = frame::render_svg(&frame, |area| {
-        let mut chart = ChartBuilder::on(area)
-            .margin(12)
-            .margin_right(24)
-            .x_label_area_size(64)
-            .y_label_area_size(80)
-            .build_cartesian_2d(x_axis, y_axis)?;
-        chart
-            .configure_mesh()
-            .x_label_formatter(&|x| format!("{x:.0}"))
-            .y_label_formatter(&|y| axis::log_tick(*y))
-            .x_desc("message size of the case (bytes, log)")
-            .y_desc("time per key request (ms, log)")
-            .label_style(style::text(style::TICK_PX))
-            .axis_desc_style(style::text(style::AXIS_LABEL_PX))
-            .bold_line_style(style::GRID)
-            .light_line_style(TRANSPARENT)
-            .draw()?;
-        lines::draw(&mut chart, &series)
-    })?;
-    Ok(Some(svg))
+    lines::render_log_log(
+        &lines::LogLog {
+            title: TITLE,
+            caption: format!(
+                "request: client asks the center over MQTT (cache miss); center: its authn + authz + keygen + wrap + signing. {}",
+                data::caption(results)
+            ),
+            x_desc: "message size of the case (bytes, log)",
+            y_desc: "time per key request (ms, log)",
+            x_ticks: data::size_ticks(results),
+        },
+        &[(None, &series)],
+    )
 }

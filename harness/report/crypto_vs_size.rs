@@ -4,12 +4,9 @@
 //! Crypto time does not depend on QoS, so each point comes from the case with the most samples
 //! at that size (see [`data::representative`]), never from an average of cases.
 
-use plotters::prelude::*;
-
+use super::ReportError;
 use super::data;
-use super::frame::{self, Frame};
 use super::lines::{self, Series};
-use super::{ReportError, axis, style};
 use crate::results::{RunResults, phase};
 
 pub const NAME: &str = "crypto_vs_size";
@@ -31,53 +28,19 @@ fn median_us(results: &RunResults, phase_name: &str) -> Vec<Series> {
 }
 
 pub fn render(results: &RunResults) -> Result<Option<String>, ReportError> {
-    let panels = [
-        ("encrypt (publisher)", median_us(results, phase::ENCRYPT)),
-        ("decrypt (subscriber)", median_us(results, phase::DECRYPT)),
-    ];
-    let all: Vec<&Series> = panels.iter().flat_map(|(_, s)| s.iter()).collect();
-    let Some(((x_min, x_max), (y_min, y_max))) = lines::bounds(all.iter().copied()) else {
-        return Ok(None);
-    };
-    let sizes: Vec<f64> = data::sizes(data::ok_cases(results))
-        .into_iter()
-        .map(|s| s as f64)
-        .filter(|s| (x_min..=x_max).contains(s))
-        .collect();
-    let x_axis = axis::KeyedAxis::log((x_min / 1.5)..(x_max * 1.5), sizes);
-    let (y_lo, y_hi) = axis::log_range(y_min, y_max);
-    let y_axis = axis::KeyedAxis::log(y_lo..y_hi, axis::decades(y_lo, y_hi));
-
-    let frame = Frame::new(
-        TITLE,
-        style::PLOT_HEIGHT,
-        lines::legend(all.iter().copied()),
-        data::caption(results),
-    );
-    let svg = frame::render_svg(&frame, |area| {
-        let halves = area.split_evenly((1, 2));
-        for ((panel_title, series), half) in panels.iter().zip(&halves) {
-            let mut chart = ChartBuilder::on(half)
-                .caption(*panel_title, style::bold(style::PANEL_TITLE_PX))
-                .margin(12)
-                .margin_right(24)
-                .x_label_area_size(64)
-                .y_label_area_size(80)
-                .build_cartesian_2d(x_axis.clone(), y_axis.clone())?;
-            chart
-                .configure_mesh()
-                .x_label_formatter(&|x| format!("{x:.0}"))
-                .y_label_formatter(&|y| axis::log_tick(*y))
-                .x_desc("message size (bytes, log)")
-                .y_desc("median time per message (µs, log)")
-                .label_style(style::text(style::TICK_PX))
-                .axis_desc_style(style::text(style::AXIS_LABEL_PX))
-                .bold_line_style(style::GRID)
-                .light_line_style(TRANSPARENT)
-                .draw()?;
-            lines::draw(&mut chart, series)?;
-        }
-        Ok(())
-    })?;
-    Ok(Some(svg))
+    let encrypt = median_us(results, phase::ENCRYPT);
+    let decrypt = median_us(results, phase::DECRYPT);
+    lines::render_log_log(
+        &lines::LogLog {
+            title: TITLE,
+            caption: data::caption(results),
+            x_desc: "message size (bytes, log)",
+            y_desc: "median time per message (µs, log)",
+            x_ticks: data::size_ticks(results),
+        },
+        &[
+            (Some("encrypt (publisher)"), &encrypt),
+            (Some("decrypt (subscriber)"), &decrypt),
+        ],
+    )
 }

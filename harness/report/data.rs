@@ -86,6 +86,14 @@ pub fn series_keys<'a>(cases: impl Iterator<Item = &'a CaseResult>) -> Vec<Serie
 }
 
 /// Distinct plaintext sizes, ascending.
+/// The run's message sizes as x ticks.
+pub fn size_ticks(results: &RunResults) -> Vec<f64> {
+    sizes(ok_cases(results))
+        .into_iter()
+        .map(|s| s as f64)
+        .collect()
+}
+
 pub fn sizes<'a>(cases: impl Iterator<Item = &'a CaseResult>) -> Vec<usize> {
     cases
         .map(|c| c.params.size)

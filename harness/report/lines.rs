@@ -2,12 +2,14 @@
 //! one series per suite (and mac/signature/transport where those vary), QoS folded away.
 
 use plotters::coord::CoordTranslate;
-use plotters::prelude::{ChartContext, DashedLineSeries, DrawingBackend, LineSeries};
+use plotters::prelude::{
+    ChartBuilder, ChartContext, DashedLineSeries, DrawingBackend, LineSeries, TRANSPARENT,
+};
 
-use super::ReportError;
 use super::data::{self, Varying};
-use super::frame::{LegendEntry, Swatch};
+use super::frame::{self, Frame, LegendEntry, Swatch};
 use super::style::{self, SeriesStyle};
+use super::{ReportError, axis};
 use crate::results::{CaseResult, RunResults};
 
 pub struct Series {
@@ -102,4 +104,69 @@ where
         }
     }
     Ok(())
+}
+
+/// What a log-log line chart says around its data.
+pub struct LogLog<'a> {
+    pub title: &'a str,
+    pub caption: String,
+    pub x_desc: &'a str,
+    pub y_desc: &'a str,
+    /// Where x ticks go (message sizes, client counts); those outside the data are dropped.
+    pub x_ticks: Vec<f64>,
+}
+
+/// Panels side by side (an optional title each, their series) sharing one log-log pair of
+/// axes and one legend; `None` when no series has a point.
+pub fn render_log_log(
+    chart: &LogLog<'_>,
+    panels: &[(Option<&str>, &[Series])],
+) -> Result<Option<String>, ReportError> {
+    let all = || panels.iter().flat_map(|(_, s)| s.iter());
+    let Some(((x_min, x_max), (y_min, y_max))) = bounds(all()) else {
+        return Ok(None);
+    };
+    let ticks: Vec<f64> = chart
+        .x_ticks
+        .iter()
+        .copied()
+        .filter(|x| (x_min..=x_max).contains(x))
+        .collect();
+    let x_axis = axis::KeyedAxis::log((x_min / 1.5)..(x_max * 1.5), ticks);
+    let (y_lo, y_hi) = axis::log_range(y_min, y_max);
+    let y_axis = axis::KeyedAxis::log(y_lo..y_hi, axis::decades(y_lo, y_hi));
+    let frame = Frame::new(
+        chart.title,
+        style::PLOT_HEIGHT,
+        legend(all()),
+        chart.caption.clone(),
+    );
+    let svg = frame::render_svg(&frame, |area| {
+        let areas = area.split_evenly((1, panels.len().max(1)));
+        for ((panel_title, series), area) in panels.iter().zip(&areas) {
+            let mut builder = ChartBuilder::on(area);
+            if let Some(t) = panel_title {
+                builder.caption(*t, style::bold(style::PANEL_TITLE_PX));
+            }
+            let mut c = builder
+                .margin(12)
+                .margin_right(24)
+                .x_label_area_size(64)
+                .y_label_area_size(80)
+                .build_cartesian_2d(x_axis.clone(), y_axis.clone())?;
+            c.configure_mesh()
+                .x_label_formatter(&|x| format!("{x:.0}"))
+                .y_label_formatter(&|y| axis::log_tick(*y))
+                .x_desc(chart.x_desc)
+                .y_desc(chart.y_desc)
+                .label_style(style::text(style::TICK_PX))
+                .axis_desc_style(style::text(style::AXIS_LABEL_PX))
+                .bold_line_style(style::GRID)
+                .light_line_style(TRANSPARENT)
+                .draw()?;
+            draw(&mut c, series)?;
+        }
+        Ok(())
+    })?;
+    Ok(Some(svg))
 }

@@ -27,6 +27,43 @@ pub async fn run_in_temp(s: &Scenario) -> (RunOutcome, tempfile::TempDir) {
     (outcome, root)
 }
 
+/// Checks a run with cases over `tcp`, `ws` and `wss`: everything delivered, the WebSocket
+/// framing visible on the wire (each client-to-broker frame carries at least a 2-byte header
+/// and a 4-byte mask, RFC 6455 §5.2; wss adds TLS records on top), and `tls_clients` TLS
+/// handshakes timed for wss only.
+pub fn assert_websocket_cases(r: &mqtt_cipher_bench::results::RunResults, tls_clients: u64) {
+    use mqtt_cipher_bench::results::CaseStatus;
+    let by = |t: &str| {
+        r.cases
+            .iter()
+            .find(|c| c.params.transport == t)
+            .unwrap_or_else(|| panic!("no {t} case"))
+    };
+    for c in &r.cases {
+        assert_eq!(c.status, CaseStatus::Ok, "{}: {:?}", c.id, c.error);
+        assert!(c.counts.delivered > 0, "{}", c.id);
+        assert_eq!(c.counts.delivered, c.counts.expected, "{}", c.id);
+        assert_eq!((c.counts.lost, c.counts.failed_auth), (0, 0), "{}", c.id);
+    }
+    let up = |t: &str| {
+        by(t)
+            .wire
+            .as_ref()
+            .expect("wire bytes")
+            .per_message_up
+            .expect("sent")
+    };
+    assert!(
+        up("ws") >= up("tcp") + 6.0,
+        "ws {} vs tcp {}",
+        up("ws"),
+        up("tcp")
+    );
+    assert!(up("wss") > up("ws"), "wss {} vs ws {}", up("wss"), up("ws"));
+    assert_eq!(by("wss").phases["tls_handshake"].count, tls_clients);
+    assert!(!by("ws").phases.contains_key("tls_handshake"));
+}
+
 pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_mqtt-cipher-bench"))
 }
