@@ -19,33 +19,18 @@ impl Drop for Running {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn standalone_broker_with_tls_and_auth_serves_a_run() {
-    let dir = tempfile::tempdir().unwrap();
-    let auth = dir.path().join("users");
-    std::fs::write(&auth, "bench:correct-horse\n").unwrap();
-    let password = dir.path().join("password");
-    std::fs::write(&password, "correct-horse\n").unwrap();
-    let certs = dir.path().join("certs");
-    let (port, tls_port) = (free_port(), free_port());
+/// Starts `broker --bind 127.0.0.1 ARGS` and returns it (killed on drop) with its banner,
+/// once it says it is listening.
+fn start(args: &[&std::ffi::OsStr]) -> (Running, String) {
     let mut child = Command::new(common::bin())
         .args(["broker", "--bind", "127.0.0.1"])
-        .args([
-            "--port",
-            &port.to_string(),
-            "--tls-port",
-            &tls_port.to_string(),
-        ])
-        .arg("--cert-dir")
-        .arg(&certs)
-        .arg("--auth")
-        .arg(&auth)
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("start the broker command");
-    let stdout = child.stdout.take().unwrap();
-    let _running = Running(child);
+    let stdout = child.stdout.take().expect("stdout");
+    let running = Running(child);
     let mut banner = String::new();
     for line in BufReader::new(stdout).lines() {
         let line = line.expect("broker output");
@@ -55,6 +40,28 @@ async fn standalone_broker_with_tls_and_auth_serves_a_run() {
             break;
         }
     }
+    (running, banner)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn standalone_broker_with_tls_and_auth_serves_a_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let auth = dir.path().join("users");
+    std::fs::write(&auth, "bench:correct-horse\n").unwrap();
+    let password = dir.path().join("password");
+    std::fs::write(&password, "correct-horse\n").unwrap();
+    let certs = dir.path().join("certs");
+    let (port, tls_port) = (free_port(), free_port());
+    let (_running, banner) = start(&[
+        "--port".as_ref(),
+        port.to_string().as_ref(),
+        "--tls-port".as_ref(),
+        tls_port.to_string().as_ref(),
+        "--cert-dir".as_ref(),
+        certs.as_os_str(),
+        "--auth".as_ref(),
+        auth.as_os_str(),
+    ]);
     assert!(
         banner.contains(&format!("mqtt://127.0.0.1:{port}")),
         "{banner}"
@@ -115,6 +122,48 @@ async fn standalone_broker_with_tls_and_auth_serves_a_run() {
     assert!(
         !e.is_input_error(),
         "a refusal is a broker error (exit 1): {e}"
+    );
+}
+
+/// A certificate for another name than the one dialled: the run fails before any case with a
+/// TLS error that names the host and says what to do (a broker error, exit 1).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostname_mismatch_is_a_tls_error_naming_the_host() {
+    let dir = tempfile::tempdir().unwrap();
+    let certs = dir.path().join("certs");
+    let (port, tls_port) = (free_port(), free_port());
+    let (_running, _banner) = start(&[
+        "--port".as_ref(),
+        port.to_string().as_ref(),
+        "--tls-port".as_ref(),
+        tls_port.to_string().as_ref(),
+        "--cert-dir".as_ref(),
+        certs.as_os_str(),
+        "--name".as_ref(),
+        "broker.example".as_ref(),
+    ]);
+    let s = common::scenario(
+        "mismatch.toml",
+        &format!(
+            "name = \"mismatch\"\n[broker]\nurl = \"mqtts://127.0.0.1:{tls_port}\"\nca = {}\n\
+             [matrix]\nqos = [0]\nsize = [16]\nsuite = [\"none\"]\n",
+            toml_path(&certs.join("ca.pem"))
+        ),
+    );
+    let root = tempfile::tempdir().unwrap();
+    let opts = mqtt_cipher_bench::run::RunOptions {
+        out_root: root.path().to_path_buf(),
+        progress: mqtt_cipher_bench::run::Progress::Quiet,
+        shard: None,
+    };
+    let Err(e) = mqtt_cipher_bench::run::run(&s, &opts).await else {
+        panic!("a certificate for another name must fail the run");
+    };
+    assert!(!e.is_input_error(), "{e}");
+    let msg = e.to_string();
+    assert!(
+        msg.contains("TLS error: certificate is not valid for host \"127.0.0.1\""),
+        "{msg}"
     );
 }
 
