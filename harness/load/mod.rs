@@ -7,6 +7,7 @@ pub mod pacer;
 pub mod payload;
 pub mod plan;
 pub mod publisher;
+pub mod ramp;
 pub mod subscriber;
 pub mod tls;
 mod window;

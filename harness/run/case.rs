@@ -15,6 +15,7 @@ use crate::crypto::keys::KeyRing;
 use crate::crypto::protect::{Protection, Protector, Unprotector};
 use crate::load::client::{self, ClientSpec, Connected};
 use crate::load::payload::PayloadSource;
+use crate::load::ramp::{self, Ramp};
 use crate::load::{CasePlan, publisher, subscriber};
 use crate::measure::clock::now_ns;
 use crate::measure::cpu;
@@ -184,13 +185,6 @@ fn record_connect(phases: &mut Phases, c: &Connected) {
     }
 }
 
-/// How clients are brought up: `batch` at once, `interval` between batches.
-#[derive(Clone, Copy)]
-struct Ramp {
-    batch: usize,
-    interval: Duration,
-}
-
 /// Connects `n` clients along the ramp; the first failure fails the case.
 async fn connect_all(
     endpoint: &Endpoint,
@@ -199,32 +193,20 @@ async fn connect_all(
     inflight: u16,
     ramp: Ramp,
 ) -> Result<Vec<Connected>, String> {
-    let mut out: Vec<Option<Connected>> = (0..ids.len()).map(|_| None).collect();
-    for (b, batch) in ids.chunks(ramp.batch.max(1)).enumerate() {
-        if b > 0 && !ramp.interval.is_zero() {
-            tokio::time::sleep(ramp.interval).await;
+    ramp::connect_in_batches(ids, ramp, |id| {
+        let endpoint = endpoint.clone();
+        async move {
+            let spec = ClientSpec {
+                client_id: &id,
+                max_packet,
+                inflight,
+            };
+            client::connect(&endpoint, &spec)
+                .await
+                .map_err(|e| e.to_string())
         }
-        let mut set = JoinSet::new();
-        for (k, id) in batch.iter().enumerate() {
-            let (endpoint, id) = (endpoint.clone(), id.clone());
-            set.spawn(async move {
-                let spec = ClientSpec {
-                    client_id: &id,
-                    max_packet,
-                    inflight,
-                };
-                (
-                    b * ramp.batch.max(1) + k,
-                    client::connect(&endpoint, &spec).await,
-                )
-            });
-        }
-        while let Some(joined) = set.join_next().await {
-            let (i, res) = joined.map_err(|e| format!("connect task failed: {e}"))?;
-            out[i] = Some(res.map_err(|e| e.to_string())?);
-        }
-    }
-    Ok(out.into_iter().flatten().collect())
+    })
+    .await
 }
 
 async fn measure(

@@ -20,14 +20,18 @@ use crate::center::registry::{ClientIdentity, Registry};
 use crate::center::service::CenterService;
 use crate::center::{Access, Authority, CenterClient, CenterError};
 use crate::crypto::Suite;
+use crate::load::ramp::{self, Ramp};
 use crate::measure::histograms::{Phase, Phases, summarize};
 use crate::results::{CenterCase, CenterConcurrency};
 use crate::scenario::CenterSettings;
 
 use super::RunError;
 
-/// Clients connecting to the center at once.
-const CONNECT_BATCH: usize = 50;
+/// Center clients connect 50 at a time, with no pause (set-up, not measured).
+const CONNECT_RAMP: Ramp = Ramp {
+    batch: 50,
+    interval: std::time::Duration::ZERO,
+};
 
 pub struct RunCenter {
     authority: Arc<Authority>,
@@ -142,30 +146,19 @@ impl RunCenter {
         endpoint: &Endpoint,
         identities: Vec<ClientIdentity>,
     ) -> Result<Vec<CenterClient>, String> {
-        let mut out = Vec::with_capacity(identities.len());
-        let mut rest = identities;
-        while !rest.is_empty() {
-            let batch: Vec<ClientIdentity> = rest.drain(..rest.len().min(CONNECT_BATCH)).collect();
-            let mut set = JoinSet::new();
-            for (k, id) in batch.into_iter().enumerate() {
-                let (endpoint, key, opts) = (
-                    endpoint.clone(),
-                    self.authority.public_key(),
-                    self.options(),
-                );
-                set.spawn(
-                    async move { (k, CenterClient::connect(&endpoint, id, key, opts).await) },
-                );
+        ramp::connect_in_batches(identities, CONNECT_RAMP, |id| {
+            let (endpoint, key, opts) = (
+                endpoint.clone(),
+                self.authority.public_key(),
+                self.options(),
+            );
+            async move {
+                CenterClient::connect(&endpoint, id, key, opts)
+                    .await
+                    .map_err(|e| format!("Security Center client: {e}"))
             }
-            let mut got: Vec<(usize, CenterClient)> = Vec::new();
-            while let Some(j) = set.join_next().await {
-                let (k, c) = j.map_err(|e| format!("Security Center client task failed: {e}"))?;
-                got.push((k, c.map_err(|e| format!("Security Center client: {e}"))?));
-            }
-            got.sort_by_key(|(k, _)| *k);
-            out.extend(got.into_iter().map(|(_, c)| c));
-        }
-        Ok(out)
+        })
+        .await
     }
 
     /// Every client of the case asks for its keys (all clients at once, each its topics in
