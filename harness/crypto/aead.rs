@@ -51,24 +51,36 @@ impl<A: AeadInOut + Send> Opener for AeadSuite<A> {
         out: &mut Vec<u8>,
     ) -> Result<(), CryptoError> {
         let nonce = iv.try_into().map_err(|_| CryptoError::Authentication)?;
-        let ct_len = body
-            .len()
-            .checked_sub(TAG_LEN)
-            .ok_or(CryptoError::Authentication)?;
-        let (ct, tag) = body.split_at(ct_len);
-        let tag = tag.try_into().map_err(|_| CryptoError::Authentication)?;
-        let start = out.len();
-        out.extend_from_slice(ct);
-        let res = self
-            .aead
-            .decrypt_inout_detached(nonce, aad, (&mut out[start..]).into(), tag);
-        if res.is_err() {
-            // Never hand back unauthenticated plaintext.
-            out.truncate(start);
-            return Err(CryptoError::Authentication);
-        }
-        Ok(())
+        open_detached(body, out, |ct, tag| {
+            tag.try_into().is_ok_and(|tag| {
+                self.aead
+                    .decrypt_inout_detached(nonce, aad, ct.into(), tag)
+                    .is_ok()
+            })
+        })
     }
+}
+
+/// Splits `body` into ciphertext ‖ 16-byte tag, appends the ciphertext to `out` and lets
+/// `decrypt` open it in place (true when the tag verified). On any failure `out` is left as
+/// it was: unauthenticated plaintext is never handed back.
+pub(crate) fn open_detached(
+    body: &[u8],
+    out: &mut Vec<u8>,
+    decrypt: impl FnOnce(&mut [u8], &[u8]) -> bool,
+) -> Result<(), CryptoError> {
+    let ct_len = body
+        .len()
+        .checked_sub(TAG_LEN)
+        .ok_or(CryptoError::Authentication)?;
+    let (ct, tag) = body.split_at(ct_len);
+    let start = out.len();
+    out.extend_from_slice(ct);
+    if !decrypt(&mut out[start..], tag) {
+        out.truncate(start);
+        return Err(CryptoError::Authentication);
+    }
+    Ok(())
 }
 
 /// AES-128-GCM with a 12-byte nonce: the data half of both hybrid suites.

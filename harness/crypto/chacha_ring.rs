@@ -9,7 +9,7 @@
 
 use ring::aead::{Aad, CHACHA20_POLY1305, LessSafeKey, Nonce, Tag, UnboundKey};
 
-use super::aead::TAG_LEN;
+use super::aead::{TAG_LEN, open_detached};
 use super::{CryptoError, Opener, Sealer};
 
 /// Keyed once per topic; the nonce is the envelope's 12-byte IV.
@@ -64,22 +64,12 @@ impl Opener for ChaCha20Poly1305 {
     ) -> Result<(), CryptoError> {
         let nonce =
             Nonce::try_assume_unique_for_key(iv).map_err(|_| CryptoError::Authentication)?;
-        let ct_len = body
-            .len()
-            .checked_sub(TAG_LEN)
-            .ok_or(CryptoError::Authentication)?;
-        let (ct, tag) = body.split_at(ct_len);
-        let tag = Tag::try_from(tag).map_err(|_| CryptoError::Authentication)?;
-        let start = out.len();
-        out.extend_from_slice(ct);
-        let opened =
-            self.key
-                .open_in_place_separate_tag(nonce, Aad::from(aad), tag, &mut out[start..], 0..);
-        if opened.is_err() {
-            // Never hand back unauthenticated plaintext.
-            out.truncate(start);
-            return Err(CryptoError::Authentication);
-        }
-        Ok(())
+        open_detached(body, out, |ct, tag| {
+            Tag::try_from(tag).is_ok_and(|tag| {
+                self.key
+                    .open_in_place_separate_tag(nonce, Aad::from(aad), tag, ct, 0..)
+                    .is_ok()
+            })
+        })
     }
 }
