@@ -180,6 +180,27 @@ pub fn transport_unavailable(b: &BrokerSection, transport: Transport) -> Option<
     }
 }
 
+/// The URL scheme of a transport.
+pub fn scheme(t: Transport) -> &'static str {
+    match t {
+        Transport::Tcp => "mqtt",
+        Transport::Tls => "mqtts",
+        Transport::Ws => "ws",
+        Transport::Wss => "wss",
+    }
+}
+
+/// The `[broker]` fields that name a listener besides `url`, and the transport each must speak.
+pub fn other_listeners(
+    b: &BrokerSection,
+) -> [(&'static str, &Option<toml::Spanned<String>>, Transport); 3] {
+    [
+        ("broker.tls_url", &b.tls_url, Transport::Tls),
+        ("broker.ws_url", &b.ws_url, Transport::Ws),
+        ("broker.wss_url", &b.wss_url, Transport::Wss),
+    ]
+}
+
 impl Endpoint {
     /// Resolves the `[broker]` table, starting the embedded broker if it names it.
     pub fn resolve(b: &BrokerSection) -> Result<Endpoint, EndpointError> {
@@ -233,11 +254,7 @@ impl Endpoint {
         }
         let main = parse_url("broker.url", url)?;
         let mut listeners = vec![main.clone()];
-        for (field, extra, transport) in [
-            ("broker.tls_url", &b.tls_url, Transport::Tls),
-            ("broker.ws_url", &b.ws_url, Transport::Ws),
-            ("broker.wss_url", &b.wss_url, Transport::Wss),
-        ] {
+        for (field, extra, transport) in other_listeners(b) {
             let Some(t) = extra else { continue };
             let l = parse_url(field, t.get_ref().trim())?;
             if l.transport != transport {
@@ -296,12 +313,7 @@ impl Endpoint {
 
     /// The URL as recorded in results (never with a password).
     pub fn display_url(&self) -> String {
-        let scheme = match self.transport {
-            Transport::Tcp => "mqtt",
-            Transport::Tls => "mqtts",
-            Transport::Ws => "ws",
-            Transport::Wss => "wss",
-        };
+        let scheme = scheme(self.transport);
         let host = if self.host.contains(':') {
             format!("[{}]", self.host)
         } else {

@@ -472,21 +472,7 @@ fn validate_broker(
             .map_err(|e| at(span.clone(), "broker.url", strip_field(&e.to_string())))?
             .transport
     };
-    for (field, url, transport, scheme) in [
-        (
-            "broker.tls_url",
-            &b.tls_url,
-            schema::Transport::Tls,
-            "mqtts://",
-        ),
-        ("broker.ws_url", &b.ws_url, schema::Transport::Ws, "ws://"),
-        (
-            "broker.wss_url",
-            &b.wss_url,
-            schema::Transport::Wss,
-            "wss://",
-        ),
-    ] {
+    for (field, url, transport) in endpoint::other_listeners(b) {
         let Some(t) = url else { continue };
         let l = endpoint::parse_url(field, t.get_ref().trim())
             .map_err(|e| at(t.span(), field, strip_field(&e.to_string())))?;
@@ -494,7 +480,11 @@ fn validate_broker(
             return Err(at(
                 t.span(),
                 field,
-                format!("expected an {scheme} URL, got \"{}\"", t.get_ref()),
+                format!(
+                    "expected an {}:// URL, got \"{}\"",
+                    endpoint::scheme(transport),
+                    t.get_ref()
+                ),
             ));
         }
     }
