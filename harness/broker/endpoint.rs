@@ -180,6 +180,15 @@ pub fn transport_unavailable(b: &BrokerSection, transport: Transport) -> Option<
     }
 }
 
+/// A host as it goes into a URL: IPv6 addresses in brackets.
+pub fn url_host(host: &str) -> String {
+    if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host.to_owned()
+    }
+}
+
 /// The URL scheme of a transport.
 pub fn scheme(t: Transport) -> &'static str {
     match t {
@@ -313,13 +322,12 @@ impl Endpoint {
 
     /// The URL as recorded in results (never with a password).
     pub fn display_url(&self) -> String {
-        let scheme = scheme(self.transport);
-        let host = if self.host.contains(':') {
-            format!("[{}]", self.host)
-        } else {
-            self.host.clone()
-        };
-        format!("{scheme}://{host}:{}", self.port)
+        format!(
+            "{}://{}:{}",
+            scheme(self.transport),
+            url_host(&self.host),
+            self.port
+        )
     }
 }
 

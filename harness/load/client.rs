@@ -80,12 +80,11 @@ pub fn options(
     let (host, port) = endpoint.dial();
     // rumqttc takes a WebSocket broker as a whole URL and dials the host:port inside it.
     let ws_url = |scheme: &str| {
-        let host = if host.contains(':') {
-            format!("[{host}]")
-        } else {
-            host.clone()
-        };
-        format!("{scheme}://{host}:{port}{}", endpoint.path)
+        format!(
+            "{scheme}://{}:{port}{}",
+            crate::broker::endpoint::url_host(&host),
+            endpoint.path
+        )
     };
     let mut o = match endpoint.transport {
         Transport::Ws => MqttOptions::new(spec.client_id, ws_url("ws"), port),
