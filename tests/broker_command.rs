@@ -167,6 +167,43 @@ async fn hostname_mismatch_is_a_tls_error_naming_the_host() {
     );
 }
 
+/// The standalone broker's listeners speak MQTT 3.1.1 only: a v5 run against it is told that
+/// the broker may not speak MQTT 5, rather than "cannot reach".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v5_against_a_v4_only_broker_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let (_running, _banner) = start(&[
+        "--port".as_ref(),
+        port.to_string().as_ref(),
+        "--cert-dir".as_ref(),
+        dir.path().as_os_str(),
+    ]);
+    let s = common::scenario(
+        "v5-on-v4.toml",
+        &format!(
+            "name = \"v5-on-v4\"\n[broker]\nurl = \"mqtt://127.0.0.1:{port}\"\nprotocol = \"v5\"\n\
+             [matrix]\nqos = [0]\nsize = [16]\nsuite = [\"none\"]\n"
+        ),
+    );
+    let root = tempfile::tempdir().unwrap();
+    let opts = mqtt_cipher_bench::run::RunOptions {
+        out_root: root.path().to_path_buf(),
+        progress: mqtt_cipher_bench::run::Progress::Quiet,
+        shard: None,
+    };
+    let Err(e) = mqtt_cipher_bench::run::run(&s, &opts).await else {
+        panic!("MQTT 5 against a 3.1.1-only listener must fail the run");
+    };
+    assert!(!e.is_input_error(), "{e}");
+    let msg = e.to_string();
+    assert!(
+        msg.contains("it may not speak MQTT 5")
+            && msg.contains(&format!("mqtt://127.0.0.1:{port}")),
+        "{msg}"
+    );
+}
+
 #[test]
 fn a_port_in_use_is_bad_input_naming_the_port() {
     let held = TcpListener::bind("127.0.0.1:0").unwrap();

@@ -23,9 +23,10 @@ use mqtt_cipher_bench::crypto::protect::{OpenError, Protection, Protector, Unpro
 use mqtt_cipher_bench::crypto::signature::SigAlg;
 use mqtt_cipher_bench::crypto::{CryptoError, Suite};
 use mqtt_cipher_bench::load::client::{ClientSpec, Connected, connect};
+use mqtt_cipher_bench::load::mqtt::Event;
 use mqtt_cipher_bench::results;
 use mqtt_cipher_bench::scenario::schema::BrokerSection;
-use rumqttc::{Event, Incoming, QoS};
+use rumqttc::QoS;
 
 struct Fixture {
     endpoint: Endpoint,
@@ -124,7 +125,7 @@ async fn subscribe(c: &mut Connected, topic: &str, endpoint: &Endpoint) {
 async fn next_payload(c: &mut Connected) -> Vec<u8> {
     tokio::time::timeout(Duration::from_secs(5), async {
         loop {
-            if let Ok(Event::Incoming(Incoming::Publish(p))) = c.eventloop.poll().await {
+            if let Ok(Event::Publish(p)) = c.eventloop.poll().await {
                 return p.payload.to_vec();
             }
         }
@@ -136,12 +137,12 @@ async fn next_payload(c: &mut Connected) -> Vec<u8> {
 /// Publishes at QoS 1 from a client whose event loop is polled here until the PUBACK.
 async fn publish(c: &mut Connected, topic: &str, payload: Vec<u8>) {
     c.client
-        .publish(topic, QoS::AtLeastOnce, false, payload)
+        .publish(topic.to_owned(), QoS::AtLeastOnce, payload.into())
         .await
         .unwrap();
     tokio::time::timeout(Duration::from_secs(5), async {
         loop {
-            if let Ok(Event::Incoming(Incoming::PubAck(_))) = c.eventloop.poll().await {
+            if let Ok(Event::PubAck(_)) = c.eventloop.poll().await {
                 return;
             }
         }
@@ -547,7 +548,8 @@ fn center_scenarios_are_checked() {
 }
 
 /// The same Security Center run against a real Mosquitto (password file, no anonymous
-/// clients): the center is one more MQTT client next to the broker.
+/// clients): the center is one more MQTT client next to the broker. Under MQTT 3.1.1 and 5:
+/// the v5 cases' clients fetch their keys over v5 from the same center.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_with_center_keys_against_mosquitto() {
     let Some(m) = common::mosquitto::Mosquitto::start() else {
@@ -569,6 +571,7 @@ warmup = "200ms"
 qos = [0, 1]
 size = [64]
 suite = ["aes-128-cbc"]
+protocol = ["v4", "v5"]
 [keys]
 source = "center"
 [keys.center]
@@ -584,6 +587,7 @@ rounds = 2
         "{:?}",
         outcome.results.broker
     );
+    assert_eq!(outcome.results.cases.len(), 4);
     for c in &outcome.results.cases {
         assert_eq!(c.status, results::CaseStatus::Ok, "{}: {:?}", c.id, c.error);
         let n = &c.counts;

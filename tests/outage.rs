@@ -27,11 +27,12 @@ async fn broker_killed_and_restarted_mid_case_is_reported_and_every_message_acco
         eprintln!("note: skipping: mosquitto_sub is not installed");
         return;
     }
-    for qos in [0u8, 1, 2] {
+    // Every QoS under MQTT 3.1.1, and QoS 1 again under MQTT 5.
+    for (qos, protocol) in [(0u8, "v4"), (1, "v4"), (2, "v4"), (1, "v5")] {
         let s = common::scenario(
             "outage.toml",
             &format!(
-                "name = \"outage\"\n{}[load]\npublishers = {PUBLISHERS}\nsubscribers = {SUBSCRIBERS}\n\
+                "name = \"outage\"\n{}protocol = \"{protocol}\"\n[load]\npublishers = {PUBLISHERS}\nsubscribers = {SUBSCRIBERS}\n\
                  rate = 100\nduration = \"6s\"\nwarmup = \"500ms\"\ndrain = \"5s\"\n\
                  [matrix]\nqos = [{qos}]\nsize = [64]\nsuite = [\"aes-128-gcm\"]\n",
                 m.broker_toml()
@@ -119,7 +120,7 @@ async fn broker_killed_and_restarted_mid_case_is_reported_and_every_message_acco
         let json = std::fs::read_to_string(outcome.dir.join("results.json")).expect("results.json");
         assert!(json.contains("\"outages\""), "QoS {qos}");
         eprintln!(
-            "QoS {qos}: sent {} delivered {} lost {} duplicated {}; outages {:?}",
+            "QoS {qos} {protocol}: sent {} delivered {} lost {} duplicated {}; outages {:?}",
             n.sent, n.delivered, n.lost, n.duplicated, c.outages
         );
         drop(root);

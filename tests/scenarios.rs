@@ -58,3 +58,21 @@ fn seed_studies_cover_what_the_papers_compare() {
     let sigs: std::collections::BTreeSet<_> = s.cases.iter().map(|c| c.signature.name()).collect();
     assert_eq!(sigs.len(), 5);
 }
+
+#[test]
+fn mqtt_versions_crosses_every_case_with_both_protocols() {
+    use mqtt_cipher_bench::scenario::schema::Protocol;
+    let s = load("mqtt-versions.toml");
+    assert_eq!(
+        s.cases.len(),
+        2 * 2 * 3 * 2 * 2,
+        "suites x transports x QoS x sizes x versions"
+    );
+    let v5: Vec<_> = s
+        .cases
+        .iter()
+        .filter(|c| c.protocol == Protocol::V5)
+        .collect();
+    assert_eq!(v5.len(), s.cases.len() / 2);
+    assert!(v5.iter().all(|c| c.id().ends_with("/v5")));
+}

@@ -3,7 +3,9 @@
 //! shares it.
 //!
 //! It has four MQTT 3.1.1 listeners over TCP: plain and TLS, each anonymous and with
-//! authentication; and two anonymous MQTT-over-WebSocket ones, ws and wss.
+//! authentication; the same four for MQTT 5 (rumqttd serves each version on its own port);
+//! and two anonymous MQTT 3.1.1-over-WebSocket ones, ws and wss (rumqttd 0.20 has no v5 over
+//! WebSocket).
 //! The TLS ones use a private CA made at start (SANs localhost and 127.0.0.1, files in a
 //! per-process temp folder); clients of `url = "embedded"` trust it automatically. The
 //! authenticated ones accept exactly the username/password pairs registered with [`allow`]
@@ -19,6 +21,7 @@ use std::time::{Duration, Instant};
 use rumqttd::{Broker, Config, ConnectionSettings, RouterConfig, ServerSettings, TlsConfig};
 
 use super::certs;
+use crate::scenario::schema::Protocol;
 
 /// Largest PUBLISH payload the embedded broker accepts: room for the largest scenario size
 /// plus the envelope.
@@ -34,12 +37,44 @@ pub struct EmbeddedBroker {
     pub auth_addr: SocketAddr,
     /// TLS, username/password required.
     pub auth_tls_addr: SocketAddr,
+    /// The same four for MQTT 5.
+    pub v5_addr: SocketAddr,
+    pub v5_tls_addr: SocketAddr,
+    pub v5_auth_addr: SocketAddr,
+    pub v5_auth_tls_addr: SocketAddr,
     /// MQTT over WebSocket, anonymous.
     pub ws_addr: SocketAddr,
     /// MQTT over WebSocket over TLS, anonymous.
     pub wss_addr: SocketAddr,
     /// PEM of the private CA that signed the TLS listeners' certificate.
     pub ca: PathBuf,
+}
+
+impl EmbeddedBroker {
+    /// The plain and TLS listeners for `protocol`, with or without authentication.
+    pub fn tcp_listeners(&self, protocol: Protocol, auth: bool) -> (SocketAddr, SocketAddr) {
+        match (protocol, auth) {
+            (Protocol::V4, false) => (self.addr, self.tls_addr),
+            (Protocol::V4, true) => (self.auth_addr, self.auth_tls_addr),
+            (Protocol::V5, false) => (self.v5_addr, self.v5_tls_addr),
+            (Protocol::V5, true) => (self.v5_auth_addr, self.v5_auth_tls_addr),
+        }
+    }
+
+    fn all(&self) -> [SocketAddr; 10] {
+        [
+            self.addr,
+            self.tls_addr,
+            self.auth_addr,
+            self.auth_tls_addr,
+            self.v5_addr,
+            self.v5_tls_addr,
+            self.v5_auth_addr,
+            self.v5_auth_tls_addr,
+            self.ws_addr,
+            self.wss_addr,
+        ]
+    }
 }
 
 /// Username/password pairs the authenticated listeners accept.
@@ -143,6 +178,21 @@ fn config(b: &EmbeddedBroker, files: &certs::CertFiles) -> Config {
         ),
     ]);
     let mut cfg = config_with(servers);
+    cfg.v5 = Some(HashMap::from([
+        ("1".to_owned(), server("v5-plain", b.v5_addr, None, false)),
+        (
+            "2".to_owned(),
+            server("v5-tls", b.v5_tls_addr, tls(), false),
+        ),
+        (
+            "3".to_owned(),
+            server("v5-plain-auth", b.v5_auth_addr, None, true),
+        ),
+        (
+            "4".to_owned(),
+            server("v5-tls-auth", b.v5_auth_tls_addr, tls(), true),
+        ),
+    ]));
     cfg.ws = Some(HashMap::from([
         ("1".to_owned(), server("ws", b.ws_addr, None, false)),
         ("2".to_owned(), server("wss", b.wss_addr, tls(), false)),
@@ -209,6 +259,10 @@ fn start() -> Result<EmbeddedBroker, EmbeddedError> {
         tls_addr: free_port()?,
         auth_addr: free_port()?,
         auth_tls_addr: free_port()?,
+        v5_addr: free_port()?,
+        v5_tls_addr: free_port()?,
+        v5_auth_addr: free_port()?,
+        v5_auth_tls_addr: free_port()?,
         ws_addr: free_port()?,
         wss_addr: free_port()?,
         ca: files.ca.clone(),
@@ -225,14 +279,7 @@ fn start() -> Result<EmbeddedBroker, EmbeddedError> {
         .map_err(|e| EmbeddedError(format!("cannot spawn its thread: {e}")))?;
     // Ready when every listener accepts a TCP connection.
     let deadline = Instant::now() + Duration::from_secs(10);
-    for addr in [
-        broker.addr,
-        broker.tls_addr,
-        broker.auth_addr,
-        broker.auth_tls_addr,
-        broker.ws_addr,
-        broker.wss_addr,
-    ] {
+    for addr in broker.all() {
         loop {
             match TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
                 Ok(_) => break,
@@ -245,13 +292,6 @@ fn start() -> Result<EmbeddedBroker, EmbeddedError> {
             }
         }
     }
-    super::nagle::disable_on_ports(&[
-        broker.addr.port(),
-        broker.tls_addr.port(),
-        broker.auth_addr.port(),
-        broker.auth_tls_addr.port(),
-        broker.ws_addr.port(),
-        broker.wss_addr.port(),
-    ]);
+    super::nagle::disable_on_ports(&broker.all().map(|a| a.port()));
     Ok(broker)
 }

@@ -54,6 +54,9 @@ pub struct Listener {
     pub port: u16,
     /// HTTP path of a WebSocket listener (`/mqtt` when the URL gives none); unused otherwise.
     pub path: String,
+    /// The one MQTT version this listener speaks; None: it negotiates (Mosquitto and most
+    /// brokers serve 3.1.1 and 5 on one port).
+    pub protocol: Option<Protocol>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -126,6 +129,7 @@ pub fn parse_url(field: &'static str, url: &str) -> Result<Listener, EndpointErr
         host,
         port,
         path,
+        protocol: None,
     })
 }
 
@@ -180,6 +184,23 @@ pub fn transport_unavailable(b: &BrokerSection, transport: Transport) -> Option<
     }
 }
 
+/// Why `protocol` cannot be spoken over `transport` on this broker, if it cannot. Only the
+/// embedded rumqttd has a limit: it serves MQTT 5 over TCP and TLS, not over WebSocket.
+pub fn protocol_unavailable(
+    b: &BrokerSection,
+    transport: Transport,
+    protocol: Protocol,
+) -> Option<EndpointError> {
+    let embedded = b.url.get_ref().trim().eq_ignore_ascii_case("embedded");
+    (embedded && protocol == Protocol::V5 && matches!(transport, Transport::Ws | Transport::Wss))
+        .then(|| {
+            EndpointError::Unsupported(format!(
+                "the embedded broker (rumqttd) serves MQTT 5 over tcp and tls only, not {}; use an external broker (scripts/mosquitto.sh) for v5 over WebSocket",
+                transport.name()
+            ))
+        })
+}
+
 /// A host as it goes into a URL: IPv6 addresses in brackets.
 pub fn url_host(host: &str) -> String {
     if host.contains(':') {
@@ -216,40 +237,38 @@ impl Endpoint {
         let url = b.url.get_ref().trim();
         let credentials = credentials(b)?;
         if url.eq_ignore_ascii_case("embedded") {
-            if b.protocol == Protocol::V5 {
-                return Err(EndpointError::Unsupported(
-                    "the embedded broker is started with an MQTT 3.1.1 (v4) listener; use protocol = \"v4\" or an external broker URL".into(),
-                ));
-            }
             let broker = embedded::shared()?;
             // With credentials, the listeners that check them; without, the anonymous ones.
-            let (plain, tls) = match &credentials {
-                Some(c) => {
-                    embedded::allow(&c.username, &c.password);
-                    (broker.auth_addr, broker.auth_tls_addr)
-                }
-                None => (broker.addr, broker.tls_addr),
-            };
-            let listener = |transport, a: std::net::SocketAddr| Listener {
+            let authenticated = credentials.is_some();
+            if let Some(c) = &credentials {
+                embedded::allow(&c.username, &c.password);
+            }
+            let listener = |transport, protocol, a: std::net::SocketAddr| Listener {
                 transport,
                 host: a.ip().to_string(),
                 port: a.port(),
                 path: "/mqtt".into(),
+                protocol: Some(protocol),
             };
-            let mut listeners = vec![
-                listener(Transport::Tcp, plain),
-                listener(Transport::Tls, tls),
-            ];
-            // The WebSocket listeners are anonymous (transport_unavailable says so).
-            if credentials.is_none() {
-                listeners.push(listener(Transport::Ws, broker.ws_addr));
-                listeners.push(listener(Transport::Wss, broker.wss_addr));
+            let mut listeners = Vec::new();
+            for protocol in [Protocol::V4, Protocol::V5] {
+                let (plain, tls) = broker.tcp_listeners(protocol, authenticated);
+                listeners.push(listener(Transport::Tcp, protocol, plain));
+                listeners.push(listener(Transport::Tls, protocol, tls));
             }
+            // The WebSocket listeners are anonymous and 3.1.1 only (transport_unavailable and
+            // protocol_unavailable say so).
+            if !authenticated {
+                listeners.push(listener(Transport::Ws, Protocol::V4, broker.ws_addr));
+                listeners.push(listener(Transport::Wss, Protocol::V4, broker.wss_addr));
+            }
+            let protocol = *b.protocol.get_ref();
+            let (plain, _) = broker.tcp_listeners(protocol, authenticated);
             return Ok(Endpoint {
                 host: plain.ip().to_string(),
                 port: plain.port(),
                 transport: Transport::Tcp,
-                protocol: b.protocol,
+                protocol,
                 credentials,
                 ca: Some(b.ca.clone().unwrap_or(broker.ca)),
                 client_cert: b.client_cert.clone(),
@@ -279,7 +298,7 @@ impl Endpoint {
             host: main.host.clone(),
             port: main.port,
             transport: main.transport,
-            protocol: b.protocol,
+            protocol: *b.protocol.get_ref(),
             credentials,
             ca: b.ca.clone(),
             client_cert: b.client_cert.clone(),
@@ -292,12 +311,21 @@ impl Endpoint {
         })
     }
 
-    /// The same broker through its `transport` listener.
+    /// The same broker through its `transport` listener, in this endpoint's protocol.
     pub fn for_transport(&self, transport: Transport) -> Result<Endpoint, EndpointError> {
+        self.for_case(transport, self.protocol)
+    }
+
+    /// The same broker through the listener that speaks `protocol` over `transport`.
+    pub fn for_case(
+        &self,
+        transport: Transport,
+        protocol: Protocol,
+    ) -> Result<Endpoint, EndpointError> {
         let l = self
             .listeners
             .iter()
-            .find(|l| l.transport == transport)
+            .find(|l| l.transport == transport && l.protocol.is_none_or(|p| p == protocol))
             .ok_or(EndpointError::NoListener {
                 transport: transport.name(),
                 hint: "set broker.tls_url (or broker.url) to a listener of that transport",
@@ -306,6 +334,7 @@ impl Endpoint {
             host: l.host.clone(),
             port: l.port,
             transport,
+            protocol,
             tls_name: l.host.clone(),
             path: l.path.clone(),
             ..self.clone()

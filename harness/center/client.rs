@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use rumqttc::{AsyncClient, Event, Incoming, QoS};
+use rumqttc::QoS;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -19,6 +19,7 @@ use crate::broker::Endpoint;
 use crate::crypto::Suite;
 use crate::crypto::keys::TopicKeys;
 use crate::load::client::{self, ClientSpec};
+use crate::load::mqtt::{Client, Event};
 use crate::measure::clock::now_ns;
 
 use super::authority::signed_request;
@@ -113,7 +114,7 @@ pub struct CenterClient {
     /// The key-agreement key's public point (SEC1 uncompressed), kept for unwrapping.
     kex_public: Vec<u8>,
     center_key: ed25519_dalek::VerifyingKey,
-    client: AsyncClient,
+    client: Client,
     req_topic: String,
     pending: Pending,
     next_id: AtomicU64,
@@ -156,17 +157,17 @@ impl CenterClient {
             tokio::spawn(async move {
                 loop {
                     match eventloop.poll().await {
-                        Ok(Event::Incoming(Incoming::Publish(p))) if p.topic == resp_topic => {
+                        Ok(Event::Publish(p)) if p.topic == resp_topic.as_bytes() => {
                             let waiting = Response::peek_request_id(&p.payload)
                                 .and_then(|id| lock(&pending).remove(&id));
                             if let Some(tx) = waiting {
                                 let _ = tx.send(p.payload);
                             }
                         }
-                        Ok(Event::Incoming(Incoming::ConnAck(_))) => {
-                            let _ = client.try_subscribe(resp_topic.clone(), QoS::AtMostOnce);
+                        Ok(Event::ConnAck) => {
+                            let _ = client.try_subscribe(&resp_topic, QoS::AtMostOnce);
                         }
-                        Ok(Event::Outgoing(rumqttc::Outgoing::Disconnect)) => return,
+                        Ok(Event::Disconnected) => return,
                         Ok(_) => {}
                         Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
                     }
@@ -330,12 +331,7 @@ impl CenterClient {
         self.sent.fetch_add(1, Ordering::Relaxed);
         if let Err(e) = self
             .client
-            .publish_bytes(
-                self.req_topic.clone(),
-                QoS::AtMostOnce,
-                false,
-                Bytes::from(bytes),
-            )
+            .publish(self.req_topic.clone(), QoS::AtMostOnce, Bytes::from(bytes))
             .await
         {
             lock(&self.pending).remove(&request_id);

@@ -10,10 +10,11 @@
 //! field, so subscribers pick the key by id and old keys keep decrypting for a grace period
 //! after a rotation.
 //!
-//! MQTT v3.1.1 convention (rumqttc runs in v4 mode here, so no v5 response topic or
-//! correlation data): a client `C` publishes requests on `<prefix>/req/C` and subscribes to
-//! `<prefix>/resp/C`; the SC subscribes to `<prefix>/req/+` and answers on `<prefix>/resp/C`.
-//! Correlation is the request id inside the signed body. Both directions use QoS 0 with a
+//! MQTT v3.1.1 convention, kept when the run speaks MQTT 5 (the clients follow the endpoint's
+//! protocol) so any client can talk to any SC; no v5 response topic or correlation data: a
+//! client `C` publishes requests on `<prefix>/req/C` and subscribes to `<prefix>/resp/C`; the
+//! SC subscribes to `<prefix>/req/+` and answers on `<prefix>/resp/C`. Correlation is the
+//! request id inside the signed body. Both directions use QoS 0 with a
 //! client timeout: a lost request or answer is a timeout, and QoS 1 would add a delayed-ACK
 //! round trip (~40 ms) on brokers without TCP_NODELAY.
 //!

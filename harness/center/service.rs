@@ -5,11 +5,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use rumqttc::{AsyncClient, Event, Incoming, QoS};
+use rumqttc::QoS;
 use tokio::task::JoinHandle;
 
 use crate::broker::Endpoint;
 use crate::load::client::{self, ClientSpec};
+use crate::load::mqtt::{Client, Event};
 
 use super::{Authority, CenterError};
 
@@ -17,7 +18,7 @@ use super::{Authority, CenterError};
 pub const MAX_PACKET: usize = 64 * 1024;
 
 pub struct CenterService {
-    client: AsyncClient,
+    client: Client,
     task: Option<JoinHandle<()>>,
 }
 
@@ -50,8 +51,12 @@ impl CenterService {
         let task = tokio::spawn(async move {
             loop {
                 match eventloop.poll().await {
-                    Ok(Event::Incoming(Incoming::Publish(p))) => {
-                        let Some(who) = p.topic.strip_prefix(&req_prefix) else {
+                    Ok(Event::Publish(p)) => {
+                        let Some(who) = p
+                            .topic
+                            .strip_prefix(req_prefix.as_bytes())
+                            .and_then(|w| std::str::from_utf8(w).ok())
+                        else {
                             continue;
                         };
                         if !super::valid_client_id(who) {
@@ -65,15 +70,15 @@ impl CenterService {
                         tokio::spawn(async move {
                             if let Some(answer) = authority.handle(&who, &p.payload) {
                                 let _ =
-                                    publisher.try_publish(topic, QoS::AtMostOnce, false, answer);
+                                    publisher.try_publish(topic, QoS::AtMostOnce, answer.into());
                             }
                         });
                     }
-                    Ok(Event::Incoming(Incoming::ConnAck(_))) => {
+                    Ok(Event::ConnAck) => {
                         // A reconnect with a clean session lost the subscription.
-                        let _ = publisher.try_subscribe(filter.clone(), QoS::AtMostOnce);
+                        let _ = publisher.try_subscribe(&filter, QoS::AtMostOnce);
                     }
-                    Ok(Event::Outgoing(rumqttc::Outgoing::Disconnect)) => return,
+                    Ok(Event::Disconnected) => return,
                     Ok(_) => {}
                     Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
                 }

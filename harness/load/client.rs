@@ -11,15 +11,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use rumqttc::{
-    AsyncClient, ConnectReturnCode, ConnectionError, Event, EventLoop, Incoming, MqttOptions,
-    NetworkOptions,
-};
-
 use crate::broker::Endpoint;
 use crate::measure::clock::now_ns;
 use crate::scenario::schema::{Protocol, Transport};
 
+use super::mqtt::{self, Client, ConnectionError, Event, EventLoop, Refusal};
 use super::tls;
 
 /// Requests a client can queue before `publish` waits: deep enough that an open-loop
@@ -66,17 +62,12 @@ pub struct ClientSpec<'a> {
     pub inflight: u16,
 }
 
-/// Builds the options of one client (no I/O).
-pub fn options(
+/// The settings of one client (no I/O), for the endpoint's protocol.
+pub fn settings(
     endpoint: &Endpoint,
     spec: &ClientSpec,
     tls: Option<Arc<rustls::ClientConfig>>,
-) -> Result<MqttOptions, ClientError> {
-    if endpoint.protocol != Protocol::V4 {
-        return Err(ClientError::Unsupported(
-            "protocol = \"v5\" is not supported by this build's client yet; use \"v4\" (MQTT 3.1.1)".into(),
-        ));
-    }
+) -> Result<mqtt::Settings, ClientError> {
     let (host, port) = endpoint.dial();
     // rumqttc takes a WebSocket broker as a whole URL and dials the host:port inside it.
     let ws_url = |scheme: &str| {
@@ -86,47 +77,44 @@ pub fn options(
             endpoint.path
         )
     };
-    let mut o = match endpoint.transport {
-        Transport::Ws => MqttOptions::new(spec.client_id, ws_url("ws"), port),
-        Transport::Wss => MqttOptions::new(spec.client_id, ws_url("wss"), port),
-        Transport::Tcp | Transport::Tls => MqttOptions::new(spec.client_id, host.clone(), port),
-    };
-    match (endpoint.transport, tls) {
-        (Transport::Tcp, _) => {}
-        (Transport::Ws, _) => {
-            o.set_transport(rumqttc::Transport::Ws);
-        }
-        (Transport::Tls, Some(config)) => {
-            o.set_transport(rumqttc::Transport::tls_with_config(
-                rumqttc::TlsConfiguration::Rustls(config),
-            ));
-        }
-        (Transport::Wss, Some(config)) => {
-            o.set_transport(rumqttc::Transport::wss_with_config(
-                rumqttc::TlsConfiguration::Rustls(config),
-            ));
-        }
+    let (address, transport) = match (endpoint.transport, tls) {
+        (Transport::Tcp, _) => (host.clone(), rumqttc::Transport::Tcp),
+        (Transport::Ws, _) => (ws_url("ws"), rumqttc::Transport::Ws),
+        (Transport::Tls, Some(config)) => (
+            host.clone(),
+            rumqttc::Transport::tls_with_config(rumqttc::TlsConfiguration::Rustls(config)),
+        ),
+        (Transport::Wss, Some(config)) => (
+            ws_url("wss"),
+            rumqttc::Transport::wss_with_config(rumqttc::TlsConfiguration::Rustls(config)),
+        ),
         (Transport::Tls | Transport::Wss, None) => {
             return Err(ClientError::Unsupported(
                 "internal: a TLS endpoint needs a TLS configuration".into(),
             ));
         }
     };
-    o.set_keep_alive(Duration::from_secs(30));
-    o.set_clean_session(true);
-    // rumqttc's default limit is 10 KiB; sizes go to 16 MiB.
-    o.set_max_packet_size(spec.max_packet, spec.max_packet);
-    o.set_inflight(spec.inflight.max(1));
-    o.set_request_channel_capacity(REQUEST_CAPACITY);
-    if let Some(c) = &endpoint.credentials {
-        o.set_credentials(c.username.clone(), c.password.clone());
-    }
-    Ok(o)
+    Ok(mqtt::Settings {
+        client_id: spec.client_id.to_owned(),
+        address,
+        port,
+        transport,
+        keep_alive: Duration::from_secs(30),
+        // rumqttc's default limit is 10 KiB; sizes go to 16 MiB.
+        max_packet: spec.max_packet,
+        inflight: spec.inflight,
+        request_capacity: REQUEST_CAPACITY,
+        connect_timeout: CONNECT_TIMEOUT,
+        credentials: endpoint
+            .credentials
+            .as_ref()
+            .map(|c| (c.username.clone(), c.password.clone())),
+    })
 }
 
 /// A connected client and how long its connection took.
 pub struct Connected {
-    pub client: AsyncClient,
+    pub client: Client,
     pub eventloop: EventLoop,
     /// TCP connect (+ TLS handshake) + CONNECT → CONNACK.
     pub connect_ns: u64,
@@ -207,13 +195,8 @@ async fn connect_with(
     tls_config: Option<Arc<rustls::ClientConfig>>,
     tls_probe: Option<TlsTiming>,
 ) -> Result<Connected, ClientError> {
-    let opts = options(endpoint, spec, tls_config)?;
-    let (client, mut eventloop) = AsyncClient::new(opts, REQUEST_CAPACITY);
-    let mut net = NetworkOptions::new();
-    // Without this every small publish waits for Nagle: ~40 ms round trips.
-    net.set_tcp_nodelay(true);
-    net.set_connection_timeout(CONNECT_TIMEOUT.as_secs());
-    eventloop.set_network_options(net);
+    let settings = settings(endpoint, spec, tls_config)?;
+    let (client, mut eventloop) = mqtt::new(endpoint.protocol, settings);
     let url = endpoint.display_url();
     let start = now_ns();
     let first =
@@ -223,7 +206,7 @@ async fn connect_with(
             url,
             secs: CONNECT_TIMEOUT.as_secs(),
         }),
-        Ok(Ok(Event::Incoming(Incoming::ConnAck(_)))) => Ok(Connected {
+        Ok(Ok(Event::ConnAck)) => Ok(Connected {
             client,
             eventloop,
             connect_ns: now_ns().saturating_sub(start),
@@ -241,6 +224,14 @@ async fn connect_with(
                 detail: " (rumqttd closed the connection)",
             })
         }
+        Ok(Err(e)) if endpoint.protocol == Protocol::V5 && closed(&e) => {
+            // A 3.1.1-only broker (rumqttd's v4 listeners among them) drops an MQTT 5 CONNECT
+            // without a CONNACK.
+            Err(ClientError::Refused {
+                url,
+                code: "closed the connection after an MQTT 5 CONNECT, without CONNACK: it may not speak MQTT 5 (try protocol = \"v4\")".into(),
+            })
+        }
         Ok(Err(e)) => Err(classify(e, endpoint, url)),
     }
 }
@@ -250,7 +241,7 @@ fn closed(e: &ConnectionError) -> bool {
     use std::io::ErrorKind as K;
     let io = match e {
         ConnectionError::Io(io) | ConnectionError::Tls(rumqttc::TlsError::Io(io)) => io,
-        ConnectionError::MqttState(rumqttc::StateError::ConnectionAborted) => return true,
+        ConnectionError::Aborted => return true,
         _ => return false,
     };
     matches!(
@@ -289,28 +280,26 @@ fn io_error(e: std::io::Error, endpoint: &Endpoint, url: String) -> ClientError 
 /// Turns a connection error into one that names the cause.
 pub fn classify(e: ConnectionError, endpoint: &Endpoint, url: String) -> ClientError {
     match e {
-        ConnectionError::ConnectionRefused(ConnectReturnCode::BadUserNamePassword) => {
-            ClientError::BadCredentials { url, detail: "" }
-        }
+        ConnectionError::Refused {
+            reason: Refusal::BadCredentials,
+            ..
+        } => ClientError::BadCredentials { url, detail: "" },
         // MQTT 3.1.1 brokers (Mosquitto among them) answer a wrong password with code 5.
-        ConnectionError::ConnectionRefused(ConnectReturnCode::NotAuthorized)
-            if endpoint.credentials.is_some() =>
-        {
-            ClientError::BadCredentials {
-                url,
-                detail: " (CONNACK code 5, not authorized)",
-            }
-        }
-        ConnectionError::ConnectionRefused(ConnectReturnCode::NotAuthorized) => {
-            ClientError::NotAuthorized {
-                url,
-                hint: "; it may need broker.username and broker.password_env",
-            }
-        }
-        ConnectionError::ConnectionRefused(code) => ClientError::Refused {
+        ConnectionError::Refused {
+            reason: Refusal::NotAuthorized,
+            ..
+        } if endpoint.credentials.is_some() => ClientError::BadCredentials {
             url,
-            code: format!("{code:?}"),
+            detail: " (CONNACK: not authorized)",
         },
+        ConnectionError::Refused {
+            reason: Refusal::NotAuthorized,
+            ..
+        } => ClientError::NotAuthorized {
+            url,
+            hint: "; it may need broker.username and broker.password_env",
+        },
+        ConnectionError::Refused { text, .. } => ClientError::Refused { url, code: text },
         ConnectionError::Io(io) => io_error(io, endpoint, url),
         ConnectionError::Tls(rumqttc::TlsError::Io(io)) => io_error(io, endpoint, url),
         ConnectionError::Tls(rumqttc::TlsError::TLS(r)) => ClientError::Tls {
@@ -326,7 +315,7 @@ pub fn classify(e: ConnectionError, endpoint: &Endpoint, url: String) -> ClientE
             url,
             cause: other.to_string(),
         },
-        ConnectionError::NetworkTimeout => ClientError::Timeout {
+        ConnectionError::Timeout => ClientError::Timeout {
             url,
             secs: CONNECT_TIMEOUT.as_secs(),
         },

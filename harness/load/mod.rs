@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod limits;
+pub mod mqtt;
 pub mod pacer;
 pub mod payload;
 pub mod plan;

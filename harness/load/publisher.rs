@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use rumqttc::{AsyncClient, Event, EventLoop, Incoming, Outgoing, QoS};
+use rumqttc::QoS;
 use tokio::sync::{oneshot, watch};
 
 use crate::crypto::envelope::Fields;
@@ -19,6 +19,7 @@ use crate::measure::outage::ConnectionLog;
 use crate::scenario::schema::Rate;
 
 use super::client::Connected;
+use super::mqtt::{Client, Event, EventLoop};
 use super::pacer::Pacer;
 use super::plan::CasePlan;
 use super::window::Window;
@@ -32,6 +33,8 @@ pub struct PublisherReport {
     pub sent_warmup: u64,
     /// QoS >= 1 publishes never acknowledged.
     pub unacked: u64,
+    /// QoS >= 1 publishes a v5 broker acknowledged with a failure reason.
+    pub rejected: u64,
     /// Scheduled before the end but not sent: the publisher was too far behind.
     pub unsent: u64,
     pub phases: Phases,
@@ -56,6 +59,8 @@ struct AckTracker {
     phases: Phases,
     errors: ErrorLog,
     connection: ConnectionLog,
+    /// Publishes a v5 broker acknowledged with a failure reason.
+    rejected: u64,
 }
 
 impl AckTracker {
@@ -172,6 +177,7 @@ pub async fn run(
     } else {
         t.outstanding() as u64
     };
+    report.rejected = t.rejected;
     report.phases.merge(&t.phases);
     let log = std::mem::take(&mut t.errors);
     report.errors.extend(log.into_vec());
@@ -199,7 +205,7 @@ async fn drive(
             ev = eventloop.poll() => ev,
         };
         match ev {
-            Ok(Event::Outgoing(Outgoing::Publish(pkid))) => {
+            Ok(Event::Sent(pkid)) => {
                 let mut t = lock(&tracker);
                 if qos == QoS::AtMostOnce {
                     if let Some(p) = t.queued.pop_front() {
@@ -212,20 +218,32 @@ async fn drive(
                     t.awaiting.insert(pkid, p);
                 }
             }
-            Ok(Event::Incoming(Incoming::PubAck(ack))) if qos == QoS::AtLeastOnce => {
+            Ok(Event::PubAck(pkid)) if qos == QoS::AtLeastOnce => {
                 let mut t = lock(&tracker);
-                if let Some(p) = t.awaiting.remove(&ack.pkid) {
+                if let Some(p) = t.awaiting.remove(&pkid) {
                     t.complete(p, &window);
                 }
             }
-            Ok(Event::Incoming(Incoming::PubComp(comp))) if qos == QoS::ExactlyOnce => {
+            Ok(Event::PubComp(pkid)) if qos == QoS::ExactlyOnce => {
                 let mut t = lock(&tracker);
-                if let Some(p) = t.awaiting.remove(&comp.pkid) {
+                if let Some(p) = t.awaiting.remove(&pkid) {
                     t.complete(p, &window);
                 }
             }
-            Ok(Event::Incoming(Incoming::ConnAck(_))) => lock(&tracker).connection.up(now_ns()),
-            Ok(Event::Outgoing(Outgoing::Disconnect)) => return,
+            Ok(Event::Rejected { pkid, reason }) => {
+                // MQTT 5: the broker took the packet and dropped the message. It frees a
+                // window slot but counts as neither acknowledged nor delivered (the subscriber
+                // reports it lost), and the reason goes into the case's errors.
+                let mut t = lock(&tracker);
+                if t.awaiting.remove(&pkid).is_some() {
+                    t.rejected += 1;
+                    window.release();
+                }
+                t.errors
+                    .push(format!("broker rejected a publish: {reason}"));
+            }
+            Ok(Event::ConnAck) => lock(&tracker).connection.up(now_ns()),
+            Ok(Event::Disconnected) => return,
             Ok(_) => {}
             Err(e) => {
                 if *stop.borrow() {
@@ -269,7 +287,7 @@ fn send_loop(
     plan: &CasePlan,
     index: u32,
     mut protector: Protector,
-    client: &AsyncClient,
+    client: &Client,
     tracker: &Mutex<AckTracker>,
     window: &Window,
     rt: &tokio::runtime::Handle,
@@ -354,9 +372,7 @@ fn send_loop(
         });
         // publish_bytes only waits when the client's request queue is full (the broker or
         // the network is behind); that wait shows up as schedule lag, as it should.
-        if let Err(e) =
-            rt.block_on(client.publish_bytes(topic.clone(), plan.qos, false, Bytes::from(buf)))
-        {
+        if let Err(e) = rt.block_on(client.publish(topic.clone(), plan.qos, Bytes::from(buf))) {
             lock(tracker).queued.pop_back();
             report.errors.push(format!(
                 "client stopped accepting publishes at seq {seq}: {e}"

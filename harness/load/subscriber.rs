@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use rumqttc::{Event, Incoming, Publish, QoS, SubscribeReasonCode};
+use rumqttc::QoS;
 use tokio::sync::watch;
 
 use crate::crypto::CryptoError;
@@ -19,6 +19,7 @@ use crate::security::blocks::{self, BlockSampler};
 use crate::security::replay::{self, CopyKind, RecentFirsts};
 
 use super::client::{self, ClientError, Connected};
+use super::mqtt::{Event, Message};
 use super::plan::CasePlan;
 use super::publisher::ErrorLog;
 
@@ -55,16 +56,12 @@ pub async fn subscribe(
     let wait = async {
         loop {
             match conn.eventloop.poll().await {
-                Ok(Event::Incoming(Incoming::SubAck(ack))) => {
-                    return match ack.return_codes.first() {
-                        Some(SubscribeReasonCode::Failure) | None => {
-                            Err(ClientError::NotAuthorized {
-                                url: url.to_owned(),
-                                hint: " to subscribe (SUBACK failure)",
-                            })
-                        }
-                        Some(_) => Ok(()),
-                    };
+                Ok(Event::SubAck { granted: true }) => return Ok(()),
+                Ok(Event::SubAck { granted: false }) => {
+                    return Err(ClientError::NotAuthorized {
+                        url: url.to_owned(),
+                        hint: " to subscribe (SUBACK failure)",
+                    });
                 }
                 Ok(_) => {}
                 Err(e) => return Err(client::classify(e, endpoint, url.to_owned())),
@@ -116,12 +113,12 @@ pub async fn run(
         }
         tokio::select! {
             ev = eventloop.poll() => match ev {
-                Ok(Event::Incoming(Incoming::Publish(p))) => s.on_publish(&plan, &mut openers, &p),
-                Ok(Event::Incoming(Incoming::ConnAck(_))) => {
+                Ok(Event::Publish(p)) => s.on_publish(&plan, &mut openers, &p),
+                Ok(Event::ConnAck) => {
                     connection.up(now_ns());
                     // A reconnect with a clean session has lost the subscription: renew it
                     // (try_: never await a request in the task that polls the event loop).
-                    if let Err(e) = client.try_subscribe(plan.filter(), plan.qos) {
+                    if let Err(e) = client.try_subscribe(&plan.filter(), plan.qos) {
                         s.errors.push(format!("cannot resubscribe after reconnect: {e}"));
                     }
                 }
@@ -145,7 +142,7 @@ pub async fn run(
     let _ = client.disconnect().await;
     let _ = tokio::time::timeout(Duration::from_millis(500), async {
         while let Ok(ev) = eventloop.poll().await {
-            if matches!(ev, Event::Outgoing(rumqttc::Outgoing::Disconnect)) {
+            if matches!(ev, Event::Disconnected) {
                 break;
             }
         }
@@ -178,8 +175,8 @@ struct State {
 }
 
 impl State {
-    fn on_publish(&mut self, plan: &CasePlan, openers: &mut [Unprotector], p: &Publish) {
-        let topic: &[u8] = p.topic.as_bytes();
+    fn on_publish(&mut self, plan: &CasePlan, openers: &mut [Unprotector], p: &Message) {
+        let topic: &[u8] = &p.topic;
         let Some(opener) = publisher_of(plan, topic).and_then(|i| openers.get_mut(i as usize))
         else {
             self.counts.malformed += 1;

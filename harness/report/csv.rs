@@ -19,6 +19,9 @@
 //! | `error` | why a failed case failed |
 //! | `replayed` | copies beyond QoS duplicates (see `security::replay`) |
 //! | `block_len`, `block_envelopes`, `block_repeated`, `block_repeated_across` | repeated ciphertext blocks in the sampled envelopes (empty: not measured) |
+//! | `protocol` | MQTT version: `v4` (3.1.1) or `v5` |
+//! | `rejected` | MQTT 5 publishes the broker acknowledged with a failure reason |
+//! | `wire_up_bytes_per_msg`, `wire_down_bytes_per_msg` | bytes at the socket per message sent / delivered (empty: proxy off) |
 
 use std::sync::LazyLock;
 
@@ -74,12 +77,16 @@ pub static COLUMNS: LazyLock<Vec<String>> = LazyLock::new(|| {
 });
 
 /// Columns added after the first release, after `error` (columns are only ever appended).
-const APPENDED: [&str; 5] = [
+const APPENDED: [&str; 9] = [
     "replayed",
     "block_len",
     "block_envelopes",
     "block_repeated",
     "block_repeated_across",
+    "protocol",
+    "rejected",
+    "wire_up_bytes_per_msg",
+    "wire_down_bytes_per_msg",
 ];
 
 pub fn render(results: &RunResults) -> String {
@@ -170,6 +177,11 @@ fn row(c: &CaseResult) -> Vec<String> {
         ),
         None => f.extend((0..4).map(|_| String::new())),
     }
+    f.push(p.protocol.clone());
+    f.push(n.rejected.to_string());
+    let wire = c.wire.as_ref();
+    f.push(opt(wire.and_then(|w| w.per_message_up)));
+    f.push(opt(wire.and_then(|w| w.per_message_down)));
     f
 }
 

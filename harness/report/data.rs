@@ -25,6 +25,7 @@ pub struct Varying {
     pub mac: bool,
     pub signature: bool,
     pub transport: bool,
+    pub protocol: bool,
 }
 
 impl Varying {
@@ -42,10 +43,12 @@ impl Varying {
             mac: distinct(|p| &p.mac),
             signature: distinct(|p| &p.signature),
             transport: distinct(|p| &p.transport),
+            protocol: distinct(|p| &p.protocol),
         }
     }
 
-    /// The series name of a case without QoS and size: `aes-128-cbc · hmac-sha256 · tls`.
+    /// The series name of a case without QoS and size: `aes-128-cbc · hmac-sha256 · v5 · tls`
+    /// (the transport always last: the TLS-vs-payload chart reads it from there).
     pub fn label(&self, p: &CaseParams) -> String {
         let mut parts = vec![p.suite.clone()];
         if self.mac && p.mac != "none" {
@@ -53,6 +56,9 @@ impl Varying {
         }
         if self.signature && p.signature != "none" {
             parts.push(p.signature.clone());
+        }
+        if self.protocol {
+            parts.push(p.protocol.clone());
         }
         if self.transport {
             parts.push(p.transport.clone());
@@ -62,7 +68,7 @@ impl Varying {
 }
 
 /// What identifies a series across QoS levels and sizes.
-pub type SeriesKey = (String, String, String, String);
+pub type SeriesKey = (String, String, String, String, String);
 
 pub fn series_key(p: &CaseParams) -> SeriesKey {
     (
@@ -70,6 +76,7 @@ pub fn series_key(p: &CaseParams) -> SeriesKey {
         p.mac.clone(),
         p.signature.clone(),
         p.transport.clone(),
+        p.protocol.clone(),
     )
 }
 

@@ -127,10 +127,46 @@ pub fn with_tls() -> RunResults {
                 .cpu
                 .per_message_us
                 .map(|v| v + 150.0 + c.params.size as f64 * 0.1);
+            // A TLS 1.3 record adds 22 bytes (header, content type, tag) to each packet.
+            t.wire = wire(c.sizes.mqtt_packet as f64 + 22.0);
             t
         })
         .collect();
+    for c in &mut r.cases {
+        c.wire = wire(c.sizes.mqtt_packet as f64);
+    }
     r.cases.extend(tls);
+    r
+}
+
+/// Wire counts of a case whose every message took `up` bytes to the broker.
+fn wire(up: f64) -> Option<WireBytes> {
+    Some(WireBytes {
+        client_to_broker_bytes: (up * 1000.0) as u64,
+        broker_to_client_bytes: (up * 1000.0) as u64,
+        per_message_up: Some(up),
+        per_message_down: Some(up),
+        setup_client_to_broker_bytes: 200,
+        setup_broker_to_client_bytes: 30,
+    })
+}
+
+/// The TCP cases of [`with_tls`] again under MQTT 5: one byte more per PUBLISH.
+pub fn with_v5() -> RunResults {
+    let mut r = with_tls();
+    r.cases.retain(|c| c.params.transport == "tcp");
+    let v5: Vec<CaseResult> = r
+        .cases
+        .iter()
+        .map(|c| {
+            let mut t = c.clone();
+            t.id.push_str("/v5");
+            t.params.protocol = "v5".into();
+            t.wire = wire(c.sizes.mqtt_packet as f64 + 1.0);
+            t
+        })
+        .collect();
+    r.cases.extend(v5);
     r
 }
 
@@ -201,6 +237,7 @@ fn case(suite: &str, mac: &str, qos: u8, size: usize, per_msg: f64, per_byte: f6
             mac: mac.into(),
             signature: "none".into(),
             transport: "tcp".into(),
+            protocol: "v4".into(),
         },
         status: CaseStatus::Ok,
         error: None,
@@ -290,6 +327,7 @@ fn failed_case() -> CaseResult {
             mac: "none".into(),
             signature: "none".into(),
             transport: "tcp".into(),
+            protocol: "v4".into(),
         },
         status: CaseStatus::Failed,
         error: Some("suite rsa-2048-oaep is not implemented yet".into()),

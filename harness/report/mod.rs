@@ -32,6 +32,7 @@ pub mod style;
 pub mod table;
 pub mod throughput;
 pub mod tls_vs_payload;
+pub mod wire_bytes;
 
 mod axis;
 mod bars;
@@ -126,6 +127,9 @@ pub fn charts(results: &RunResults) -> Result<Vec<Chart>, ReportError> {
     out.extend(tls_vs_payload::render(results)?);
     if let Some(svg) = overhead::render(results)? {
         out.push(Chart::new(overhead::NAME, overhead::TITLE, svg));
+    }
+    if let Some(svg) = wire_bytes::render(results)? {
+        out.push(Chart::new(wire_bytes::NAME, wire_bytes::TITLE, svg));
     }
     // The Security Center's charts, only when the run used one.
     let center: [(&str, &str, Render); 3] = [

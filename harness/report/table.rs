@@ -22,13 +22,13 @@ pub struct Table {
 }
 
 /// Columns that name the case's security set-up; often one value for the whole run.
-const FOLDABLE: [&str; 3] = ["mac", "sig", "transport"];
+const FOLDABLE: [&str; 4] = ["mac", "sig", "transport", "MQTT"];
 
 /// Header of the loss cell, which renderers decorate on lossy rows.
 pub const LOSS_HEADER: &str = "lost/expected";
 
 impl Table {
-    /// Removes the mac, sig and transport columns that hold one value in every row and returns
+    /// Removes the mac, sig, transport and MQTT-version columns that hold one value in every row and returns
     /// them as `"mac none"` notes, so a run that varies only suites gets a narrower table.
     pub fn fold_constant(&mut self) -> Vec<String> {
         let mut notes = Vec::new();
@@ -59,11 +59,12 @@ pub struct Row {
     pub lossy: bool,
 }
 
-const SUMMARY_HEADERS: [(&str, bool); 19] = [
+const SUMMARY_HEADERS: [(&str, bool); 20] = [
     ("suite", false),
     ("mac", false),
     ("sig", false),
     ("transport", false),
+    ("MQTT", false),
     ("QoS", true),
     ("size (B)", true),
     ("enc p50 (µs)", true),
@@ -151,6 +152,7 @@ pub fn summary(results: &RunResults) -> Table {
                 p.mac.clone(),
                 p.signature.clone(),
                 p.transport.clone(),
+                p.protocol.clone(),
                 p.qos.to_string(),
                 p.size.to_string(),
                 stat(c, phase::ENCRYPT, |s| s.p50, 1e3),

@@ -71,6 +71,7 @@ fn axis_labels(chart: &str) -> [&'static str; 2] {
         mode_heatmap::NAME => [mode_heatmap::ROW_LABEL, mode_heatmap::COLUMN_LABEL],
         tls_vs_payload::LATENCY_NAME => [tls_vs_payload::LATENCY_X, tls_vs_payload::Y_LABEL],
         tls_vs_payload::CPU_NAME => [tls_vs_payload::CPU_X, tls_vs_payload::Y_LABEL],
+        wire_bytes::NAME => [wire_bytes::X_LABEL, wire_bytes::Y_LABEL],
         other => panic!("no axis labels known for chart {other}"),
     }
 }
@@ -142,7 +143,11 @@ fn tls_and_tcp_runs_get_the_four_corners_charts() {
     let results = fixture::with_tls();
     let charts = check_charts(
         &results,
-        &[tls_vs_payload::LATENCY_NAME, tls_vs_payload::CPU_NAME],
+        &[
+            tls_vs_payload::LATENCY_NAME,
+            tls_vs_payload::CPU_NAME,
+            wire_bytes::NAME,
+        ],
     );
     let latency = charts
         .iter()
@@ -157,6 +162,27 @@ fn tls_and_tcp_runs_get_the_four_corners_charts() {
         assert!(latency.svg.contains(corner), "{corner} missing");
     }
     render_everything(&results, "with_tls");
+}
+
+#[test]
+fn both_mqtt_versions_get_their_own_series_and_column() {
+    let results = fixture::with_v5();
+    let charts = check_charts(&results, &[wire_bytes::NAME]);
+    let wire = charts
+        .iter()
+        .find(|c| c.name == wire_bytes::NAME)
+        .expect("wire chart");
+    // Series tell the versions apart; the transport (one value) is not in the label.
+    for label in ["aes-128-gcm · v4", "aes-128-gcm · v5"] {
+        assert!(wire.svg.contains(label), "{label} missing");
+    }
+    let mut t = table::summary(&results);
+    let notes = t.fold_constant();
+    assert!(t.headers.contains(&"MQTT"), "{:?}", t.headers);
+    assert!(notes.contains(&"transport tcp".to_string()), "{notes:?}");
+    let mut one = table::summary(&fixture::run());
+    assert!(one.fold_constant().contains(&"MQTT v4".to_string()));
+    render_everything(&results, "with_v5");
 }
 
 #[test]

@@ -147,6 +147,7 @@ fn merge_case(parts: &[(usize, &CaseResult)], shards: usize, phases: &Phases) ->
         m.malformed += n.malformed;
         m.corrupted += n.corrupted;
         m.unacked += n.unacked;
+        m.rejected += n.rejected;
         let t = &p.throughput;
         c.throughput.offered_msgs_per_s =
             match (c.throughput.offered_msgs_per_s, t.offered_msgs_per_s) {

@@ -139,7 +139,7 @@ pub struct BrokerInfo {
     /// e.g. "rumqttd (embedded)" or "external".
     pub name: String,
     pub version: Option<String>,
-    /// "v4" (MQTT 3.1.1) or "v5".
+    /// MQTT versions the cases spoke: "v4" (3.1.1), "v5", or "v4, v5" with the protocol axis.
     pub protocol: String,
     /// The in-process proxy between the clients and the broker, when used (`[link]`).
     #[serde(default)]
@@ -378,6 +378,14 @@ pub struct CaseParams {
     pub mac: String,
     pub signature: String,
     pub transport: String,
+    /// MQTT version the clients spoke: `v4` (3.1.1) or `v5`.
+    #[serde(default = "default_protocol")]
+    pub protocol: String,
+}
+
+/// Results written before the protocol axis existed were all MQTT 3.1.1.
+fn default_protocol() -> String {
+    "v4".into()
 }
 
 /// Message accounting. Over the whole case, warm-up included: a message lost during warm-up is
@@ -418,6 +426,11 @@ pub struct Counts {
     pub corrupted: u64,
     /// Publishes the broker never acknowledged (QoS >= 1).
     pub unacked: u64,
+    /// MQTT 5 only: publishes the broker acknowledged with a failure reason code (PUBACK or
+    /// PUBREC >= 0x80: not authorized, quota exceeded, …). The broker dropped them, so they
+    /// are also counted lost; v3.1.1 has no way to report this.
+    #[serde(default)]
+    pub rejected: u64,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]

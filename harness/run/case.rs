@@ -24,7 +24,7 @@ use crate::measure::outage;
 use crate::results::{
     CaseParams, CaseResult, CaseStatus, Counts, CpuUsage, Sizes, Throughput, WireBytes,
 };
-use crate::scenario::schema::Rate;
+use crate::scenario::schema::{Protocol, Rate};
 use crate::scenario::{Case, Scenario};
 
 /// Time between the last client set-up and the first scheduled message.
@@ -54,9 +54,14 @@ fn qos_of(q: u8) -> QoS {
     }
 }
 
-/// MQTT PUBLISH packet size: fixed header (1 + remaining-length bytes), topic, packet id.
-fn mqtt_packet_len(topic_len: usize, qos: u8, payload: usize) -> usize {
-    let remaining = 2 + topic_len + if qos > 0 { 2 } else { 0 } + payload;
+/// MQTT PUBLISH packet size: fixed header (1 + remaining-length bytes), topic, packet id, and
+/// under MQTT 5 the properties' length (one byte: the harness sends no properties).
+fn mqtt_packet_len(topic_len: usize, qos: u8, protocol: Protocol, payload: usize) -> usize {
+    let properties = match protocol {
+        Protocol::V4 => 0,
+        Protocol::V5 => 1,
+    };
+    let remaining = 2 + topic_len + if qos > 0 { 2 } else { 0 } + properties + payload;
     let len_bytes = match remaining {
         0..=127 => 1,
         128..=16_383 => 2,
@@ -64,6 +69,14 @@ fn mqtt_packet_len(topic_len: usize, qos: u8, payload: usize) -> usize {
         _ => 4,
     };
     1 + len_bytes + remaining
+}
+
+/// Topics of one repetition of a case: `mcb/<scenario>/<run tag>/c<index>r<repetition>`.
+fn plan_prefix(ctx: &CaseContext<'_>, case: &Case, repetition: u32) -> String {
+    format!(
+        "mcb/{}/{}/c{}r{repetition}",
+        ctx.scenario.name, ctx.run_tag, case.index
+    )
 }
 
 /// Measures `case` once; `repetition` (1-based) keeps each repetition's topics and client ids
@@ -79,12 +92,10 @@ pub async fn run(ctx: &CaseContext<'_>, case: &Case, repetition: u32) -> CaseOut
         signature: case.signature,
     };
     let load = &ctx.scenario.load;
-    let topic_prefix = format!(
-        "mcb/{}/{}/c{}r{repetition}",
-        ctx.scenario.name, ctx.run_tag, case.index
-    );
+    let topic_prefix = plan_prefix(ctx, case, repetition);
     let envelope = protection.envelope_len(case.size);
-    let max_packet = mqtt_packet_len(topic_prefix.len() + 12, case.qos, envelope) + 1024;
+    let max_packet =
+        mqtt_packet_len(topic_prefix.len() + 12, case.qos, case.protocol, envelope) + 1024;
 
     let mut result = CaseResult {
         id: case.id(),
@@ -96,6 +107,7 @@ pub async fn run(ctx: &CaseContext<'_>, case: &Case, repetition: u32) -> CaseOut
             mac: case.mac.name().to_owned(),
             signature: case.signature.name().to_owned(),
             transport: case.transport.name().to_owned(),
+            protocol: case.protocol.name().to_owned(),
         },
         status: CaseStatus::Ok,
         error: None,
@@ -113,6 +125,7 @@ pub async fn run(ctx: &CaseContext<'_>, case: &Case, repetition: u32) -> CaseOut
             mqtt_packet: mqtt_packet_len(
                 topic_prefix.len() + 2 + digits(load.publishers),
                 case.qos,
+                case.protocol,
                 envelope,
             ),
         },
@@ -144,16 +157,31 @@ pub async fn run(ctx: &CaseContext<'_>, case: &Case, repetition: u32) -> CaseOut
         }
     }
 
-    // Sent but nothing came back: every measured number would be empty. Most often the broker
-    // dropped messages above its size limit; say so instead of reporting a silent 100% loss.
+    // Sent but nothing came back: every measured number would be empty. Under MQTT 5 the broker
+    // says why (PUBACK/PUBREC reason codes); under 3.1.1 it drops silently, most often for its
+    // size limit or an ACL: say so instead of reporting a silent 100% loss.
     if result.status == CaseStatus::Ok && result.counts.sent > 0 && result.counts.delivered == 0 {
         result.status = CaseStatus::Failed;
-        result.error = Some(format!(
-            "none of the {} messages sent came back from the broker ({} B PUBLISH packets, \
-             {} B payloads); if it limits message size (Mosquitto: max_packet_size, \
-             message_size_limit), raise the limit or lower matrix.size",
-            result.counts.sent, result.sizes.mqtt_packet, result.sizes.envelope
-        ));
+        let reason = result
+            .errors
+            .iter()
+            .find_map(|e| e.split_once("broker rejected a publish: ").map(|x| x.1));
+        result.error = Some(match reason {
+            Some(reason) if result.counts.rejected > 0 => format!(
+                "none of the {} messages sent came back: the broker rejected {} publishes \
+                 ({reason}); check that its ACL lets this user publish and subscribe on \
+                 mcb/{}/#",
+                result.counts.sent, result.counts.rejected, ctx.scenario.name,
+            ),
+            _ => format!(
+                "none of the {} messages sent came back from the broker ({} B PUBLISH packets, \
+                 {} B payloads); if it limits message size (Mosquitto: max_packet_size, \
+                 message_size_limit), raise the limit or lower matrix.size; if it has an ACL, \
+                 let this user publish and subscribe on mcb/# (MQTT 3.1.1 brokers drop denied \
+                 publishes silently; with protocol = \"v5\" they say why)",
+                result.counts.sent, result.sizes.mqtt_packet, result.sizes.envelope
+            ),
+        });
     }
 
     let used = cpu::sample().since(&cpu_before);
@@ -221,10 +249,10 @@ async fn measure(
     let load = &ctx.scenario.load;
     let qos = qos_of(case.qos);
     let inflight = load.inflight;
-    // The transport axis picks the broker's listener for this case.
+    // The transport and protocol axes pick the broker's listener for this case.
     let mut endpoint = ctx
         .endpoint
-        .for_transport(case.transport)
+        .for_case(case.transport, case.protocol)
         .map_err(|e| e.to_string())?;
     // Every client of the case goes through one proxy, which counts the bytes (and emulates
     // the link); it stops when this function returns.
@@ -399,6 +427,7 @@ async fn measure(
         counts.sent += r.sent;
         counts.sent_warmup += r.sent_warmup;
         counts.unacked += r.unacked;
+        counts.rejected += r.rejected;
         counts.unsent += r.unsent;
         phases.merge(&r.phases);
         connections.push(r.connection);

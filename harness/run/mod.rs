@@ -99,7 +99,11 @@ fn now_rfc3339() -> String {
 
 /// Checks the broker answers CONNECT before spending time on cases.
 async fn preflight(endpoint: &Endpoint, run_tag: &str) -> Result<Option<String>, RunError> {
-    let id = format!("mcb-{run_tag}-preflight-{}", endpoint.transport.name());
+    let id = format!(
+        "mcb-{run_tag}-preflight-{}-{}",
+        endpoint.transport.name(),
+        endpoint.protocol.name()
+    );
     let spec = ClientSpec {
         client_id: &id,
         max_packet: 64 * 1024,
@@ -127,13 +131,14 @@ async fn preflight(endpoint: &Endpoint, run_tag: &str) -> Result<Option<String>,
 /// it retained), so results name the broker that was measured. None when the broker does not
 /// publish it or forbids reading it within half a second.
 async fn broker_version(c: &mut client::Connected) -> Option<String> {
-    use rumqttc::{Event, Incoming, QoS};
+    use crate::load::mqtt::Event;
+    use rumqttc::QoS;
     const TOPIC: &str = "$SYS/broker/version";
     c.client.try_subscribe(TOPIC, QoS::AtMostOnce).ok()?;
     let wait = async {
         loop {
             match c.eventloop.poll().await {
-                Ok(Event::Incoming(Incoming::Publish(p))) if p.topic == TOPIC => {
+                Ok(Event::Publish(p)) if p.topic == TOPIC.as_bytes() => {
                     let v = String::from_utf8_lossy(&p.payload).trim().to_owned();
                     // A hostile or broken broker must not put a megabyte into results.json.
                     return (!v.is_empty()).then(|| v.chars().take(200).collect());
@@ -164,9 +169,13 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
     let run_tag: String = tag.iter().map(|b| format!("{b:02x}")).collect();
     // Every listener the cases use, so a TLS or password problem stops the run before any
     // case instead of failing each one.
-    let mut transports: Vec<_> = scenario.cases.iter().map(|c| c.transport).collect();
-    transports.sort();
-    transports.dedup();
+    let mut listeners: Vec<_> = scenario
+        .cases
+        .iter()
+        .map(|c| (c.transport, c.protocol))
+        .collect();
+    listeners.sort();
+    listeners.dedup();
     let load = &scenario.load;
     let data_clients = u64::from(load.publishers) + u64::from(load.subscribers);
     // With a Security Center: its own connection, one per data client and the probe's.
@@ -180,9 +189,9 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
     ))
     .map_err(RunError::Input)?;
     let mut broker_version = None;
-    for t in transports {
+    for &(t, p) in &listeners {
         let e = endpoint
-            .for_transport(t)
+            .for_case(t, p)
             .map_err(|e| RunError::Input(e.to_string()))?;
         broker_version = broker_version.or(preflight(&e, &run_tag).await?);
     }
@@ -226,7 +235,12 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
             } else {
                 broker_version
             },
-            protocol: scenario.broker.protocol.name().to_owned(),
+            protocol: {
+                let mut p: Vec<_> = listeners.iter().map(|l| l.1).collect();
+                p.sort();
+                p.dedup();
+                p.iter().map(|p| p.name()).collect::<Vec<_>>().join(", ")
+            },
             link: scenario.proxy.then_some(results::LinkInfo {
                 rtt_s: scenario.link.rtt.as_secs_f64(),
                 jitter_s: scenario.link.jitter.as_secs_f64(),
@@ -264,12 +278,12 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
     // link proxy), on the first transport the cases use.
     let center = match &scenario.center {
         Some(settings) => {
-            let first = scenario
-                .cases
-                .first()
-                .map_or(crate::scenario::schema::Transport::Tcp, |c| c.transport);
+            let (transport, protocol) = scenario.cases.first().map_or(
+                (crate::scenario::schema::Transport::Tcp, endpoint.protocol),
+                |c| (c.transport, c.protocol),
+            );
             let e = endpoint
-                .for_transport(first)
+                .for_case(transport, protocol)
                 .map_err(|e| RunError::Input(e.to_string()))?;
             Some(center::RunCenter::start(settings, &e, &run_tag).await?)
         }

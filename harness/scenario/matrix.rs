@@ -4,7 +4,7 @@ use crate::crypto::Suite;
 use crate::crypto::mac::MacAlg;
 use crate::crypto::signature::SigAlg;
 
-use super::schema::Transport;
+use super::schema::{Protocol, Transport};
 
 /// One point of the matrix: everything that varies between cases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,10 +17,12 @@ pub struct Case {
     pub mac: MacAlg,
     pub signature: SigAlg,
     pub transport: Transport,
+    pub protocol: Protocol,
 }
 
 impl Case {
-    /// A stable id such as `aes-128-gcm/q1/64B/tcp` (`+hmac-sha256`, `+ed25519` when present).
+    /// A stable id such as `aes-128-gcm/q1/64B/tcp` (`+hmac-sha256`, `+ed25519` when present,
+    /// `/v5` for MQTT 5: ids of 3.1.1 cases stay as they were before the protocol axis).
     pub fn id(&self) -> String {
         let mut id = self.suite.name().to_owned();
         if self.mac != MacAlg::None {
@@ -31,8 +33,13 @@ impl Case {
             id.push('+');
             id.push_str(self.signature.name());
         }
+        let v5 = if self.protocol == Protocol::V5 {
+            "/v5"
+        } else {
+            ""
+        };
         format!(
-            "{id}/q{}/{}B/{}",
+            "{id}/q{}/{}B/{}{v5}",
             self.qos,
             self.size,
             self.transport.name()
@@ -49,6 +56,7 @@ pub struct Axes {
     pub mac: Vec<MacAlg>,
     pub signature: Vec<SigAlg>,
     pub transport: Vec<Transport>,
+    pub protocol: Vec<Protocol>,
     /// Drop the cases that add a MAC to a suite that needs none: AEADs and hybrids (which
     /// authenticate already) and `none` (so `mac = ["none", "hmac-sha256"]` adds exactly the
     /// encrypt-then-MAC variants of the unauthenticated block suites).
@@ -59,7 +67,10 @@ pub struct Axes {
 /// axis are dropped (first occurrence wins).
 pub fn expand(axes: &Axes) -> Vec<Case> {
     let mut cases = Vec::new();
-    for &transport in &dedup(&axes.transport) {
+    for (protocol, transport) in dedup(&axes.protocol)
+        .into_iter()
+        .flat_map(|p| dedup(&axes.transport).into_iter().map(move |t| (p, t)))
+    {
         for &suite in &dedup(&axes.suite) {
             for &mac in &dedup(&axes.mac) {
                 if axes.mac_only_where_needed
@@ -79,6 +90,7 @@ pub fn expand(axes: &Axes) -> Vec<Case> {
                                 mac,
                                 signature,
                                 transport,
+                                protocol,
                             });
                         }
                     }
@@ -113,6 +125,7 @@ mod tests {
             mac: vec![MacAlg::None],
             signature: vec![SigAlg::None],
             transport: vec![Transport::Tcp],
+            protocol: vec![Protocol::V4],
             mac_only_where_needed: false,
         };
         let cases = expand(&axes);
@@ -125,6 +138,30 @@ mod tests {
     }
 
     #[test]
+    fn protocol_axis_is_outermost_and_marks_v5_ids() {
+        let axes = Axes {
+            qos: vec![1],
+            size: vec![64],
+            suite: vec![Suite::from_name("aes-128-gcm").unwrap()],
+            mac: vec![MacAlg::None],
+            signature: vec![SigAlg::None],
+            transport: vec![Transport::Tcp, Transport::Tls],
+            protocol: vec![Protocol::V4, Protocol::V5],
+            mac_only_where_needed: false,
+        };
+        let ids: Vec<String> = expand(&axes).iter().map(|c| c.id()).collect();
+        assert_eq!(
+            ids,
+            [
+                "aes-128-gcm/q1/64B/tcp",
+                "aes-128-gcm/q1/64B/tls",
+                "aes-128-gcm/q1/64B/tcp/v5",
+                "aes-128-gcm/q1/64B/tls/v5"
+            ]
+        );
+    }
+
+    #[test]
     fn mac_only_where_needed_drops_redundant_combinations() {
         let s = |n| Suite::from_name(n).unwrap();
         let axes = Axes {
@@ -134,6 +171,7 @@ mod tests {
             mac: vec![MacAlg::None, MacAlg::HmacSha256],
             signature: vec![SigAlg::None],
             transport: vec![Transport::Tcp],
+            protocol: vec![Protocol::V4],
             mac_only_where_needed: true,
         };
         let ids: Vec<String> = expand(&axes).iter().map(|c| c.id()).collect();

@@ -274,6 +274,10 @@ fn validate(
             "matrix.transport",
             m.transport.as_ref().is_some_and(|t| t.get_ref().is_empty()),
         ),
+        (
+            "matrix.protocol",
+            m.protocol.as_ref().is_some_and(|t| t.get_ref().is_empty()),
+        ),
     ] {
         if empty {
             return Err(ScenarioError::file(
@@ -284,6 +288,21 @@ fn validate(
     }
 
     let transports = validate_broker(&file.broker, m.transport.as_ref(), &at)?;
+    let protocols = match &m.protocol {
+        Some(p) => p.get_ref().clone(),
+        None => vec![*file.broker.protocol.get_ref()],
+    };
+    for &p in &protocols {
+        for &t in &transports {
+            if let Some(e) = crate::broker::endpoint::protocol_unavailable(&file.broker, t, p) {
+                let (span, field) = match &m.protocol {
+                    Some(axis) => (axis.span(), "matrix.protocol"),
+                    None => (file.broker.protocol.span(), "broker.protocol"),
+                };
+                return Err(at(span, field, strip_field(&e.to_string())));
+            }
+        }
+    }
 
     let axes = matrix::Axes {
         qos: m.qos.iter().map(|q| q.0).collect(),
@@ -292,6 +311,7 @@ fn validate(
         mac: m.mac.clone(),
         signature: m.signature.clone(),
         transport: transports,
+        protocol: protocols,
         mac_only_where_needed: m.mac_only_where_needed,
     };
     let cases = matrix::expand(&axes);

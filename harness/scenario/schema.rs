@@ -127,8 +127,9 @@ pub struct BrokerSection {
     pub password_env: Option<String>,
     /// File whose first line is the password.
     pub password_file: Option<PathBuf>,
-    #[serde(default)]
-    pub protocol: Protocol,
+    /// The MQTT version of every case unless `matrix.protocol` varies it.
+    #[serde(default = "default_protocol")]
+    pub protocol: Spanned<Protocol>,
 }
 
 impl Default for BrokerSection {
@@ -144,7 +145,7 @@ impl Default for BrokerSection {
             username: None,
             password_env: None,
             password_file: None,
-            protocol: Protocol::default(),
+            protocol: default_protocol(),
         }
     }
 }
@@ -153,7 +154,11 @@ fn default_url() -> Spanned<String> {
     Spanned::new(0..0, "embedded".to_owned())
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+fn default_protocol() -> Spanned<Protocol> {
+    Spanned::new(0..0, Protocol::V4)
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Protocol {
     /// MQTT 3.1.1.
@@ -282,6 +287,8 @@ pub struct MatrixSection {
     pub signature: Vec<SigAlg>,
     /// Default: the transport of `broker.url`.
     pub transport: Option<Spanned<Vec<Transport>>>,
+    /// MQTT version per case. Default: `broker.protocol`.
+    pub protocol: Option<Spanned<Vec<Protocol>>>,
     /// Apply non-`none` MACs only to suites without authentication of their own (not to
     /// AEADs, hybrids or `none`): avoids redundant cases when crossing suites with `mac`.
     #[serde(default)]
@@ -299,6 +306,7 @@ impl Default for MatrixSection {
             mac: default_mac(),
             signature: default_sig(),
             transport: None,
+            protocol: None,
             mac_only_where_needed: false,
         }
     }
