@@ -110,15 +110,7 @@ async fn standalone_broker_with_tls_and_auth_serves_a_run() {
             broker(&wrong)
         ),
     );
-    let root = tempfile::tempdir().unwrap();
-    let opts = mqtt_cipher_bench::run::RunOptions {
-        out_root: root.path().to_path_buf(),
-        progress: mqtt_cipher_bench::run::Progress::Quiet,
-        shard: None,
-    };
-    let Err(e) = mqtt_cipher_bench::run::run(&s, &opts).await else {
-        panic!("a wrong password must fail the run");
-    };
+    let e = common::run_error(&s).await;
     assert!(
         !e.is_input_error(),
         "a refusal is a broker error (exit 1): {e}"
@@ -150,15 +142,7 @@ async fn hostname_mismatch_is_a_tls_error_naming_the_host() {
             toml_path(&certs.join("ca.pem"))
         ),
     );
-    let root = tempfile::tempdir().unwrap();
-    let opts = mqtt_cipher_bench::run::RunOptions {
-        out_root: root.path().to_path_buf(),
-        progress: mqtt_cipher_bench::run::Progress::Quiet,
-        shard: None,
-    };
-    let Err(e) = mqtt_cipher_bench::run::run(&s, &opts).await else {
-        panic!("a certificate for another name must fail the run");
-    };
+    let e = common::run_error(&s).await;
     assert!(!e.is_input_error(), "{e}");
     let msg = e.to_string();
     assert!(
@@ -186,15 +170,7 @@ async fn v5_against_a_v4_only_broker_says_so() {
              [matrix]\nqos = [0]\nsize = [16]\nsuite = [\"none\"]\n"
         ),
     );
-    let root = tempfile::tempdir().unwrap();
-    let opts = mqtt_cipher_bench::run::RunOptions {
-        out_root: root.path().to_path_buf(),
-        progress: mqtt_cipher_bench::run::Progress::Quiet,
-        shard: None,
-    };
-    let Err(e) = mqtt_cipher_bench::run::run(&s, &opts).await else {
-        panic!("MQTT 5 against a 3.1.1-only listener must fail the run");
-    };
+    let e = common::run_error(&s).await;
     assert!(!e.is_input_error(), "{e}");
     let msg = e.to_string();
     assert!(

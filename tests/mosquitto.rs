@@ -111,40 +111,47 @@ async fn tcp_and_tls_with_password_deliver_everything_and_mosquitto_sub_decodes_
 }
 
 /// The binary against a wrong password: the message, exit 1, and one connection (no retry).
+/// Under both versions: Mosquitto refuses with CONNACK 5 (3.1.1) and 0x86 (MQTT 5).
 #[test]
 fn wrong_password_exits_1_without_retrying() {
     let Some(m) = Mosquitto::start() else { return };
-    let scenario = m.path("wrong.toml");
-    std::fs::write(
-        &scenario,
-        format!(
-            "name = \"wrong\"\n[broker]\nusername = \"{}\"\npassword_env = \"MCB_TEST_WRONG_PASSWORD\"\n{LOAD}",
-            m.user
-        ),
-    )
-    .unwrap();
-    let before = m.refusals_seen();
-    let out = Command::new(common::bin())
-        .arg("run")
-        .arg(&scenario)
-        .args([
-            "--broker",
-            &format!("mqtt://127.0.0.1:{}", m.plain),
-            "--quiet",
-        ])
-        .arg("--out")
-        .arg(m.path("out"))
-        .env("MCB_TEST_WRONG_PASSWORD", "not-the-password")
-        .output()
-        .expect("run the binary");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.contains("broker refused: bad username or password"),
-        "{stderr}"
-    );
-    assert!(!stderr.contains("not-the-password"), "password printed");
-    assert_eq!(m.refusals_seen() - before, 1, "exactly one attempt");
+    for protocol in ["v4", "v5"] {
+        let scenario = m.path(&format!("wrong-{protocol}.toml"));
+        std::fs::write(
+            &scenario,
+            format!(
+                "name = \"wrong\"\n[broker]\nusername = \"{}\"\npassword_env = \"MCB_TEST_WRONG_PASSWORD\"\nprotocol = \"{protocol}\"\n{LOAD}",
+                m.user
+            ),
+        )
+        .unwrap();
+        let before = m.refusals_seen();
+        let out = Command::new(common::bin())
+            .arg("run")
+            .arg(&scenario)
+            .args([
+                "--broker",
+                &format!("mqtt://127.0.0.1:{}", m.plain),
+                "--quiet",
+            ])
+            .arg("--out")
+            .arg(m.path("out"))
+            .env("MCB_TEST_WRONG_PASSWORD", "not-the-password")
+            .output()
+            .expect("run the binary");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{protocol}: {stderr}");
+        assert!(
+            stderr.contains("broker refused: bad username or password"),
+            "{protocol}: {stderr}"
+        );
+        assert!(!stderr.contains("not-the-password"), "password printed");
+        assert_eq!(
+            m.refusals_seen() - before,
+            1,
+            "{protocol}: exactly one attempt"
+        );
+    }
 }
 
 /// MQTT over WebSocket, plain and TLS, through Mosquitto's websockets listeners (with the
@@ -179,16 +186,7 @@ async fn unknown_ca_is_a_tls_error_naming_the_cause() {
         toml_path(&m.password_file)
     );
     let s = common::scenario("ca.toml", &text);
-    let root = tempfile::tempdir().unwrap();
-    let opts = RunOptions {
-        out_root: root.path().to_path_buf(),
-        progress: Progress::Quiet,
-        shard: None,
-    };
-    let e = match run::run(&s, &opts).await {
-        Ok(_) => panic!("run with an unknown CA succeeded"),
-        Err(e) => e,
-    };
+    let e = common::run_error(&s).await;
     assert!(!e.is_input_error());
     let msg = e.to_string();
     assert!(

@@ -3,7 +3,6 @@
 mod common;
 
 use mqtt_cipher_bench::results::CaseStatus;
-use mqtt_cipher_bench::run::{self, Progress, RunOptions};
 
 const LOAD: &str = "[load]\npublishers = 1\nsubscribers = 1\nrate = 50\nduration = \"1s\"\nwarmup = \"200ms\"\ndrain = \"2s\"\n";
 
@@ -92,16 +91,7 @@ async fn embedded_wrong_password_is_refused() {
             password_file(bad_dir.path(), "wrong")
         ),
     );
-    let root = tempfile::tempdir().unwrap();
-    let opts = RunOptions {
-        out_root: root.path().to_path_buf(),
-        progress: Progress::Quiet,
-        shard: None,
-    };
-    let e = match run::run(&s, &opts).await {
-        Ok(_) => panic!("wrong password accepted"),
-        Err(e) => e,
-    };
+    let e = common::run_error(&s).await;
     assert!(!e.is_input_error(), "{e}");
     assert!(e.to_string().contains("bad username or password"), "{e}");
 }

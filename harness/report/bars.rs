@@ -190,3 +190,35 @@ pub fn groups_by_series<K>(
         })
         .collect()
 }
+
+/// Every (QoS, size) of the run's finished cases, QoS-major: the bars of charts that show one
+/// bar per QoS x size.
+pub fn qos_size_kinds(results: &RunResults) -> Vec<(u8, usize)> {
+    let sizes = data::sizes(data::ok_cases(results));
+    data::qos_levels(data::ok_cases(results))
+        .into_iter()
+        .flat_map(|q| sizes.iter().map(move |&s| (q, s)))
+        .collect()
+}
+
+/// Legend labels of [`qos_size_kinds`]: `QoS 1 · 64 B`.
+pub fn qos_size_labels(kinds: &[(u8, usize)]) -> Vec<String> {
+    kinds
+        .iter()
+        .map(|&(q, s)| format!("QoS {q} · {}", data::fmt_bytes(s)))
+        .collect()
+}
+
+/// [`groups_by_series`] with one bar per (QoS, size): `value` of the series' case there.
+pub fn groups_by_qos_size(
+    results: &RunResults,
+    kinds: &[(u8, usize)],
+    value: impl Fn(&CaseResult) -> Option<f64>,
+) -> Vec<Group> {
+    groups_by_series(results, kinds, |cases, &(qos, size)| {
+        cases
+            .iter()
+            .find(|c| c.params.qos == qos && c.params.size == size)
+            .and_then(|c| value(c))
+    })
+}

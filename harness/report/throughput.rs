@@ -9,25 +9,15 @@ pub const NAME: &str = "throughput";
 pub const TITLE: &str = "Delivered messages per second";
 
 pub fn render(results: &RunResults) -> Result<Option<String>, ReportError> {
-    let sizes = data::sizes(data::ok_cases(results));
-    let kinds: Vec<(u8, usize)> = data::qos_levels(data::ok_cases(results))
-        .into_iter()
-        .flat_map(|q| sizes.iter().map(move |&s| (q, s)))
-        .collect();
-    let groups = bars::groups_by_series(results, &kinds, |cases, &(qos, size)| {
-        cases
-            .iter()
-            .find(|c| c.params.qos == qos && c.params.size == size && c.measured_s > 0.0)
-            .map(|c| c.throughput.delivered_msgs_per_s)
+    let kinds = bars::qos_size_kinds(results);
+    let groups = bars::groups_by_qos_size(results, &kinds, |c| {
+        (c.measured_s > 0.0).then_some(c.throughput.delivered_msgs_per_s)
     });
     let chart = BarChart {
         title: TITLE.into(),
         x_desc: "delivered messages per second, all subscribers (msg/s)".into(),
         y_desc: "suite, bars by QoS and size".into(),
-        kinds: kinds
-            .iter()
-            .map(|&(q, s)| format!("QoS {q} · {}", data::fmt_bytes(s)))
-            .collect(),
+        kinds: bars::qos_size_labels(&kinds),
         groups,
         value_label: data::fmt_rate,
         caption: data::caption(results),

@@ -70,17 +70,8 @@ fn render_one(
     x_desc: &str,
     value: fn(&CaseResult) -> Option<f64>,
 ) -> Result<Option<String>, ReportError> {
-    let sizes = data::sizes(data::ok_cases(results));
-    let kinds: Vec<(u8, usize)> = data::qos_levels(data::ok_cases(results))
-        .into_iter()
-        .flat_map(|q| sizes.iter().map(move |&s| (q, s)))
-        .collect();
-    let mut groups: Vec<Group> = bars::groups_by_series(results, &kinds, |cases, &(qos, size)| {
-        cases
-            .iter()
-            .find(|c| c.params.qos == qos && c.params.size == size)
-            .and_then(|c| value(c))
-    });
+    let kinds = bars::qos_size_kinds(results);
+    let mut groups: Vec<Group> = bars::groups_by_qos_size(results, &kinds, value);
     // A suite's transports next to each other, so its corners read side by side; the
     // baseline first, as the reference every other group is read against.
     let suites: Vec<String> = data::series_keys(data::ok_cases(results))
@@ -108,10 +99,7 @@ fn render_one(
         title: title.into(),
         x_desc: x_desc.into(),
         y_desc: Y_LABEL.into(),
-        kinds: kinds
-            .iter()
-            .map(|&(q, s)| format!("QoS {q} · {}", data::fmt_bytes(s)))
-            .collect(),
+        kinds: bars::qos_size_labels(&kinds),
         groups,
         value_label: data::sig3,
         caption: data::caption(results),

@@ -26,25 +26,13 @@ pub fn render(results: &RunResults) -> Result<Option<String>, ReportError> {
     if !data::ok_cases(results).any(|c| up(c).is_some()) {
         return Ok(None);
     }
-    let sizes = data::sizes(data::ok_cases(results));
-    let kinds: Vec<(u8, usize)> = data::qos_levels(data::ok_cases(results))
-        .into_iter()
-        .flat_map(|q| sizes.iter().map(move |&s| (q, s)))
-        .collect();
-    let groups = bars::groups_by_series(results, &kinds, |cases, &(qos, size)| {
-        cases
-            .iter()
-            .find(|c| c.params.qos == qos && c.params.size == size)
-            .and_then(|c| up(c))
-    });
+    let kinds = bars::qos_size_kinds(results);
+    let groups = bars::groups_by_qos_size(results, &kinds, up);
     let chart = BarChart {
         title: TITLE.into(),
         x_desc: X_LABEL.into(),
         y_desc: Y_LABEL.into(),
-        kinds: kinds
-            .iter()
-            .map(|&(q, s)| format!("QoS {q} · {}", data::fmt_bytes(s)))
-            .collect(),
+        kinds: bars::qos_size_labels(&kinds),
         groups,
         value_label: |v| format!("{v:.1} B"),
         caption: data::caption(results),

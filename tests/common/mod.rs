@@ -27,6 +27,20 @@ pub async fn run_in_temp(s: &Scenario) -> (RunOutcome, tempfile::TempDir) {
     (outcome, root)
 }
 
+/// Runs `s` into a temporary results root and returns the error it must end with.
+pub async fn run_error(s: &Scenario) -> run::RunError {
+    let root = tempfile::tempdir().expect("temp dir");
+    let opts = RunOptions {
+        out_root: root.path().to_path_buf(),
+        progress: Progress::Quiet,
+        shard: None,
+    };
+    match run::run(s, &opts).await {
+        Ok(_) => panic!("run of {} succeeded but must fail", s.name),
+        Err(e) => e,
+    }
+}
+
 /// Checks a run with cases over `tcp`, `ws` and `wss`: everything delivered, the WebSocket
 /// framing visible on the wire (each client-to-broker frame carries at least a 2-byte header
 /// and a 4-byte mask, RFC 6455 §5.2; wss adds TLS records on top), and `tls_clients` TLS
