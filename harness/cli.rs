@@ -117,6 +117,12 @@ pub enum Command {
         /// Also listen for MQTT over TLS on this port (certificate from a private CA).
         #[arg(long, value_name = "PORT")]
         tls_port: Option<u16>,
+        /// Also serve MQTT 5 on this port (rumqttd serves each version on its own port).
+        #[arg(long, value_name = "PORT")]
+        v5_port: Option<u16>,
+        /// Also serve MQTT 5 over TLS on this port.
+        #[arg(long, value_name = "PORT")]
+        v5_tls_port: Option<u16>,
         /// Where the CA and server certificate live (made on first start, reused after).
         #[arg(long, default_value = "broker-certs")]
         cert_dir: PathBuf,
@@ -220,6 +226,8 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             bind,
             port,
             tls_port,
+            v5_port,
+            v5_tls_port,
             cert_dir,
             names,
             auth,
@@ -227,6 +235,8 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             bind,
             port,
             tls_port,
+            v5_port,
+            v5_tls_port,
             cert_dir,
             names,
             auth,
@@ -497,6 +507,15 @@ fn cmd_broker(mut opts: crate::broker::standalone::StandaloneOptions) -> anyhow:
         println!(
             "TLS on mqtts://{tls}, certificate for {}; clients trust {}",
             opts.names.join(", "),
+            ca.display()
+        );
+    }
+    if let Some(v5) = listening.v5 {
+        println!("MQTT 5 on mqtt://{v5} (scenario: protocol = \"v5\")");
+    }
+    if let (Some(v5_tls), Some(ca)) = (listening.v5_tls, &listening.ca) {
+        println!(
+            "MQTT 5 over TLS on mqtts://{v5_tls}; clients trust {}",
             ca.display()
         );
     }

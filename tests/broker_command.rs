@@ -151,26 +151,52 @@ async fn hostname_mismatch_is_a_tls_error_naming_the_host() {
     );
 }
 
-/// The standalone broker's listeners speak MQTT 3.1.1 only: a v5 run against it is told that
-/// the broker may not speak MQTT 5, rather than "cannot reach".
+/// rumqttd serves each MQTT version on its own port. A v5 run against the 3.1.1 port is told
+/// that the broker may not speak MQTT 5 (rather than "cannot reach"); against `--v5-port` and
+/// `--v5-tls-port` (with the auth file) it runs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn v5_against_a_v4_only_broker_says_so() {
+async fn v5_needs_the_v5_ports_and_says_so_on_the_others() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let (_running, _banner) = start(&[
+    let auth = dir.path().join("users");
+    std::fs::write(&auth, "bench:five\n").unwrap();
+    let password = dir.path().join("password");
+    std::fs::write(&password, "five\n").unwrap();
+    let certs = dir.path().join("certs");
+    let (port, v5_port, v5_tls_port) = (free_port(), free_port(), free_port());
+    let (_running, banner) = start(&[
         "--port".as_ref(),
         port.to_string().as_ref(),
+        "--v5-port".as_ref(),
+        v5_port.to_string().as_ref(),
+        "--v5-tls-port".as_ref(),
+        v5_tls_port.to_string().as_ref(),
         "--cert-dir".as_ref(),
-        dir.path().as_os_str(),
+        certs.as_os_str(),
+        "--auth".as_ref(),
+        auth.as_os_str(),
     ]);
-    let s = common::scenario(
-        "v5-on-v4.toml",
-        &format!(
-            "name = \"v5-on-v4\"\n[broker]\nurl = \"mqtt://127.0.0.1:{port}\"\nprotocol = \"v5\"\n\
-             [matrix]\nqos = [0]\nsize = [16]\nsuite = [\"none\"]\n"
-        ),
+    assert!(
+        banner.contains(&format!("MQTT 5 on mqtt://127.0.0.1:{v5_port}")),
+        "{banner}"
     );
-    let e = common::run_error(&s).await;
+    let scenario = |url: String, tls_url: String| {
+        common::scenario(
+            "v5-standalone.toml",
+            &format!(
+                "name = \"v5-standalone\"\n[broker]\nurl = \"{url}\"\ntls_url = \"{tls_url}\"\n\
+                 ca = {}\nusername = \"bench\"\npassword_file = {}\nprotocol = \"v5\"\n\
+                 [load]\npublishers = 1\nrate = 50\nduration = \"800ms\"\nwarmup = \"200ms\"\n\
+                 [matrix]\nqos = [1]\nsize = [64]\nsuite = [\"aes-128-gcm\"]\ntransport = [\"tcp\", \"tls\"]\n",
+                toml_path(&certs.join("ca.pem")),
+                toml_path(&password)
+            ),
+        )
+    };
+    let e = common::run_error(&scenario(
+        format!("mqtt://127.0.0.1:{port}"),
+        format!("mqtts://localhost:{v5_tls_port}"),
+    ))
+    .await;
     assert!(!e.is_input_error(), "{e}");
     let msg = e.to_string();
     assert!(
@@ -178,6 +204,19 @@ async fn v5_against_a_v4_only_broker_says_so() {
             && msg.contains(&format!("mqtt://127.0.0.1:{port}")),
         "{msg}"
     );
+
+    let (outcome, _root) = common::run_in_temp(&scenario(
+        format!("mqtt://127.0.0.1:{v5_port}"),
+        format!("mqtts://localhost:{v5_tls_port}"),
+    ))
+    .await;
+    assert_eq!(outcome.results.cases.len(), 2);
+    for c in &outcome.results.cases {
+        let n = &c.counts;
+        assert_eq!(c.status, CaseStatus::Ok, "{}: {:?}", c.id, c.error);
+        assert!(c.id.ends_with("/v5"), "{}", c.id);
+        assert_eq!((n.delivered, n.lost), (n.expected, 0), "{}: {n:?}", c.id);
+    }
 }
 
 #[test]

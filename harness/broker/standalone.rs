@@ -1,10 +1,11 @@
 //! `broker`: the embedded rumqttd as a standalone broker, so a second machine (a Raspberry Pi,
 //! a laptop on the device network) can serve runs started elsewhere with `--broker URL`.
 //!
-//! Listeners: plain MQTT on `bind:port`, and with `--tls-port` a TLS listener whose
+//! Listeners: plain MQTT 3.1.1 on `bind:port`, and with `--tls-port` a TLS listener whose
 //! certificate comes from a private CA kept in `--cert-dir` (created on first start and reused
-//! afterwards, so clients keep trusting the same `ca.pem`). With `--auth FILE` every listener
-//! requires a username and password from the file.
+//! afterwards, so clients keep trusting the same `ca.pem`). rumqttd serves MQTT 5 on ports of
+//! its own: `--v5-port` and `--v5-tls-port`. With `--auth FILE` every listener requires a
+//! username and password from the file.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
@@ -18,6 +19,9 @@ pub struct StandaloneOptions {
     pub bind: IpAddr,
     pub port: u16,
     pub tls_port: Option<u16>,
+    /// MQTT 5 listeners (rumqttd serves each version on its own port).
+    pub v5_port: Option<u16>,
+    pub v5_tls_port: Option<u16>,
     pub cert_dir: PathBuf,
     /// Names the TLS certificate is valid for (DNS names or IP addresses).
     pub names: Vec<String>,
@@ -38,6 +42,8 @@ pub enum StandaloneError {
 pub struct Listening {
     pub plain: SocketAddr,
     pub tls: Option<SocketAddr>,
+    pub v5: Option<SocketAddr>,
+    pub v5_tls: Option<SocketAddr>,
     pub ca: Option<PathBuf>,
     pub users: usize,
 }
@@ -92,7 +98,7 @@ pub fn readable_by_others(_path: &Path) -> bool {
 fn check_free(addr: SocketAddr) -> Result<(), StandaloneError> {
     TcpListener::bind(addr).map(drop).map_err(|e| {
         StandaloneError::Input(format!(
-            "cannot listen on {addr}: {e} (another broker on that port? pick one with --port / --tls-port)"
+            "cannot listen on {addr}: {e} (another broker on that port? pick one with --port, --tls-port, --v5-port or --v5-tls-port)"
         ))
     })
 }
@@ -120,13 +126,18 @@ pub fn start(opts: &StandaloneOptions) -> Result<Listening, StandaloneError> {
         Some(path) => read_auth_file(path)?,
         None => Vec::new(),
     };
+    let at = |port: Option<u16>| port.map(|p| SocketAddr::new(opts.bind, p));
     let plain = SocketAddr::new(opts.bind, opts.port);
-    check_free(plain)?;
-    let tls_addr = opts.tls_port.map(|p| SocketAddr::new(opts.bind, p));
-    if let Some(a) = tls_addr {
+    let (tls_addr, v5_addr, v5_tls_addr) =
+        (at(opts.tls_port), at(opts.v5_port), at(opts.v5_tls_port));
+    let all: Vec<SocketAddr> = [Some(plain), tls_addr, v5_addr, v5_tls_addr]
+        .into_iter()
+        .flatten()
+        .collect();
+    for &a in &all {
         check_free(a)?;
     }
-    let files = match tls_addr {
+    let files = match tls_addr.or(v5_tls_addr) {
         Some(_) => Some(certificates(&opts.cert_dir, &opts.names)?),
         None => None,
     };
@@ -134,17 +145,32 @@ pub fn start(opts: &StandaloneOptions) -> Result<Listening, StandaloneError> {
         embedded::allow(u, p);
     }
     let auth = !users.is_empty();
+    let tls = || files.as_ref().map(embedded::tls_config);
     let mut servers = HashMap::from([(
         "1".to_owned(),
         embedded::server("v4-plain", plain, None, auth),
     )]);
-    if let (Some(addr), Some(f)) = (tls_addr, &files) {
+    if let Some(addr) = tls_addr {
         servers.insert(
             "2".to_owned(),
-            embedded::server("v4-tls", addr, Some(embedded::tls_config(f)), auth),
+            embedded::server("v4-tls", addr, tls(), auth),
         );
     }
-    let cfg = embedded::config_with(servers);
+    let mut cfg = embedded::config_with(servers);
+    let mut v5 = HashMap::new();
+    if let Some(addr) = v5_addr {
+        v5.insert(
+            "1".to_owned(),
+            embedded::server("v5-plain", addr, None, auth),
+        );
+    }
+    if let Some(addr) = v5_tls_addr {
+        v5.insert(
+            "2".to_owned(),
+            embedded::server("v5-tls", addr, tls(), auth),
+        );
+    }
+    cfg.v5 = (!v5.is_empty()).then_some(v5);
     std::thread::Builder::new()
         .name("rumqttd".into())
         .spawn(move || {
@@ -155,7 +181,7 @@ pub fn start(opts: &StandaloneOptions) -> Result<Listening, StandaloneError> {
         })
         .map_err(|e| StandaloneError::Start(format!("cannot spawn the broker thread: {e}")))?;
     let deadline = Instant::now() + Duration::from_secs(10);
-    for addr in std::iter::once(plain).chain(tls_addr) {
+    for &addr in &all {
         // A wildcard bind is reached through loopback.
         let probe = if addr.ip().is_unspecified() {
             SocketAddr::new(IpAddr::from([127, 0, 0, 1]), addr.port())
@@ -172,14 +198,13 @@ pub fn start(opts: &StandaloneOptions) -> Result<Listening, StandaloneError> {
         }
     }
     // As for the embedded broker: without this, QoS 0 subscribers wait on delayed ACKs.
-    let ports: Vec<u16> = std::iter::once(plain)
-        .chain(tls_addr)
-        .map(|a| a.port())
-        .collect();
+    let ports: Vec<u16> = all.iter().map(|a| a.port()).collect();
     crate::broker::nagle::disable_on_ports(&ports);
     Ok(Listening {
         plain,
         tls: tls_addr,
+        v5: v5_addr,
+        v5_tls: v5_tls_addr,
         ca: files.map(|f| f.ca),
         users: users.len(),
     })

@@ -34,9 +34,23 @@ pub struct CasePlan {
     pub max_packet: usize,
 }
 
+/// Digits of the largest index below `count` (at least one): the width indices in topics are
+/// padded to.
+pub fn index_width(count: usize) -> usize {
+    count.saturating_sub(1).max(1).ilog10() as usize + 1
+}
+
+/// `<prefix>/p<publisher>`, the index zero-padded to the width of the largest, so every topic
+/// of a case (and of a run, see `run::case`) has the same length: bytes per message must not
+/// differ between publishers or cases because one index has more digits.
+pub fn publisher_topic(prefix: &str, publisher: u32, publishers: u32) -> String {
+    let w = index_width(publishers as usize);
+    format!("{prefix}/p{publisher:0w$}")
+}
+
 impl CasePlan {
     pub fn topic(&self, publisher: u32) -> String {
-        format!("{}/p{publisher}", self.topic_prefix)
+        publisher_topic(&self.topic_prefix, publisher, self.publishers)
     }
 
     /// The subscription filter covering every publisher of the case.
@@ -46,5 +60,24 @@ impl CasePlan {
 
     pub fn measured(&self, scheduled_ns: u64) -> bool {
         scheduled_ns >= self.warmup_end_ns
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn topics_of_a_case_have_one_length() {
+        assert_eq!(index_width(1), 1);
+        assert_eq!(index_width(10), 1);
+        assert_eq!(index_width(11), 2);
+        assert_eq!(index_width(1000), 3);
+        let lens: std::collections::BTreeSet<usize> = (0..120)
+            .map(|i| publisher_topic("mcb/x/c07r1", i, 120).len())
+            .collect();
+        assert_eq!(lens.len(), 1);
+        assert_eq!(publisher_topic("t", 7, 120), "t/p007");
+        assert_eq!(publisher_topic("t", 1, 2), "t/p1");
     }
 }

@@ -71,10 +71,14 @@ fn mqtt_packet_len(topic_len: usize, qos: u8, protocol: Protocol, payload: usize
     1 + len_bytes + remaining
 }
 
-/// Topics of one repetition of a case: `mcb/<scenario>/<run tag>/c<index>r<repetition>`.
+/// Topics of one repetition of a case: `mcb/<scenario>/<run tag>/c<index>r<repetition>`, both
+/// numbers zero-padded so every case of the run has topics (and client ids) of one length:
+/// otherwise case 10 would send one byte more per message than case 9.
 fn plan_prefix(ctx: &CaseContext<'_>, case: &Case, repetition: u32) -> String {
+    let cw = crate::load::plan::index_width(ctx.scenario.cases.len());
+    let rw = crate::load::plan::index_width(ctx.scenario.load.repeat as usize + 1);
     format!(
-        "mcb/{}/{}/c{}r{repetition}",
+        "mcb/{}/{}/c{:0cw$}r{repetition:0rw$}",
         ctx.scenario.name, ctx.run_tag, case.index
     )
 }
@@ -123,7 +127,7 @@ pub async fn run(ctx: &CaseContext<'_>, case: &Case, repetition: u32) -> CaseOut
             harness: HARNESS_BYTES,
             security_overhead: envelope - case.size - HARNESS_BYTES,
             mqtt_packet: mqtt_packet_len(
-                topic_prefix.len() + 2 + digits(load.publishers),
+                crate::load::plan::publisher_topic(&topic_prefix, 0, load.publishers).len(),
                 case.qos,
                 case.protocol,
                 envelope,
@@ -201,10 +205,6 @@ pub async fn run(ctx: &CaseContext<'_>, case: &Case, repetition: u32) -> CaseOut
     CaseOutcome { result, phases }
 }
 
-fn digits(n: u32) -> usize {
-    n.max(1).ilog10() as usize + 1
-}
-
 fn record_connect(phases: &mut Phases, c: &Connected) {
     phases.record(Phase::Connect, c.connect_ns);
     if let Some(t) = c.tls_probe {
@@ -266,7 +266,7 @@ async fn measure(
         None
     };
     let endpoint = &endpoint;
-    let topic = |i: u32| format!("{topic_prefix}/p{i}");
+    let topic = |i: u32| crate::load::plan::publisher_topic(&topic_prefix, i, load.publishers);
     // Client ids mirror the topic prefix: unique per run, case and repetition.
     let client_base = format!(
         "mcb-{}",
