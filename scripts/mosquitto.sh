@@ -9,6 +9,8 @@
 # Everything lives in $MCB_MOSQUITTO_DIR (default: ./target/mosquitto). Ports are free
 # loopback ports picked at start. The password is random, stored in that folder readable by
 # its owner only, and printed only as MQTT_PASSWORD=… by `start` and `env` (for eval).
+# MCB_TCP_NODELAY=true adds `set_tcp_nodelay true`: Mosquitto's default (false) delays the
+# CONNACK of every TLS connection by a delayed-ACK round trip (~40 ms on Linux).
 # Needs: mosquitto, mosquitto_passwd (package mosquitto), openssl.
 set -euo pipefail
 
@@ -81,6 +83,7 @@ pid_file $dir/mosquitto.pid
 user $(id -un)
 max_inflight_messages 0
 max_queued_messages 100000
+set_tcp_nodelay ${MCB_TCP_NODELAY:-false}
 
 listener $plain 127.0.0.1
 
