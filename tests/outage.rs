@@ -14,17 +14,42 @@ const PUBLISHERS: u32 = 2;
 const SUBSCRIBERS: u32 = 1;
 const DOWN_FOR: Duration = Duration::from_millis(1500);
 
+/// True (after a note) when `mosquitto_sub`, which watches for the run's first message, is
+/// not installed; a failure instead when MCB_REQUIRE_MOSQUITTO is set.
+fn observer_missing() -> bool {
+    if tool_exists("mosquitto_sub") {
+        return false;
+    }
+    assert!(
+        std::env::var_os("MCB_REQUIRE_MOSQUITTO").is_none(),
+        "mosquitto_sub is not installed and MCB_REQUIRE_MOSQUITTO is set"
+    );
+    eprintln!("note: skipping: mosquitto_sub is not installed");
+    true
+}
+
+/// Waits (up to 60 s) until `mosquitto_sub` sees a message of a run on `m`.
+async fn first_message_seen(m: &Mosquitto) -> bool {
+    let (port, user, password) = (m.plain, m.user.clone(), m.password.clone());
+    tokio::task::spawn_blocking(move || {
+        let status = Command::new("mosquitto_sub")
+            .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-u", &user])
+            .args(["-P", &password, "-t", "mcb/#", "-C", "1", "-W", "60"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        status.map(|s| s.success()).unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broker_killed_and_restarted_mid_case_is_reported_and_every_message_accounted_for() {
     let Some(mut m) = Mosquitto::start() else {
         return;
     };
-    if !tool_exists("mosquitto_sub") {
-        assert!(
-            std::env::var_os("MCB_REQUIRE_MOSQUITTO").is_none(),
-            "mosquitto_sub is not installed and MCB_REQUIRE_MOSQUITTO is set"
-        );
-        eprintln!("note: skipping: mosquitto_sub is not installed");
+    if observer_missing() {
         return;
     }
     // Every QoS under MQTT 3.1.1, and QoS 1 again under MQTT 5.
@@ -42,20 +67,8 @@ async fn broker_killed_and_restarted_mid_case_is_reported_and_every_message_acco
 
         // Wait until a message of the run reaches the broker: the case is then surely
         // publishing, however long set-up took on this machine.
-        let observer = {
-            let (port, user, password) = (m.plain, m.user.clone(), m.password.clone());
-            tokio::task::spawn_blocking(move || {
-                let status = Command::new("mosquitto_sub")
-                    .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-u", &user])
-                    .args(["-P", &password, "-t", "mcb/#", "-C", "1", "-W", "60"])
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
-                    .status();
-                status.map(|s| s.success()).unwrap_or(false)
-            })
-        };
         assert!(
-            observer.await.expect("observer"),
+            first_message_seen(&m).await,
             "QoS {qos}: no message of the run reached the broker"
         );
         tokio::time::sleep(Duration::from_secs(1)).await;
@@ -125,4 +138,56 @@ async fn broker_killed_and_restarted_mid_case_is_reported_and_every_message_acco
         );
         drop(root);
     }
+}
+
+/// The broker freezes (SIGSTOP) mid-case with its connections open: nothing is acknowledged
+/// or delivered any more. The open-loop publisher fills the client's in-flight window and then
+/// its request queue (10,000 messages); the case must still end (the publish waits at most
+/// until the end of the drain), report why, and account for every message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn frozen_broker_fails_the_case_instead_of_hanging_it() {
+    let Some(m) = Mosquitto::start() else {
+        return;
+    };
+    if observer_missing() {
+        return;
+    }
+    let s = common::scenario(
+        "frozen.toml",
+        &format!(
+            "name = \"frozen\"\n{}[load]\npublishers = 1\nsubscribers = 1\n\
+             rate = 10000\nduration = \"3s\"\nwarmup = \"200ms\"\ndrain = \"2s\"\n\
+             [matrix]\nqos = [1]\nsize = [16]\nsuite = [\"none\"]\n",
+            m.broker_toml()
+        ),
+    );
+    let run = tokio::spawn(async move { common::run_in_temp(&s).await });
+    // Freeze once the case is publishing.
+    assert!(
+        first_message_seen(&m).await,
+        "no message of the run reached the broker"
+    );
+    m.freeze(true);
+    let (outcome, _root) = tokio::time::timeout(Duration::from_secs(60), run)
+        .await
+        .expect("the run ends although the broker is frozen")
+        .expect("run task");
+    m.freeze(false);
+    let c = &outcome.results.cases[0];
+    let n = &c.counts;
+    assert!(n.sent > 0, "{n:?}");
+    assert_eq!(n.expected, n.delivered + n.lost, "{n:?}");
+    assert!(n.lost > 0, "a frozen broker delivers nothing: {n:?}");
+    assert!(n.unacked > 0, "{n:?}");
+    assert!(
+        c.errors
+            .iter()
+            .any(|e| e.contains("took no publish") && e.contains("acknowledged nothing")),
+        "{:?}",
+        c.errors
+    );
+    eprintln!(
+        "frozen: sent {} delivered {} lost {} unacked {}; {:?}",
+        n.sent, n.delivered, n.lost, n.unacked, c.error
+    );
 }

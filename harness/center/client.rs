@@ -164,7 +164,7 @@ impl CenterClient {
                                 let _ = tx.send(p.payload);
                             }
                         }
-                        Ok(Event::ConnAck) => {
+                        Ok(Event::ConnAck { .. }) => {
                             let _ = client.try_subscribe(&resp_topic, QoS::AtMostOnce);
                         }
                         Ok(Event::Disconnected) => return,

@@ -74,7 +74,7 @@ impl CenterService {
                             }
                         });
                     }
-                    Ok(Event::ConnAck) => {
+                    Ok(Event::ConnAck { .. }) => {
                         // A reconnect with a clean session lost the subscription.
                         let _ = publisher.try_subscribe(&filter, QoS::AtMostOnce);
                     }

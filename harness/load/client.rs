@@ -32,6 +32,15 @@ pub enum ClientError {
     NotAuthorized { url: String, hint: &'static str },
     #[error("broker refused the connection: {code} ({url})")]
     Refused { url: String, code: String },
+    /// MQTT 5 says why (e.g. `SUBACK NotAuthorized`, `QuotaExceeded`); 3.1.1 only that it did.
+    #[error(
+        "broker refused the subscription to {filter}: {reason} (its ACL may not let this user read it) ({url})"
+    )]
+    SubscribeRefused {
+        url: String,
+        filter: String,
+        reason: String,
+    },
     #[error("cannot reach broker at {url}: {cause}")]
     Unreachable { url: String, cause: String },
     #[error("broker at {url} did not answer CONNECT within {secs} s")]
@@ -120,6 +129,8 @@ pub struct Connected {
     pub connect_ns: u64,
     /// TLS clients only: the probe's TCP connect and TLS handshake (see the module docs).
     pub tls_probe: Option<TlsTiming>,
+    /// MQTT 5: the Receive Maximum the broker granted (publishes unacknowledged at once).
+    pub receive_max: Option<u16>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -206,11 +217,12 @@ async fn connect_with(
             url,
             secs: CONNECT_TIMEOUT.as_secs(),
         }),
-        Ok(Ok(Event::ConnAck)) => Ok(Connected {
+        Ok(Ok(Event::ConnAck { receive_max })) => Ok(Connected {
             client,
             eventloop,
             connect_ns: now_ns().saturating_sub(start),
             tls_probe,
+            receive_max,
         }),
         Ok(Ok(other)) => Err(ClientError::Refused {
             url,
@@ -226,10 +238,17 @@ async fn connect_with(
         }
         Ok(Err(e)) if endpoint.protocol == Protocol::V5 && closed(&e) => {
             // A 3.1.1-only broker (rumqttd's v4 listeners among them) drops an MQTT 5 CONNECT
-            // without a CONNACK.
+            // without a CONNACK; rumqttd also answers a wrong password that way.
+            let also = if endpoint.credentials.is_some() {
+                ", or it refused the username and password (rumqttd closes the connection instead of answering)"
+            } else {
+                ""
+            };
             Err(ClientError::Refused {
                 url,
-                code: "closed the connection after an MQTT 5 CONNECT, without CONNACK: it may not speak MQTT 5 (try protocol = \"v4\")".into(),
+                code: format!(
+                    "closed the connection after an MQTT 5 CONNECT, without CONNACK: it may not speak MQTT 5 (try protocol = \"v4\"){also}"
+                ),
             })
         }
         Ok(Err(e)) => Err(classify(e, endpoint, url)),

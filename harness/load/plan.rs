@@ -14,6 +14,8 @@ pub struct CasePlan {
     pub qos: rumqttc::QoS,
     pub size: usize,
     pub publishers: u32,
+    /// Digits of publisher indices in topics (see [`publisher_topic`]).
+    pub publisher_width: usize,
     pub subscribers: u32,
     pub rate: Rate,
     /// Unacknowledged publishes per client (and the closed-loop window).
@@ -40,17 +42,17 @@ pub fn index_width(count: usize) -> usize {
     count.saturating_sub(1).max(1).ilog10() as usize + 1
 }
 
-/// `<prefix>/p<publisher>`, the index zero-padded to the width of the largest, so every topic
-/// of a case (and of a run, see `run::case`) has the same length: bytes per message must not
-/// differ between publishers or cases because one index has more digits.
-pub fn publisher_topic(prefix: &str, publisher: u32, publishers: u32) -> String {
-    let w = index_width(publishers as usize);
-    format!("{prefix}/p{publisher:0w$}")
+/// `<prefix>/p<publisher>`, the index zero-padded to `width` digits (the
+/// [`index_width`] of the scenario's publishers, shards included), so every topic of a case
+/// (and of a run, see `run::case`) has the same length: bytes per message must not differ
+/// between publishers, cases or shards because one index has more digits.
+pub fn publisher_topic(prefix: &str, publisher: u32, width: usize) -> String {
+    format!("{prefix}/p{publisher:0width$}")
 }
 
 impl CasePlan {
     pub fn topic(&self, publisher: u32) -> String {
-        publisher_topic(&self.topic_prefix, publisher, self.publishers)
+        publisher_topic(&self.topic_prefix, publisher, self.publisher_width)
     }
 
     /// The subscription filter covering every publisher of the case.
@@ -74,10 +76,10 @@ mod tests {
         assert_eq!(index_width(11), 2);
         assert_eq!(index_width(1000), 3);
         let lens: std::collections::BTreeSet<usize> = (0..120)
-            .map(|i| publisher_topic("mcb/x/c07r1", i, 120).len())
+            .map(|i| publisher_topic("mcb/x/c07r1", i, index_width(120)).len())
             .collect();
         assert_eq!(lens.len(), 1);
-        assert_eq!(publisher_topic("t", 7, 120), "t/p007");
-        assert_eq!(publisher_topic("t", 1, 2), "t/p1");
+        assert_eq!(publisher_topic("t", 7, index_width(120)), "t/p007");
+        assert_eq!(publisher_topic("t", 1, index_width(2)), "t/p1");
     }
 }

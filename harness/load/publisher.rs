@@ -19,7 +19,7 @@ use crate::measure::outage::ConnectionLog;
 use crate::scenario::schema::Rate;
 
 use super::client::Connected;
-use super::mqtt::{Client, Event, EventLoop};
+use super::mqtt::{Client, Event, EventLoop, Rejection};
 use super::pacer::Pacer;
 use super::plan::CasePlan;
 use super::window::Window;
@@ -33,8 +33,11 @@ pub struct PublisherReport {
     pub sent_warmup: u64,
     /// QoS >= 1 publishes never acknowledged.
     pub unacked: u64,
-    /// QoS >= 1 publishes a v5 broker acknowledged with a failure reason.
+    /// QoS >= 1 publishes a v5 broker acknowledged with a failure reason, and the first reason.
     pub rejected: u64,
+    pub first_rejection: Option<Rejection>,
+    /// MQTT 5: the Receive Maximum the broker granted this publisher, when it sent one.
+    pub receive_max: Option<u16>,
     /// Scheduled before the end but not sent: the publisher was too far behind.
     pub unsent: u64,
     pub phases: Phases,
@@ -61,6 +64,9 @@ struct AckTracker {
     connection: ConnectionLog,
     /// Publishes a v5 broker acknowledged with a failure reason.
     rejected: u64,
+    first_rejection: Option<Rejection>,
+    /// Set when the publisher must stop sending (read by the send loop before each message).
+    halt: Option<String>,
 }
 
 impl AckTracker {
@@ -113,10 +119,16 @@ pub async fn run(
     protector: Protector,
 ) -> PublisherReport {
     let Connected {
-        client, eventloop, ..
+        client,
+        eventloop,
+        receive_max,
+        ..
     } = conn;
     let tracker = Arc::new(Mutex::new(AckTracker::default()));
-    let window = Arc::new(Window::new(plan.inflight as usize));
+    // An MQTT 5 broker's Receive Maximum caps the client's in-flight window; the closed loop
+    // must not count more messages in flight than the client may really send.
+    let inflight = plan.inflight.min(receive_max.unwrap_or(u16::MAX)).max(1);
+    let window = Arc::new(Window::new(inflight as usize));
     let (stop_tx, stop_rx) = watch::channel(false);
     let driver = tokio::spawn(drive(
         eventloop,
@@ -160,7 +172,9 @@ pub async fn run(
     while lock(&tracker).outstanding() > 0 && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    let _ = client.disconnect().await;
+    // try_: with a stalled broker the request queue may be full, and waiting for room would
+    // hang the case; the driver is stopped below either way.
+    let _ = client.try_disconnect();
     let _ = tokio::time::timeout(Duration::from_secs(1), async {
         // The driver ends when it has written DISCONNECT.
         while !driver.is_finished() {
@@ -178,6 +192,8 @@ pub async fn run(
         t.outstanding() as u64
     };
     report.rejected = t.rejected;
+    report.first_rejection = t.first_rejection.take();
+    report.receive_max = receive_max;
     report.phases.merge(&t.phases);
     let log = std::mem::take(&mut t.errors);
     report.errors.extend(log.into_vec());
@@ -230,7 +246,11 @@ async fn drive(
                     t.complete(p, &window);
                 }
             }
-            Ok(Event::Rejected { pkid, reason }) => {
+            Ok(Event::Rejected {
+                pkid,
+                reason,
+                leaks_slot,
+            }) => {
                 // MQTT 5: the broker took the packet and dropped the message. It frees a
                 // window slot but counts as neither acknowledged nor delivered (the subscriber
                 // reports it lost), and the reason goes into the case's errors.
@@ -241,8 +261,16 @@ async fn drive(
                 }
                 t.errors
                     .push(format!("broker rejected a publish: {reason}"));
+                if leaks_slot && t.halt.is_none() {
+                    t.halt = Some(format!(
+                        "stopped sending after the broker refused a QoS 2 publish ({reason}): \
+                         rumqttc 0.25's MQTT 5 client keeps an in-flight slot for each refused \
+                         QoS 2 publish and would stall once they fill its window"
+                    ));
+                }
+                t.first_rejection.get_or_insert(reason);
             }
-            Ok(Event::ConnAck) => lock(&tracker).connection.up(now_ns()),
+            Ok(Event::ConnAck { .. }) => lock(&tracker).connection.up(now_ns()),
             Ok(Event::Disconnected) => return,
             Ok(_) => {}
             Err(e) => {
@@ -366,17 +394,44 @@ fn send_loop(
             }
         }
 
-        lock(tracker).queued.push_back(Pending {
-            handed_ns: t3,
-            measured,
+        {
+            let mut t = lock(tracker);
+            if let Some(why) = t.halt.take() {
+                report.errors.push(why);
+                break;
+            }
+            t.queued.push_back(Pending {
+                handed_ns: t3,
+                measured,
+            });
+        }
+        // publish only waits when the client's request queue is full (the broker or the
+        // network is behind); that wait shows up as schedule lag, as it should. It never
+        // waits past the end of the drain: a client whose in-flight window never frees (a
+        // broker that acknowledges nothing) must fail the case, not hang it.
+        let deadline = Duration::from_nanos(plan.end_ns.saturating_sub(now_ns())) + plan.drain;
+        // The timer is made inside block_on: it needs the runtime's context.
+        let queued = rt.block_on(async {
+            tokio::time::timeout(
+                deadline,
+                client.publish(topic.clone(), plan.qos, Bytes::from(buf)),
+            )
+            .await
         });
-        // publish_bytes only waits when the client's request queue is full (the broker or
-        // the network is behind); that wait shows up as schedule lag, as it should.
-        if let Err(e) = rt.block_on(client.publish(topic.clone(), plan.qos, Bytes::from(buf))) {
-            lock(tracker).queued.pop_back();
-            report.errors.push(format!(
+        let failed = match queued {
+            Ok(Ok(())) => None,
+            Ok(Err(e)) => Some(format!(
                 "client stopped accepting publishes at seq {seq}: {e}"
-            ));
+            )),
+            Err(_) => Some(format!(
+                "client took no publish for {:.1} s at seq {seq}: its in-flight window stayed \
+                 full (the broker acknowledged nothing)",
+                deadline.as_secs_f64()
+            )),
+        };
+        if let Some(e) = failed {
+            lock(tracker).queued.pop_back();
+            report.errors.push(e);
             break;
         }
         report.sent += 1;

@@ -56,11 +56,14 @@ pub async fn subscribe(
     let wait = async {
         loop {
             match conn.eventloop.poll().await {
-                Ok(Event::SubAck { granted: true }) => return Ok(()),
-                Ok(Event::SubAck { granted: false }) => {
-                    return Err(ClientError::NotAuthorized {
+                Ok(Event::SubAck { refused: None }) => return Ok(()),
+                Ok(Event::SubAck {
+                    refused: Some(reason),
+                }) => {
+                    return Err(ClientError::SubscribeRefused {
                         url: url.to_owned(),
-                        hint: " to subscribe (SUBACK failure)",
+                        filter: filter.to_owned(),
+                        reason,
                     });
                 }
                 Ok(_) => {}
@@ -114,7 +117,7 @@ pub async fn run(
         tokio::select! {
             ev = eventloop.poll() => match ev {
                 Ok(Event::Publish(p)) => s.on_publish(&plan, &mut openers, &p),
-                Ok(Event::ConnAck) => {
+                Ok(Event::ConnAck { .. }) => {
                     connection.up(now_ns());
                     // A reconnect with a clean session has lost the subscription: renew it
                     // (try_: never await a request in the task that polls the event loop).
@@ -139,7 +142,7 @@ pub async fn run(
             _ = tokio::time::sleep_until(deadline) => break,
         }
     }
-    let _ = client.disconnect().await;
+    let _ = client.try_disconnect();
     let _ = tokio::time::timeout(Duration::from_millis(500), async {
         while let Ok(ev) = eventloop.poll().await {
             if matches!(ev, Event::Disconnected) {

@@ -279,6 +279,7 @@ fn case(suite: &str, mac: &str, qos: u8, size: usize, per_msg: f64, per_byte: f6
         outages: Vec::new(),
         block_repeats: None,
         center: None,
+        receive_maximum: None,
     }
 }
 
@@ -346,5 +347,6 @@ fn failed_case() -> CaseResult {
         outages: Vec::new(),
         block_repeats: None,
         center: None,
+        receive_maximum: None,
     }
 }

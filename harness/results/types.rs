@@ -218,6 +218,11 @@ pub struct CaseResult {
     /// leakage; see `security::blocks`). Absent in runs made before it was measured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub block_repeats: Option<BlockRepeats>,
+    /// MQTT 5 only: the smallest Receive Maximum the broker granted the case's publishers.
+    /// Their in-flight window was capped to it (below `load.inflight` when smaller), so
+    /// publish time at QoS >= 1 includes waiting for the broker's flow control.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receive_maximum: Option<u16>,
 }
 
 /// Repeated ciphertext blocks inside envelope bodies, over a sample of received envelopes,

@@ -14,6 +14,7 @@ use crate::crypto::envelope::HARNESS_BYTES;
 use crate::crypto::keys::KeyRing;
 use crate::crypto::protect::{Protection, Protector, Unprotector};
 use crate::load::client::{self, ClientSpec, Connected};
+use crate::load::mqtt::Rejection;
 use crate::load::payload::PayloadSource;
 use crate::load::ramp::{self, Ramp};
 use crate::load::{CasePlan, publisher, subscriber};
@@ -71,9 +72,26 @@ fn mqtt_packet_len(topic_len: usize, qos: u8, protocol: Protocol, payload: usize
     1 + len_bytes + remaining
 }
 
+/// What to check when an MQTT 5 broker refuses publishes with `code`.
+fn rejection_hint(code: &str, scenario: &str) -> String {
+    match code {
+        "NotAuthorized" => format!(
+            "check that the broker's ACL lets this user publish and subscribe on mcb/{scenario}/#"
+        ),
+        "QuotaExceeded" => {
+            "the broker's quota for this client is used up (Mosquitto: max_queued_messages, message rate limits)".into()
+        }
+        "PayloadFormatInvalid" | "TopicNameInvalid" => {
+            "the broker rejects the topic or payload itself".into()
+        }
+        _ => "see the broker's log for why".into(),
+    }
+}
+
 /// Topics of one repetition of a case: `mcb/<scenario>/<run tag>/c<index>r<repetition>`, both
-/// numbers zero-padded so every case of the run has topics (and client ids) of one length:
-/// otherwise case 10 would send one byte more per message than case 9.
+/// numbers zero-padded so every case of the run has topics of one length: otherwise case 10
+/// would send one byte more per message than case 9. (Client ids are not padded: they only
+/// travel in CONNECT, counted as set-up.)
 fn plan_prefix(ctx: &CaseContext<'_>, case: &Case, repetition: u32) -> String {
     let cw = crate::load::plan::index_width(ctx.scenario.cases.len());
     let rw = crate::load::plan::index_width(ctx.scenario.load.repeat as usize + 1);
@@ -81,6 +99,10 @@ fn plan_prefix(ctx: &CaseContext<'_>, case: &Case, repetition: u32) -> String {
         "mcb/{}/{}/c{:0cw$}r{repetition:0rw$}",
         ctx.scenario.name, ctx.run_tag, case.index
     )
+}
+
+fn publisher_width(load: &crate::scenario::Load) -> usize {
+    crate::load::plan::index_width(load.all_publishers.max(load.publishers) as usize)
 }
 
 /// Measures `case` once; `repetition` (1-based) keeps each repetition's topics and client ids
@@ -127,7 +149,7 @@ pub async fn run(ctx: &CaseContext<'_>, case: &Case, repetition: u32) -> CaseOut
             harness: HARNESS_BYTES,
             security_overhead: envelope - case.size - HARNESS_BYTES,
             mqtt_packet: mqtt_packet_len(
-                crate::load::plan::publisher_topic(&topic_prefix, 0, load.publishers).len(),
+                crate::load::plan::publisher_topic(&topic_prefix, 0, publisher_width(load)).len(),
                 case.qos,
                 case.protocol,
                 envelope,
@@ -141,9 +163,10 @@ pub async fn run(ctx: &CaseContext<'_>, case: &Case, repetition: u32) -> CaseOut
         outages: Vec::new(),
         block_repeats: None,
         center: None,
+        receive_maximum: None,
     };
 
-    match measure(
+    let rejection = match measure(
         ctx,
         case,
         protection,
@@ -154,28 +177,26 @@ pub async fn run(ctx: &CaseContext<'_>, case: &Case, repetition: u32) -> CaseOut
     )
     .await
     {
-        Ok(()) => {}
+        Ok(r) => r,
         Err(e) => {
             result.status = CaseStatus::Failed;
             result.error = Some(e);
+            None
         }
-    }
+    };
 
     // Sent but nothing came back: every measured number would be empty. Under MQTT 5 the broker
     // says why (PUBACK/PUBREC reason codes); under 3.1.1 it drops silently, most often for its
     // size limit or an ACL: say so instead of reporting a silent 100% loss.
     if result.status == CaseStatus::Ok && result.counts.sent > 0 && result.counts.delivered == 0 {
         result.status = CaseStatus::Failed;
-        let reason = result
-            .errors
-            .iter()
-            .find_map(|e| e.split_once("broker rejected a publish: ").map(|x| x.1));
-        result.error = Some(match reason {
-            Some(reason) if result.counts.rejected > 0 => format!(
+        result.error = Some(match &rejection {
+            Some(r) if result.counts.rejected > 0 => format!(
                 "none of the {} messages sent came back: the broker rejected {} publishes \
-                 ({reason}); check that its ACL lets this user publish and subscribe on \
-                 mcb/{}/#",
-                result.counts.sent, result.counts.rejected, ctx.scenario.name,
+                 ({r}); {}",
+                result.counts.sent,
+                result.counts.rejected,
+                rejection_hint(&r.code, &ctx.scenario.name),
             ),
             _ => format!(
                 "none of the {} messages sent came back from the broker ({} B PUBLISH packets, \
@@ -245,7 +266,7 @@ async fn measure(
     max_packet: usize,
     phases: &mut Phases,
     result: &mut CaseResult,
-) -> Result<(), String> {
+) -> Result<Option<Rejection>, String> {
     let load = &ctx.scenario.load;
     let qos = qos_of(case.qos);
     let inflight = load.inflight;
@@ -266,7 +287,8 @@ async fn measure(
         None
     };
     let endpoint = &endpoint;
-    let topic = |i: u32| crate::load::plan::publisher_topic(&topic_prefix, i, load.publishers);
+    let topic =
+        |i: u32| crate::load::plan::publisher_topic(&topic_prefix, i, publisher_width(load));
     // Client ids mirror the topic prefix: unique per run, case and repetition.
     let client_base = format!(
         "mcb-{}",
@@ -390,6 +412,7 @@ async fn measure(
         qos,
         size: case.size,
         publishers: load.publishers,
+        publisher_width: publisher_width(load),
         subscribers: load.subscribers,
         rate: load.rate,
         inflight,
@@ -421,6 +444,7 @@ async fn measure(
     let mut sent = vec![0u64; load.publishers as usize];
     let mut connections = Vec::with_capacity((load.publishers + load.subscribers) as usize);
     let counts = &mut result.counts;
+    let mut rejection = None;
     while let Some(joined) = pub_tasks.join_next().await {
         let r = joined.map_err(|e| format!("publisher task failed: {e}"))?;
         sent[r.index as usize] = r.sent;
@@ -428,6 +452,10 @@ async fn measure(
         counts.sent_warmup += r.sent_warmup;
         counts.unacked += r.unacked;
         counts.rejected += r.rejected;
+        rejection = rejection.or(r.first_rejection);
+        if let Some(m) = r.receive_max {
+            result.receive_maximum = Some(result.receive_maximum.map_or(m, |x| x.min(m)));
+        }
         counts.unsent += r.unsent;
         phases.merge(&r.phases);
         connections.push(r.connection);
@@ -496,7 +524,7 @@ async fn measure(
         delivered_msgs_per_s: delivered_measured as f64 / measured_s,
         delivered_bytes_per_s: (delivered_measured * case.size as u64) as f64 / measured_s,
     };
-    Ok(())
+    Ok(rejection)
 }
 
 /// A schedule lag beyond this at p99 means publishers ran late often enough to matter.

@@ -45,6 +45,9 @@ pub struct Scenario {
 #[derive(Debug, Clone)]
 pub struct Load {
     pub publishers: u32,
+    /// Publishers of the whole scenario, before `--shard` narrowed `publishers`: topic indices
+    /// are padded to its width, so every shard's topics have one length.
+    pub all_publishers: u32,
     pub subscribers: u32,
     pub rate: Rate,
     pub duration: Duration,
@@ -346,6 +349,7 @@ fn validate(
         broker: file.broker.clone(),
         load: Load {
             publishers: load.publishers.0,
+            all_publishers: load.publishers.0,
             subscribers: load.subscribers.0,
             rate: load.rate,
             duration,

@@ -168,6 +168,15 @@ impl Mosquitto {
         let _ = self.child.wait();
     }
 
+    /// Freezes (SIGSTOP) or thaws (SIGCONT) the broker: connections stay open, nothing is
+    /// read or answered meanwhile, as with a broker stuck on a full disk or a hung host.
+    pub fn freeze(&self, frozen: bool) {
+        let sig = if frozen { libc::SIGSTOP } else { libc::SIGCONT };
+        // SAFETY: kill(2) with a pid this helper spawned and owns; no memory is involved.
+        let rc = unsafe { libc::kill(self.child.id() as libc::pid_t, sig) };
+        assert_eq!(rc, 0, "signal mosquitto");
+    }
+
     /// Starts the broker again with the same configuration and ports.
     pub fn restart(&mut self) {
         self.kill();
@@ -233,6 +242,8 @@ pub fn toml_path(p: &Path) -> String {
 
 impl Drop for Mosquitto {
     fn drop(&mut self) {
+        // SAFETY: as in `freeze`; a stopped process must be woken to die promptly.
+        unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGCONT) };
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

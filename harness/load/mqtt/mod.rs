@@ -62,25 +62,50 @@ pub enum EventLoop {
 /// What polling the event loop yielded, reduced to what the harness acts on.
 #[derive(Debug)]
 pub enum Event {
-    /// CONNACK accepted (first connect or reconnect).
-    ConnAck,
+    /// CONNACK accepted (first connect or reconnect). MQTT 5 brokers may grant a Receive
+    /// Maximum: the publishes they take unacknowledged at once, which caps the client's
+    /// in-flight window below what the scenario asked for.
+    ConnAck { receive_max: Option<u16> },
     /// An application message arrived.
     Publish(Message),
     /// QoS 1 publish acknowledged.
     PubAck(u16),
     /// QoS 2 publish completed.
     PubComp(u16),
-    /// A v5 broker acknowledged a publish with a failure reason (PUBACK or PUBREC >= 0x80):
-    /// it took the packet and dropped the message. v4 has no way to say this.
-    Rejected { pkid: u16, reason: String },
-    /// SUBACK for the first filter: granted or refused.
-    SubAck { granted: bool },
+    /// A v5 broker acknowledged a publish with a failure reason (PUBACK or PUBREC >= 0x80,
+    /// or a PUBCOMP that is not success): it took the packet and dropped the message. v4 has
+    /// no way to say this.
+    Rejected {
+        pkid: u16,
+        reason: Rejection,
+        /// rumqttc 0.25's v5 client keeps an in-flight slot for a refused PUBREC or PUBCOMP
+        /// (it frees QoS 2 slots only on a successful PUBCOMP): enough of these and it stops
+        /// sending.
+        leaks_slot: bool,
+    },
+    /// SUBACK for the first filter: granted, or refused with the broker's reason.
+    SubAck { refused: Option<String> },
     /// A PUBLISH was written to the socket (its packet id; 0 at QoS 0).
     Sent(u16),
     /// DISCONNECT was written: the session is over.
     Disconnected,
     /// Anything else (pings, acks we send, …).
     Other,
+}
+
+/// A publish refused by an MQTT 5 broker: the packet and its reason code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    /// `PUBACK`, `PUBREC` or `PUBCOMP`.
+    pub packet: &'static str,
+    /// The reason code's name, e.g. `NotAuthorized`, `QuotaExceeded`.
+    pub code: String,
+}
+
+impl std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.packet, self.code)
+    }
 }
 
 /// An application message as received.

@@ -31,7 +31,7 @@ pub(super) fn network(timeout: &std::time::Duration) -> NetworkOptions {
 pub(super) fn event(e: rumqttc::Event) -> Event {
     match e {
         rumqttc::Event::Incoming(i) => match i {
-            Incoming::ConnAck(_) => Event::ConnAck,
+            Incoming::ConnAck(_) => Event::ConnAck { receive_max: None },
             Incoming::Publish(p) => Event::Publish(Message {
                 topic: bytes::Bytes::from(p.topic),
                 payload: p.payload,
@@ -40,10 +40,10 @@ pub(super) fn event(e: rumqttc::Event) -> Event {
             Incoming::PubAck(a) => Event::PubAck(a.pkid),
             Incoming::PubComp(c) => Event::PubComp(c.pkid),
             Incoming::SubAck(a) => Event::SubAck {
-                granted: matches!(
-                    a.return_codes.first(),
-                    Some(rumqttc::SubscribeReasonCode::Success(_))
-                ),
+                refused: match a.return_codes.first() {
+                    Some(rumqttc::SubscribeReasonCode::Success(_)) => None,
+                    _ => Some("SUBACK failure (0x80)".into()),
+                },
             },
             _ => Event::Other,
         },

@@ -6,11 +6,11 @@
 use rumqttc::Outgoing;
 use rumqttc::v5::mqttbytes::QoS as QoS5;
 use rumqttc::v5::mqttbytes::v5::{
-    ConnectReturnCode, Packet, PubAckReason, PubRecReason, SubscribeReasonCode,
+    ConnectReturnCode, Packet, PubAckReason, PubCompReason, PubRecReason, SubscribeReasonCode,
 };
 use rumqttc::v5::{MqttOptions, StateError};
 
-use super::{Client, ConnectionError, Event, EventLoop, Message, Refusal, Settings};
+use super::{Client, ConnectionError, Event, EventLoop, Message, Refusal, Rejection, Settings};
 
 pub fn new(s: Settings) -> (Client, EventLoop) {
     let mut o = MqttOptions::new(s.client_id, s.address, s.port);
@@ -42,7 +42,9 @@ pub(super) fn qos(q: rumqttc::QoS) -> QoS5 {
 pub(super) fn event(e: rumqttc::v5::Event) -> Event {
     match e {
         rumqttc::v5::Event::Incoming(i) => match i {
-            Packet::ConnAck(_) => Event::ConnAck,
+            Packet::ConnAck(c) => Event::ConnAck {
+                receive_max: c.properties.and_then(|p| p.receive_max),
+            },
             Packet::Publish(p) => Event::Publish(Message {
                 topic: p.topic,
                 payload: p.payload,
@@ -52,25 +54,23 @@ pub(super) fn event(e: rumqttc::v5::Event) -> Event {
                 PubAckReason::Success | PubAckReason::NoMatchingSubscribers => {
                     Event::PubAck(a.pkid)
                 }
-                r => Event::Rejected {
-                    pkid: a.pkid,
-                    reason: format!("PUBACK {r:?}"),
-                },
+                r => rejected(a.pkid, "PUBACK", format!("{r:?}"), false),
             },
             // A failed PUBREC ends the QoS 2 exchange: no PUBREL, no PUBCOMP will follow.
             Packet::PubRec(r) => match r.reason {
                 PubRecReason::Success | PubRecReason::NoMatchingSubscribers => Event::Other,
-                reason => Event::Rejected {
-                    pkid: r.pkid,
-                    reason: format!("PUBREC {reason:?}"),
-                },
+                reason => rejected(r.pkid, "PUBREC", format!("{reason:?}"), true),
             },
-            Packet::PubComp(c) => Event::PubComp(c.pkid),
+            Packet::PubComp(c) => match c.reason {
+                PubCompReason::Success => Event::PubComp(c.pkid),
+                reason => rejected(c.pkid, "PUBCOMP", format!("{reason:?}"), true),
+            },
             Packet::SubAck(a) => Event::SubAck {
-                granted: matches!(
-                    a.return_codes.first(),
-                    Some(SubscribeReasonCode::Success(_))
-                ),
+                refused: match a.return_codes.first() {
+                    Some(SubscribeReasonCode::Success(_)) => None,
+                    Some(code) => Some(format!("SUBACK {code:?}")),
+                    None => Some("SUBACK without a reason code".into()),
+                },
             },
             _ => Event::Other,
         },
@@ -79,6 +79,14 @@ pub(super) fn event(e: rumqttc::v5::Event) -> Event {
             Outgoing::Disconnect => Event::Disconnected,
             _ => Event::Other,
         },
+    }
+}
+
+fn rejected(pkid: u16, packet: &'static str, code: String, leaks_slot: bool) -> Event {
+    Event::Rejected {
+        pkid,
+        reason: Rejection { packet, code },
+        leaks_slot,
     }
 }
 
