@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Regenerate results/reference/: the reports the README links, measured on this machine.
 #
-# Runs scenarios/quick.toml and, when they exist, seed-002-block-modes.toml and
-# seed-004-s-mqtt.toml, each into results/reference-tmp/<scenario>/<timestamp>/, then copies
-# each run folder flat to results/reference/<scenario>/ (no timestamp level), so links such as
+# Runs scenarios/quick.toml and, when they exist, seed-002-block-modes.toml,
+# seed-004-s-mqtt.toml and mqtt-versions.toml, each into
+# results/reference-tmp/<scenario>/<timestamp>/, then copies each run folder flat to
+# results/reference/<scenario>/ (no timestamp level), so links such as
 # results/reference/quick/charts/throughput.svg stay stable from one regeneration to the next.
 #
 # Usage: scripts/reference.sh [extra `run` flags, e.g. --broker mqtt://host:1883]
@@ -13,7 +14,7 @@ cd "$(dirname "$0")/.."
 tmp=results/reference-tmp
 dest=results/reference
 scenarios=()
-for name in quick seed-002-block-modes seed-004-s-mqtt; do
+for name in quick seed-002-block-modes seed-004-s-mqtt mqtt-versions; do
     if [ -f "scenarios/$name.toml" ]; then
         scenarios+=("$name")
     else
