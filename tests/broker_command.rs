@@ -217,6 +217,31 @@ async fn v5_needs_the_v5_ports_and_says_so_on_the_others() {
         assert!(c.id.ends_with("/v5"), "{}", c.id);
         assert_eq!((n.delivered, n.lost), (n.expected, 0), "{}: {n:?}", c.id);
     }
+
+    // Both versions in one run: `v5_url` names the MQTT 5 port, `url` serves 3.1.1.
+    let both = common::scenario(
+        "both-standalone.toml",
+        &format!(
+            "name = \"both-standalone\"\n[broker]\nurl = \"mqtt://127.0.0.1:{port}\"\n\
+             v5_url = \"mqtt://127.0.0.1:{v5_port}\"\nusername = \"bench\"\npassword_file = {}\n\
+             [load]\npublishers = 1\nrate = 50\nduration = \"800ms\"\nwarmup = \"200ms\"\n\
+             [matrix]\nqos = [1]\nsize = [64]\nsuite = [\"aes-128-gcm\"]\nprotocol = [\"v4\", \"v5\"]\n",
+            toml_path(&password)
+        ),
+    );
+    let (outcome, _root) = common::run_in_temp(&both).await;
+    let ids: Vec<&str> = outcome
+        .results
+        .cases
+        .iter()
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(ids, ["aes-128-gcm/q1/64B/tcp", "aes-128-gcm/q1/64B/tcp/v5"]);
+    for c in &outcome.results.cases {
+        let n = &c.counts;
+        assert_eq!(c.status, CaseStatus::Ok, "{}: {:?}", c.id, c.error);
+        assert_eq!((n.delivered, n.lost), (n.expected, 0), "{}: {n:?}", c.id);
+    }
 }
 
 #[test]

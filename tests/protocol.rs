@@ -120,6 +120,16 @@ fn embedded_v5_over_websocket_is_refused_at_the_axis() {
             && e.contains("MQTT 5 over tcp and tls only"),
         "{e}"
     );
+    // Its v5 ports are its own business: a v5_url next to it is refused, with the position.
+    let text = "name = \"t\"\n[broker]\nv5_url = \"mqtt://127.0.0.1:1884\"\n";
+    let e = mqtt_cipher_bench::scenario::parse(std::path::Path::new("t.toml"), text, &[], None)
+        .map(|_| ())
+        .expect_err("refused")
+        .to_string();
+    assert!(
+        e.starts_with("t.toml:3:10: broker.v5_url:") && e.contains("chosen by the harness"),
+        "{e}"
+    );
 }
 
 /// Mosquitto serves both versions on every listener: v5 over tcp, tls, ws and wss with the

@@ -231,6 +231,16 @@ pub fn other_listeners(
     ]
 }
 
+/// The `[broker]` fields that name an MQTT 5-only listener, and the transport each must speak.
+pub fn v5_listeners(
+    b: &BrokerSection,
+) -> [(&'static str, &Option<toml::Spanned<String>>, Transport); 2] {
+    [
+        ("broker.v5_url", &b.v5_url, Transport::Tcp),
+        ("broker.v5_tls_url", &b.v5_tls_url, Transport::Tls),
+    ]
+}
+
 impl Endpoint {
     /// Resolves the `[broker]` table, starting the embedded broker if it names it.
     pub fn resolve(b: &BrokerSection) -> Result<Endpoint, EndpointError> {
@@ -294,6 +304,22 @@ impl Endpoint {
             listeners.retain(|x| x.transport != transport);
             listeners.push(l);
         }
+        // A version-specific listener makes the general one of its transport 3.1.1 only.
+        for (field, extra, transport) in v5_listeners(b) {
+            let Some(t) = extra else { continue };
+            let mut l = parse_url(field, t.get_ref().trim())?;
+            if l.transport != transport {
+                return Err(EndpointError::BadUrl {
+                    field,
+                    url: t.get_ref().clone(),
+                });
+            }
+            for x in listeners.iter_mut().filter(|x| x.transport == transport) {
+                x.protocol = Some(Protocol::V4);
+            }
+            l.protocol = Some(Protocol::V5);
+            listeners.push(l);
+        }
         Ok(Endpoint {
             host: main.host.clone(),
             port: main.port,
@@ -322,10 +348,13 @@ impl Endpoint {
         transport: Transport,
         protocol: Protocol,
     ) -> Result<Endpoint, EndpointError> {
+        let speaks =
+            |l: &&Listener, p: Option<Protocol>| l.transport == transport && l.protocol == p;
         let l = self
             .listeners
             .iter()
-            .find(|l| l.transport == transport && l.protocol.is_none_or(|p| p == protocol))
+            .find(|l| speaks(l, Some(protocol)))
+            .or_else(|| self.listeners.iter().find(|l| speaks(l, None)))
             .ok_or(EndpointError::NoListener {
                 transport: transport.name(),
                 hint: "set broker.tls_url (or broker.url) to a listener of that transport",

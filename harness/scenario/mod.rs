@@ -496,7 +496,21 @@ fn validate_broker(
             .map_err(|e| at(span.clone(), "broker.url", strip_field(&e.to_string())))?
             .transport
     };
-    for (field, url, transport) in endpoint::other_listeners(b) {
+    if url.eq_ignore_ascii_case("embedded")
+        && let Some((field, Some(t), _)) = endpoint::v5_listeners(b)
+            .into_iter()
+            .find(|(_, u, _)| u.is_some())
+    {
+        return Err(at(
+            t.span(),
+            field,
+            "the embedded broker's MQTT 5 listeners are chosen by the harness; drop this field (it is for an external broker with ports of its own per version)".into(),
+        ));
+    }
+    for (field, url, transport) in endpoint::other_listeners(b)
+        .into_iter()
+        .chain(endpoint::v5_listeners(b))
+    {
         let Some(t) = url else { continue };
         let l = endpoint::parse_url(field, t.get_ref().trim())
             .map_err(|e| at(t.span(), field, strip_field(&e.to_string())))?;

@@ -118,6 +118,11 @@ pub struct BrokerSection {
     /// `wss://host:8081/mqtt`), for the `ws` and `wss` values of the `transport` axis.
     pub ws_url: Option<Spanned<String>>,
     pub wss_url: Option<Spanned<String>>,
+    /// MQTT 5 listeners of a broker that serves each version on its own port (rumqttd, and
+    /// this tool's `broker --v5-port`): MQTT 5 cases over tcp (tls) dial these, and `url`
+    /// (`tls_url`) then serves the 3.1.1 cases only.
+    pub v5_url: Option<Spanned<String>>,
+    pub v5_tls_url: Option<Spanned<String>>,
     /// PEM file of the CA that signed the broker's certificate.
     pub ca: Option<PathBuf>,
     pub client_cert: Option<PathBuf>,
@@ -139,6 +144,8 @@ impl Default for BrokerSection {
             tls_url: None,
             ws_url: None,
             wss_url: None,
+            v5_url: None,
+            v5_tls_url: None,
             ca: None,
             client_cert: None,
             client_key: None,
