@@ -111,7 +111,8 @@ async fn tcp_and_tls_with_password_deliver_everything_and_mosquitto_sub_decodes_
 }
 
 /// The binary against a wrong password: the message, exit 1, and one connection (no retry).
-/// Under both versions: Mosquitto refuses with CONNACK 5 (3.1.1) and 0x86 (MQTT 5).
+/// Under both versions: Mosquitto 2.0 refuses with CONNACK 5 (3.1.1) and 0x87, not authorized
+/// (MQTT 5), which with credentials set means the password.
 #[test]
 fn wrong_password_exits_1_without_retrying() {
     let Some(m) = Mosquitto::start() else { return };
