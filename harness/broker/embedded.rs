@@ -163,36 +163,47 @@ pub(crate) fn tls_config(files: &certs::CertFiles) -> TlsConfig {
     }
 }
 
+/// rumqttd servers for one MQTT version: a plain listener and a TLS one, each when given,
+/// named (and keyed) `<version>-plain[-auth]` and `<version>-tls[-auth]`.
+pub(crate) fn version_servers(
+    version: Protocol,
+    plain: Option<SocketAddr>,
+    tls: Option<(SocketAddr, TlsConfig)>,
+    auth: bool,
+) -> Vec<(String, ServerSettings)> {
+    let suffix = if auth { "-auth" } else { "" };
+    let named = |kind: &str| format!("{}-{kind}{suffix}", version.name());
+    let mut out = Vec::new();
+    if let Some(a) = plain {
+        let name = named("plain");
+        out.push((name.clone(), server(&name, a, None, auth)));
+    }
+    if let Some((a, t)) = tls {
+        let name = named("tls");
+        out.push((name.clone(), server(&name, a, Some(t), auth)));
+    }
+    out
+}
+
 fn config(b: &EmbeddedBroker, files: &certs::CertFiles) -> Config {
     let tls = || Some(tls_config(files));
-    let servers = HashMap::from([
-        ("1".to_owned(), server("v4-plain", b.addr, None, false)),
-        ("2".to_owned(), server("v4-tls", b.tls_addr, tls(), false)),
-        (
-            "3".to_owned(),
-            server("v4-plain-auth", b.auth_addr, None, true),
-        ),
-        (
-            "4".to_owned(),
-            server("v4-tls-auth", b.auth_tls_addr, tls(), true),
-        ),
-    ]);
-    let mut cfg = config_with(servers);
-    cfg.v5 = Some(HashMap::from([
-        ("1".to_owned(), server("v5-plain", b.v5_addr, None, false)),
-        (
-            "2".to_owned(),
-            server("v5-tls", b.v5_tls_addr, tls(), false),
-        ),
-        (
-            "3".to_owned(),
-            server("v5-plain-auth", b.v5_auth_addr, None, true),
-        ),
-        (
-            "4".to_owned(),
-            server("v5-tls-auth", b.v5_auth_tls_addr, tls(), true),
-        ),
-    ]));
+    // Per version: plain and TLS, each anonymous and with authentication.
+    let servers = |version| -> HashMap<String, ServerSettings> {
+        [false, true]
+            .into_iter()
+            .flat_map(|auth| {
+                let (plain, tls_addr) = b.tcp_listeners(version, auth);
+                version_servers(
+                    version,
+                    Some(plain),
+                    Some((tls_addr, tls_config(files))),
+                    auth,
+                )
+            })
+            .collect()
+    };
+    let mut cfg = config_with(servers(Protocol::V4));
+    cfg.v5 = Some(servers(Protocol::V5));
     cfg.ws = Some(HashMap::from([
         ("1".to_owned(), server("ws", b.ws_addr, None, false)),
         ("2".to_owned(), server("wss", b.wss_addr, tls(), false)),

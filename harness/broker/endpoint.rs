@@ -292,8 +292,8 @@ impl Endpoint {
         }
         let main = parse_url("broker.url", url)?;
         let mut listeners = vec![main.clone()];
-        for (field, extra, transport) in other_listeners(b) {
-            let Some(t) = extra else { continue };
+        // A listener field: its URL, which must speak the field's transport.
+        let extra = |field, t: &toml::Spanned<String>, transport| {
             let l = parse_url(field, t.get_ref().trim())?;
             if l.transport != transport {
                 return Err(EndpointError::BadUrl {
@@ -301,19 +301,18 @@ impl Endpoint {
                     url: t.get_ref().clone(),
                 });
             }
+            Ok(l)
+        };
+        for (field, t, transport) in other_listeners(b) {
+            let Some(t) = t else { continue };
+            let l = extra(field, t, transport)?;
             listeners.retain(|x| x.transport != transport);
             listeners.push(l);
         }
         // A version-specific listener makes the general one of its transport 3.1.1 only.
-        for (field, extra, transport) in v5_listeners(b) {
-            let Some(t) = extra else { continue };
-            let mut l = parse_url(field, t.get_ref().trim())?;
-            if l.transport != transport {
-                return Err(EndpointError::BadUrl {
-                    field,
-                    url: t.get_ref().clone(),
-                });
-            }
+        for (field, t, transport) in v5_listeners(b) {
+            let Some(t) = t else { continue };
+            let mut l = extra(field, t, transport)?;
             for x in listeners.iter_mut().filter(|x| x.transport == transport) {
                 x.protocol = Some(Protocol::V4);
             }

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::{certs, embedded};
+use crate::scenario::schema::Protocol;
 
 #[derive(Debug, Clone)]
 pub struct StandaloneOptions {
@@ -145,31 +146,16 @@ pub fn start(opts: &StandaloneOptions) -> Result<Listening, StandaloneError> {
         embedded::allow(u, p);
     }
     let auth = !users.is_empty();
-    let tls = || files.as_ref().map(embedded::tls_config);
-    let mut servers = HashMap::from([(
-        "1".to_owned(),
-        embedded::server("v4-plain", plain, None, auth),
-    )]);
-    if let Some(addr) = tls_addr {
-        servers.insert(
-            "2".to_owned(),
-            embedded::server("v4-tls", addr, tls(), auth),
-        );
-    }
-    let mut cfg = embedded::config_with(servers);
-    let mut v5 = HashMap::new();
-    if let Some(addr) = v5_addr {
-        v5.insert(
-            "1".to_owned(),
-            embedded::server("v5-plain", addr, None, auth),
-        );
-    }
-    if let Some(addr) = v5_tls_addr {
-        v5.insert(
-            "2".to_owned(),
-            embedded::server("v5-tls", addr, tls(), auth),
-        );
-    }
+    let tls = |addr: Option<SocketAddr>| addr.zip(files.as_ref().map(embedded::tls_config));
+    let mut cfg = embedded::config_with(
+        embedded::version_servers(Protocol::V4, Some(plain), tls(tls_addr), auth)
+            .into_iter()
+            .collect(),
+    );
+    let v5: HashMap<_, _> =
+        embedded::version_servers(Protocol::V5, v5_addr, tls(v5_tls_addr), auth)
+            .into_iter()
+            .collect();
     cfg.v5 = (!v5.is_empty()).then_some(v5);
     std::thread::Builder::new()
         .name("rumqttd".into())

@@ -165,15 +165,15 @@ impl Client {
         payload: Bytes,
     ) -> Result<(), RequestError> {
         match self {
-            Self::V4(c) => c.publish_bytes(topic, qos, false, payload).await,
-            Self::V5(c) => {
-                return c
-                    .publish_bytes(topic, v5::qos(qos), false, payload)
-                    .await
-                    .map_err(RequestError::from);
-            }
+            Self::V4(c) => c
+                .publish_bytes(topic, qos, false, payload)
+                .await
+                .map_err(RequestError::from),
+            Self::V5(c) => c
+                .publish_bytes(topic, v5::qos(qos), false, payload)
+                .await
+                .map_err(RequestError::from),
         }
-        .map_err(RequestError::from)
     }
 
     /// Queues a publish without waiting: for tasks that poll an event loop themselves.
