@@ -175,7 +175,6 @@ impl Authority {
         let req = &parsed.request;
         let mut timing = ServerTiming::default();
         let outcome = self.decide(topic_client, &parsed, t0, &mut timing);
-        let granted = matches!(outcome, Outcome::Granted(_));
         let denial = match &outcome {
             Outcome::Denied { code, .. } => Some(*code),
             Outcome::Granted(_) => None,
@@ -195,9 +194,8 @@ impl Authority {
         let mut s = lock(&self.stats);
         s.requests += 1;
         match denial {
-            None if granted => s.granted += 1,
+            None => s.granted += 1,
             Some(code) => *s.denied.entry(code.name().to_owned()).or_default() += 1,
-            None => {}
         }
         s.phases.record(Phase::CenterAuthn, timing.authn_ns);
         if timing.authz_ns > 0 {

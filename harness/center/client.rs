@@ -371,16 +371,8 @@ impl CenterClient {
 
     /// Disconnects from the broker.
     pub async fn close(mut self) {
-        let _ = self.client.try_disconnect();
-        if let Some(task) = self.task.take() {
-            let abort = task.abort_handle();
-            if tokio::time::timeout(Duration::from_millis(500), task)
-                .await
-                .is_err()
-            {
-                abort.abort();
-            }
-        }
+        let task = self.task.take();
+        super::service::stop_polling(&self.client, task, Duration::from_millis(500)).await;
     }
 }
 

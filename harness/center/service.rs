@@ -92,15 +92,18 @@ impl CenterService {
 
     /// Disconnects and waits (briefly) for the loop to end.
     pub async fn stop(mut self) {
-        let _ = self.client.try_disconnect();
-        if let Some(task) = self.task.take() {
-            let abort = task.abort_handle();
-            if tokio::time::timeout(Duration::from_secs(1), task)
-                .await
-                .is_err()
-            {
-                abort.abort();
-            }
+        stop_polling(&self.client, self.task.take(), Duration::from_secs(1)).await;
+    }
+}
+
+/// Asks `client` to disconnect and gives the task polling its event loop `wait` to see the
+/// DISCONNECT out before aborting it. Shared by the SC's service and its clients.
+pub(super) async fn stop_polling(client: &Client, task: Option<JoinHandle<()>>, wait: Duration) {
+    let _ = client.try_disconnect();
+    if let Some(task) = task {
+        let abort = task.abort_handle();
+        if tokio::time::timeout(wait, task).await.is_err() {
+            abort.abort();
         }
     }
 }

@@ -17,21 +17,8 @@ const STEPS: [(&str, &str); 4] = [
     ("whole request (+ signing)", phase::CENTER_SERVICE),
 ];
 
-fn median(mut v: Vec<f64>) -> Option<f64> {
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    Some(v[v.len() / 2])
-}
-
 pub fn render(results: &RunResults) -> Result<Option<String>, ReportError> {
-    let mut suites: Vec<String> = Vec::new();
-    for c in data::ok_cases(results).filter(|c| c.center.is_some()) {
-        if !suites.contains(&c.params.suite) {
-            suites.push(c.params.suite.clone());
-        }
-    }
+    let suites = data::center_suites(results);
     if suites.is_empty() {
         return Ok(None);
     }
@@ -48,7 +35,7 @@ pub fn render(results: &RunResults) -> Result<Option<String>, ReportError> {
                 values: STEPS
                     .iter()
                     .map(|(_, name)| {
-                        median(
+                        data::median(
                             data::ok_cases(results)
                                 .filter(|c| &c.params.suite == suite)
                                 .filter_map(|c| data::phase(c, name))

@@ -15,14 +15,6 @@ use crate::results::{PhaseStats, RunResults};
 pub const NAME: &str = "center_vs_clients";
 pub const TITLE: &str = "Security Center: response time vs clients asking at once";
 
-fn median(mut v: Vec<f64>) -> Option<f64> {
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    Some(v[v.len() / 2])
-}
-
 /// A series kind: label, dashed, which statistics of a level, which percentile.
 type Kind = (
     &'static str,
@@ -34,7 +26,7 @@ type Kind = (
 pub fn series(results: &RunResults) -> Vec<Series> {
     // suite → clients → values per case.
     type Points = BTreeMap<u32, Vec<f64>>;
-    let mut suites: Vec<String> = Vec::new();
+    let suites = data::center_suites(results);
     let mut by: BTreeMap<(String, usize), Points> = BTreeMap::new();
     let kinds: [Kind; 3] = [
         ("response p50", false, |l| l.response.as_ref(), |p| p.p50),
@@ -43,9 +35,6 @@ pub fn series(results: &RunResults) -> Vec<Series> {
     ];
     for c in data::ok_cases(results) {
         let Some(center) = &c.center else { continue };
-        if !suites.contains(&c.params.suite) {
-            suites.push(c.params.suite.clone());
-        }
         for l in &center.concurrency {
             for (k, (_, _, stats, pick)) in kinds.iter().enumerate() {
                 if let Some(p) = stats(l).filter(|p| p.count > 0) {
@@ -66,7 +55,7 @@ pub fn series(results: &RunResults) -> Vec<Series> {
             };
             let points: Vec<(f64, f64)> = points
                 .into_iter()
-                .filter_map(|(n, v)| Some((f64::from(n), median(v)?)))
+                .filter_map(|(n, v)| Some((f64::from(n), data::median(v)?)))
                 .filter(|(_, v)| *v > 0.0)
                 .collect();
             if points.is_empty() {

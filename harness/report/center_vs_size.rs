@@ -22,17 +22,14 @@ fn value(
     phase_name: &str,
     pick: fn(&crate::results::PhaseStats) -> u64,
 ) -> Option<f64> {
-    let mut v: Vec<f64> = cases
-        .iter()
-        .filter_map(|c| data::phase(c, phase_name))
-        .map(|p| data::ns_to_ms(pick(p) as f64))
-        .filter(|v| *v > 0.0)
-        .collect();
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    Some(v[v.len() / 2])
+    data::median(
+        cases
+            .iter()
+            .filter_map(|c| data::phase(c, phase_name))
+            .map(|p| data::ns_to_ms(pick(p) as f64))
+            .filter(|v| *v > 0.0)
+            .collect(),
+    )
 }
 
 /// A series kind: label, phase, which percentile, dashed.

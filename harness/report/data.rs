@@ -137,6 +137,26 @@ pub fn is_lossy(case: &CaseResult) -> bool {
 }
 
 /// `x` with three significant digits, no exponent for the ranges a report meets.
+/// The middle value (upper median for an even count); None for none.
+pub fn median(mut v: Vec<f64>) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    Some(v[v.len() / 2])
+}
+
+/// Suites of the cases that used the Security Center, in order of first appearance.
+pub fn center_suites(results: &RunResults) -> Vec<String> {
+    let mut suites: Vec<String> = Vec::new();
+    for c in ok_cases(results).filter(|c| c.center.is_some()) {
+        if !suites.contains(&c.params.suite) {
+            suites.push(c.params.suite.clone());
+        }
+    }
+    suites
+}
+
 pub fn sig3(x: f64) -> String {
     if !x.is_finite() {
         return "n/a".into();

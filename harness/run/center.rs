@@ -195,12 +195,8 @@ impl RunCenter {
         }
         let ids: Vec<String> = jobs.iter().map(|j| j.identity.id.clone()).collect();
         let result = self.fetch_all(endpoint, jobs, who.suite).await;
-        for id in &ids {
-            self.authority.unregister(id);
-        }
+        self.release(&ids, topic_prefix);
         let stats = self.authority.take_stats();
-        // The keys are out; the case's topics are not asked for again.
-        self.authority.forget_topics(topic_prefix);
         let outcomes = result?;
         let mut summary = summary(&class, who.suite, &stats);
         let mut keys = Vec::with_capacity(outcomes.len());
@@ -230,10 +226,9 @@ impl RunCenter {
         jobs: Vec<ClientJob>,
         suite: Suite,
     ) -> Result<Vec<ClientOutcome>, String> {
-        let topics: Vec<Vec<(String, Access)>> = jobs.iter().map(|j| j.topics.clone()).collect();
-        let clients = self
-            .connect_all(endpoint, jobs.into_iter().map(|j| j.identity).collect())
-            .await?;
+        let (identities, topics): (Vec<_>, Vec<Vec<(String, Access)>>) =
+            jobs.into_iter().map(|j| (j.identity, j.topics)).unzip();
+        let clients = self.connect_all(endpoint, identities).await?;
         let mut set = JoinSet::new();
         for (k, (client, topics)) in clients.into_iter().zip(topics).enumerate() {
             set.spawn(async move {
@@ -284,11 +279,17 @@ impl RunCenter {
         }
         let ids: Vec<String> = identities.iter().map(|i| i.id.clone()).collect();
         let result = self.probe_levels(endpoint, identities, topic_prefix).await;
-        for id in &ids {
+        self.release(&ids, topic_prefix);
+        result
+    }
+
+    /// Ends a case's (or the probe's) use of the center: its clients leave the registry, and
+    /// its topics' keys are forgotten (the keys are out; nobody asks for them again).
+    fn release(&self, ids: &[String], topic_prefix: &str) {
+        for id in ids {
             self.authority.unregister(id);
         }
         self.authority.forget_topics(topic_prefix);
-        result
     }
 
     async fn probe_levels(
