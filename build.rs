@@ -65,16 +65,26 @@ fn main() {
     let lock = std::fs::read_to_string("Cargo.lock").unwrap_or_default();
     let mut versions = Vec::new();
     let mut name = None;
+    // The run order's shuffle depends on rand's version; the lock holds older ones too (for
+    // dependencies), the harness's own is the newest.
+    let mut rand: Vec<Vec<u64>> = Vec::new();
     for line in lock.lines() {
         if let Some(n) = line.strip_prefix("name = ") {
             name = Some(n.trim_matches('"').to_owned());
-        } else if let (Some(v), Some(n)) = (line.strip_prefix("version = "), name.take())
-            && MEASURED_CRATES.contains(&n.as_str())
-        {
-            versions.push(format!("{n}={}", v.trim_matches('"')));
+        } else if let (Some(v), Some(n)) = (line.strip_prefix("version = "), name.take()) {
+            let v = v.trim_matches('"');
+            if MEASURED_CRATES.contains(&n.as_str()) {
+                versions.push(format!("{n}={v}"));
+            }
+            if n == "rand" {
+                rand.push(v.split('.').map(|x| x.parse().unwrap_or(0)).collect());
+            }
         }
     }
     println!("cargo:rustc-env=MCB_CRATE_VERSIONS={}", versions.join(","));
+    let rand = rand.into_iter().max().unwrap_or_default();
+    let rand: Vec<String> = rand.iter().map(u64::to_string).collect();
+    println!("cargo:rustc-env=MCB_RAND_VERSION={}", rand.join("."));
     println!("cargo:rerun-if-changed=Cargo.lock");
     println!("cargo:rerun-if-changed=build.rs");
 }

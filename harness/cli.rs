@@ -42,6 +42,16 @@ pub enum Command {
         /// one broker; combine the folders with `merge`.
         #[arg(long, value_name = "I/N")]
         shard: Option<crate::scenario::Shard>,
+        /// Order of the cases: `shuffled` (each repetition round a fresh random permutation of
+        /// every case, so no matrix axis lines up with time) or `matrix` (the scenario's order,
+        /// for debugging).
+        #[arg(long, value_enum, default_value_t = OrderArg::Shuffled)]
+        order: OrderArg,
+        /// Seed of the shuffle (a u64), to replay a run's order (results.json `order.seed`).
+        /// Default: random, or with --shard derived from the scenario text so every shard
+        /// runs the same order.
+        #[arg(long, value_name = "SEED")]
+        order_seed: Option<u64>,
     },
     /// Combine run folders (the shards of one multi-machine run) into one result and report.
     Merge {
@@ -182,6 +192,13 @@ pub enum Command {
     },
 }
 
+/// `run --order`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OrderArg {
+    Shuffled,
+    Matrix,
+}
+
 /// An error the user fixes in their input: exit code 2.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -207,7 +224,25 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             set,
             quiet,
             shard,
-        } => cmd_run(scenario, broker, out, set, quiet, shard),
+            order,
+            order_seed,
+        } => {
+            if order == OrderArg::Matrix && order_seed.is_some() {
+                return Err(BadInput(
+                    "--order-seed: seeds the shuffle, but --order matrix does not shuffle (drop one of them)"
+                        .into(),
+                )
+                .into());
+            }
+            let order = run::OrderSpec {
+                kind: match order {
+                    OrderArg::Shuffled => crate::results::OrderKind::Shuffled,
+                    OrderArg::Matrix => crate::results::OrderKind::Matrix,
+                },
+                seed: order_seed,
+            };
+            cmd_run(scenario, broker, out, set, quiet, shard, order)
+        }
         Command::Merge { run_dirs, out } => cmd_merge(run_dirs, out),
         Command::Report { run_dir } => cmd_report(run_dir),
         Command::Keygen {
@@ -284,6 +319,7 @@ fn cmd_run(
     set: Vec<String>,
     quiet: bool,
     shard: Option<scenario::Shard>,
+    order: run::OrderSpec,
 ) -> anyhow::Result<()> {
     let mut scenario = scenario::load(&path, &set, broker.as_deref())?;
     if let Some(s) = shard {
@@ -297,6 +333,7 @@ fn cmd_run(
             Progress::auto()
         },
         shard,
+        order,
     };
     let outcome = runtime()?
         .block_on(run::run(&scenario, &opts))

@@ -312,3 +312,58 @@ fn results_folder_not_writable_exits_2_naming_it() {
         "{err}"
     );
 }
+
+#[test]
+fn repeat_zero_exits_2_with_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    for (value, want) in [("0", "got 0"), ("-2", "got -2"), ("1001", "got 1001")] {
+        let (code, err) = run_scenario(
+            dir.path(),
+            "rep.toml",
+            &format!("name = \"r\"\n[load]\nrepeat = {value}\n"),
+        );
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            err.contains(
+                "rep.toml:3:10: load.repeat: expected how many times to measure every case, 1 (once) to 1000"
+            ) && err.contains(want),
+            "{err}"
+        );
+    }
+    assert!(!dir.path().join("out").exists(), "no results folder");
+}
+
+#[test]
+fn bad_order_flags_exit_2_naming_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("o.toml");
+    std::fs::write(&path, "name = \"o\"\n").unwrap();
+    let p = path.to_str().unwrap();
+    for (args, want) in [
+        (
+            vec!["--order-seed", "twelve"],
+            "invalid value 'twelve' for '--order-seed <SEED>'",
+        ),
+        (vec!["--order-seed", "-1"], "unexpected argument '-1'"),
+        (
+            vec!["--order-seed", "18446744073709551616"],
+            "invalid value '18446744073709551616' for '--order-seed <SEED>'",
+        ),
+        (
+            vec!["--order", "random"],
+            "invalid value 'random' for '--order <ORDER>'",
+        ),
+        (
+            vec!["--order", "matrix", "--order-seed", "5"],
+            "--order-seed: seeds the shuffle, but --order matrix does not shuffle",
+        ),
+    ] {
+        let mut all = vec!["run", p, "-q"];
+        all.extend(&args);
+        let (code, _, err) = run_bin(&all);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+    let (_, _, err) = run_bin(&["run", p, "--order", "random"]);
+    assert!(err.contains("[possible values: shuffled, matrix]"), "{err}");
+}

@@ -639,6 +639,7 @@ source = "center"
             out_root: root.path().to_path_buf(),
             progress: Progress::Quiet,
             shard: Some(shard),
+            order: Default::default(),
         };
         let out = run::run(&s, &opts).await.unwrap();
         // One publisher and one subscriber per shard: 1 + 1 keys.

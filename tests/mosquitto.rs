@@ -211,6 +211,7 @@ async fn unreachable_port_names_the_url_and_the_os_error() {
         out_root: root.path().to_path_buf(),
         progress: Progress::Quiet,
         shard: None,
+        order: Default::default(),
     };
     let msg = match run::run(&s, &opts).await {
         Ok(_) => panic!("run against a closed port succeeded"),

@@ -238,8 +238,14 @@ suite = ["aes-128-gcm"]
             .zip(["64B", "256B"].iter().cycle())
             .map(|(&rep, size)| (format!("aes-128-gcm/q1/{size}/tcp"), rep))
             .collect::<Vec<_>>(),
-        "interleaved: every case once, then again"
+        "results.json keeps matrix order, whatever order ran"
     );
+    // What ran: in rounds, every case once per round.
+    let ran = &r.order.as_ref().expect("order recorded").sequence;
+    assert_eq!(ran.len(), 6);
+    for (i, step) in ran.iter().enumerate() {
+        assert_eq!(step.repetition, i as u32 / 2 + 1, "{ran:?}");
+    }
     assert_eq!(r.repetitions.len(), 2);
     for rc in &r.repetitions {
         assert_eq!(rc.repetitions, 3);
@@ -292,4 +298,114 @@ suite = ["aes-128-gcm"]
     // Without a schedule, send time is the start time: the two latencies coincide.
     assert_eq!(c.phases["latency"], c.phases["latency_uncorrected"]);
     assert!(!c.phases.contains_key("schedule_lag"));
+}
+
+/// Runs `s` with `order` into a temporary root.
+async fn run_ordered(
+    s: &mqtt_cipher_bench::scenario::Scenario,
+    order: mqtt_cipher_bench::run::OrderSpec,
+) -> results::RunResults {
+    use mqtt_cipher_bench::run::{self, Progress, RunOptions};
+    let root = tempfile::tempdir().unwrap();
+    let opts = RunOptions {
+        out_root: root.path().to_path_buf(),
+        progress: Progress::Quiet,
+        shard: None,
+        order,
+    };
+    let out = run::run(s, &opts).await.unwrap_or_else(|e| panic!("{e}"));
+    // What was written is what was returned.
+    let back = results::reader::read(&out.dir).unwrap();
+    assert_eq!(back.order, out.results.order);
+    out.results
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_seed_replays_the_same_shuffled_sequence_and_matrix_keeps_the_scenarios() {
+    use mqtt_cipher_bench::results::{OrderKind, SeedSource};
+    use mqtt_cipher_bench::run::{OrderSpec, order};
+    let s = common::scenario(
+        "order.toml",
+        r#"
+name = "order"
+[load]
+publishers = 1
+rate = 50
+duration = "300ms"
+warmup = "100ms"
+repeat = 2
+[matrix]
+qos = [0, 1]
+size = [16, 64]
+suite = ["none"]
+"#,
+    );
+    let ids: Vec<String> = s.cases.iter().map(|c| c.id()).collect();
+    let seeded = OrderSpec {
+        kind: OrderKind::Shuffled,
+        seed: Some(2026),
+    };
+    let a = run_ordered(&s, seeded).await;
+    let b = run_ordered(&s, seeded).await;
+    let (oa, ob) = (a.order.clone().unwrap(), b.order.clone().unwrap());
+    assert_eq!(
+        (oa.kind, oa.seed, oa.seed_source),
+        (OrderKind::Shuffled, Some(2026), Some(SeedSource::Flag))
+    );
+    assert!(!oa.rand_version.is_empty());
+    assert_eq!(oa.sequence, ob.sequence, "same seed, same order");
+    let planned: Vec<(String, u32)> = order::schedule(ids.len(), 2, Some(2026))
+        .iter()
+        .map(|st| (ids[st.case].clone(), st.repetition))
+        .collect();
+    let ran: Vec<(String, u32)> = oa
+        .sequence
+        .iter()
+        .map(|st| (st.case.clone(), st.repetition))
+        .collect();
+    assert_eq!(
+        ran, planned,
+        "the recorded sequence is the one the seed gives"
+    );
+
+    let m = run_ordered(
+        &s,
+        OrderSpec {
+            kind: OrderKind::Matrix,
+            seed: None,
+        },
+    )
+    .await;
+    let om = m.order.clone().unwrap();
+    assert_eq!((om.kind, om.seed), (OrderKind::Matrix, None));
+    let matrix: Vec<(String, u32)> = [1, 2]
+        .iter()
+        .flat_map(|&rep| ids.iter().map(move |id| (id.clone(), rep)))
+        .collect();
+    let ran_m: Vec<(String, u32)> = om
+        .sequence
+        .iter()
+        .map(|st| (st.case.clone(), st.repetition))
+        .collect();
+    assert_eq!(ran_m, matrix);
+    // Whatever the order, results.json lists the cases in matrix order.
+    for r in [&a, &m] {
+        let listed: Vec<(String, u32)> = r
+            .cases
+            .iter()
+            .map(|c| (c.id.clone(), c.repetition))
+            .collect();
+        assert_eq!(listed, matrix);
+    }
+    let n = m.noise.clone().expect("noise recorded");
+    if cfg!(target_os = "linux") {
+        assert!(n.load_start.is_some() && n.load_end.is_some(), "{n:?}");
+        let c = n.cpu.expect("cpu shares over the run");
+        let sum = c.user + c.system + c.idle + c.iowait + c.steal;
+        assert!((sum - 1.0).abs() < 1e-9, "{c:?}");
+        assert!(
+            n.interval_s > 0.0 && n.own_cpu_s.is_some_and(|s| s > 0.0),
+            "{n:?}"
+        );
+    }
 }

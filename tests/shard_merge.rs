@@ -34,6 +34,7 @@ suite = ["aes-128-gcm", "none"]
             out_root: root.path().to_path_buf(),
             progress: Progress::Quiet,
             shard: Some(shard),
+            order: Default::default(),
         };
         async move { run::run(&s, &opts).await.unwrap() }
     };
@@ -53,7 +54,24 @@ suite = ["aes-128-gcm", "none"]
         Some((3, 1))
     );
 
+    // No --order-seed: both shards derive the seed from the scenario text, so they measured
+    // their cases in the same shuffled order.
+    let (oa, ob) = (
+        a.results.order.as_ref().unwrap(),
+        b.results.order.as_ref().unwrap(),
+    );
+    assert_eq!(
+        oa.seed_source,
+        Some(mqtt_cipher_bench::results::SeedSource::Scenario)
+    );
+    assert_eq!((oa.seed, &oa.sequence), (ob.seed, &ob.sequence));
+
     let m = merge::merge(&[a.dir.clone(), b.dir.clone()]).expect("merge");
+    assert_eq!(
+        m.results.order.as_ref(),
+        Some(oa),
+        "the shards' common order is kept"
+    );
     assert_eq!(m.results.cases.len(), 2);
     assert_eq!(m.results.load.publishers, 5);
     for (i, c) in m.results.cases.iter().enumerate() {

@@ -42,14 +42,30 @@ const GROUP_GAP_PX: u32 = 14;
 /// Room for the x axis, its label and the margins around the bars.
 const AXES_PX: u32 = 120;
 
+/// The whiskers of bar `kind` of a group: (low, high) of its interval, when it has one.
+pub type Ranges<'a> = &'a dyn Fn(&Group, usize) -> Option<(f64, f64)>;
+
 impl BarChart {
     /// `None` when no bar has a value: a chart of only "n/a" says nothing.
     pub fn render(&self) -> Result<Option<String>, ReportError> {
+        self.render_with_ranges(&|_, _| None)
+    }
+
+    /// [`Self::render`] with a whisker on each bar that `ranges` gives an interval for (the
+    /// 95% interval across repetitions), drawn as a line with end caps over the bar's middle.
+    pub fn render_with_ranges(&self, ranges: Ranges<'_>) -> Result<Option<String>, ReportError> {
+        let range = |g: &Group, k: usize| {
+            ranges(g, k).filter(|(lo, hi)| lo.is_finite() && hi.is_finite() && lo <= hi)
+        };
+        let highs = self.groups.iter().flat_map(|g| {
+            (0..g.values.len()).filter_map(move |k| g.values[k].is_some().then(|| range(g, k))?)
+        });
         let max = self
             .groups
             .iter()
-            .flat_map(|g| g.values.iter().flatten())
-            .fold(f64::NAN, |m, &v| if v.is_finite() { v.max(m) } else { m });
+            .flat_map(|g| g.values.iter().flatten().copied())
+            .chain(highs.map(|(_, hi)| hi))
+            .fold(f64::NAN, |m, v| if v.is_finite() { v.max(m) } else { m });
         if max.is_nan() || self.kinds.is_empty() {
             return Ok(None);
         }
@@ -132,10 +148,25 @@ impl BarChart {
                                 [(0.0, bottom), (v, top)],
                                 style::bar_color(k).filled(),
                             )))?;
-                            // The value just right of the bar end, a few pixels clear of it.
+                            let mut end = v;
+                            if let Some((lo, hi)) = range(group, k) {
+                                let ink = style::TEXT.stroke_width(1);
+                                let cap = (top - bottom) * 0.35;
+                                for seg in [
+                                    vec![(lo, mid), (hi, mid)],
+                                    vec![(lo, mid - cap), (lo, mid + cap)],
+                                    vec![(hi, mid - cap), (hi, mid + cap)],
+                                ] {
+                                    chart
+                                        .draw_series(std::iter::once(PathElement::new(seg, ink)))?;
+                                }
+                                end = end.max(hi);
+                            }
+                            // The value just right of the bar end (or its whisker), a few
+                            // pixels clear of it.
                             let label = (self.value_label)(v);
                             chart.plotting_area().draw(
-                                &(EmptyElement::at((v, mid))
+                                &(EmptyElement::at((end, mid))
                                     + Text::new(label, (5, 0), value_style.clone())),
                             )?;
                         }
@@ -209,16 +240,52 @@ pub fn qos_size_labels(kinds: &[(u8, usize)]) -> Vec<String> {
         .collect()
 }
 
-/// [`groups_by_series`] with one bar per (QoS, size): `value` of the series' case there.
+/// [`groups_by_series`] with one bar per (QoS, size): `value` of the series' case there, the
+/// median across its repetitions when it was repeated.
 pub fn groups_by_qos_size(
     results: &RunResults,
     kinds: &[(u8, usize)],
     value: impl Fn(&CaseResult) -> Option<f64>,
 ) -> Vec<Group> {
     groups_by_series(results, kinds, |cases, &(qos, size)| {
-        cases
-            .iter()
-            .find(|c| c.params.qos == qos && c.params.size == size)
-            .and_then(|c| value(c))
+        data::median_of(&at(cases, qos, size), &value)
     })
+}
+
+/// The repetitions of the series' case at (qos, size).
+fn at<'a>(cases: &[&'a CaseResult], qos: u8, size: usize) -> Vec<&'a CaseResult> {
+    cases
+        .iter()
+        .copied()
+        .filter(|c| c.params.qos == qos && c.params.size == size)
+        .collect()
+}
+
+/// Whiskers for [`groups_by_qos_size`]'s bars: the 95% interval of `value` across each
+/// case's repetitions (see [`super::intervals`]), looked up by group label so a chart may
+/// reorder its groups. No whisker where a case ran once.
+pub fn qos_size_ranges(
+    results: &RunResults,
+    kinds: &[(u8, usize)],
+    value: impl Fn(&CaseResult) -> Option<f64>,
+) -> impl Fn(&Group, usize) -> Option<(f64, f64)> {
+    let interval = |cases: &[&CaseResult], &(qos, size): &(u8, usize)| {
+        super::intervals::of(&at(cases, qos, size), &value)
+    };
+    let lows = groups_by_series(results, kinds, |c, k| interval(c, k).map(|i| i.low));
+    let highs = groups_by_series(results, kinds, |c, k| interval(c, k).map(|i| i.high));
+    let by_label: std::collections::BTreeMap<String, Vec<Option<(f64, f64)>>> = lows
+        .into_iter()
+        .zip(highs)
+        .map(|(lo, hi)| {
+            let r = lo
+                .values
+                .iter()
+                .zip(&hi.values)
+                .map(|(l, h)| l.zip(*h))
+                .collect();
+            (lo.label, r)
+        })
+        .collect();
+    move |g: &Group, k: usize| by_label.get(&g.label)?.get(k).copied().flatten()
 }

@@ -6,7 +6,9 @@
 
 use std::collections::BTreeSet;
 
-use crate::results::{CaseParams, CaseResult, CaseStatus, PhaseStats, RunResults};
+use crate::results::{
+    CaseParams, CaseResult, CaseStatus, OrderKind, PhaseStats, RunResults, SeedSource,
+};
 
 /// Cases that finished and so carry numbers.
 pub fn ok_cases(results: &RunResults) -> impl Iterator<Item = &CaseResult> {
@@ -129,6 +131,73 @@ pub fn representative<'a>(
         .filter_map(|c| phase(c, phase_name).map(|p| (p.count, c)))
         .max_by_key(|(count, _)| *count)
         .map(|(_, c)| c)
+}
+
+/// The cases grouped by id (the repetitions of each case), ids in order of first appearance.
+pub fn by_id<'a>(
+    cases: impl Iterator<Item = &'a CaseResult>,
+) -> Vec<(&'a str, Vec<&'a CaseResult>)> {
+    let mut out: Vec<(&str, Vec<&CaseResult>)> = Vec::new();
+    for c in cases {
+        match out.iter_mut().find(|(id, _)| *id == c.id) {
+            Some((_, v)) => v.push(c),
+            None => out.push((&c.id, vec![c])),
+        }
+    }
+    out
+}
+
+/// The median of `value` over `cases` (the repetitions of one case, or several cases that
+/// measure the same thing); None when none has it.
+pub fn median_of(cases: &[&CaseResult], value: impl Fn(&CaseResult) -> Option<f64>) -> Option<f64> {
+    median_mid(cases.iter().filter_map(|c| value(c)).collect())
+}
+
+/// The sample median (mean of the two middle values for an even count); None for none.
+pub fn median_mid(mut v: Vec<f64>) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    Some(if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    })
+}
+
+/// In which order the cases ran, for the report: `shuffled (seed 42, random; ...)`.
+pub fn order_text(r: &RunResults) -> String {
+    let Some(o) = &r.order else {
+        return "matrix order (not recorded: a run made before shuffled orders)".into();
+    };
+    let rounds = if r.load.repeat > 1 {
+        format!(", {} rounds of every case", r.load.repeat)
+    } else {
+        String::new()
+    };
+    match (o.kind, o.seed) {
+        (OrderKind::Shuffled, Some(seed)) => {
+            let source = match o.seed_source {
+                Some(SeedSource::Flag) => "given with --order-seed",
+                Some(SeedSource::Os) => "random",
+                Some(SeedSource::Scenario) => {
+                    "derived from the scenario text, the same on every shard"
+                }
+                None => "source not recorded",
+            };
+            format!(
+                "shuffled{rounds}, each round a fresh permutation; seed {seed} ({source}); \
+                 `run --order-seed {seed}` replays it with rand {}",
+                o.rand_version
+            )
+        }
+        (OrderKind::Shuffled, None) => format!("shuffled{rounds} (seed not recorded)"),
+        (OrderKind::Matrix, _) => {
+            format!("matrix{rounds} (the scenario's order, --order matrix)")
+        }
+    }
 }
 
 /// Loss that DESIGN.md says must be shown in red: QoS >= 1 promises delivery.
@@ -265,7 +334,7 @@ pub fn environment_rows(r: &RunResults) -> Vec<(&'static str, String)> {
         Some(true) => format!("{c} (dirty)"),
         _ => c.to_string(),
     });
-    vec![
+    let mut rows = vec![
         (
             "machine",
             format!("{cpu}, {} logical cores", env.logical_cores),
@@ -293,6 +362,7 @@ pub fn environment_rows(r: &RunResults) -> Vec<(&'static str, String)> {
             ),
         ),
         ("load", load(r)),
+        ("order", order_text(r)),
         ("started", r.started_at.clone()),
         (
             "finished",
@@ -303,7 +373,14 @@ pub fn environment_rows(r: &RunResults) -> Vec<(&'static str, String)> {
         ("status", format!("{:?}", r.status).to_lowercase()),
         ("tool", format!("{} {}", r.tool.name, r.tool.version)),
         ("commit", commit.unwrap_or_else(|| "n/a".into())),
-    ]
+    ];
+    if let Some(n) = &r.noise {
+        rows.insert(
+            rows.len() - 2,
+            ("noise", crate::results::noise::describe(n)),
+        );
+    }
+    rows
 }
 
 /// The load shape in one line.

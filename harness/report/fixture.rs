@@ -101,6 +101,8 @@ pub fn run() -> RunResults {
         shard: None,
         merged_from: Vec::new(),
         security: None,
+        order: None,
+        noise: None,
     }
 }
 

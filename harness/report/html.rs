@@ -45,6 +45,11 @@ pub fn render(results: &RunResults, charts: &[Chart]) -> String {
         let _ = writeln!(h, "<p>{}</p>", esc(&results.scenario.description));
     }
     // In-page links only: the tables can be long and the charts come after them.
+    let reps_link = if super::intervals::table(results).is_some() {
+        " · <a href=\"#repetitions\">Repetitions</a>"
+    } else {
+        ""
+    };
     let center_link = if results.cases.iter().any(|c| c.center.is_some()) {
         " · <a href=\"#center\">Security Center</a>"
     } else {
@@ -52,11 +57,12 @@ pub fn render(results: &RunResults, charts: &[Chart]) -> String {
     };
     let _ = writeln!(
         h,
-        "<nav><a href=\"#summary\">Summary</a>{center_link} · <a href=\"#charts\">Charts</a> · \
+        "<nav><a href=\"#summary\">Summary</a>{reps_link}{center_link} · <a href=\"#charts\">Charts</a> · \
          <a href=\"#details\">Run details</a></nav>",
     );
     environment(&mut h, results);
     summary(&mut h, results);
+    repetitions(&mut h, results);
     failed(&mut h, results);
     let outages = super::outages::lines(results);
     if !outages.is_empty() {
@@ -117,6 +123,29 @@ fn environment(h: &mut String, r: &RunResults) {
             "<p class=\"alert\">Not a release build: these numbers are not comparable.</p>\n",
         );
     }
+    if let Some(n) = &r.noise {
+        for w in crate::results::noise::warnings(n, r.environment.logical_cores) {
+            let _ = writeln!(h, "<p class=\"alert\">Noisy machine: {}.</p>", esc(&w));
+        }
+    }
+}
+
+/// Medians with 95% intervals across repetitions, when the run repeated its cases.
+fn repetitions(h: &mut String, r: &RunResults) {
+    let Some(t) = super::intervals::table(r) else {
+        return;
+    };
+    h.push_str("<h2 id=\"repetitions\">Repetitions: medians with 95% intervals</h2>\n");
+    let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(super::intervals::LEGEND));
+    if let Some(s) = super::intervals::wide_sentence(r) {
+        let class = if super::intervals::wide_count(r).0 > 0 {
+            "alert"
+        } else {
+            "note"
+        };
+        let _ = writeln!(h, "<p class=\"{class}\">{}</p>", esc(&s));
+    }
+    h.push_str(&html_table(&t));
 }
 
 fn summary(h: &mut String, r: &RunResults) {

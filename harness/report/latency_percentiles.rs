@@ -5,6 +5,10 @@
 //! coordinated omission) in milliseconds. One line per case of that QoS. With few cases, each
 //! also gets a thin dashed line of `latency_uncorrected` (from the start of encoding), which
 //! shows how much of the tail is queueing behind late sends; with many it would be a tangle.
+//!
+//! A case measured several times (`load.repeat`) is one curve: at each point the median of its
+//! repetitions' curves (each read off at the same percentile), with whiskers at the whole
+//! nines showing their 95% interval (see [`super::intervals`]).
 
 use plotters::coord::CoordTranslate;
 use plotters::prelude::*;
@@ -43,12 +47,76 @@ pub fn render(results: &RunResults) -> Result<Vec<Chart>, ReportError> {
 }
 
 struct Curve<'a> {
-    case: &'a CaseResult,
+    /// The case's repetitions (one when it ran once).
+    reps: Vec<&'a CaseResult>,
     label: String,
     /// (nines, ms), percentile ascending.
     points: Vec<(f64, f64)>,
     /// The same for `latency_uncorrected`, when drawn.
     uncorrected: Option<Vec<(f64, f64)>>,
+    /// (nines, low ms, high ms) at whole nines: the interval across repetitions.
+    whiskers: Vec<(f64, f64, f64)>,
+}
+
+/// `points` (x ascending) read at `x`, linearly between neighbours, held flat past the ends.
+fn value_at(points: &[(f64, f64)], x: f64) -> Option<f64> {
+    let first = points.first()?;
+    let last = points.last()?;
+    if x <= first.0 {
+        return Some(first.1);
+    }
+    if x >= last.0 {
+        return Some(last.1);
+    }
+    let i = points.partition_point(|p| p.0 <= x);
+    let (a, b) = (points[i - 1], points[i]);
+    Some(if b.0 > a.0 {
+        a.1 + (b.1 - a.1) * (x - a.0) / (b.0 - a.0)
+    } else {
+        b.1
+    })
+}
+
+/// The median curve of several repetitions' curves, on the x grid of the most detailed one;
+/// `None` when no repetition has the phase.
+fn median_curve(reps: &[&CaseResult], phase_name: &str) -> Option<Vec<(f64, f64)>> {
+    let curves: Vec<Vec<(f64, f64)>> = reps.iter().filter_map(|c| points(c, phase_name)).collect();
+    if curves.len() <= 1 {
+        return curves.into_iter().next();
+    }
+    let grid = curves.iter().max_by_key(|c| c.len())?;
+    Some(
+        grid.iter()
+            .filter_map(|&(x, _)| {
+                let ys: Vec<f64> = curves.iter().filter_map(|c| value_at(c, x)).collect();
+                Some((x, data::median_mid(ys)?))
+            })
+            .collect(),
+    )
+}
+
+/// The 95% interval across repetitions at each whole nine up to `x_max`.
+fn whiskers(reps: &[&CaseResult], x_max: f64) -> Vec<(f64, f64, f64)> {
+    let curves: Vec<Vec<(f64, f64)>> = reps
+        .iter()
+        .filter_map(|c| points(c, phase::LATENCY))
+        .collect();
+    (0..=x_max as usize)
+        .filter_map(|k| {
+            let k = k as f64;
+            // Only where every repetition measured that far into the tail.
+            let ys: Option<Vec<f64>> = curves
+                .iter()
+                .map(|c| {
+                    c.last()
+                        .filter(|l| l.0 >= k - 0.25)
+                        .and_then(|_| value_at(c, k))
+                })
+                .collect();
+            let i = crate::results::interval::median_interval(&ys?)?;
+            Some((k, i.low, i.high))
+        })
+        .collect()
 }
 
 /// A phase's percentile curve as (nines, ms); `None` when it was not measured.
@@ -84,18 +152,23 @@ fn render_qos(
     varying: Varying,
 ) -> Result<Option<String>, ReportError> {
     let several_sizes = data::sizes(cases.iter().copied()).len() > 1;
-    let mut curves: Vec<Curve> = cases
-        .iter()
-        .filter_map(|&case| {
-            let mut label = varying.label(&case.params);
+    let mut curves: Vec<Curve> = data::by_id(cases.iter().copied())
+        .into_iter()
+        .filter_map(|(_, reps)| {
+            let params = &reps.first()?.params;
+            let mut label = varying.label(params);
             if several_sizes {
-                label = format!("{label} · {}", data::fmt_bytes(case.params.size));
+                label = format!("{label} · {}", data::fmt_bytes(params.size));
+            }
+            if reps.len() > 1 {
+                label = format!("{label} (median of {})", reps.len());
             }
             Some(Curve {
-                case,
+                points: median_curve(&reps, phase::LATENCY)?,
+                reps,
                 label,
-                points: points(case, phase::LATENCY)?,
                 uncorrected: None,
+                whiskers: Vec::new(),
             })
         })
         .collect();
@@ -104,19 +177,37 @@ fn render_qos(
     }
     if curves.len() <= UNCORRECTED_UP_TO {
         for c in &mut curves {
-            c.uncorrected = points(c.case, phase::LATENCY_UNCORRECTED);
+            c.uncorrected = median_curve(&c.reps, phase::LATENCY_UNCORRECTED);
         }
     }
 
-    let points = curves
+    let all_points = |curves: &[Curve]| -> Vec<(f64, f64)> {
+        curves
+            .iter()
+            .flat_map(|c| c.points.iter().chain(c.uncorrected.iter().flatten()))
+            .copied()
+            .collect()
+    };
+    let x_max = all_points(&curves)
         .iter()
-        .flat_map(|c| c.points.iter().chain(c.uncorrected.iter().flatten()));
-    let x_max = points
-        .clone()
         .map(|p| p.0)
         .fold(1.0, f64::max)
         .min(MAX_NINES);
-    let y_top = axis::linear_top(points.map(|p| p.1).fold(0.0, f64::max));
+    for c in &mut curves {
+        if c.reps.len() > 1 {
+            c.whiskers = whiskers(&c.reps, x_max);
+        }
+    }
+    let whisker_top = curves
+        .iter()
+        .flat_map(|c| c.whiskers.iter().map(|w| w.2))
+        .fold(0.0, f64::max);
+    let y_top = axis::linear_top(
+        all_points(&curves)
+            .iter()
+            .map(|p| p.1)
+            .fold(whisker_top, f64::max),
+    );
 
     let mut legend: Vec<LegendEntry> = curves
         .iter()
@@ -127,6 +218,17 @@ fn render_qos(
             swatch: Swatch::Line,
         })
         .collect();
+    if curves.iter().any(|c| !c.whiskers.is_empty()) {
+        legend.push(LegendEntry {
+            label: "whiskers: 95% interval across repetitions".into(),
+            style: style::SeriesStyle {
+                color: style::MUTED,
+                marker: style::Marker::Circle,
+                dashed: false,
+            },
+            swatch: Swatch::LineOnly,
+        });
+    }
     if curves.iter().any(|c| c.uncorrected.is_some()) {
         legend.push(LegendEntry {
             label: "thin dashed: same case, uncorrected (from start of encode)".into(),
@@ -171,6 +273,22 @@ fn render_qos(
             draw_line(&mut chart, &c.points, s.dashed, s.line())?;
             for p in marker_points(&c.points, x_max) {
                 style::draw_marker(chart.plotting_area(), p, s)?;
+            }
+            // Whiskers a little right of the marker, so curves meeting at a nine stay apart.
+            let dx = x_max * 0.004 * (i % 5) as f64;
+            for &(x, lo, hi) in &c.whiskers {
+                let x = x + dx;
+                let cap = x_max * 0.006;
+                for seg in [
+                    vec![(x, lo), (x, hi)],
+                    vec![((x - cap).max(0.0), lo), (x + cap, lo)],
+                    vec![((x - cap).max(0.0), hi), (x + cap, hi)],
+                ] {
+                    chart.draw_series(std::iter::once(PathElement::new(
+                        seg,
+                        s.color.stroke_width(1),
+                    )))?;
+                }
             }
         }
         Ok(())

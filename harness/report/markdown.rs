@@ -35,6 +35,19 @@ pub fn render(results: &RunResults, charts: &[Chart]) -> String {
         md.push_str(&markdown_table(&summary));
     }
 
+    if let Some(t) = super::intervals::table(results) {
+        md.push_str("\n## Repetitions: medians with 95% intervals\n\n");
+        let _ = writeln!(md, "{}\n", super::intervals::LEGEND);
+        if let Some(s) = super::intervals::wide_sentence(results) {
+            if super::intervals::wide_count(results).0 > 0 {
+                let _ = writeln!(md, "**{s}**\n");
+            } else {
+                let _ = writeln!(md, "{s}\n");
+            }
+        }
+        md.push_str(&markdown_table(&t));
+    }
+
     let failed = table::failed(results);
     if !failed.is_empty() {
         md.push_str("\n## Failed cases\n\n");
@@ -94,6 +107,11 @@ fn environment(md: &mut String, r: &RunResults) {
     }
     if r.environment.profile != "release" {
         md.push_str("- **WARNING**: not a release build: numbers are not comparable\n");
+    }
+    if let Some(n) = &r.noise {
+        for w in crate::results::noise::warnings(n, r.environment.logical_cores) {
+            let _ = writeln!(md, "- **WARNING, noisy machine**: {}", inline(&w));
+        }
     }
     md.push('\n');
 }

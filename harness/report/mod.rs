@@ -22,6 +22,7 @@ pub mod csv;
 pub mod data;
 pub mod frame;
 pub mod html;
+pub mod intervals;
 pub mod latency_percentiles;
 pub mod markdown;
 pub mod mode_heatmap;

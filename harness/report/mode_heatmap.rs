@@ -48,7 +48,8 @@ fn block_family(c: &CaseResult) -> Option<(BlockCipher, Mode)> {
 }
 
 /// The p50 encrypt of one suite at one size. Cases without MAC or signature first, in case a
-/// run's encrypt phase includes them; among those, the one with the most samples.
+/// run's encrypt phase includes them; among those, the one with the most samples, as the
+/// median across its repetitions when it was repeated.
 fn p50_encrypt(
     cases: &[(&CaseResult, (BlockCipher, Mode))],
     cm: (BlockCipher, Mode),
@@ -63,7 +64,10 @@ fn p50_encrypt(
     let plain = of().filter(|c| c.params.mac == "none" && c.params.signature == "none");
     let case = data::representative(plain, phase::ENCRYPT)
         .or_else(|| data::representative(of(), phase::ENCRYPT))?;
-    let p50 = data::phase(case, phase::ENCRYPT)?.p50 as f64;
+    let reps: Vec<&CaseResult> = of().filter(|c| c.id == case.id).collect();
+    let p50 = data::median_of(&reps, |c| {
+        data::phase(c, phase::ENCRYPT).map(|p| p.p50 as f64)
+    })?;
     (p50 > 0.0).then_some(p50)
 }
 

@@ -4,6 +4,8 @@
 //! and v3.1.1-vs-5 differences show in bytes rather than time; one group per series (suite,
 //! plus mac/signature/MQTT version/transport where they vary), one bar per QoS x size.
 //!
+//! With repetitions, bars are medians across them and whiskers their 95% intervals.
+//!
 //! Rendered when the run counted wire bytes (the proxy is on by default).
 
 use super::bars::{self, BarChart};
@@ -28,6 +30,8 @@ pub fn render(results: &RunResults) -> Result<Option<String>, ReportError> {
     }
     let kinds = bars::qos_size_kinds(results);
     let mut groups = bars::groups_by_qos_size(results, &kinds, up);
+    // TLS records vary a little between repetitions; plain MQTT's bytes do not.
+    let ranges = bars::qos_size_ranges(results, &kinds, up);
     // A series' MQTT versions next to each other (the matrix runs all of v4 first), so the
     // byte the protocol adds reads off adjacent bars; stable, so v4 stays above v5.
     let without_version = |label: &str| label.replace(" · v4", "").replace(" · v5", "");
@@ -52,5 +56,5 @@ pub fn render(results: &RunResults) -> Result<Option<String>, ReportError> {
         caption: data::caption(results),
         reference: None,
     };
-    chart.render()
+    chart.render_with_ranges(&ranges)
 }

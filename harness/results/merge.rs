@@ -62,6 +62,9 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Merged, MergeError> {
         }
     }
 
+    // `order` and `noise` are the first run's: shards of one run share their order (the same
+    // seed, derived from the scenario text unless given), and the report's noise warnings
+    // then speak for the first machine; each shard's own are in its folder.
     let mut merged = first.clone();
     merged.cases.clear();
     merged.repetitions.clear();

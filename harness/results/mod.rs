@@ -4,7 +4,9 @@
 //! (so a crash keeps what was measured), [`reader`] loads a run folder back.
 
 pub mod hlog;
+pub mod interval;
 pub mod merge;
+pub mod noise;
 pub mod reader;
 pub mod repetitions;
 pub mod types;

@@ -5,6 +5,7 @@
 
 pub mod case;
 pub mod center;
+pub mod order;
 pub mod progress;
 
 use std::path::{Path, PathBuf};
@@ -22,6 +23,7 @@ use crate::results::{
 use crate::scenario::Scenario;
 use crate::scenario::schema::Rate;
 
+pub use order::OrderSpec;
 pub use progress::Progress;
 
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +51,8 @@ pub struct RunOptions {
     pub progress: Progress,
     /// Recorded in results.json when the scenario was narrowed with [`crate::scenario::Shard::apply`].
     pub shard: Option<crate::scenario::Shard>,
+    /// Shuffled (default, seed from the OS) or matrix order; see [`order`].
+    pub order: OrderSpec,
 }
 
 /// A finished (or interrupted) run.
@@ -195,7 +199,22 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
             .map_err(|e| RunError::Input(e.to_string()))?;
         broker_version = broker_version.or(preflight(&e, &run_tag).await?);
     }
+    // Every shard of one run must measure in the same order: without a seed they derive it
+    // from what they share, the scenario text and its --set flags (not --broker or --shard,
+    // which may differ between the machines).
+    let shared: Vec<&str> = std::iter::once(scenario.text.as_str())
+        .chain(
+            scenario
+                .overrides
+                .iter()
+                .filter(|o| o.starts_with("--set "))
+                .map(String::as_str),
+        )
+        .collect();
+    let seed = order::resolve_seed(opts.order, opts.shard.is_some(), &shared.join("\n"))
+        .map_err(|e| RunError::Broker(format!("no OS randomness for the case order: {e}")))?;
     let dir = create_run_dir(&opts.out_root, &scenario.name, started)?;
+    let noise = env::NoiseProbe::start();
 
     let mut results = RunResults {
         schema_version: results::SCHEMA_VERSION,
@@ -269,6 +288,14 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
         }),
         merged_from: Vec::new(),
         security: None,
+        order: Some(results::RunOrder {
+            kind: opts.order.kind,
+            seed: seed.map(|s| s.0),
+            seed_source: seed.map(|s| s.1),
+            rand_version: order::RAND_VERSION.to_owned(),
+            sequence: Vec::new(),
+        }),
+        noise: None,
     };
     let save = |r: &RunResults| writer::write(&dir, r).map_err(|e| RunError::Output(e.to_string()));
     save(&results)?;
@@ -300,11 +327,24 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
     let total = scenario.cases.len() * load.repeat as usize;
     let mut interrupted = false;
     opts.progress.start(total, load.duration);
-    // Repetitions interleave: all cases once, then all again, so slow drift (thermal, a
-    // neighbour's load) spreads over every case instead of biasing the last ones.
-    let schedule: Vec<(u32, &crate::scenario::Case)> = (1..=load.repeat)
-        .flat_map(|rep| scenario.cases.iter().map(move |c| (rep, c)))
-        .collect();
+    opts.progress.info(&match seed {
+        Some((s, source)) => format!(
+            "order: shuffled, seed {s} ({}; --order-seed {s} replays it)",
+            match source {
+                results::SeedSource::Flag => "from --order-seed",
+                results::SeedSource::Os => "random",
+                results::SeedSource::Scenario =>
+                    "derived from the scenario text, the same on every shard",
+            }
+        ),
+        None => "order: matrix (the scenario's order, round by round)".to_owned(),
+    });
+    // Repetitions interleave: all cases once, then all again (each round in a fresh random
+    // order unless `--order matrix`), so slow drift (thermal, a neighbour's load) spreads
+    // over every case instead of biasing the last ones.
+    let schedule = order::schedule(scenario.cases.len(), load.repeat, seed.map(|s| s.0));
+    // Where each entry of results.cases belongs in matrix order, kept sorted beside it.
+    let mut slots: Vec<order::Step> = Vec::with_capacity(schedule.len());
     // One listener for the whole run, polled once now so the handler is installed before the
     // first case: a Ctrl-C that lands between cases (while results are being written) is kept
     // for the next select instead of being lost.
@@ -315,10 +355,11 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
         _ = &mut ctrl_c => interrupted = true,
         _ = std::future::ready(()) => {}
     }
-    for (step, &(rep, c)) in schedule.iter().enumerate() {
+    for (step, &slot) in schedule.iter().enumerate() {
         if interrupted {
             break;
         }
+        let (rep, c) = (slot.repetition, &scenario.cases[slot.case]);
         let label = if load.repeat > 1 {
             format!("{} (repetition {rep}/{})", c.id(), load.repeat)
         } else {
@@ -341,7 +382,16 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
             duration: case_start.elapsed().unwrap_or_default(),
             phases: outcome.phases,
         });
-        results.cases.push(outcome.result);
+        if let Some(o) = results.order.as_mut() {
+            o.sequence.push(results::OrderStep {
+                case: outcome.result.id.clone(),
+                repetition: rep,
+            });
+        }
+        let at = slots.partition_point(|s| *s < slot);
+        slots.insert(at, slot);
+        results.cases.insert(at, outcome.result);
+        results.noise = Some(noise.finish());
         results.repetitions = results::repetitions::summarize(&results.cases);
         save(&results)?;
         if let Err(e) = hlog::write(&dir, started, &hists) {
@@ -372,6 +422,12 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
         }
     }
 
+    // Noise was last sampled after the last case, before the tamper matrix.
+    if let Some(n) = &results.noise {
+        for w in results::noise::warnings(n, results.environment.logical_cores) {
+            opts.progress.warn(&w);
+        }
+    }
     results.finished_at = Some(now_rfc3339());
     results.status = if interrupted {
         RunStatus::Interrupted

@@ -73,6 +73,18 @@ impl Progress {
         }
     }
 
+    /// A fact about the run worth a line (the case order and its seed); not when quiet.
+    pub fn info(&self, msg: &str) {
+        match self {
+            Progress::Bar(slot) => match slot.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+                Some(bar) => bar.println(msg),
+                None => eprintln!("{msg}"),
+            },
+            Progress::Plain => eprintln!("{msg}"),
+            Progress::Quiet => {}
+        }
+    }
+
     pub fn warn(&self, msg: &str) {
         match self {
             Progress::Bar(slot) => {

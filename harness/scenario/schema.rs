@@ -205,10 +205,11 @@ pub struct LoadSection {
     /// window of messages in flight per publisher.
     #[serde(default = "default_inflight")]
     pub inflight: Inflight,
-    /// Runs of every case, interleaved (case 1..n, then again), so drift in the machine or
-    /// broker spreads over all cases instead of biasing the last ones.
-    #[serde(default = "one")]
-    pub repeat: Count,
+    /// Runs of every case, in rounds (every case once, then again; each round shuffled
+    /// unless `run --order matrix`), so drift in the machine or broker spreads over all cases
+    /// instead of biasing some; the report gives medians with 95% intervals across them.
+    #[serde(default = "one_repeat")]
+    pub repeat: Repeat,
     /// Connection ramp: clients that connect at once (a thousand simultaneous CONNECTs would
     /// measure the broker's accept queue, not the case) ...
     #[serde(default = "default_connect_batch")]
@@ -251,7 +252,7 @@ impl Default for LoadSection {
             drain: default_drain(),
             payload: Payload::default(),
             inflight: default_inflight(),
-            repeat: one(),
+            repeat: one_repeat(),
             connect_batch: default_connect_batch(),
             connect_interval: zero_duration(),
         }
@@ -377,6 +378,29 @@ pub struct CenterSection {
     pub concurrency: Vec<Count>,
     /// Bursts per concurrency level (default 5).
     pub rounds: Option<Count>,
+}
+
+/// Repetitions of every case: 1 (measured once) to 1000.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Repeat(pub u32);
+
+pub const MAX_REPEAT: i64 = 1000;
+
+impl<'de> Deserialize<'de> for Repeat {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let n = i64::deserialize(d)?;
+        if !(1..=MAX_REPEAT).contains(&n) {
+            return Err(de::Error::custom(format!(
+                "expected how many times to measure every case, 1 (once) to {MAX_REPEAT}, got {n}; \
+                 3 or more give 95% intervals across repetitions"
+            )));
+        }
+        Ok(Repeat(n as u32))
+    }
+}
+
+fn one_repeat() -> Repeat {
+    Repeat(1)
 }
 
 /// A positive count of clients.

@@ -20,6 +20,7 @@ pub async fn run_in_temp(s: &Scenario) -> (RunOutcome, tempfile::TempDir) {
         out_root: root.path().to_path_buf(),
         progress: Progress::Quiet,
         shard: None,
+        order: Default::default(),
     };
     let outcome = run::run(s, &opts)
         .await
@@ -34,6 +35,7 @@ pub async fn run_error(s: &Scenario) -> run::RunError {
         out_root: root.path().to_path_buf(),
         progress: Progress::Quiet,
         shard: None,
+        order: Default::default(),
     };
     match run::run(s, &opts).await {
         Ok(_) => panic!("run of {} succeeded but must fail", s.name),
