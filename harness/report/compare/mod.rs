@@ -1,179 +1,230 @@
 //! Run-versus-run comparison: `compare RUN_A RUN_B`.
 //!
-//! Cases are matched by id (`aes-128-gcm/q1/64B/tcp`); for each matched case and metric the
-//! report shows A, B and the ratio B/A, and flags the ratio when it is beyond the noise
-//! ([`NOISE_RULE`] says exactly how). Cases found in only one run are listed, never dropped.
+//! Cases are paired by id (`aes-128-gcm/q1/64B/tcp`), or by the case parameters named with
+//! `--match` ([`pairing`]); the repetitions of a case (`load.repeat`) are its independent
+//! measurements. For each pair and [metric](metrics::METRICS) the comparison shows A, B (means
+//! over repetitions), B/A with a 95% interval, and a verdict from [`verdict`]'s rule: Welch's
+//! t-test on log values against a minimum effect, corrected over every row tested
+//! (Benjamini–Hochberg by default, Holm on request). With fewer than 3 repetitions of a case on either side its rows get figures but
+//! no verdict. Cases found in only one run are listed, never dropped.
 //!
-//! A run has no repetitions yet, so the noise is estimated from each case's own HdrHistogram:
-//! the percentiles give the spread of the distribution, the sample count how well a median or
-//! a p99 of that spread is pinned down. A fixed floor covers what one histogram cannot see
-//! (the machine doing something else between the two runs).
+//! Runs of different scenarios are refused unless `--match` names how to pair their cases:
+//! the same id can mean a different set-up in another scenario (another rate, payload or
+//! broker), and `--match` is the explicit statement that the named fields are what should
+//! agree (the set-up differences are still printed as warnings).
 //!
-//! Files written into the output folder: `compare.md`, `compare.html` (self-contained like
-//! `report.html`) and `charts/compare_ratio.svg` (see [`compare_ratio`](super::compare_ratio)).
+//! Outputs ([`render`]): the terminal table, `compare.md`, `compare.html` (self-contained like
+//! `report.html`), `charts/compare_ratio.svg` (see [`compare_ratio`](super::compare_ratio)),
+//! and with `--json` the [`Comparison`] itself on stdout. Its fields: `a_label`, `b_label`;
+//! `test`, `correction` (`holm` / `benjamini_hochberg`), `controls`, `alpha`, `min_effect`,
+//! `min_repetitions`, `pairing`, `repetitions_a` / `repetitions_b` (`min`, `max` per case),
+//! `family_size` (rows tested), `rule` (the text printed), `no_verdicts` (why there are none,
+//! or null), `tally` (`worse`, `better`, `not_significant`, `untested`, `not_comparable`), and
+//! `cases`: per pair `label`, `id_a`, `id_b` and `metrics`, each with `metric`, `unit`,
+//! `better`, `scale`, `n_a`, `n_b`, `a`, `b`, `ratio`, `interval` (`of`: `ratio` or
+//! `difference`, `low`, `high`), `p`, `p_adjusted` and `verdict` (`better`, `worse`,
+//! `not_significant`, `too_few_repetitions`, `not_comparable`); then `only_a`, `only_b`,
+//! `failed` and `warnings`.
 
-use std::collections::BTreeMap;
-use std::fmt::Write;
+pub mod metrics;
+pub mod pairing;
+mod render;
+pub mod verdict;
+
+#[cfg(test)]
+mod simulation;
+#[cfg(test)]
+mod tests;
+
 use std::path::{Path, PathBuf};
 
-use super::table::{Row, Table};
-use super::{ReportError, compare_ratio, data, html, markdown};
-use crate::results::{CaseResult, PhaseStats, RunResults, phase};
+use serde::Serialize;
 
-/// Smallest relative change ever flagged: two runs on one machine drift this much anyway.
-pub const NOISE_FLOOR: f64 = 0.05;
-/// How many combined standard errors a change must exceed.
-pub const NOISE_SIGMAS: f64 = 2.0;
+pub use metrics::{Better, METRICS, Metric, Scale};
+pub use pairing::Pairing;
+pub use render::{RenderedCompare, json, render, table, terminal};
+pub use verdict::{Interval, Rule};
 
-/// The rule, word for word as the documents print it.
-pub const NOISE_RULE: &str = "A change is flagged when |B/A − 1| ≥ max(5%, 2·√(sA² + sB²)), \
-where s is a run's relative standard error of the metric estimated from its own histogram \
-(there are no repetitions): for a p50, s = (p90 − p50) / p50 / √count; for a p99, \
-s = (p99.9 − p99) / p99 / √(count / 100) (only 1% of samples lie beyond p99); for lost \
-messages, s = 1 / √lost (Poisson); for delivered msgs/s, s = 0 (one number, so only the 5% \
-floor applies). Loss going from zero to non-zero or back is always flagged.";
+use super::data;
+use crate::results::RunResults;
+use crate::stats::Correction;
 
-/// What a metric being larger means.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Better {
-    Lower,
-    Higher,
+/// Input `compare` refuses (exit code 2 at the command line).
+#[derive(Debug, thiserror::Error)]
+pub enum CompareError {
+    #[error("--match: unknown field \"{field}\"; valid fields are the case parameters: {valid}")]
+    UnknownField { field: String, valid: String },
+    #[error(
+        "pairing by {pairing}: run {side} has {} different cases with {key}: {}; name more \
+         fields so that each case of a run has its own key (valid: {valid})",
+        ids.len(), ids.join(", ")
+    )]
+    Collision {
+        pairing: String,
+        side: &'static str,
+        key: String,
+        ids: Vec<String>,
+        valid: String,
+    },
+    #[error(
+        "run A is of scenario \"{a}\" and run B of scenario \"{b}\": the same case id can mean \
+         a different set-up in another scenario, so cases are not paired by id. Compare two \
+         runs of one scenario, or name the case parameters that should agree with --match \
+         (e.g. --match qos,size,transport)"
+    )]
+    DifferentScenarios { a: String, b: String },
+    #[error(
+        "--min-effect: expected a fraction from 0 to 1 (0.05) or a percentage (5%), got \"{0}\""
+    )]
+    MinEffect(String),
 }
 
-/// One metric of the comparison.
-#[derive(Debug, Clone, Copy)]
-pub struct Metric {
-    pub name: &'static str,
-    /// Unit of the A and B cells.
-    pub unit: &'static str,
-    pub better: Better,
-    /// The value and its relative standard error, when the case has it.
-    pub extract: fn(&CaseResult) -> Option<(f64, f64)>,
-}
-
-fn percentile_metric(case: &CaseResult, name: &str, p99: bool, unit: f64) -> Option<(f64, f64)> {
-    let p: &PhaseStats = data::phase(case, name)?;
-    let count = p.count as f64;
-    let (value, next, n) = if p99 {
-        (p.p99 as f64, p.p999 as f64, count / 100.0)
-    } else {
-        (p.p50 as f64, p.p90 as f64, count)
+/// Parses `--min-effect`: `0.05` or `5%`.
+pub fn parse_min_effect(s: &str) -> Result<f64, CompareError> {
+    let t = s.trim();
+    let v = match t.strip_suffix('%') {
+        Some(pct) => pct.trim().parse::<f64>().map(|v| v / 100.0),
+        None => t.parse::<f64>(),
     };
-    if value <= 0.0 {
-        return None;
+    match v {
+        Ok(v) if (0.0..1.0).contains(&v) => Ok(v),
+        _ => Err(CompareError::MinEffect(s.to_owned())),
     }
-    let s = ((next - value).max(0.0) / value) / n.max(1.0).sqrt();
-    Some((value / unit, s))
 }
 
-pub const METRICS: [Metric; 8] = [
-    Metric {
-        name: "enc p50",
-        unit: "µs",
-        better: Better::Lower,
-        extract: |c| percentile_metric(c, phase::ENCRYPT, false, 1e3),
-    },
-    Metric {
-        name: "enc p99",
-        unit: "µs",
-        better: Better::Lower,
-        extract: |c| percentile_metric(c, phase::ENCRYPT, true, 1e3),
-    },
-    Metric {
-        name: "dec p50",
-        unit: "µs",
-        better: Better::Lower,
-        extract: |c| percentile_metric(c, phase::DECRYPT, false, 1e3),
-    },
-    Metric {
-        name: "dec p99",
-        unit: "µs",
-        better: Better::Lower,
-        extract: |c| percentile_metric(c, phase::DECRYPT, true, 1e3),
-    },
-    Metric {
-        name: "lat p50",
-        unit: "ms",
-        better: Better::Lower,
-        extract: |c| percentile_metric(c, phase::LATENCY, false, 1e6),
-    },
-    Metric {
-        name: "lat p99",
-        unit: "ms",
-        better: Better::Lower,
-        extract: |c| percentile_metric(c, phase::LATENCY, true, 1e6),
-    },
-    Metric {
-        name: "delivered/s",
-        unit: "msg/s",
-        better: Better::Higher,
-        // A case that measured nothing has no rate, not a rate of zero.
-        extract: |c| (c.measured_s > 0.0).then_some((c.throughput.delivered_msgs_per_s, 0.0)),
-    },
-    Metric {
-        name: "lost",
-        unit: "msgs",
-        better: Better::Lower,
-        extract: |c| {
-            let lost = c.counts.lost as f64;
-            let s = if lost > 0.0 { 1.0 / lost.sqrt() } else { 0.0 };
-            Some((lost, s))
-        },
-    },
-];
+/// Parses `--correction`: `holm` or `bh` (Benjamini–Hochberg).
+pub fn parse_correction(s: &str) -> Result<Correction, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "holm" => Ok(Correction::Holm),
+        "bh" | "benjamini-hochberg" => Ok(Correction::BenjaminiHochberg),
+        _ => Err(format!(
+            "expected holm or bh (Benjamini–Hochberg), got \"{s}\""
+        )),
+    }
+}
 
-/// What the comparison concludes about one metric of one case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a comparison is asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// `--match` field names; empty: pair by case id.
+    pub match_fields: Vec<String>,
+    pub rule: Rule,
+}
+
+/// What the comparison concludes about one metric of one pair of cases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Verdict {
-    /// Within the noise.
-    Same,
     Better,
     Worse,
-    /// One side has no value (not measured, or zero where a ratio is needed).
+    /// Tested: no change beyond the minimum effect shown.
+    NotSignificant,
+    /// Figures only: fewer than [`verdict::MIN_REPETITIONS`] on a side.
+    TooFewRepetitions,
+    /// A side has no value (not measured, or not positive where a ratio is needed).
     NotComparable,
 }
 
 impl Verdict {
     pub fn word(self) -> &'static str {
         match self {
-            Verdict::Same => "noise",
             Verdict::Better => "BETTER",
             Verdict::Worse => "WORSE",
+            Verdict::NotSignificant => "n.s.",
+            Verdict::TooFewRepetitions => "no verdict",
             Verdict::NotComparable => "n/a",
         }
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct MetricDelta {
     pub metric: &'static str,
     pub unit: &'static str,
+    pub better: Better,
+    pub scale: Scale,
+    /// Repetitions with a value, per side.
+    pub n_a: usize,
+    pub n_b: usize,
+    /// Geometric means (lost: plain means) over repetitions, in `unit`.
     pub a: Option<f64>,
     pub b: Option<f64>,
     /// B / A, when both are measured and A is not zero.
     pub ratio: Option<f64>,
-    /// The relative change below which this row counts as noise.
-    pub threshold: Option<f64>,
+    /// 95% interval of B/A (lost: of B − A), with enough repetitions.
+    pub interval: Option<Interval>,
+    /// Unadjusted p-value of "no change beyond the minimum effect".
+    pub p: Option<f64>,
+    /// After the family's correction; the verdict is drawn from this.
+    pub p_adjusted: Option<f64>,
     pub verdict: Verdict,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct CaseDelta {
-    pub id: String,
+    /// The id when both sides have the same, else `id_a vs id_b`.
+    pub label: String,
+    pub id_a: String,
+    pub id_b: String,
     pub metrics: Vec<MetricDelta>,
 }
 
+/// Fewest and most finished repetitions of a matched case on one side.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Repetitions {
+    pub min: usize,
+    pub max: usize,
+}
+
+impl std::fmt::Display for Repetitions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.min == self.max {
+            write!(f, "{}", self.min)
+        } else {
+            write!(f, "{}–{}", self.min, self.max)
+        }
+    }
+}
+
+/// How many rows got each verdict.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    pub worse: usize,
+    pub better: usize,
+    pub not_significant: usize,
+    pub untested: usize,
+    pub not_comparable: usize,
+}
+
 /// Everything `compare` prints and renders.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Comparison {
     /// Short names of the runs: scenario and start time.
     pub a_label: String,
     pub b_label: String,
+    pub test: &'static str,
+    pub correction: Correction,
+    /// What the correction bounds at `alpha`.
+    pub controls: &'static str,
+    pub alpha: f64,
+    pub min_effect: f64,
+    pub min_repetitions: usize,
+    /// `case id` or `--match f1,f2`.
+    pub pairing: String,
+    pub repetitions_a: Repetitions,
+    pub repetitions_b: Repetitions,
+    /// Rows with a p-value: the family the correction covers.
+    pub family_size: usize,
+    /// The rule, word for word as printed.
+    pub rule: String,
+    /// Why no row has a verdict, when none has.
+    pub no_verdicts: Option<String>,
+    pub tally: Tally,
     pub cases: Vec<CaseDelta>,
-    /// Ids of finished cases only in A, only in B.
+    /// Ids of cases only in A, only in B.
     pub only_a: Vec<String>,
     pub only_b: Vec<String>,
-    /// Ids present in both runs but failed in at least one.
+    /// Cases present in both runs but without a finished repetition in at least one.
     pub failed: Vec<String>,
     /// Differences in the set-up that make the numbers less comparable.
     pub warnings: Vec<String>,
@@ -181,47 +232,6 @@ pub struct Comparison {
 
 fn run_label(r: &RunResults) -> String {
     format!("{} @ {}", r.scenario.name, r.started_at)
-}
-
-fn delta(metric: &Metric, a: &CaseResult, b: &CaseResult) -> MetricDelta {
-    let (va, vb) = ((metric.extract)(a), (metric.extract)(b));
-    let mut d = MetricDelta {
-        metric: metric.name,
-        unit: metric.unit,
-        a: va.map(|v| v.0),
-        b: vb.map(|v| v.0),
-        ratio: None,
-        threshold: None,
-        verdict: Verdict::NotComparable,
-    };
-    let (Some((xa, sa)), Some((xb, sb))) = (va, vb) else {
-        return d;
-    };
-    let threshold = NOISE_FLOOR.max(NOISE_SIGMAS * (sa * sa + sb * sb).sqrt());
-    d.threshold = Some(threshold);
-    let direction = |b_larger: bool| match (b_larger, metric.better) {
-        (true, Better::Lower) | (false, Better::Higher) => Verdict::Worse,
-        _ => Verdict::Better,
-    };
-    if xa == 0.0 {
-        // No ratio from zero; for loss, appearing at all is the news.
-        d.verdict = if xb == 0.0 {
-            Verdict::Same
-        } else {
-            direction(true)
-        };
-        return d;
-    }
-    let ratio = xb / xa;
-    d.ratio = Some(ratio);
-    d.verdict = if metric.name == "lost" && xb == 0.0 {
-        direction(false)
-    } else if (ratio - 1.0).abs() < threshold {
-        Verdict::Same
-    } else {
-        direction(ratio > 1.0)
-    };
-    d
 }
 
 /// Set-up differences worth a warning above the table.
@@ -233,6 +243,7 @@ fn warnings(a: &RunResults, b: &RunResults) -> Vec<String> {
             out.push(format!("{what} differs: A {x}, B {y}"));
         }
     };
+    differ("scenario", a.scenario.name.clone(), b.scenario.name.clone());
     differ(
         "CPU",
         ea.cpu_model.clone().unwrap_or_else(|| "unknown".into()),
@@ -241,243 +252,168 @@ fn warnings(a: &RunResults, b: &RunResults) -> Vec<String> {
     differ("build profile", ea.profile.clone(), eb.profile.clone());
     differ("broker", a.broker.name.clone(), b.broker.name.clone());
     differ("load", data::load(a), data::load(b));
-    out
-}
-
-/// Matches the cases of `a` and `b` by id and compares every metric.
-pub fn compare(a: &RunResults, b: &RunResults) -> Comparison {
-    let ok_b: BTreeMap<&str, &CaseResult> = data::ok_cases(b).map(|c| (c.id.as_str(), c)).collect();
-    let ok_a: BTreeMap<&str, &CaseResult> = data::ok_cases(a).map(|c| (c.id.as_str(), c)).collect();
-    let all_b: Vec<&str> = b.cases.iter().map(|c| c.id.as_str()).collect();
-    let all_a: Vec<&str> = a.cases.iter().map(|c| c.id.as_str()).collect();
-    let mut cases = Vec::new();
-    let mut failed = Vec::new();
-    // A's order (its matrix order), then anything only B has.
-    for ca in &a.cases {
-        if !all_b.contains(&ca.id.as_str()) {
-            continue;
-        }
-        match (ok_a.get(ca.id.as_str()), ok_b.get(ca.id.as_str())) {
-            (Some(ca), Some(cb)) => cases.push(CaseDelta {
-                id: ca.id.clone(),
-                metrics: METRICS.iter().map(|m| delta(m, ca, cb)).collect(),
-            }),
-            _ => failed.push(ca.id.clone()),
-        }
-    }
-    let only = |ids: &[&str], other: &[&str]| -> Vec<String> {
-        ids.iter()
-            .filter(|id| !other.contains(*id))
-            .map(|id| id.to_string())
-            .collect()
-    };
-    Comparison {
-        a_label: run_label(a),
-        b_label: run_label(b),
-        cases,
-        only_a: only(&all_a, &all_b),
-        only_b: only(&all_b, &all_a),
-        failed,
-        warnings: warnings(a, b),
-    }
-}
-
-fn fmt_value(v: Option<f64>) -> String {
-    v.map_or_else(|| "n/a".into(), data::sig3)
-}
-
-fn fmt_ratio(r: Option<f64>) -> String {
-    r.map_or_else(|| "n/a".into(), |r| format!("×{}", data::sig3(r)))
-}
-
-/// Beyond ±1000% the exact figure only says "one outlier dominates this tail".
-fn fmt_threshold(t: Option<f64>) -> String {
-    match t {
-        None => "n/a".into(),
-        Some(t) if t >= 10.0 => ">±999%".into(),
-        Some(t) => format!("±{:.0}%", t * 100.0),
-    }
-}
-
-/// One row per case and metric; the id only on a case's first row so cases stand apart.
-/// Rows with a WORSE verdict are marked like lossy rows (red in HTML).
-pub fn table(c: &Comparison) -> Table {
-    let mut rows = Vec::new();
-    for case in &c.cases {
-        for (i, m) in case.metrics.iter().enumerate() {
-            rows.push(Row {
-                cells: vec![
-                    if i == 0 {
-                        case.id.clone()
-                    } else {
-                        String::new()
-                    },
-                    format!("{} ({})", m.metric, m.unit),
-                    fmt_value(m.a),
-                    fmt_value(m.b),
-                    fmt_ratio(m.ratio),
-                    fmt_threshold(m.threshold),
-                    m.verdict.word().into(),
-                ],
-                lossy: m.verdict == Verdict::Worse,
-            });
-        }
-    }
-    Table {
-        headers: vec!["case", "metric", "A", "B", "B/A", "noise", "verdict"],
-        numeric: vec![false, false, true, true, true, true, false],
-        rows,
-    }
-}
-
-/// Counts of flagged changes, for the one-line verdict.
-fn tally(c: &Comparison) -> (usize, usize) {
-    let all = c.cases.iter().flat_map(|k| &k.metrics);
-    let worse = all.clone().filter(|m| m.verdict == Verdict::Worse).count();
-    let better = all.filter(|m| m.verdict == Verdict::Better).count();
-    (worse, better)
-}
-
-/// Lines said before any table, shared by the three renderings.
-fn preamble(c: &Comparison) -> Vec<String> {
-    let (worse, better) = tally(c);
-    let mut lines = vec![
-        format!("A: {}", c.a_label),
-        format!("B: {}", c.b_label),
-        format!(
-            "{} matched case(s): {worse} metric(s) WORSE, {better} BETTER beyond the noise.",
-            c.cases.len()
-        ),
-    ];
-    lines.extend(c.warnings.iter().map(|w| format!("Warning: {w}")));
-    lines.push(format!("Noise rule: {NOISE_RULE}"));
-    lines
-}
-
-fn unmatched(c: &Comparison) -> Vec<String> {
-    let mut lines = Vec::new();
-    for id in &c.only_a {
-        lines.push(format!("only in A: {id}"));
-    }
-    for id in &c.only_b {
-        lines.push(format!("only in B: {id}"));
-    }
-    for id in &c.failed {
-        lines.push(format!("failed in A or B, not compared: {id}"));
-    }
-    lines
-}
-
-/// The comparison as plain text for the terminal.
-pub fn terminal(c: &Comparison) -> String {
-    let mut out = preamble(c).join("\n");
-    out.push_str("\n\n");
-    if c.cases.is_empty() {
-        out.push_str("No case finished in both runs.\n");
-    } else {
-        out.push_str(&super::table::aligned(&table(c)));
-    }
-    for line in unmatched(c) {
-        out.push_str(&line);
-        out.push('\n');
-    }
-    out
-}
-
-fn render_markdown(c: &Comparison, chart: Option<&super::Chart>) -> String {
-    let mut md = String::from("# Run comparison\n\n");
-    for line in preamble(c) {
-        let _ = writeln!(md, "- {}", markdown::inline(&line));
-    }
-    md.push('\n');
-    if !c.cases.is_empty() {
-        md.push_str(&markdown::markdown_table(&table(c)));
-    }
-    let unmatched = unmatched(c);
-    if !unmatched.is_empty() {
-        md.push_str("\n## Not compared\n\n");
-        for line in unmatched {
-            let _ = writeln!(md, "- {}", markdown::inline(&line));
-        }
-    }
-    if let Some(chart) = chart {
-        let _ = writeln!(md, "\n![{}]({})", chart.title, chart.rel_path());
-    }
-    md
-}
-
-fn render_html(c: &Comparison, chart: Option<&super::Chart>) -> String {
-    let mut h = String::new();
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>Run comparison — mqtt-cipher-bench</title>\n<style>{}</style>\n</head>\n\
-         <body>\n<main>\n<h1>Run comparison</h1>\n<ul>\n",
-        html::CSS
+    differ(
+        "overrides",
+        a.scenario.overrides.join(" "),
+        b.scenario.overrides.join(" "),
     );
-    for line in preamble(c) {
-        let _ = writeln!(h, "<li>{}</li>", html::esc(&line));
-    }
-    h.push_str("</ul>\n");
-    if let Some(chart) = chart {
-        let _ = writeln!(
-            h,
-            "<figure id=\"{}\">\n{}\n<figcaption>{} (<code>{}</code>)</figcaption>\n</figure>",
-            html::esc(&chart.name),
-            chart.svg.trim(),
-            html::esc(&chart.title),
-            html::esc(&chart.rel_path())
-        );
-    }
-    if !c.cases.is_empty() {
-        h.push_str("<h2>Per case</h2>\n");
-        h.push_str(&html::html_table(&table(c)));
-    }
-    let unmatched = unmatched(c);
-    if !unmatched.is_empty() {
-        h.push_str("<h2>Not compared</h2>\n<ul>\n");
-        for line in unmatched {
-            let _ = writeln!(h, "<li>{}</li>", html::esc(&line));
-        }
-        h.push_str("</ul>\n");
-    }
-    h.push_str("</main>\n</body>\n</html>\n");
-    h
+    out
 }
 
-/// Paths of what [`render`] wrote.
-#[derive(Debug, Clone)]
-pub struct RenderedCompare {
-    pub html: PathBuf,
-    pub markdown: PathBuf,
-    pub chart: Option<PathBuf>,
-}
-
-/// Writes `compare.html`, `compare.md` and, when any ratio exists, `charts/compare_ratio.svg`
-/// into `dir`.
-pub fn render(
-    dir: &Path,
-    c: &Comparison,
+/// Pairs the cases of `a` and `b` and compares every metric.
+pub fn compare(
     a: &RunResults,
     b: &RunResults,
-) -> Result<RenderedCompare, ReportError> {
-    let chart = compare_ratio::render(c, a, b)?
-        .map(|svg| super::Chart::new(compare_ratio::NAME, compare_ratio::TITLE, svg));
-    let chart_dir = dir.join("charts");
-    std::fs::create_dir_all(&chart_dir).map_err(|source| ReportError::Io {
-        path: chart_dir.clone(),
-        source,
-    })?;
-    let chart_path = match &chart {
-        Some(ch) => Some(super::write(&dir.join(ch.rel_path()), &ch.svg)?),
-        None => None,
+    settings: &Settings,
+) -> Result<Comparison, CompareError> {
+    let pairing = Pairing::parse(&settings.match_fields)?;
+    if pairing == Pairing::ById && a.scenario.name != b.scenario.name {
+        return Err(CompareError::DifferentScenarios {
+            a: a.scenario.name.clone(),
+            b: b.scenario.name.clone(),
+        });
+    }
+    let ga = pairing::groups(a, "A", &pairing)?;
+    let gb = pairing::groups(b, "B", &pairing)?;
+    let rule = settings.rule;
+    let metrics = metrics::in_use(a, b);
+
+    let mut cases = Vec::new();
+    let mut failed = Vec::new();
+    let (mut reps_a, mut reps_b) = (Vec::new(), Vec::new());
+    let mut estimates = Vec::new();
+    for x in &ga {
+        let Some(y) = gb.iter().find(|y| y.key == x.key) else {
+            continue;
+        };
+        let label = if x.id == y.id {
+            x.id.clone()
+        } else {
+            format!("{} vs {}", x.id, y.id)
+        };
+        if x.ok.is_empty() || y.ok.is_empty() {
+            failed.push(label);
+            continue;
+        }
+        reps_a.push(x.ok.len());
+        reps_b.push(y.ok.len());
+        let mut rows = Vec::new();
+        for m in &metrics {
+            let values = |reps: &[&crate::results::CaseResult]| -> Vec<f64> {
+                reps.iter().filter_map(|c| (m.extract)(c)).collect()
+            };
+            let (va, vb) = (values(&x.ok), values(&y.ok));
+            let e = verdict::estimate(m.scale, &va, &vb, &rule);
+            estimates.push(e.and_then(|e| e.p));
+            rows.push((m, va.len(), vb.len(), e));
+        }
+        cases.push((label, x.id.clone(), y.id.clone(), rows));
+    }
+
+    let adjusted = verdict::adjust(&rule, &estimates);
+    let family_size = estimates.iter().flatten().count();
+    let mut adjusted = adjusted.into_iter();
+    let mut tally = Tally::default();
+    let cases: Vec<CaseDelta> = cases
+        .into_iter()
+        .map(|(label, id_a, id_b, rows)| CaseDelta {
+            label,
+            id_a,
+            id_b,
+            metrics: rows
+                .into_iter()
+                .map(|(m, n_a, n_b, e)| {
+                    let p_adjusted = adjusted.next().flatten();
+                    let verdict = decide(m, e.as_ref(), p_adjusted, &rule);
+                    match verdict {
+                        Verdict::Worse => tally.worse += 1,
+                        Verdict::Better => tally.better += 1,
+                        Verdict::NotSignificant => tally.not_significant += 1,
+                        Verdict::TooFewRepetitions => tally.untested += 1,
+                        Verdict::NotComparable => tally.not_comparable += 1,
+                    }
+                    MetricDelta {
+                        metric: m.name,
+                        unit: m.unit,
+                        better: m.better,
+                        scale: m.scale,
+                        n_a,
+                        n_b,
+                        a: e.map(|e| e.a),
+                        b: e.map(|e| e.b),
+                        ratio: e.and_then(|e| e.ratio),
+                        interval: e.and_then(|e| e.interval),
+                        p: e.and_then(|e| e.p),
+                        p_adjusted,
+                        verdict,
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+
+    let span = |v: &[usize]| Repetitions {
+        min: v.iter().copied().min().unwrap_or(0),
+        max: v.iter().copied().max().unwrap_or(0),
     };
-    Ok(RenderedCompare {
-        html: super::write(&dir.join("compare.html"), &render_html(c, chart.as_ref()))?,
-        markdown: super::write(&dir.join("compare.md"), &render_markdown(c, chart.as_ref()))?,
-        chart: chart_path,
+    let (repetitions_a, repetitions_b) = (span(&reps_a), span(&reps_b));
+    let no_verdicts = (family_size == 0 && !cases.is_empty()).then(|| {
+        format!(
+            "No BETTER/WORSE verdicts: a verdict needs at least {} repetitions of a case in \
+             each run, and A has {repetitions_a}, B {repetitions_b} per case. One run's \
+             samples are serial and correlated, so they cannot tell a change from \
+             run-to-run drift. Run both again with --set load.repeat=5.",
+            verdict::MIN_REPETITIONS
+        )
+    });
+
+    let only = |from: &[pairing::Group], other: &[pairing::Group]| -> Vec<String> {
+        from.iter()
+            .filter(|g| !other.iter().any(|o| o.key == g.key))
+            .map(|g| g.id.clone())
+            .collect()
+    };
+    Ok(Comparison {
+        a_label: run_label(a),
+        b_label: run_label(b),
+        test: verdict::TEST,
+        correction: rule.correction,
+        controls: rule.correction.controls(),
+        alpha: rule.alpha,
+        min_effect: rule.min_effect,
+        min_repetitions: verdict::MIN_REPETITIONS,
+        pairing: pairing.describe(),
+        repetitions_a,
+        repetitions_b,
+        family_size,
+        rule: verdict::describe(&rule, family_size),
+        no_verdicts,
+        tally,
+        cases,
+        only_a: only(&ga, &gb),
+        only_b: only(&gb, &ga),
+        failed,
+        warnings: warnings(a, b),
     })
+}
+
+fn decide(
+    m: &Metric,
+    e: Option<&verdict::Estimate>,
+    p_adjusted: Option<f64>,
+    rule: &Rule,
+) -> Verdict {
+    let Some(e) = e else {
+        return Verdict::NotComparable;
+    };
+    match p_adjusted {
+        None => Verdict::TooFewRepetitions,
+        Some(p) if p >= rule.alpha => Verdict::NotSignificant,
+        Some(_) => match (e.b_larger, m.better) {
+            (true, Better::Lower) | (false, Better::Higher) => Verdict::Worse,
+            _ => Verdict::Better,
+        },
+    }
 }
 
 /// Default output folder: `RUN_B/compare-<A's folder name>`, A's folder being its timestamp.
@@ -489,112 +425,4 @@ pub fn default_out(run_a: &Path, run_b: &Path, a: &RunResults) -> PathBuf {
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| a.started_at.replace(':', ""));
     run_b.join(format!("compare-{stamp}"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::fixture;
-    use super::*;
-
-    fn metric<'a>(c: &'a Comparison, id: &str, name: &str) -> &'a MetricDelta {
-        c.cases
-            .iter()
-            .find(|k| k.id == id)
-            .and_then(|k| k.metrics.iter().find(|m| m.metric == name))
-            .unwrap_or_else(|| panic!("{id} {name}"))
-    }
-
-    /// B: one case 50% slower to encrypt, one 2% slower (noise), one case dropped, one added.
-    fn pair() -> (RunResults, RunResults) {
-        let a = fixture::run();
-        let mut b = a.clone();
-        b.started_at = "2026-11-23T08:00:00Z".into();
-        let scale = |c: &mut CaseResult, f: f64| {
-            let p = c.phases.get_mut(phase::ENCRYPT).expect("encrypt");
-            for v in [&mut p.p50, &mut p.p90, &mut p.p99, &mut p.p999] {
-                *v = (*v as f64 * f) as u64;
-            }
-        };
-        for c in &mut b.cases {
-            match c.id.as_str() {
-                "aes-128-gcm/q0/256B/tcp" => scale(c, 1.5),
-                "aes-128-cbc/q0/256B/tcp" => scale(c, 1.02),
-                _ => {}
-            }
-        }
-        b.cases.retain(|c| c.id != "des-ecb/q0/16B/tcp");
-        let mut extra = b.cases[0].clone();
-        extra.id = "aes-256-gcm/q0/16B/tcp".into();
-        b.cases.push(extra);
-        (a, b)
-    }
-
-    #[test]
-    fn flags_real_changes_and_lists_unmatched_cases() {
-        let (a, b) = pair();
-        let c = compare(&a, &b);
-        let slow = metric(&c, "aes-128-gcm/q0/256B/tcp", "enc p50");
-        assert_eq!(slow.verdict, Verdict::Worse);
-        assert!((slow.ratio.expect("ratio") - 1.5).abs() < 0.01);
-        let noise = metric(&c, "aes-128-cbc/q0/256B/tcp", "enc p50");
-        assert_eq!(noise.verdict, Verdict::Same, "{noise:?}");
-        assert_eq!(
-            metric(&c, "aes-128-gcm/q0/256B/tcp", "lat p50").verdict,
-            Verdict::Same
-        );
-        assert_eq!(c.only_a, vec!["des-ecb/q0/16B/tcp".to_string()]);
-        assert_eq!(c.only_b, vec!["aes-256-gcm/q0/16B/tcp".to_string()]);
-        assert_eq!(c.failed, vec![fixture::FAILED_ID.to_string()]);
-        // The baseline at q0/16B has no decrypt in the fixture: n/a, never a made-up ratio.
-        let missing = metric(&c, "none/q0/16B/tcp", "dec p50");
-        assert_eq!(missing.verdict, Verdict::NotComparable);
-        assert!(missing.ratio.is_none());
-    }
-
-    #[test]
-    fn loss_appearing_is_flagged() {
-        let (a, mut b) = pair();
-        let c0 = b
-            .cases
-            .iter_mut()
-            .find(|c| c.id == "aes-128-gcm/q1/16B/tcp")
-            .expect("case");
-        c0.counts.lost = 3;
-        let c = compare(&a, &b);
-        assert_eq!(
-            metric(&c, "aes-128-gcm/q1/16B/tcp", "lost").verdict,
-            Verdict::Worse
-        );
-        assert_eq!(metric(&c, fixture::LOSSY_ID, "lost").verdict, Verdict::Same);
-    }
-
-    #[test]
-    fn renders_documents_and_a_well_formed_chart() {
-        let (a, b) = pair();
-        let c = compare(&a, &b);
-        let dir = tempfile::tempdir().expect("temp dir");
-        let out = render(dir.path(), &c, &a, &b).expect("render");
-        let svg = std::fs::read_to_string(out.chart.expect("chart")).expect("svg");
-        let doc = roxmltree::Document::parse(&svg).expect("XML");
-        let texts: Vec<String> = doc
-            .descendants()
-            .filter(|n| n.has_tag_name("text"))
-            .map(|n| n.text().unwrap_or("").trim().to_string())
-            .collect();
-        for want in [
-            compare_ratio::TITLE,
-            compare_ratio::X_LABEL,
-            compare_ratio::Y_LABEL,
-        ] {
-            assert!(texts.iter().any(|t| t == want), "{want} missing");
-        }
-        let html = std::fs::read_to_string(&out.html).expect("html");
-        assert!(html.contains("Noise rule"));
-        assert!(html.contains("only in B: aes-256-gcm/q0/16B/tcp"));
-        assert!(!html.contains("<script"));
-        let md = std::fs::read_to_string(&out.markdown).expect("md");
-        assert!(md.contains("![Run B relative to run A (B/A)](charts/compare_ratio.svg)"));
-        let text = terminal(&c);
-        assert!(text.contains("WORSE") && text.contains("only in A: des-ecb/q0/16B/tcp"));
-    }
 }
