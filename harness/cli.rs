@@ -179,8 +179,9 @@ pub enum Command {
         /// A run folder (holding results.json).
         run_dir: PathBuf,
     },
-    /// Compare two run folders case by case: prints B/A ratios, flags changes beyond the
-    /// noise, and writes compare.html, compare.md and a ratio chart.
+    /// Compare two run folders case by case: B/A ratios with intervals, and BETTER/WORSE
+    /// verdicts from the repetitions (Welch's t-test on log values against a minimum effect,
+    /// corrected for the number of rows); writes compare.html, compare.md and a ratio chart.
     Compare {
         /// The reference run folder (A).
         run_a: PathBuf,
@@ -189,6 +190,22 @@ pub enum Command {
         /// Output folder (default: RUN_B/compare-<A's folder name>).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Pair cases by these case parameters instead of by id, comma-separated (qos, size,
+        /// suite, suite_id, mac, signature, transport, protocol); needed for runs of
+        /// different scenarios.
+        #[arg(long = "match", value_delimiter = ',', value_name = "FIELDS")]
+        match_fields: Vec<String>,
+        /// Smallest change a verdict must show, as a fraction or a percentage: below it two
+        /// runs differ anyway (two processes, two heap layouts).
+        #[arg(long, default_value = "5%", value_parser = parse_min_effect, value_name = "FRACTION")]
+        min_effect: f64,
+        /// Correction for the number of rows tested: bh (Benjamini–Hochberg, false discovery
+        /// rate) or holm (family-wise error rate, under any dependence; less power).
+        #[arg(long, default_value = "bh", value_parser = crate::report::compare::parse_correction)]
+        correction: crate::stats::Correction,
+        /// Print the comparison as JSON instead of the table (the files are still written).
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -276,7 +293,25 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             names,
             auth,
         }),
-        Command::Compare { run_a, run_b, out } => cmd_compare(run_a, run_b, out),
+        Command::Compare {
+            run_a,
+            run_b,
+            out,
+            match_fields,
+            min_effect,
+            correction,
+            json,
+        } => {
+            let settings = crate::report::compare::Settings {
+                match_fields,
+                rule: crate::report::compare::Rule {
+                    min_effect,
+                    correction,
+                    ..Default::default()
+                },
+            };
+            cmd_compare(run_a, run_b, out, &settings, json)
+        }
         Command::Probe {
             broker,
             observe,
@@ -423,16 +458,31 @@ fn cmd_report(dir: PathBuf) -> anyhow::Result<()> {
     crate::present::render(&dir, &results)
 }
 
-fn cmd_compare(run_a: PathBuf, run_b: PathBuf, out: Option<PathBuf>) -> anyhow::Result<()> {
+fn parse_min_effect(s: &str) -> Result<f64, String> {
+    crate::report::compare::parse_min_effect(s).map_err(|e| e.to_string())
+}
+
+fn cmd_compare(
+    run_a: PathBuf,
+    run_b: PathBuf,
+    out: Option<PathBuf>,
+    settings: &crate::report::compare::Settings,
+    json: bool,
+) -> anyhow::Result<()> {
+    use crate::report::compare;
     let read = |dir: &PathBuf| {
         crate::results::reader::read(dir).map_err(|e| BadInput(format!("{}: {e}", dir.display())))
     };
     let (a, b) = (read(&run_a)?, read(&run_b)?);
-    let comparison = crate::report::compare::compare(&a, &b);
-    let out = out.unwrap_or_else(|| crate::report::compare::default_out(&run_a, &run_b, &a));
-    let rendered = crate::report::compare::render(&out, &comparison, &a, &b)?;
-    print!("{}", crate::report::compare::terminal(&comparison));
-    println!("comparison: {}", rendered.html.display());
+    let comparison = compare::compare(&a, &b, settings).map_err(|e| BadInput(e.to_string()))?;
+    let out = out.unwrap_or_else(|| compare::default_out(&run_a, &run_b, &a));
+    let rendered = compare::render(&out, &comparison, &a, &b)?;
+    if json {
+        println!("{}", compare::json(&comparison)?);
+    } else {
+        print!("{}", compare::terminal(&comparison));
+        println!("comparison: {}", rendered.html.display());
+    }
     Ok(())
 }
 

@@ -16,3 +16,4 @@ pub mod run;
 pub mod scenario;
 pub mod security;
 pub mod speed;
+pub mod stats;

@@ -1,6 +1,7 @@
 //! The ratio chart of `compare`: per matched case, B/A of the median encrypt, decrypt and
-//! latency and of delivered msgs/s, as bars against a dashed line at 1 (no change). The p99s
-//! and loss stay in the table: tails are too noisy for a bar to mean much.
+//! latency and of delivered msgs/s (geometric means over repetitions), as bars against a
+//! dashed line at 1 (no change). The p99s and loss stay in the table: tails are too noisy for
+//! a bar to mean much. Intervals and verdicts are in the table, next to the chart.
 
 use super::bars::{BarChart, Group};
 use super::compare::Comparison;
@@ -25,8 +26,10 @@ pub fn render(
         .cases
         .iter()
         .map(|case| Group {
-            label: case.id.clone(),
-            suite: case.id.split('/').next().unwrap_or_default().to_string(),
+            label: case.label.clone(),
+            // Coloured by B's suite: with --match the two sides may differ, and B is the run
+            // being judged.
+            suite: case.id_b.split('/').next().unwrap_or_default().to_string(),
             values: DRAWN
                 .iter()
                 .map(|name| {
