@@ -78,10 +78,15 @@ fn unchain<C: BlockCipherDecrypt>(cipher: &C, iv: &Block<C>, body: &[u8], out: &
     if cipher.decrypt_blocks_b2b(cts, pts).is_err() {
         unreachable!("input and output have the same number of blocks");
     }
+    // feedback_i = P_i xor C_i = feedback_{i-1} xor (D(C_i) xor C_i): the serial chain is one
+    // XOR per block, in a local (a register), never a store to `out` and a load back.
     let mut feedback = iv.clone();
     for (p, c) in pts.iter_mut().zip(cts) {
+        let d = p.clone();
         xor_into(p, &feedback);
-        xor_to(&mut feedback, p, c);
+        let mut e = d;
+        xor_into(&mut e, c);
+        xor_into(&mut feedback, &e);
     }
 }
 
@@ -118,7 +123,9 @@ impl<BS: ArraySize> BlockCipherEncClosure for EncryptChain<'_, BS> {
     }
 }
 
-/// `C_i = E(P_i xor feedback)`, then `feedback = P_i xor C_i`.
+/// `C_i = E(P_i xor feedback)`, then `feedback = P_i xor C_i`. The block is worked on in a
+/// local and stored to `c` once: encrypting in the output buffer put a store and a reload on
+/// the serial chain of every block (AES-128-PCBC measured 1.8x CBC that way).
 #[inline(always)]
 fn chain_block<B: BlockCipherEncBackend>(
     backend: &B,
@@ -126,9 +133,12 @@ fn chain_block<B: BlockCipherEncBackend>(
     p: &Block<B>,
     c: &mut Block<B>,
 ) {
-    xor_to(c, p, feedback);
-    backend.encrypt_block_inplace(c);
-    xor_to(feedback, p, c);
+    let mut x = p.clone();
+    xor_into(&mut x, feedback);
+    backend.encrypt_block_inplace(&mut x);
+    *c = x.clone();
+    xor_into(&mut x, p);
+    *feedback = x;
 }
 
 /// Length of the unpadded data, or None when the PKCS#7 padding is malformed. Looks at every
@@ -149,13 +159,6 @@ fn pkcs7_len(data: &[u8], b: usize) -> Option<usize> {
 fn xor_into(acc: &mut [u8], other: &[u8]) {
     for (a, o) in acc.iter_mut().zip(other) {
         *a ^= o;
-    }
-}
-
-#[inline(always)]
-fn xor_to(dst: &mut [u8], a: &[u8], b: &[u8]) {
-    for ((d, x), y) in dst.iter_mut().zip(a).zip(b) {
-        *d = x ^ y;
     }
 }
 
