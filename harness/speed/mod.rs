@@ -1,8 +1,9 @@
-//! `speed`: an `openssl speed`-style measurement of every suite, in-process, no broker.
+//! `speed`: an `openssl speed`-style measurement of every suite, in-process, no broker, with
+//! criterion's statistics per cell.
 //!
 //! ```no_run
 //! use mqtt_cipher_bench::speed::{SpeedOptions, run, print_table};
-//! let report = run(&SpeedOptions::default()); // every suite, default sizes, 100 ms per cell
+//! let report = run(&SpeedOptions::default()); // every suite, default sizes, 300 ms per cell
 //! print_table(&report, &mut std::io::stdout()).unwrap();
 //! println!("{}", serde_json::to_string_pretty(&report).unwrap()); // what `speed --json` prints
 //! ```
@@ -11,35 +12,50 @@
 //! - **encrypt**: `Sealer::seal` of a fixed plaintext with a fixed IV and a 48-byte AAD into a
 //!   reused buffer (IV generation and envelope framing are not included, as in `openssl speed`);
 //! - **decrypt**: `Opener::open` of that body (tag check included for AEADs and hybrids);
-//! - each as operations per second and **1000s of plaintext bytes per second** (openssl's unit);
 //! - **key setup**: constructing the sealer (and, separately, the opener) from a topic's keys:
 //!   the per-topic key schedule, e.g. Blowfish's 29 µs. Hybrid key pairs are generated before
 //!   timing (a run does that in setup), so their setup is the public/private key copy only.
 //!
-//! Besides the suites: sign/s and verify/s of every signature algorithm over a 64-byte message
-//! (one key pair per algorithm, generated before timing), and P-256 ECDH derivations/s (the
-//! per-message public-key cost of `ecies-p256` beyond its ephemeral key generation).
+//! Besides the suites: hmac-sha256 tag and verify per size (add it to a non-AEAD suite's
+//! encrypt for encrypt-then-MAC), sign and verify of every signature algorithm over a 64-byte
+//! message (one key pair per algorithm, generated before timing), and P-256 ECDH.
 //!
-//! Every cell runs for at least `min_time` after one warm-up call; batches double until a batch
-//! is a sixteenth of `min_time`, so the clock is read rarely even for 2-byte messages.
-//! A failing cell (which would be a bug) is reported with zero rates and its error, never hidden.
+//! Every cell (see [`sample`]): a warm-up of `max(time/10, 20 ms)`, an iteration count
+//! calibrated from it so that one sample takes `time / samples`, then `samples` timed batches.
+//! A cell reports the median of the batch means and a distribution-free 95% interval
+//! (order statistics of the binomial, `results::repetitions::estimate`); an interval wider
+//! than 10% of its median marks the cell `wide`. A failing cell (which would be a bug) ends its
+//! suite's row with the error, never hidden.
 
-use std::io::{self, Write};
-use std::time::{Duration, Instant};
+mod cells;
+pub mod implementation;
+pub mod sample;
+mod table;
 
-use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
+use crate::crypto::Suite;
 use crate::crypto::keys::KeyRing;
+use crate::crypto::mac::MacAlg;
 use crate::crypto::signature::SigAlg;
-use crate::crypto::{CryptoError, Suite};
+use crate::results::Environment;
+
+pub use cells::{AAD_LEN, SIGNED_LEN};
+pub use sample::{Budget, Rate, WIDE};
+pub use table::print_table;
 
 /// The sizes `openssl speed` uses plus the seeds' message sizes (2–200 bytes).
 pub const DEFAULT_SIZES: [usize; 11] = [2, 16, 20, 50, 64, 100, 200, 256, 1024, 8192, 16384];
-
-/// AAD of the measurements: a realistic topic ‖ envelope header length.
-const AAD_LEN: usize = 48;
-/// Message signed in the signature measurements.
-const SIGNED_LEN: usize = 64;
+/// `kind` of every speed report; [`read_json`] refuses anything else.
+pub const KIND: &str = "mqtt-cipher-bench speed";
+/// Version of the JSON layout: 2 added the statistics (1 was one mean per cell, with no `kind`).
+pub const FORMAT_VERSION: u32 = 2;
+/// Fewest samples per cell that still give a meaningful interval (5 samples: full range,
+/// 93.75% coverage).
+pub const MIN_SAMPLES: u32 = 5;
 
 #[derive(Debug, Clone)]
 pub struct SpeedOptions {
@@ -47,8 +63,23 @@ pub struct SpeedOptions {
     pub suites: Vec<Suite>,
     /// Plaintext sizes in bytes.
     pub sizes: Vec<usize>,
-    /// Minimum measuring time of each cell (suite x size x direction, signature x operation).
+    /// Measuring time of each cell (suite x size x direction, MAC x size x direction,
+    /// signature x operation); key setup gets a quarter of it. Warm-up comes on top.
     pub min_time: Duration,
+    /// Timed samples per cell (at least [`MIN_SAMPLES`]).
+    pub samples: u32,
+    /// Warm-up per cell; None: `max(min_time / 10, 20 ms)`.
+    pub warm_up: Option<Duration>,
+    /// MACs to time per size (default hmac-sha256).
+    pub macs: Vec<MacAlg>,
+    /// Signature algorithms to time (default all but none).
+    pub signatures: Vec<SigAlg>,
+    /// Time P-256 ECDH.
+    pub ecdh: bool,
+    /// Time each suite's key setup.
+    pub key_setup: bool,
+    /// A line on stderr per suite measured (a full run takes minutes).
+    pub progress: bool,
 }
 
 impl Default for SpeedOptions {
@@ -56,49 +87,34 @@ impl Default for SpeedOptions {
         Self {
             suites: Vec::new(),
             sizes: DEFAULT_SIZES.to_vec(),
-            min_time: Duration::from_millis(100),
+            min_time: Duration::from_millis(300),
+            samples: 10,
+            warm_up: None,
+            macs: vec![MacAlg::HmacSha256],
+            signatures: SigAlg::ALL
+                .into_iter()
+                .filter(|a| *a != SigAlg::None)
+                .collect(),
+            ecdh: true,
+            key_setup: true,
+            progress: false,
         }
     }
 }
 
-/// Throughput of one cell.
-#[derive(Debug, Clone, Serialize)]
-pub struct Rate {
-    pub ops: u64,
-    pub seconds: f64,
-    pub ops_per_s: f64,
-    pub ns_per_op: f64,
-    /// 1000s of plaintext bytes per second (openssl speed's unit); 0 for size 0.
-    pub kbytes_per_s: f64,
-}
-
-impl Rate {
-    fn new(ops: u64, elapsed: Duration, bytes_per_op: usize) -> Self {
-        let seconds = elapsed.as_secs_f64();
-        let ops_per_s = if seconds > 0.0 {
-            ops as f64 / seconds
-        } else {
-            0.0
-        };
-        Self {
-            ops,
-            seconds,
-            ops_per_s,
-            ns_per_op: if ops > 0 {
-                seconds * 1e9 / ops as f64
-            } else {
-                0.0
-            },
-            kbytes_per_s: ops_per_s * bytes_per_op as f64 / 1000.0,
+impl SpeedOptions {
+    fn budget(&self) -> Budget {
+        Budget {
+            warm_up: self
+                .warm_up
+                .unwrap_or_else(|| Budget::default_warm_up(self.min_time)),
+            measure: self.min_time,
+            samples: self.samples.max(MIN_SAMPLES),
         }
     }
-
-    fn zero() -> Self {
-        Self::new(0, Duration::ZERO, 0)
-    }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SizeSpeed {
     pub size: usize,
     /// Body bytes the suite produces for this size (padding, tag, wrapped key included).
@@ -107,316 +123,226 @@ pub struct SizeSpeed {
     pub decrypt: Rate,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SuiteSpeed {
     pub suite: Suite,
     pub id: u8,
-    /// Constructing the sealer from the topic's keys (the key schedule), ns.
-    pub key_setup_ns: f64,
-    /// Constructing the opener, ns.
-    pub opener_setup_ns: f64,
+    /// The code that ran, e.g. "RustCrypto cbc 0.2.1 over aes 0.9.2 (AES-NI)".
+    pub implementation: String,
+    /// Constructing the sealer from the topic's keys (the key schedule); None when not timed.
+    #[serde(default)]
+    pub key_setup: Option<Rate>,
+    /// Constructing the opener.
+    #[serde(default)]
+    pub opener_setup: Option<Rate>,
     pub sizes: Vec<SizeSpeed>,
-    /// Why a cell could not be measured (None when everything ran).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Why a cell could not be measured (the sizes after it are missing); None when all ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MacSizeSpeed {
+    /// Bytes MACed.
+    pub size: usize,
+    pub tag: Rate,
+    pub verify: Rate,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MacSpeed {
+    pub mac: MacAlg,
+    pub implementation: String,
+    pub sizes: Vec<MacSizeSpeed>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SignatureSpeed {
     pub alg: SigAlg,
-    pub sign: Rate,
-    pub verify: Rate,
-    /// One key pair generation, ms (RSA key generation time varies a lot between runs).
+    pub implementation: String,
+    /// None when the cell failed (see `error`).
+    pub sign: Option<Rate>,
+    pub verify: Option<Rate>,
+    /// One key pair generation, ms, timed once (RSA key generation varies a lot between runs).
     pub keygen_ms: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SpeedReport {
+    /// Always [`KIND`].
+    pub kind: String,
+    /// [`FORMAT_VERSION`] of the writer.
+    pub format_version: u32,
+    /// The mqtt-cipher-bench version that measured.
+    pub tool_version: String,
+    /// The machine and build (the same record as results.json's `environment`).
+    pub environment: Environment,
+    /// Measuring time per cell, ms.
     pub min_time_ms: f64,
+    /// Warm-up per cell, ms.
+    pub warm_up_ms: f64,
+    /// Timed samples per cell.
+    pub samples: u32,
+    /// The `wide` threshold: interval width over median.
+    pub wide_limit: f64,
     pub sizes: Vec<usize>,
     pub suites: Vec<SuiteSpeed>,
+    #[serde(default)]
+    pub macs: Vec<MacSpeed>,
+    #[serde(default)]
     pub signatures: Vec<SignatureSpeed>,
-    /// P-256 ECDH shared-secret derivations per second.
-    pub ecdh_p256: Rate,
+    /// P-256 ECDH shared-secret derivation; None when not timed or failed.
+    #[serde(default)]
+    pub ecdh_p256: Option<Rate>,
 }
 
-/// Runs `op` for at least `min_time` after one warm-up call.
-fn measure(
-    min_time: Duration,
-    bytes_per_op: usize,
-    mut op: impl FnMut() -> Result<(), CryptoError>,
-) -> Result<Rate, CryptoError> {
-    op()?;
-    let mut ops = 0u64;
-    let mut batch = 1u64;
-    let start = Instant::now();
-    loop {
-        for _ in 0..batch {
-            op()?;
+impl SpeedReport {
+    /// The row of `suite`, if measured.
+    pub fn suite(&self, suite: Suite) -> Option<&SuiteSpeed> {
+        self.suites.iter().find(|s| s.suite == suite)
+    }
+
+    /// Encrypt and decrypt of `suite` at `size`, if measured.
+    pub fn cell(&self, suite: Suite, size: usize) -> Option<&SizeSpeed> {
+        self.suite(suite)?.sizes.iter().find(|c| c.size == size)
+    }
+
+    /// Why figures from this report should not be set beside measurements on `here`: the
+    /// CPU models differ (both named), or a debug build measured. None when comparable.
+    pub fn machine_mismatch(&self, here: &Environment) -> Option<String> {
+        let name = |e: &Environment| {
+            e.cpu_model
+                .clone()
+                .unwrap_or_else(|| format!("unknown {} CPU", e.arch))
+        };
+        if self.environment.cpu_model != here.cpu_model || self.environment.arch != here.arch {
+            return Some(format!(
+                "the speed figures were measured on \"{}\", this machine is \"{}\"",
+                name(&self.environment),
+                name(here)
+            ));
         }
-        ops += batch;
-        let elapsed = start.elapsed();
-        if elapsed >= min_time {
-            return Ok(Rate::new(ops, elapsed, bytes_per_op));
-        }
-        if elapsed < min_time / 16 && batch < 1 << 24 {
-            batch *= 2;
-        }
+        (self.environment.profile != "release").then(|| {
+            format!(
+                "the speed figures come from a {} build; only release builds are comparable",
+                self.environment.profile
+            )
+        })
     }
 }
 
-fn measure_suite(ring: &KeyRing, suite: Suite, opts: &SpeedOptions) -> SuiteSpeed {
-    let mut report = SuiteSpeed {
-        suite,
-        id: suite.id(),
-        key_setup_ns: 0.0,
-        opener_setup_ns: 0.0,
-        sizes: Vec::new(),
-        error: None,
-    };
-    if let Err(e) = fill_suite(ring, suite, opts, &mut report) {
-        report.error = Some(e.to_string());
-    }
-    report
-}
-
-fn fill_suite(
-    ring: &KeyRing,
-    suite: Suite,
-    opts: &SpeedOptions,
-    report: &mut SuiteSpeed,
-) -> Result<(), CryptoError> {
-    // Key pairs are generated here, before any clock runs.
-    let keys = ring.topic_keys(suite, "speed/topic")?;
-    let setup_time = opts.min_time / 4;
-    report.key_setup_ns = measure(setup_time, 0, || suite.sealer(&keys).map(drop))?.ns_per_op;
-    report.opener_setup_ns = measure(setup_time, 0, || suite.opener(&keys).map(drop))?.ns_per_op;
-
-    let mut sealer = suite.sealer(&keys)?;
-    let mut opener = suite.opener(&keys)?;
-    let iv: Vec<u8> = (0..suite.iv_len() as u8).collect();
-    let aad = vec![0xa5u8; AAD_LEN];
-    for &size in &opts.sizes {
-        let pt: Vec<u8> = (0..size).map(|i| i as u8).collect();
-        let mut out = Vec::with_capacity(suite.body_len(size) + 64);
-        let encrypt = measure(opts.min_time, size, || {
-            out.clear();
-            sealer.seal(&iv, &aad, &pt, &mut out)
-        });
-        let body = out.clone();
-        let decrypt = measure(opts.min_time, size, || {
-            out.clear();
-            opener.open(&iv, &aad, &body, &mut out)
-        });
-        report.sizes.push(SizeSpeed {
-            size,
-            body_len: body.len(),
-            encrypt: encrypt?,
-            decrypt: decrypt?,
-        });
-    }
-    Ok(())
-}
-
-fn measure_signature(ring: &KeyRing, alg: SigAlg, min_time: Duration) -> SignatureSpeed {
-    let mut report = SignatureSpeed {
-        alg,
-        sign: Rate::zero(),
-        verify: Rate::zero(),
-        keygen_ms: 0.0,
-        error: None,
-    };
-    let result = (|| {
-        let start = Instant::now();
-        ring.signing_pair(alg, 0)?;
-        report.keygen_ms = start.elapsed().as_secs_f64() * 1e3;
-        let mut signer = alg.signer(ring, 0)?;
-        let mut verifier = alg.verifier(ring, 0)?;
-        let msg = vec![0x5au8; SIGNED_LEN];
-        let mut sig = Vec::with_capacity(alg.sig_len());
-        report.sign = measure(min_time, 0, || {
-            sig.clear();
-            signer.sign(&msg, &mut sig)
-        })?;
-        report.verify = measure(min_time, 0, || verifier.verify(&msg, &sig))?;
-        Ok::<_, CryptoError>(())
-    })();
-    if let Err(e) = result {
-        report.error = Some(e.to_string());
-    }
-    report
-}
-
-fn measure_ecdh(min_time: Duration) -> Rate {
-    use p256::elliptic_curve::Generate;
-    let mut rng = rand::rng();
-    let ours = p256::SecretKey::generate_from_rng(&mut rng);
-    let theirs = p256::SecretKey::generate_from_rng(&mut rng).public_key();
-    let scalar = ours.to_nonzero_scalar();
-    measure(min_time, 0, || {
-        let shared = p256::ecdh::diffie_hellman(scalar, theirs.as_affine());
-        std::hint::black_box(shared.raw_secret_bytes());
-        Ok(())
-    })
-    .unwrap_or_else(|_| Rate::zero())
-}
-
-/// Measures the suites, sizes and every signature algorithm of `opts`.
+/// Measures what `opts` asks for. Silent unless `opts.progress`.
 pub fn run(opts: &SpeedOptions) -> SpeedReport {
     let ring = KeyRing::from_seed(b"mqtt-cipher-bench/speed");
+    let environment = crate::measure::env::capture();
+    let versions = &environment.crate_versions;
+    let budget = opts.budget();
     let suites: Vec<Suite> = if opts.suites.is_empty() {
         Suite::all().collect()
     } else {
         opts.suites.clone()
     };
+    let total = suites.len();
+    let suite_rows = suites
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| {
+            if opts.progress {
+                eprintln!("speed: {s} ({}/{total})", i + 1);
+            }
+            cells::suite(&ring, s, &opts.sizes, budget, opts.key_setup, versions)
+        })
+        .collect();
+    let macs = opts
+        .macs
+        .iter()
+        .filter(|m| **m != MacAlg::None)
+        .map(|&m| cells::mac(&ring, m, &opts.sizes, budget, versions))
+        .collect();
+    if opts.progress && !opts.signatures.is_empty() {
+        eprintln!("speed: signatures (key pairs first)");
+    }
+    let signatures = opts
+        .signatures
+        .iter()
+        .filter(|a| **a != SigAlg::None)
+        .map(|&a| cells::signature(&ring, a, budget, versions))
+        .collect();
+    let ecdh_p256 = opts.ecdh.then(|| cells::ecdh(budget).ok()).flatten();
     SpeedReport {
-        min_time_ms: opts.min_time.as_secs_f64() * 1e3,
+        kind: KIND.to_owned(),
+        format_version: FORMAT_VERSION,
+        tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+        min_time_ms: budget.measure.as_secs_f64() * 1e3,
+        warm_up_ms: budget.warm_up.as_secs_f64() * 1e3,
+        samples: budget.samples,
+        wide_limit: WIDE,
         sizes: opts.sizes.clone(),
-        suites: suites
-            .into_iter()
-            .map(|s| measure_suite(&ring, s, opts))
-            .collect(),
-        signatures: SigAlg::ALL
-            .into_iter()
-            .filter(|a| *a != SigAlg::None)
-            .map(|a| measure_signature(&ring, a, opts.min_time))
-            .collect(),
-        ecdh_p256: measure_ecdh(opts.min_time),
+        suites: suite_rows,
+        macs,
+        signatures,
+        ecdh_p256,
+        environment,
     }
 }
 
-/// Prints the report the way `openssl speed` does: one row per suite, one column per size, in
-/// 1000s of bytes per second, first encrypt then decrypt; then key setup, signatures and ECDH.
-pub fn print_table(report: &SpeedReport, out: &mut impl Write) -> io::Result<()> {
-    const NAME: usize = 20;
-    for (title, pick) in [
-        (
-            "encrypt",
-            (|s: &SizeSpeed| &s.encrypt) as fn(&SizeSpeed) -> &Rate,
-        ),
-        ("decrypt", |s: &SizeSpeed| &s.decrypt),
-    ] {
-        writeln!(
-            out,
-            "{title}: the 'numbers' are in 1000s of bytes per second processed (min {:.0} ms per cell)",
-            report.min_time_ms
-        )?;
-        write!(out, "{:<NAME$}", "type")?;
-        for size in &report.sizes {
-            write!(out, " {:>12}", format!("{size} bytes"))?;
-        }
-        writeln!(out)?;
-        for suite in &report.suites {
-            write!(out, "{:<NAME$}", suite.suite.name())?;
-            for cell in &suite.sizes {
-                write!(out, " {:>11.2}k", pick(cell).kbytes_per_s)?;
-            }
-            if let Some(e) = &suite.error {
-                write!(out, "  error: {e}")?;
-            }
-            writeln!(out)?;
-        }
-        writeln!(out)?;
-    }
+/// Why a file is not a speed report this tool can use.
+#[derive(Debug, thiserror::Error)]
+pub enum SpeedFileError {
+    #[error("cannot read speed file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("speed file {path} is not JSON: {source}")]
+    NotJson {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error(
+        "{path} is not the output of `mqtt-cipher-bench speed --json` (its \"kind\" is {found}, expected \"{KIND}\")"
+    )]
+    NotSpeed { path: PathBuf, found: String },
+    #[error(
+        "speed file {path} has format_version {found}; this build reads {FORMAT_VERSION} (re-run `speed --json` with this build)"
+    )]
+    Version { path: PathBuf, found: String },
+    #[error("speed file {path} is malformed: {source}")]
+    Malformed {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+}
 
-    writeln!(out, "key setup per topic (ns)")?;
-    writeln!(out, "{:<NAME$} {:>12} {:>12}", "type", "sealer", "opener")?;
-    for suite in &report.suites {
-        writeln!(
-            out,
-            "{:<NAME$} {:>12.0} {:>12.0}",
-            suite.suite.name(),
-            suite.key_setup_ns,
-            suite.opener_setup_ns
-        )?;
+/// Reads a `speed --json` file, refusing anything else (another tool's JSON, another format
+/// version) with an error naming the file and the field.
+pub fn read_json(path: &Path) -> Result<SpeedReport, SpeedFileError> {
+    let p = || path.to_path_buf();
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| SpeedFileError::Read { path: p(), source })?;
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|source| SpeedFileError::NotJson { path: p(), source })?;
+    let kind = value.get("kind");
+    if kind.and_then(|k| k.as_str()) != Some(KIND) {
+        return Err(SpeedFileError::NotSpeed {
+            path: p(),
+            found: kind.map_or("missing".to_owned(), |k| k.to_string()),
+        });
     }
-    writeln!(out)?;
-
-    writeln!(out, "signatures over {SIGNED_LEN} bytes")?;
-    writeln!(
-        out,
-        "{:<NAME$} {:>12} {:>12} {:>10} {:>10} {:>11}",
-        "type", "sign", "verify", "sign/s", "verify/s", "keygen"
-    )?;
-    for sig in &report.signatures {
-        write!(
-            out,
-            "{:<NAME$} {:>10.1}µs {:>10.1}µs {:>10.1} {:>10.1} {:>9.1}ms",
-            sig.alg.name(),
-            sig.sign.ns_per_op / 1e3,
-            sig.verify.ns_per_op / 1e3,
-            sig.sign.ops_per_s,
-            sig.verify.ops_per_s,
-            sig.keygen_ms
-        )?;
-        if let Some(e) = &sig.error {
-            write!(out, "  error: {e}")?;
-        }
-        writeln!(out)?;
+    let version = value.get("format_version");
+    if version.and_then(|v| v.as_u64()) != Some(u64::from(FORMAT_VERSION)) {
+        return Err(SpeedFileError::Version {
+            path: p(),
+            found: version.map_or("missing".to_owned(), |v| v.to_string()),
+        });
     }
-    writeln!(out)?;
-    writeln!(
-        out,
-        "{:<NAME$} {:>10.1}µs {:>10.1} op/s",
-        "ecdh-p256",
-        report.ecdh_p256.ns_per_op / 1e3,
-        report.ecdh_p256.ops_per_s
-    )
+    // Parse the text again (not the Value) so that errors carry a line and column.
+    serde_json::from_str(&text).map_err(|source| SpeedFileError::Malformed { path: p(), source })
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tiny_run_has_every_cell_and_prints() {
-        let suites: Vec<Suite> = ["aes-128-gcm", "des-cbc", "ecies-p256"]
-            .iter()
-            .map(|n| Suite::from_name(n).unwrap())
-            .collect();
-        let report = run(&SpeedOptions {
-            suites: suites.clone(),
-            sizes: vec![2, 16],
-            min_time: Duration::from_millis(2),
-        });
-        assert_eq!(report.suites.len(), 3);
-        for (s, r) in suites.iter().zip(&report.suites) {
-            assert_eq!(r.error, None);
-            assert_eq!(r.sizes.len(), 2);
-            assert!(r.key_setup_ns > 0.0);
-            for cell in &r.sizes {
-                assert!(cell.encrypt.ops > 0 && cell.decrypt.ops > 0);
-                assert!(cell.encrypt.seconds >= 0.002);
-                assert_eq!(cell.body_len, s.body_len(cell.size));
-                let expect = cell.encrypt.ops_per_s * cell.size as f64 / 1000.0;
-                assert!((cell.encrypt.kbytes_per_s - expect).abs() < 1e-6);
-            }
-        }
-        assert_eq!(report.signatures.len(), 4);
-        assert!(
-            report
-                .signatures
-                .iter()
-                .all(|s| s.error.is_none() && s.verify.ops > 0)
-        );
-        assert!(report.ecdh_p256.ops > 0);
-
-        let mut text = Vec::new();
-        print_table(&report, &mut text).unwrap();
-        let text = String::from_utf8(text).unwrap();
-        for needle in [
-            "aes-128-gcm",
-            "des-cbc",
-            "16 bytes",
-            "rsa-3072-pss",
-            "ecdh-p256",
-        ] {
-            assert!(text.contains(needle), "{needle} missing in\n{text}");
-        }
-        let json = serde_json::to_value(&report).unwrap();
-        assert_eq!(json["suites"][0]["suite"], "aes-128-gcm");
-        assert_eq!(json["signatures"][0]["alg"], "ecdsa-p256");
-    }
-}
+mod tests;
