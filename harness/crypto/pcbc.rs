@@ -155,9 +155,19 @@ fn pkcs7_len(data: &[u8], b: usize) -> Option<usize> {
     (bad == 0).then(|| data.len() - pad)
 }
 
+/// `acc ^= other` for 8- and 16-byte blocks, a 64-bit word at a time so that it is two or
+/// one instructions per word whether or not the byte loop would have been vectorized.
 #[inline(always)]
 fn xor_into(acc: &mut [u8], other: &[u8]) {
-    for (a, o) in acc.iter_mut().zip(other) {
+    let mut a = acc.chunks_exact_mut(8);
+    let mut o = other.chunks_exact(8);
+    for (a, o) in a.by_ref().zip(o.by_ref()) {
+        let (Ok(x), Ok(y)) = (<[u8; 8]>::try_from(&*a), <[u8; 8]>::try_from(o)) else {
+            unreachable!("chunks_exact(8) yields 8 bytes");
+        };
+        a.copy_from_slice(&(u64::from_ne_bytes(x) ^ u64::from_ne_bytes(y)).to_ne_bytes());
+    }
+    for (a, o) in a.into_remainder().iter_mut().zip(o.remainder()) {
         *a ^= o;
     }
 }
