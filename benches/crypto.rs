@@ -1,6 +1,11 @@
-//! Suites (encrypt, decrypt per size), key setup per suite, signatures (sign, verify) and
-//! P-256 ECDH. There are 44 suites, so each benchmark measures briefly (see `config`); for
-//! publication-grade numbers raise the time with `--measurement-time`.
+//! Suites (encrypt, decrypt per size), key setup per suite, hmac-sha256 per size, signatures
+//! (sign, verify) and P-256 ECDH.
+//!
+//! Each benchmark takes 50 samples over 2 s after a 1 s warm-up, so criterion's bootstrap
+//! intervals and outlier classification have enough samples to mean something; the whole
+//! crypto set is about 450 benchmarks (~25 min), so filter, e.g.
+//! `cargo bench -- 'suite/aes-128-(cbc|pcbc)/'`. `cargo test --all-targets` runs each benchmark
+//! once (criterion's test mode), whatever these settings.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -8,6 +13,7 @@ use std::time::Duration;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
 use mqtt_cipher_bench::crypto::Suite;
 use mqtt_cipher_bench::crypto::keys::KeyRing;
+use mqtt_cipher_bench::crypto::mac::TopicMac;
 use mqtt_cipher_bench::crypto::signature::SigAlg;
 
 /// A seed-sized message, a typical sensor payload, a kilobyte and openssl's largest size.
@@ -16,9 +22,9 @@ const AAD: [u8; 48] = [0xa5; 48];
 
 fn config() -> Criterion {
     Criterion::default()
-        .sample_size(10)
-        .warm_up_time(Duration::from_millis(100))
-        .measurement_time(Duration::from_millis(300))
+        .sample_size(50)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(2))
 }
 
 fn ring() -> KeyRing {
@@ -76,10 +82,30 @@ fn key_setup(c: &mut Criterion) {
     group.finish();
 }
 
+/// HMAC-SHA256 tag and verify per size: the MAC half of encrypt-then-MAC.
+fn macs(c: &mut Criterion) {
+    let mac = TopicMac::new(&ring().mac_key("bench")).expect("mac key");
+    let mut group = c.benchmark_group("mac/hmac-sha256");
+    for size in SIZES {
+        let data = vec![0x42u8; size];
+        let tag = mac.tag(&[&data]);
+        group.throughput(Throughput::Bytes(size as u64));
+        group.bench_with_input(BenchmarkId::new("tag", size), &data, |b, data| {
+            b.iter(|| mac.tag(&[black_box(data)]))
+        });
+        group.bench_with_input(BenchmarkId::new("verify", size), &data, |b, data| {
+            b.iter(|| mac.verify(&[black_box(data)], &tag).expect("verify"))
+        });
+    }
+    group.finish();
+}
+
 fn signatures(c: &mut Criterion) {
     let ring = ring();
     let msg = [0x5au8; 64];
     let mut group = c.benchmark_group("signature");
+    // RSA-3072 signs in milliseconds: give 50 samples the time they need.
+    group.measurement_time(Duration::from_secs(5));
     for alg in SigAlg::ALL.into_iter().filter(|a| *a != SigAlg::None) {
         let mut signer = alg.signer(&ring, 0).expect("signer");
         let mut verifier = alg.verifier(&ring, 0).expect("verifier");
@@ -151,5 +177,5 @@ fn chacha_impls(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = config();
-    targets = suites, key_setup, signatures, ecdh, chacha_impls
+    targets = suites, key_setup, macs, signatures, ecdh, chacha_impls
 }

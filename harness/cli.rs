@@ -70,10 +70,14 @@ pub enum Command {
         /// Plaintext sizes in bytes, comma-separated (default: 2,16,20,50,64,100,200,256,1024,8192,16384).
         #[arg(long, value_delimiter = ',')]
         sizes: Vec<usize>,
-        /// Measuring time per suite and size, e.g. 100ms or 1s.
-        #[arg(long, default_value = "100ms", value_parser = humantime::parse_duration)]
+        /// Measuring time per cell (suite x size x direction), split over the samples, e.g.
+        /// 300ms or 1s; a warm-up of max(time/10, 20ms) comes first.
+        #[arg(long, default_value = "300ms", value_parser = humantime::parse_duration)]
         time: std::time::Duration,
-        /// Print JSON instead of the table.
+        /// Timed samples per cell (at least 5): each cell reports their median and 95% interval.
+        #[arg(long, default_value_t = 10)]
+        samples: u32,
+        /// Print JSON instead of the table (fields: results/README.md, "speed --json").
         #[arg(long)]
         json: bool,
     },
@@ -334,8 +338,9 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             suites,
             sizes,
             time,
+            samples,
             json,
-        } => cmd_speed(suites, sizes, time, json),
+        } => cmd_speed(suites, sizes, time, samples, json),
     }
 }
 
@@ -490,8 +495,22 @@ fn cmd_speed(
     suites: Vec<String>,
     sizes: Vec<usize>,
     time: std::time::Duration,
+    samples: u32,
     json: bool,
 ) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    if samples < crate::speed::MIN_SAMPLES {
+        return Err(BadInput(format!(
+            "--samples: expected at least {} (fewer cannot give an interval), got {samples}",
+            crate::speed::MIN_SAMPLES
+        ))
+        .into());
+    }
+    if time.is_zero() {
+        return Err(
+            BadInput("--time: expected a positive duration, e.g. 300ms, got 0".into()).into(),
+        );
+    }
     let suites = suites
         .iter()
         .map(|s| {
@@ -512,6 +531,8 @@ fn cmd_speed(
     let mut opts = crate::speed::SpeedOptions {
         suites,
         min_time: time,
+        samples,
+        progress: std::io::stderr().is_terminal(),
         ..Default::default()
     };
     if !sizes.is_empty() {
@@ -627,4 +648,26 @@ fn hostname() -> Option<String> {
         .or_else(|| std::env::var("HOSTNAME").ok())
         .map(|h| h.trim().to_owned())
         .filter(|h| !h.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `speed`'s flags are checked before anything is measured: exit 2, naming the flag.
+    #[test]
+    fn speed_refuses_bad_flags_with_exit_2() {
+        for (args, flag) in [
+            (&["--samples", "4"][..], "--samples"),
+            (&["--time", "0s"][..], "--time"),
+            (&["--sizes", "0"][..], "--sizes"),
+            (&["--suites", "aes-128-cbx"][..], "--suites"),
+        ] {
+            let cli = Cli::try_parse_from(["mqtt-cipher-bench", "speed"].iter().chain(args))
+                .unwrap_or_else(|e| panic!("{args:?}: {e}"));
+            let err = execute(cli).expect_err("refused");
+            assert_eq!(exit_code(&err), 2, "{args:?}: {err:#}");
+            assert!(err.to_string().starts_with(flag), "{args:?}: {err:#}");
+        }
+    }
 }

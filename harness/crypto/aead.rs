@@ -1,4 +1,8 @@
 //! AEAD suites (ids 0x80..). Associated data is topic ‖ envelope header; body = ciphertext ‖ tag.
+//!
+//! Keyed once per topic; a message costs what a block suite's does outside the algorithm: the
+//! input copied once into `out` (sized by the caller), transformed in place, the tag appended.
+//! No allocation, no copy of the key schedule.
 
 use aead::{AeadInOut, KeyInit};
 

@@ -1,9 +1,15 @@
 //! Block cipher x mode suites (ids 0xCM).
 //!
 //! Each mode is one generic type over the cipher; [`CatalogueCipher`] names the six ciphers and
-//! the CTR/OFB types whose shapes depend on the block width. The cipher is keyed once per topic
-//! and cloned into each message's mode instance, so key setup (about 29 µs for Blowfish) is never
-//! inside the per-message time.
+//! the CTR flavour whose shape depends on the block width. The cipher is keyed once per topic
+//! (key setup is about 29 µs for Blowfish, never inside the per-message time) and every
+//! message's mode instance *borrows* it: the mode crates take any `C: BlockCipherEncrypt`, and
+//! cipher 0.5 implements that for `&C`, so a message costs an IV-sized mode state, never a copy
+//! of the key schedule (4 KiB for Blowfish, 384 B for 3DES).
+//!
+//! Per-message work is the same shape in every mode: the body goes into `out` (sized once by
+//! the caller), written in one pass (PKCS#7 modes encrypt buffer to buffer after one resize;
+//! stream modes copy the input once and XOR the keystream in place).
 
 use cipher::block_padding::Pkcs7;
 use cipher::common::InnerInit;
@@ -13,31 +19,38 @@ use cipher::{InnerIvInit, KeyInit, StreamCipher, StreamCipherCoreWrapper};
 use super::suite::{BlockCipher, Mode};
 use super::{CryptoError, Opener, Sealer, pcbc};
 
-/// A block cipher of the catalogue, plus its stream-mode types: CTR's counter spans the whole
+/// A block cipher of the catalogue, plus its keystream modes: CTR's counter spans the whole
 /// block (64-bit for DES/3DES/Blowfish, 128-bit for AES), which is a per-width type in `ctr`.
 pub trait CatalogueCipher:
-    BlockCipherEncrypt + BlockCipherDecrypt + KeyInit + Clone + Send + 'static
+    BlockCipherEncrypt + BlockCipherDecrypt + KeyInit + Send + 'static
 {
-    type Ctr: StreamCipher + Send;
-    type Ofb: StreamCipher + Send;
-    fn ctr(self, iv: &[u8]) -> Option<Self::Ctr>;
-    fn ofb(self, iv: &[u8]) -> Option<Self::Ofb>;
+    /// XORs the CTR keystream whose first counter block is `iv` into `buf`, borrowing `self`.
+    fn ctr_xor(&self, iv: &[u8], buf: &mut [u8]) -> Result<(), CryptoError>;
+    /// XORs the OFB keystream of `iv` into `buf`, borrowing `self`.
+    fn ofb_xor(&self, iv: &[u8], buf: &mut [u8]) -> Result<(), CryptoError>;
+}
+
+/// Applies a keystream made from a borrowed cipher, or says why it could not be made.
+fn xor_keystream<S: StreamCipher>(
+    stream: Result<S, cipher::InvalidLength>,
+    buf: &mut [u8],
+) -> Result<(), CryptoError> {
+    stream
+        .map_err(|_| CryptoError::Decrypt("wrong IV length"))?
+        .try_apply_keystream(buf)
+        .map_err(|_| CryptoError::Decrypt("keystream exhausted"))
 }
 
 macro_rules! catalogue_ciphers {
     ($($ty:ty => $flavor:ty),* $(,)?) => {$(
         impl CatalogueCipher for $ty {
-            type Ctr = StreamCipherCoreWrapper<ctr::CtrCore<$ty, $flavor>>;
-            type Ofb = ofb::Ofb<$ty>;
-            fn ctr(self, iv: &[u8]) -> Option<Self::Ctr> {
-                ctr::CtrCore::inner_iv_slice_init(self, iv)
-                    .ok()
-                    .map(StreamCipherCoreWrapper::from_core)
+            fn ctr_xor(&self, iv: &[u8], buf: &mut [u8]) -> Result<(), CryptoError> {
+                let core = ctr::CtrCore::<&$ty, $flavor>::inner_iv_slice_init(self, iv);
+                xor_keystream(core.map(StreamCipherCoreWrapper::from_core), buf)
             }
-            fn ofb(self, iv: &[u8]) -> Option<Self::Ofb> {
-                ofb::OfbCore::inner_iv_slice_init(self, iv)
-                    .ok()
-                    .map(StreamCipherCoreWrapper::from_core)
+            fn ofb_xor(&self, iv: &[u8], buf: &mut [u8]) -> Result<(), CryptoError> {
+                let core = ofb::OfbCore::<&$ty>::inner_iv_slice_init(self, iv);
+                xor_keystream(core.map(StreamCipherCoreWrapper::from_core), buf)
             }
         }
     )*};
@@ -184,7 +197,7 @@ impl<C: CatalogueCipher> Sealer for Ecb<C> {
         pt: &[u8],
         out: &mut Vec<u8>,
     ) -> Result<(), CryptoError> {
-        let enc = ecb::Encryptor::<C>::inner_init(self.0.cipher.clone());
+        let enc = ecb::Encryptor::<&C>::inner_init(&self.0.cipher);
         self.0.seal_padded(pt, out, |i, o| {
             enc.encrypt_padded_b2b::<Pkcs7>(i, o).ok().map(|c| c.len())
         })
@@ -199,7 +212,7 @@ impl<C: CatalogueCipher> Opener for Ecb<C> {
         body: &[u8],
         out: &mut Vec<u8>,
     ) -> Result<(), CryptoError> {
-        let dec = ecb::Decryptor::<C>::inner_init(self.0.cipher.clone());
+        let dec = ecb::Decryptor::<&C>::inner_init(&self.0.cipher);
         self.0.open_padded(body, out, |i, o| {
             dec.decrypt_padded_b2b::<Pkcs7>(i, o).ok().map(|p| p.len())
         })
@@ -220,7 +233,7 @@ impl<C: CatalogueCipher> Sealer for Cbc<C> {
         pt: &[u8],
         out: &mut Vec<u8>,
     ) -> Result<(), CryptoError> {
-        let enc = cbc::Encryptor::<C>::inner_iv_slice_init(self.0.cipher.clone(), iv)
+        let enc = cbc::Encryptor::<&C>::inner_iv_slice_init(&self.0.cipher, iv)
             .map_err(|_| CryptoError::Key("wrong IV length".into()))?;
         self.0.seal_padded(pt, out, |i, o| {
             enc.encrypt_padded_b2b::<Pkcs7>(i, o).ok().map(|c| c.len())
@@ -236,7 +249,7 @@ impl<C: CatalogueCipher> Opener for Cbc<C> {
         body: &[u8],
         out: &mut Vec<u8>,
     ) -> Result<(), CryptoError> {
-        let dec = cbc::Decryptor::<C>::inner_iv_slice_init(self.0.cipher.clone(), iv)
+        let dec = cbc::Decryptor::<&C>::inner_iv_slice_init(&self.0.cipher, iv)
             .map_err(|_| CryptoError::Decrypt("wrong IV length"))?;
         self.0.open_padded(body, out, |i, o| {
             dec.decrypt_padded_b2b::<Pkcs7>(i, o).ok().map(|p| p.len())
@@ -288,7 +301,7 @@ impl<C: CatalogueCipher> Sealer for Cfb<C> {
         pt: &[u8],
         out: &mut Vec<u8>,
     ) -> Result<(), CryptoError> {
-        let enc = cfb_mode::Encryptor::<C>::inner_iv_slice_init(self.0.cipher.clone(), iv)
+        let enc = cfb_mode::Encryptor::<&C>::inner_iv_slice_init(&self.0.cipher, iv)
             .map_err(|_| CryptoError::Key("wrong IV length".into()))?;
         let start = out.len();
         out.extend_from_slice(pt);
@@ -306,7 +319,7 @@ impl<C: CatalogueCipher> Opener for Cfb<C> {
         body: &[u8],
         out: &mut Vec<u8>,
     ) -> Result<(), CryptoError> {
-        let dec = cfb_mode::Decryptor::<C>::inner_iv_slice_init(self.0.cipher.clone(), iv)
+        let dec = cfb_mode::Decryptor::<&C>::inner_iv_slice_init(&self.0.cipher, iv)
             .map_err(|_| CryptoError::Decrypt("wrong IV length"))?;
         let start = out.len();
         out.extend_from_slice(body);
@@ -315,25 +328,21 @@ impl<C: CatalogueCipher> Opener for Cfb<C> {
     }
 }
 
-/// OFB and CTR are the same operation both ways: XOR with a keystream.
-fn apply_stream<S: StreamCipher>(
-    stream: Option<S>,
+/// OFB and CTR are the same operation both ways: copy the input once, XOR a keystream in.
+fn apply_stream(
     input: &[u8],
     out: &mut Vec<u8>,
+    xor: impl FnOnce(&mut [u8]) -> Result<(), CryptoError>,
 ) -> Result<(), CryptoError> {
-    let mut stream = stream.ok_or(CryptoError::Decrypt("wrong IV length"))?;
     let start = out.len();
     out.extend_from_slice(input);
-    stream.try_apply_keystream(&mut out[start..]).map_err(|_| {
-        out.truncate(start);
-        CryptoError::Decrypt("keystream exhausted")
-    })
+    xor(&mut out[start..]).inspect_err(|_| out.truncate(start))
 }
 
 /// OFB and CTR are keystreams: sealing and opening are the same XOR, so one macro writes both
 /// halves for each.
 macro_rules! keystream_mode {
-    ($mode:ident, $make:ident) => {
+    ($mode:ident, $xor:ident) => {
         impl<C: CatalogueCipher> Sealer for $mode<C> {
             fn iv_len(&self) -> usize {
                 self.0.block_len
@@ -348,7 +357,7 @@ macro_rules! keystream_mode {
                 pt: &[u8],
                 out: &mut Vec<u8>,
             ) -> Result<(), CryptoError> {
-                apply_stream(self.0.cipher.clone().$make(iv), pt, out)
+                apply_stream(pt, out, |buf| self.0.cipher.$xor(iv, buf))
             }
         }
 
@@ -360,14 +369,14 @@ macro_rules! keystream_mode {
                 body: &[u8],
                 out: &mut Vec<u8>,
             ) -> Result<(), CryptoError> {
-                apply_stream(self.0.cipher.clone().$make(iv), body, out)
+                apply_stream(body, out, |buf| self.0.cipher.$xor(iv, buf))
             }
         }
     };
 }
 
-keystream_mode!(Ofb, ofb);
-keystream_mode!(Ctr, ctr);
+keystream_mode!(Ofb, ofb_xor);
+keystream_mode!(Ctr, ctr_xor);
 
 #[cfg(test)]
 mod tests {

@@ -6,6 +6,9 @@
 //! A device would ship BoringSSL-class code (ring's is the same assembly family as
 //! OpenSSL's), so that is what the harness measures. ring is already in the tree through
 //! rustls; the vectors (RFC 8439 §2.8.2, Wycheproof) run against this implementation.
+//!
+//! Per message it pays what the RustCrypto AEADs pay: the 12-byte nonce copied into ring's
+//! `Nonce`, the input copied once into `out`, sealed or opened in place, the tag appended.
 
 use ring::aead::{Aad, CHACHA20_POLY1305, LessSafeKey, Nonce, Tag, UnboundKey};
 

@@ -4,8 +4,19 @@
 //! The seeds compare PCBC against the other modes, so it is here for fidelity, not advice: an
 //! error in one ciphertext block garbles every plaintext block after it (which is its point), yet
 //! swapping two adjacent ciphertext blocks goes undetected.
+//!
+//! It is written to cost what CBC costs plus one XOR per block, so that a mode comparison shows
+//! the mode and not this file: encryption runs inside one `encrypt_with_backend` call (the
+//! cipher's backend, e.g. AES-NI with its round keys loaded, is picked once per message, as the
+//! `cbc` crate does) and writes each block straight into the output; decryption decrypts every
+//! block with the cipher's multi-block call (parallel where the backend is, like CBC decryption)
+//! and then XORs the chain in place.
 
-use cipher::{Block, BlockCipherDecrypt, BlockCipherEncrypt, BlockSizeUser};
+use cipher::array::ArraySize;
+use cipher::{
+    Array, Block, BlockCipherDecrypt, BlockCipherEncBackend, BlockCipherEncClosure,
+    BlockCipherEncrypt, BlockSizeUser,
+};
 
 use super::CryptoError;
 
@@ -16,28 +27,18 @@ pub fn encrypt<C: BlockCipherEncrypt>(
     pt: &[u8],
     out: &mut Vec<u8>,
 ) -> Result<(), CryptoError> {
-    let mut feedback = block_from::<C>(iv).ok_or(CryptoError::Key("wrong IV length".into()))?;
-    let b = feedback.len();
-    let full = pt.len() / b;
-    out.reserve((full + 1) * b);
-    let mut chain = |p: &Block<C>, out: &mut Vec<u8>| {
-        let mut x = p.clone();
-        xor_into(&mut x, &feedback);
-        cipher.encrypt_block(&mut x);
-        out.extend_from_slice(&x);
-        // Next feedback = P_i xor C_i.
-        xor_into(&mut x, p);
-        feedback = x;
-    };
-    for chunk in pt.chunks_exact(b) {
-        chain(&block_from::<C>(chunk).unwrap_or_default(), out);
-    }
-    let tail = &pt[full * b..];
-    let pad = (b - tail.len()) as u8;
-    let mut last = Block::<C>::default();
-    last[..tail.len()].copy_from_slice(tail);
-    last[tail.len()..].fill(pad);
-    chain(&last, out);
+    let iv = <&Block<C>>::try_from(iv).map_err(|_| CryptoError::Key("wrong IV length".into()))?;
+    let b = C::block_size();
+    let start = out.len();
+    out.resize(start + (pt.len() / b + 1) * b, 0);
+    let (blocks, _) = Block::<C>::slice_as_chunks_mut(&mut out[start..]);
+    let (full, tail) = Block::<C>::slice_as_chunks(pt);
+    cipher.encrypt_with_backend(EncryptChain {
+        iv,
+        full,
+        tail,
+        out: blocks,
+    });
     Ok(())
 }
 
@@ -48,22 +49,14 @@ pub fn decrypt<C: BlockCipherDecrypt>(
     body: &[u8],
     out: &mut Vec<u8>,
 ) -> Result<(), CryptoError> {
-    let mut feedback = block_from::<C>(iv).ok_or(CryptoError::Decrypt("wrong IV length"))?;
-    let b = feedback.len();
+    let iv = <&Block<C>>::try_from(iv).map_err(|_| CryptoError::Decrypt("wrong IV length"))?;
+    let b = C::block_size();
     if body.is_empty() || body.len() % b != 0 {
         return Err(CryptoError::Decrypt("body is not a whole number of blocks"));
     }
     let start = out.len();
-    out.reserve(body.len());
-    for chunk in body.chunks_exact(b) {
-        let c = block_from::<C>(chunk).unwrap_or_default();
-        let mut p = c.clone();
-        cipher.decrypt_block(&mut p);
-        xor_into(&mut p, &feedback);
-        out.extend_from_slice(&p);
-        xor_into(&mut p, &c);
-        feedback = p;
-    }
+    out.resize(start + body.len(), 0);
+    unchain(cipher, iv, body, &mut out[start..]);
     match pkcs7_len(&out[start..], b) {
         Some(n) => {
             out.truncate(start + n);
@@ -74,6 +67,78 @@ pub fn decrypt<C: BlockCipherDecrypt>(
             Err(CryptoError::Decrypt("bad PKCS#7 padding"))
         }
     }
+}
+
+/// Decrypts whole blocks `body` into `out` (same length): first `D(C_i)` for every block in one
+/// call, then `P_i = D(C_i) xor P_{i-1} xor C_{i-1}` front to back.
+fn unchain<C: BlockCipherDecrypt>(cipher: &C, iv: &Block<C>, body: &[u8], out: &mut [u8]) {
+    let (cts, _) = Block::<C>::slice_as_chunks(body);
+    let (pts, _) = Block::<C>::slice_as_chunks_mut(out);
+    // Both are body.len() / b blocks, so the lengths agree and this cannot fail.
+    if cipher.decrypt_blocks_b2b(cts, pts).is_err() {
+        unreachable!("input and output have the same number of blocks");
+    }
+    // feedback_i = P_i xor C_i = feedback_{i-1} xor (D(C_i) xor C_i): the serial chain is one
+    // XOR per block, in a local (a register), never a store to `out` and a load back.
+    let mut feedback = iv.clone();
+    for (p, c) in pts.iter_mut().zip(cts) {
+        let d = p.clone();
+        xor_into(p, &feedback);
+        let mut e = d;
+        xor_into(&mut e, c);
+        xor_into(&mut feedback, &e);
+    }
+}
+
+/// The encryption loop, run with the cipher's backend (a rank-2 closure in cipher 0.5).
+struct EncryptChain<'a, BS: ArraySize> {
+    iv: &'a Array<u8, BS>,
+    /// The plaintext's whole blocks.
+    full: &'a [Array<u8, BS>],
+    /// The bytes after them (fewer than a block), which PKCS#7 completes.
+    tail: &'a [u8],
+    /// `full.len() + 1` blocks.
+    out: &'a mut [Array<u8, BS>],
+}
+
+impl<BS: ArraySize> BlockSizeUser for EncryptChain<'_, BS> {
+    type BlockSize = BS;
+}
+
+impl<BS: ArraySize> BlockCipherEncClosure for EncryptChain<'_, BS> {
+    #[inline(always)]
+    fn call<B: BlockCipherEncBackend<BlockSize = BS>>(self, backend: &B) {
+        let Some((last_out, outs)) = self.out.split_last_mut() else {
+            unreachable!("PKCS#7 output always has a block");
+        };
+        let mut feedback = self.iv.clone();
+        for (p, c) in self.full.iter().zip(outs) {
+            chain_block(backend, &mut feedback, p, c);
+        }
+        let mut last = Array::<u8, BS>::default();
+        let n = self.tail.len();
+        last[..n].copy_from_slice(self.tail);
+        last[n..].fill((BS::USIZE - n) as u8);
+        chain_block(backend, &mut feedback, &last, last_out);
+    }
+}
+
+/// `C_i = E(P_i xor feedback)`, then `feedback = P_i xor C_i`. The block is worked on in a
+/// local and stored to `c` once: encrypting in the output buffer put a store and a reload on
+/// the serial chain of every block (AES-128-PCBC measured 1.8x CBC that way).
+#[inline(always)]
+fn chain_block<B: BlockCipherEncBackend>(
+    backend: &B,
+    feedback: &mut Block<B>,
+    p: &Block<B>,
+    c: &mut Block<B>,
+) {
+    let mut x = p.clone();
+    xor_into(&mut x, feedback);
+    backend.encrypt_block_inplace(&mut x);
+    *c = x.clone();
+    xor_into(&mut x, p);
+    *feedback = x;
 }
 
 /// Length of the unpadded data, or None when the PKCS#7 padding is malformed. Looks at every
@@ -90,12 +155,19 @@ fn pkcs7_len(data: &[u8], b: usize) -> Option<usize> {
     (bad == 0).then(|| data.len() - pad)
 }
 
-fn block_from<C: BlockSizeUser>(bytes: &[u8]) -> Option<Block<C>> {
-    Block::<C>::try_from(bytes).ok()
-}
-
+/// `acc ^= other` for 8- and 16-byte blocks, a 64-bit word at a time so that it is two or
+/// one instructions per word whether or not the byte loop would have been vectorized.
+#[inline(always)]
 fn xor_into(acc: &mut [u8], other: &[u8]) {
-    for (a, o) in acc.iter_mut().zip(other.iter()) {
+    let mut a = acc.chunks_exact_mut(8);
+    let mut o = other.chunks_exact(8);
+    for (a, o) in a.by_ref().zip(o.by_ref()) {
+        let (Ok(x), Ok(y)) = (<[u8; 8]>::try_from(&*a), <[u8; 8]>::try_from(o)) else {
+            unreachable!("chunks_exact(8) yields 8 bytes");
+        };
+        a.copy_from_slice(&(u64::from_ne_bytes(x) ^ u64::from_ne_bytes(y)).to_ne_bytes());
+    }
+    for (a, o) in a.into_remainder().iter_mut().zip(o.remainder()) {
         *a ^= o;
     }
 }
@@ -103,6 +175,7 @@ fn xor_into(acc: &mut [u8], other: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cipher::KeyInit;
 
     #[test]
     fn pkcs7_rules() {
@@ -111,5 +184,91 @@ mod tests {
         assert_eq!(pkcs7_len(&[1, 2, 3, 4, 5, 6, 2, 3], 8), None);
         assert_eq!(pkcs7_len(&[0; 8], 8), None);
         assert_eq!(pkcs7_len(&[9; 8], 8), None);
+    }
+
+    /// The textbook loop, one block at a time through the cipher's single-block calls: what the
+    /// optimized paths above must agree with.
+    fn reference_encrypt<C: BlockCipherEncrypt>(cipher: &C, iv: &[u8], padded: &[u8]) -> Vec<u8> {
+        let mut feedback = iv.to_vec();
+        let mut out = Vec::new();
+        for p in padded.chunks(iv.len()) {
+            let mut x = Block::<C>::try_from(p).unwrap();
+            xor_into(&mut x, &feedback);
+            cipher.encrypt_block(&mut x);
+            feedback = p.iter().zip(x.iter()).map(|(p, c)| p ^ c).collect();
+            out.extend_from_slice(&x);
+        }
+        out
+    }
+
+    fn reference_decrypt<C: BlockCipherDecrypt>(cipher: &C, iv: &[u8], body: &[u8]) -> Vec<u8> {
+        let mut feedback = iv.to_vec();
+        let mut out = Vec::new();
+        for c in body.chunks(iv.len()) {
+            let mut x = Block::<C>::try_from(c).unwrap();
+            cipher.decrypt_block(&mut x);
+            xor_into(&mut x, &feedback);
+            feedback = c.iter().zip(x.iter()).map(|(c, p)| p ^ c).collect();
+            out.extend_from_slice(&x);
+        }
+        out
+    }
+
+    fn pkcs7(data: &[u8], b: usize) -> Vec<u8> {
+        let pad = b - data.len() % b;
+        let mut v = data.to_vec();
+        v.resize(data.len() + pad, pad as u8);
+        v
+    }
+
+    /// Both directions against the reference, for every length up to ten blocks and for
+    /// arbitrary ciphertexts (not only our own), with output appended after existing bytes.
+    fn matches_reference<C: BlockCipherEncrypt + BlockCipherDecrypt + KeyInit>() {
+        let b = C::block_size();
+        let key: Vec<u8> = (0..C::key_size() as u8)
+            .map(|i| i.wrapping_mul(37) ^ 0x5c)
+            .collect();
+        let cipher = C::new_from_slice(&key).unwrap();
+        let iv: Vec<u8> = (0..b as u8).map(|i| 0xa0 ^ i).collect();
+        for len in 0..=10 * b + 1 {
+            let pt: Vec<u8> = (0..len).map(|i| (i * 11 + len) as u8).collect();
+            let expect = reference_encrypt(&cipher, &iv, &pkcs7(&pt, b));
+            let mut out = vec![0xee; 3];
+            encrypt(&cipher, &iv, &pt, &mut out).unwrap();
+            assert_eq!(&out[..3], &[0xee; 3]);
+            assert_eq!(&out[3..], &expect[..], "encrypt, {b}-byte block, len {len}");
+
+            let mut back = vec![0xdd; 2];
+            decrypt(&cipher, &iv, &expect, &mut back).unwrap();
+            assert_eq!(&back[2..], &pt[..], "decrypt, {b}-byte block, len {len}");
+
+            if len % b == 0 && len > 0 {
+                // Any whole blocks decrypt as the reference says, padding valid or not.
+                let body: Vec<u8> = (0..len).map(|i| (i * 29 + 7) as u8).collect();
+                let mut raw = vec![0; len];
+                unchain(&cipher, (&iv[..]).try_into().unwrap(), &body, &mut raw);
+                assert_eq!(raw, reference_decrypt(&cipher, &iv, &body), "len {len}");
+            }
+        }
+    }
+
+    #[test]
+    fn matches_the_block_by_block_reference_for_every_cipher() {
+        matches_reference::<des::Des>();
+        matches_reference::<des::TdesEde3>();
+        matches_reference::<blowfish::Blowfish>();
+        matches_reference::<aes::Aes128>();
+        matches_reference::<aes::Aes192>();
+        matches_reference::<aes::Aes256>();
+    }
+
+    #[test]
+    fn refuses_bad_shapes_without_touching_out() {
+        let cipher = aes::Aes128::new_from_slice(&[1; 16]).unwrap();
+        let mut out = vec![9];
+        assert!(encrypt(&cipher, &[0; 15], b"x", &mut out).is_err());
+        assert!(decrypt(&cipher, &[0; 16], &[0; 15], &mut out).is_err());
+        assert!(decrypt(&cipher, &[0; 17], &[0; 16], &mut out).is_err());
+        assert_eq!(out, [9]);
     }
 }

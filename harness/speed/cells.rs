@@ -1,0 +1,186 @@
+//! The cells of a speed run: what each one times and what it prepares before the clock.
+
+use crate::crypto::keys::KeyRing;
+use crate::crypto::mac::{MacAlg, TopicMac};
+use crate::crypto::signature::SigAlg;
+use crate::crypto::{CryptoError, Suite};
+
+use super::sample::{Budget, measure};
+use super::{MacSizeSpeed, MacSpeed, SignatureSpeed, SizeSpeed, SuiteSpeed, implementation};
+
+/// AAD of the measurements: a realistic topic ‖ envelope header length.
+pub const AAD_LEN: usize = 48;
+/// Message signed in the signature measurements.
+pub const SIGNED_LEN: usize = 64;
+/// Topic the keys are derived for.
+const TOPIC: &str = "speed/topic";
+
+/// Key setup is a handful of cells per suite; it gets a quarter of a cell's budget.
+const SETUP_SHARE: u32 = 4;
+
+/// Encrypt and decrypt of `suite` at every size, plus its key setup when `key_setup`.
+pub fn suite(
+    ring: &KeyRing,
+    suite: Suite,
+    sizes: &[usize],
+    budget: Budget,
+    key_setup: bool,
+    versions: &std::collections::BTreeMap<String, String>,
+) -> SuiteSpeed {
+    let mut report = SuiteSpeed {
+        suite,
+        id: suite.id(),
+        implementation: implementation::suite(suite, versions),
+        key_setup: None,
+        opener_setup: None,
+        sizes: Vec::new(),
+        error: None,
+    };
+    if let Err(e) = fill_suite(ring, suite, sizes, budget, key_setup, &mut report) {
+        report.error = Some(e.to_string());
+    }
+    report
+}
+
+fn fill_suite(
+    ring: &KeyRing,
+    suite: Suite,
+    sizes: &[usize],
+    budget: Budget,
+    key_setup: bool,
+    report: &mut SuiteSpeed,
+) -> Result<(), CryptoError> {
+    // Key pairs are generated here, before any clock runs; setup then times the per-topic
+    // key schedule (or, for hybrids, the copy of the public/private half).
+    let keys = ring.topic_keys(suite, TOPIC)?;
+    if key_setup {
+        let setup = budget.scaled(SETUP_SHARE);
+        report.key_setup = Some(measure(setup, 0, || suite.sealer(&keys).map(drop))?);
+        report.opener_setup = Some(measure(setup, 0, || suite.opener(&keys).map(drop))?);
+    }
+    let mut sealer = suite.sealer(&keys)?;
+    let mut opener = suite.opener(&keys)?;
+    let iv: Vec<u8> = (0..suite.iv_len() as u8).collect();
+    let aad = vec![0xa5u8; AAD_LEN];
+    for &size in sizes {
+        // Input and the one output buffer exist before the clock starts; inside it, each call
+        // only resets the buffer's length, as a publisher reuses its envelope buffer.
+        let pt: Vec<u8> = (0..size).map(|i| i as u8).collect();
+        let mut body = Vec::with_capacity(suite.body_len(size));
+        sealer.seal(&iv, &aad, &pt, &mut body)?;
+        let mut out = Vec::with_capacity(body.len().max(size));
+        let encrypt = measure(budget, size, || {
+            out.clear();
+            sealer.seal(&iv, &aad, std::hint::black_box(&pt), &mut out)
+        })?;
+        let decrypt = measure(budget, size, || {
+            out.clear();
+            opener.open(&iv, &aad, std::hint::black_box(&body), &mut out)
+        })?;
+        report.sizes.push(SizeSpeed {
+            size,
+            body_len: body.len(),
+            encrypt,
+            decrypt,
+        });
+    }
+    Ok(())
+}
+
+/// Tag and verify of `mac` over `size` bytes at every size: the encrypt-then-MAC share of a
+/// non-AEAD suite's `encrypt` (the run MACs topic ‖ header ‖ body, so look up the size closest
+/// to that).
+pub fn mac(
+    ring: &KeyRing,
+    mac: MacAlg,
+    sizes: &[usize],
+    budget: Budget,
+    versions: &std::collections::BTreeMap<String, String>,
+) -> MacSpeed {
+    let mut report = MacSpeed {
+        mac,
+        implementation: implementation::mac(mac, versions),
+        sizes: Vec::new(),
+        error: None,
+    };
+    let result = (|| {
+        let key = match mac {
+            MacAlg::None => return Err(CryptoError::Key("mac none has nothing to time".into())),
+            MacAlg::HmacSha256 => TopicMac::new(&ring.mac_key(TOPIC))?,
+        };
+        for &size in sizes {
+            let data: Vec<u8> = (0..size).map(|i| (i * 7) as u8).collect();
+            let tag = key.tag(&[&data]);
+            let t = measure(budget, size, || {
+                std::hint::black_box(key.tag(&[std::hint::black_box(&data)]));
+                Ok(())
+            })?;
+            let v = measure(budget, size, || {
+                key.verify(&[std::hint::black_box(&data)], &tag)
+            })?;
+            report.sizes.push(MacSizeSpeed {
+                size,
+                tag: t,
+                verify: v,
+            });
+        }
+        Ok(())
+    })();
+    if let Err(e) = result {
+        report.error = Some(e.to_string());
+    }
+    report
+}
+
+/// Sign and verify of a 64-byte message with one key pair (generated first, timed once).
+pub fn signature(
+    ring: &KeyRing,
+    alg: SigAlg,
+    budget: Budget,
+    versions: &std::collections::BTreeMap<String, String>,
+) -> SignatureSpeed {
+    let mut report = SignatureSpeed {
+        alg,
+        implementation: implementation::signature(alg, versions),
+        sign: None,
+        verify: None,
+        keygen_ms: 0.0,
+        error: None,
+    };
+    let result = (|| {
+        let start = std::time::Instant::now();
+        ring.signing_pair(alg, 0)?;
+        report.keygen_ms = start.elapsed().as_secs_f64() * 1e3;
+        let mut signer = alg.signer(ring, 0)?;
+        let mut verifier = alg.verifier(ring, 0)?;
+        let msg = vec![0x5au8; SIGNED_LEN];
+        let mut sig = Vec::with_capacity(alg.sig_len());
+        report.sign = Some(measure(budget, 0, || {
+            sig.clear();
+            signer.sign(std::hint::black_box(&msg), &mut sig)
+        })?);
+        report.verify = Some(measure(budget, 0, || {
+            verifier.verify(std::hint::black_box(&msg), &sig)
+        })?);
+        Ok::<_, CryptoError>(())
+    })();
+    if let Err(e) = result {
+        report.error = Some(e.to_string());
+    }
+    report
+}
+
+/// One P-256 ECDH shared secret from fixed keys (the per-message public-key step of
+/// `ecies-p256` besides generating its ephemeral key).
+pub fn ecdh(budget: Budget) -> Result<super::Rate, CryptoError> {
+    use p256::elliptic_curve::Generate;
+    let mut rng = rand::rng();
+    let ours = p256::SecretKey::generate_from_rng(&mut rng);
+    let theirs = p256::SecretKey::generate_from_rng(&mut rng).public_key();
+    let scalar = ours.to_nonzero_scalar();
+    measure(budget, 0, || {
+        let shared = p256::ecdh::diffie_hellman(scalar, theirs.as_affine());
+        std::hint::black_box(shared.raw_secret_bytes());
+        Ok(())
+    })
+}

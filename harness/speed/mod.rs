@@ -1,0 +1,348 @@
+//! `speed`: an `openssl speed`-style measurement of every suite, in-process, no broker, with
+//! criterion's statistics per cell.
+//!
+//! ```no_run
+//! use mqtt_cipher_bench::speed::{SpeedOptions, run, print_table};
+//! let report = run(&SpeedOptions::default()); // every suite, default sizes, 300 ms per cell
+//! print_table(&report, &mut std::io::stdout()).unwrap();
+//! println!("{}", serde_json::to_string_pretty(&report).unwrap()); // what `speed --json` prints
+//! ```
+//!
+//! What is measured, per suite and plaintext size:
+//! - **encrypt**: `Sealer::seal` of a fixed plaintext with a fixed IV and a 48-byte AAD into a
+//!   reused buffer (IV generation and envelope framing are not included, as in `openssl speed`);
+//! - **decrypt**: `Opener::open` of that body (tag check included for AEADs and hybrids);
+//! - **key setup**: constructing the sealer (and, separately, the opener) from a topic's keys:
+//!   the per-topic key schedule, e.g. Blowfish's 29 µs. Hybrid key pairs are generated before
+//!   timing (a run does that in setup), so their setup is the public/private key copy only.
+//!
+//! Besides the suites: hmac-sha256 tag and verify per size (add it to a non-AEAD suite's
+//! encrypt for encrypt-then-MAC), sign and verify of every signature algorithm over a 64-byte
+//! message (one key pair per algorithm, generated before timing), and P-256 ECDH.
+//!
+//! Every cell (see [`sample`]): a warm-up of `max(time/10, 20 ms)`, an iteration count
+//! calibrated from it so that one sample takes `time / samples`, then `samples` timed batches.
+//! A cell reports the median of the batch means and a distribution-free 95% interval
+//! (order statistics of the binomial, `results::repetitions::estimate`); an interval wider
+//! than 10% of its median marks the cell `wide`. A failing cell (which would be a bug) ends its
+//! suite's row with the error, never hidden.
+
+mod cells;
+pub mod implementation;
+pub mod sample;
+mod table;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::crypto::Suite;
+use crate::crypto::keys::KeyRing;
+use crate::crypto::mac::MacAlg;
+use crate::crypto::signature::SigAlg;
+use crate::results::Environment;
+
+pub use cells::{AAD_LEN, SIGNED_LEN};
+pub use sample::{Budget, Rate, WIDE};
+pub use table::print_table;
+
+/// The sizes `openssl speed` uses plus the seeds' message sizes (2–200 bytes).
+pub const DEFAULT_SIZES: [usize; 11] = [2, 16, 20, 50, 64, 100, 200, 256, 1024, 8192, 16384];
+/// `kind` of every speed report; [`read_json`] refuses anything else.
+pub const KIND: &str = "mqtt-cipher-bench speed";
+/// Version of the JSON layout: 2 added the statistics (1 was one mean per cell, with no `kind`).
+pub const FORMAT_VERSION: u32 = 2;
+/// Fewest samples per cell that still give a meaningful interval (5 samples: full range,
+/// 93.75% coverage).
+pub const MIN_SAMPLES: u32 = 5;
+
+#[derive(Debug, Clone)]
+pub struct SpeedOptions {
+    /// Suites to measure; empty means every suite of the catalogue.
+    pub suites: Vec<Suite>,
+    /// Plaintext sizes in bytes.
+    pub sizes: Vec<usize>,
+    /// Measuring time of each cell (suite x size x direction, MAC x size x direction,
+    /// signature x operation); key setup gets a quarter of it. Warm-up comes on top.
+    pub min_time: Duration,
+    /// Timed samples per cell (at least [`MIN_SAMPLES`]).
+    pub samples: u32,
+    /// Warm-up per cell; None: `max(min_time / 10, 20 ms)`.
+    pub warm_up: Option<Duration>,
+    /// MACs to time per size (default hmac-sha256).
+    pub macs: Vec<MacAlg>,
+    /// Signature algorithms to time (default all but none).
+    pub signatures: Vec<SigAlg>,
+    /// Time P-256 ECDH.
+    pub ecdh: bool,
+    /// Time each suite's key setup.
+    pub key_setup: bool,
+    /// A line on stderr per suite measured (a full run takes minutes).
+    pub progress: bool,
+}
+
+impl Default for SpeedOptions {
+    fn default() -> Self {
+        Self {
+            suites: Vec::new(),
+            sizes: DEFAULT_SIZES.to_vec(),
+            min_time: Duration::from_millis(300),
+            samples: 10,
+            warm_up: None,
+            macs: vec![MacAlg::HmacSha256],
+            signatures: SigAlg::ALL
+                .into_iter()
+                .filter(|a| *a != SigAlg::None)
+                .collect(),
+            ecdh: true,
+            key_setup: true,
+            progress: false,
+        }
+    }
+}
+
+impl SpeedOptions {
+    fn budget(&self) -> Budget {
+        Budget {
+            warm_up: self
+                .warm_up
+                .unwrap_or_else(|| Budget::default_warm_up(self.min_time)),
+            measure: self.min_time,
+            samples: self.samples.max(MIN_SAMPLES),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SizeSpeed {
+    pub size: usize,
+    /// Body bytes the suite produces for this size (padding, tag, wrapped key included).
+    pub body_len: usize,
+    pub encrypt: Rate,
+    pub decrypt: Rate,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SuiteSpeed {
+    pub suite: Suite,
+    pub id: u8,
+    /// The code that ran, e.g. "RustCrypto cbc 0.2.1 over aes 0.9.2 (AES-NI)".
+    pub implementation: String,
+    /// Constructing the sealer from the topic's keys (the key schedule); None when not timed.
+    #[serde(default)]
+    pub key_setup: Option<Rate>,
+    /// Constructing the opener.
+    #[serde(default)]
+    pub opener_setup: Option<Rate>,
+    pub sizes: Vec<SizeSpeed>,
+    /// Why a cell could not be measured (the sizes after it are missing); None when all ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MacSizeSpeed {
+    /// Bytes MACed.
+    pub size: usize,
+    pub tag: Rate,
+    pub verify: Rate,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MacSpeed {
+    pub mac: MacAlg,
+    pub implementation: String,
+    pub sizes: Vec<MacSizeSpeed>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SignatureSpeed {
+    pub alg: SigAlg,
+    pub implementation: String,
+    /// None when the cell failed (see `error`).
+    pub sign: Option<Rate>,
+    pub verify: Option<Rate>,
+    /// One key pair generation, ms, timed once (RSA key generation varies a lot between runs).
+    pub keygen_ms: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SpeedReport {
+    /// Always [`KIND`].
+    pub kind: String,
+    /// [`FORMAT_VERSION`] of the writer.
+    pub format_version: u32,
+    /// The mqtt-cipher-bench version that measured.
+    pub tool_version: String,
+    /// The machine and build (the same record as results.json's `environment`).
+    pub environment: Environment,
+    /// Measuring time per cell, ms.
+    pub min_time_ms: f64,
+    /// Warm-up per cell, ms.
+    pub warm_up_ms: f64,
+    /// Timed samples per cell.
+    pub samples: u32,
+    /// The `wide` threshold: interval width over median.
+    pub wide_limit: f64,
+    pub sizes: Vec<usize>,
+    pub suites: Vec<SuiteSpeed>,
+    #[serde(default)]
+    pub macs: Vec<MacSpeed>,
+    #[serde(default)]
+    pub signatures: Vec<SignatureSpeed>,
+    /// P-256 ECDH shared-secret derivation; None when not timed or failed.
+    #[serde(default)]
+    pub ecdh_p256: Option<Rate>,
+}
+
+impl SpeedReport {
+    /// The row of `suite`, if measured.
+    pub fn suite(&self, suite: Suite) -> Option<&SuiteSpeed> {
+        self.suites.iter().find(|s| s.suite == suite)
+    }
+
+    /// Encrypt and decrypt of `suite` at `size`, if measured.
+    pub fn cell(&self, suite: Suite, size: usize) -> Option<&SizeSpeed> {
+        self.suite(suite)?.sizes.iter().find(|c| c.size == size)
+    }
+
+    /// Why figures from this report should not be set beside measurements on `here`: the
+    /// CPU models differ (both named), or a debug build measured. None when comparable.
+    pub fn machine_mismatch(&self, here: &Environment) -> Option<String> {
+        let name = |e: &Environment| {
+            e.cpu_model
+                .clone()
+                .unwrap_or_else(|| format!("unknown {} CPU", e.arch))
+        };
+        if self.environment.cpu_model != here.cpu_model || self.environment.arch != here.arch {
+            return Some(format!(
+                "the speed figures were measured on \"{}\", this machine is \"{}\"",
+                name(&self.environment),
+                name(here)
+            ));
+        }
+        (self.environment.profile != "release").then(|| {
+            format!(
+                "the speed figures come from a {} build; only release builds are comparable",
+                self.environment.profile
+            )
+        })
+    }
+}
+
+/// Measures what `opts` asks for. Silent unless `opts.progress`.
+pub fn run(opts: &SpeedOptions) -> SpeedReport {
+    let ring = KeyRing::from_seed(b"mqtt-cipher-bench/speed");
+    let environment = crate::measure::env::capture();
+    let versions = &environment.crate_versions;
+    let budget = opts.budget();
+    let suites: Vec<Suite> = if opts.suites.is_empty() {
+        Suite::all().collect()
+    } else {
+        opts.suites.clone()
+    };
+    let total = suites.len();
+    let suite_rows = suites
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| {
+            if opts.progress {
+                eprintln!("speed: {s} ({}/{total})", i + 1);
+            }
+            cells::suite(&ring, s, &opts.sizes, budget, opts.key_setup, versions)
+        })
+        .collect();
+    let macs = opts
+        .macs
+        .iter()
+        .filter(|m| **m != MacAlg::None)
+        .map(|&m| cells::mac(&ring, m, &opts.sizes, budget, versions))
+        .collect();
+    if opts.progress && !opts.signatures.is_empty() {
+        eprintln!("speed: signatures (key pairs first)");
+    }
+    let signatures = opts
+        .signatures
+        .iter()
+        .filter(|a| **a != SigAlg::None)
+        .map(|&a| cells::signature(&ring, a, budget, versions))
+        .collect();
+    let ecdh_p256 = opts.ecdh.then(|| cells::ecdh(budget).ok()).flatten();
+    SpeedReport {
+        kind: KIND.to_owned(),
+        format_version: FORMAT_VERSION,
+        tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+        min_time_ms: budget.measure.as_secs_f64() * 1e3,
+        warm_up_ms: budget.warm_up.as_secs_f64() * 1e3,
+        samples: budget.samples,
+        wide_limit: WIDE,
+        sizes: opts.sizes.clone(),
+        suites: suite_rows,
+        macs,
+        signatures,
+        ecdh_p256,
+        environment,
+    }
+}
+
+/// Why a file is not a speed report this tool can use.
+#[derive(Debug, thiserror::Error)]
+pub enum SpeedFileError {
+    #[error("cannot read speed file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("speed file {path} is not JSON: {source}")]
+    NotJson {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error(
+        "{path} is not the output of `mqtt-cipher-bench speed --json` (its \"kind\" is {found}, expected \"{KIND}\")"
+    )]
+    NotSpeed { path: PathBuf, found: String },
+    #[error(
+        "speed file {path} has format_version {found}; this build reads {FORMAT_VERSION} (re-run `speed --json` with this build)"
+    )]
+    Version { path: PathBuf, found: String },
+    #[error("speed file {path} is malformed: {source}")]
+    Malformed {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+}
+
+/// Reads a `speed --json` file, refusing anything else (another tool's JSON, another format
+/// version) with an error naming the file and the field.
+pub fn read_json(path: &Path) -> Result<SpeedReport, SpeedFileError> {
+    let p = || path.to_path_buf();
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| SpeedFileError::Read { path: p(), source })?;
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|source| SpeedFileError::NotJson { path: p(), source })?;
+    let kind = value.get("kind");
+    if kind.and_then(|k| k.as_str()) != Some(KIND) {
+        return Err(SpeedFileError::NotSpeed {
+            path: p(),
+            found: kind.map_or("missing".to_owned(), |k| k.to_string()),
+        });
+    }
+    let version = value.get("format_version");
+    if version.and_then(|v| v.as_u64()) != Some(u64::from(FORMAT_VERSION)) {
+        return Err(SpeedFileError::Version {
+            path: p(),
+            found: version.map_or("missing".to_owned(), |v| v.to_string()),
+        });
+    }
+    // Parse the text again (not the Value) so that errors carry a line and column.
+    serde_json::from_str(&text).map_err(|source| SpeedFileError::Malformed { path: p(), source })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,206 @@
+//! The terminal table of a speed report: ns per operation with its interval, then `openssl
+//! speed`'s kB/s rows, key setup, signatures, ECDH and which implementation ran.
+
+use std::io::{self, Write};
+
+use super::{Rate, SIGNED_LEN, SpeedReport};
+
+const NAME: usize = 22;
+const CELL: usize = 15;
+
+/// One ns/op cell: "174.2 ±3.1%", prefixed with `~` when the interval is wide.
+fn ns_cell(r: &Rate) -> String {
+    let v = r.median_ns;
+    let value = if v < 100.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.0}")
+    };
+    let pct = r.half_width() * 100.0;
+    let pct = if pct < 10.0 {
+        format!("{pct:.1}")
+    } else {
+        format!("{pct:.0}")
+    };
+    format!("{}{value} ±{pct}%", if r.wide { "~" } else { "" })
+}
+
+fn micros(r: Option<&Rate>) -> String {
+    r.map_or("-".to_owned(), |r| {
+        format!(
+            "{}{:.1}µs ±{:.1}%",
+            if r.wide { "~" } else { "" },
+            r.median_ns / 1e3,
+            r.half_width() * 100.0
+        )
+    })
+}
+
+/// A row per suite (and per MAC) for one direction, one column per size.
+fn direction(
+    report: &SpeedReport,
+    out: &mut impl Write,
+    title: &str,
+    forward: bool,
+    cell: impl Fn(&Rate) -> String,
+) -> io::Result<()> {
+    writeln!(out, "{title}")?;
+    write!(out, "{:<NAME$}", "type")?;
+    for size in &report.sizes {
+        write!(out, " {:>CELL$}", format!("{size} bytes"))?;
+    }
+    writeln!(out)?;
+    for suite in &report.suites {
+        write!(out, "{:<NAME$}", suite.suite.name())?;
+        for c in &suite.sizes {
+            let r = if forward { &c.encrypt } else { &c.decrypt };
+            write!(out, " {:>CELL$}", cell(r))?;
+        }
+        if let Some(e) = &suite.error {
+            write!(out, "  error: {e}")?;
+        }
+        writeln!(out)?;
+    }
+    for mac in &report.macs {
+        let label = if forward { "tag" } else { "verify" };
+        write!(out, "{:<NAME$}", format!("{} ({label})", mac.mac.name()))?;
+        for c in &mac.sizes {
+            write!(
+                out,
+                " {:>CELL$}",
+                cell(if forward { &c.tag } else { &c.verify })
+            )?;
+        }
+        if let Some(e) = &mac.error {
+            write!(out, "  error: {e}")?;
+        }
+        writeln!(out)?;
+    }
+    writeln!(out)
+}
+
+/// Prints the report: per direction a table of ns/op (median ± the interval's larger half
+/// around it) and openssl's table of 1000s of bytes per second at the median; then key setup,
+/// signatures, ECDH and the implementations.
+pub fn print_table(report: &SpeedReport, out: &mut impl Write) -> io::Result<()> {
+    let env = &report.environment;
+    writeln!(
+        out,
+        "{} samples per cell of {:.0} ms together, after {:.0} ms warm-up; {} build on {}",
+        report.samples,
+        report.min_time_ms,
+        report.warm_up_ms,
+        env.profile,
+        env.cpu_model.as_deref().unwrap_or("an unknown CPU")
+    )?;
+    writeln!(
+        out,
+        "± is the 95% interval of the sample means around their median (distribution-free); \
+         ~ marks a cell whose interval is wider than {:.0}% of its median (a noisy machine: \
+         do not rank by it)",
+        report.wide_limit * 100.0
+    )?;
+    writeln!(out)?;
+    for (name, forward) in [("encrypt", true), ("decrypt", false)] {
+        direction(
+            report,
+            out,
+            &format!("{name}: ns per operation (median ±95% interval)"),
+            forward,
+            ns_cell,
+        )?;
+    }
+    for (name, forward) in [("encrypt", true), ("decrypt", false)] {
+        direction(
+            report,
+            out,
+            &format!(
+                "{name}: the 'numbers' are in 1000s of bytes per second processed (at the median)"
+            ),
+            forward,
+            |r| format!("{}{:.2}k", if r.wide { "~" } else { "" }, r.kbytes_per_s),
+        )?;
+    }
+
+    if report.suites.iter().any(|s| s.key_setup.is_some()) {
+        writeln!(out, "key setup per topic")?;
+        writeln!(
+            out,
+            "{:<NAME$} {:>CELL$} {:>CELL$}",
+            "type", "sealer", "opener"
+        )?;
+        for s in &report.suites {
+            writeln!(
+                out,
+                "{:<NAME$} {:>CELL$} {:>CELL$}",
+                s.suite.name(),
+                micros(s.key_setup.as_ref()),
+                micros(s.opener_setup.as_ref())
+            )?;
+        }
+        writeln!(out)?;
+    }
+
+    if !report.signatures.is_empty() {
+        writeln!(out, "signatures over {SIGNED_LEN} bytes")?;
+        writeln!(
+            out,
+            "{:<NAME$} {:>CELL$} {:>CELL$} {:>10} {:>10} {:>11}",
+            "type", "sign", "verify", "sign/s", "verify/s", "keygen"
+        )?;
+        for sig in &report.signatures {
+            let per_s =
+                |r: Option<&Rate>| r.map_or("-".to_owned(), |r| format!("{:.1}", r.ops_per_s));
+            write!(
+                out,
+                "{:<NAME$} {:>CELL$} {:>CELL$} {:>10} {:>10} {:>9.1}ms",
+                sig.alg.name(),
+                micros(sig.sign.as_ref()),
+                micros(sig.verify.as_ref()),
+                per_s(sig.sign.as_ref()),
+                per_s(sig.verify.as_ref()),
+                sig.keygen_ms
+            )?;
+            if let Some(e) = &sig.error {
+                write!(out, "  error: {e}")?;
+            }
+            writeln!(out)?;
+        }
+        writeln!(out)?;
+    }
+    if let Some(r) = &report.ecdh_p256 {
+        writeln!(
+            out,
+            "{:<NAME$} {:>CELL$} {:>10.1} op/s",
+            "ecdh-p256",
+            micros(Some(r)),
+            r.ops_per_s
+        )?;
+        writeln!(out)?;
+    }
+
+    writeln!(out, "implementations")?;
+    for s in &report.suites {
+        writeln!(out, "{:<NAME$} {}", s.suite.name(), s.implementation)?;
+    }
+    for m in &report.macs {
+        writeln!(out, "{:<NAME$} {}", m.mac.name(), m.implementation)?;
+    }
+    for s in &report.signatures {
+        writeln!(out, "{:<NAME$} {}", s.alg.name(), s.implementation)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_show_median_and_interval_and_mark_wide_ones() {
+        let steady = Rate::from_samples(vec![174.0, 175.0, 173.0, 174.5, 174.2], 100, 16);
+        assert_eq!(ns_cell(&steady), "174 ±0.7%");
+        let noisy = Rate::from_samples(vec![10.0, 15.0, 9.0, 13.0, 10.0], 100, 16);
+        assert_eq!(ns_cell(&noisy), "~10.0 ±50%");
+    }
+}
