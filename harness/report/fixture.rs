@@ -101,6 +101,7 @@ pub fn run() -> RunResults {
         shard: None,
         merged_from: Vec::new(),
         security: None,
+        clock: None,
     }
 }
 
@@ -271,6 +272,7 @@ fn case(suite: &str, mac: &str, qos: u8, size: usize, per_msg: f64, per_byte: f6
             system_s: 0.4,
             per_message_us: Some(800.0),
             max_rss_bytes: Some(64 << 20),
+            threads: None,
         },
         wire: None,
         errors: Vec::new(),
