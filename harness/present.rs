@@ -130,11 +130,11 @@ fn print_repetitions(results: &RunResults) {
             })
         };
         println!(
-            "  {:<40} x{}  latency p50 {}  encrypt p50 {}{}",
+            "  {:<40} x{}  latency p50 {}  encrypt+decrypt cpu p50 {}{}",
             rc.id,
             rc.repetitions,
             show("latency_p50_ns", 1e6, "ms"),
-            show("encrypt_p50_ns", 1e3, "µs"),
+            show(crate::results::repetitions::CRYPTO_CPU, 1e3, "µs"),
             if rc.too_wide {
                 "  SPREAD TOO WIDE TO COMPARE"
             } else {

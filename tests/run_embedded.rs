@@ -80,6 +80,8 @@ suite = ["none", "aes-128-cbc", "aes-128-gcm"]
             c.sizes.envelope - c.sizes.plaintext - c.sizes.harness,
             c.sizes.security_overhead
         );
+        cpu_phases_beside_wall(r, c, &["encode", "encrypt", "decrypt"]);
+        thread_cpu_of_the_window(c, 2);
     }
 
     // What was returned is what is on disk, and the hlog holds every case's phases.
@@ -99,6 +101,125 @@ suite = ["none", "aes-128-cbc", "aes-128-gcm"]
         tags.contains(&"aes-128-gcm/q2/65536B/tcp:latency".to_owned()),
         "{tags:?}"
     );
+}
+
+/// Every crypto phase in `phases` has its CPU-clock twin with the same count, and the CPU
+/// median is at most the wall median plus what the CPU span holds beyond the wall span: one
+/// CPU-clock read and two wall reads (results/README.md), measured hot at the run's start;
+/// right after a wake-up (encode follows the publisher's sleep) those reads run cold and cost
+/// a few times more, hence the factor 4; plus the clock's resolution and the histogram's 0.1%.
+fn cpu_phases_beside_wall(r: &results::RunResults, c: &results::CaseResult, phases: &[&str]) {
+    let clock = r.clock.as_ref().expect("run records its clocks' cost");
+    let slack = 4 * (clock.cpu_read_ns + 2 * clock.wall_read_ns) + clock.cpu_resolution_ns;
+    for &wall in phases {
+        let cpu_name = format!("{wall}_cpu");
+        let w = &c.phases[wall];
+        let cpu = c
+            .phases
+            .get(&cpu_name)
+            .unwrap_or_else(|| panic!("{}: no {cpu_name}", c.id));
+        assert_eq!(cpu.count, w.count, "{}: {cpu_name} counts", c.id);
+        assert!(
+            cpu.p50 <= w.p50 + slack + w.p50 / 500,
+            "{}: {cpu_name} p50 {} ns > {wall} p50 {} ns + {slack} ns ({clock:?})",
+            c.id,
+            cpu.p50,
+            w.p50
+        );
+    }
+}
+
+/// Per-thread CPU over the measured window: every client figure there, from the case's own
+/// counts, and the embedded broker's apart.
+fn thread_cpu_of_the_window(c: &results::CaseResult, subscribers: u64) {
+    let t = c
+        .cpu
+        .threads
+        .as_ref()
+        .unwrap_or_else(|| panic!("{}: no thread CPU", c.id));
+    let n = &c.counts;
+    assert_eq!(t.publisher_messages, n.sent - n.sent_warmup, "{}", c.id);
+    assert!(t.subscriber_messages > 0, "{}: {t:?}", c.id);
+    assert!(
+        t.subscriber_messages <= subscribers * n.sent,
+        "{}: {t:?}",
+        c.id
+    );
+    for (what, v) in [
+        ("publisher", t.publisher_us_per_msg),
+        ("publisher io", t.publisher_io_us_per_msg),
+        ("subscriber", t.subscriber_us_per_msg),
+        ("broker", t.broker_us_per_msg),
+    ] {
+        let v = v.unwrap_or_else(|| panic!("{}: no {what} CPU per message: {t:?}", c.id));
+        // Above zero, and below a whole window's worth of one core per message.
+        assert!(
+            v > 0.0 && v < t.window_s * 1e6,
+            "{}: {what} {v} µs: {t:?}",
+            c.id
+        );
+    }
+    assert!(t.window_s > 0.5 && t.window_s < 1.5, "{}: {t:?}", c.id);
+    // The thread figures are what the clients did, never more than the whole process.
+    let process_s = c.cpu.user_s + c.cpu.system_s;
+    let groups_s: f64 = t.groups.iter().map(|g| g.cpu_s).sum();
+    assert!(groups_s > 0.0, "{}: {t:?}", c.id);
+    assert!(
+        process_s + 0.02
+            >= t.groups
+                .iter()
+                .filter(|g| g.group == "publisher")
+                .map(|g| g.cpu_s)
+                .sum::<f64>(),
+        "{}",
+        c.id
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signed_cases_time_sign_and_verify_on_both_clocks() {
+    let s = common::scenario(
+        "signed.toml",
+        r#"
+name = "signed"
+[load]
+publishers = 1
+subscribers = 1
+rate = 100
+duration = "1200ms"
+warmup = "400ms"
+[matrix]
+qos = [1]
+size = [64]
+suite = ["aes-128-gcm"]
+signature = ["ed25519"]
+mac = ["none"]
+"#,
+    );
+    let (outcome, _root) = common::run_in_temp(&s).await;
+    let r = &outcome.results;
+    let clock = r.clock.as_ref().expect("clock cost recorded");
+    assert!(
+        clock.samples > 1000 && clock.wall_read_ns < 100_000,
+        "{clock:?}"
+    );
+    for c in &r.cases {
+        assert_eq!(c.status, CaseStatus::Ok, "{}: {:?}", c.id, c.error);
+        cpu_phases_beside_wall(r, c, &["encode", "encrypt", "sign", "verify", "decrypt"]);
+        // Ed25519 costs tens of µs: far above the clock floor, so the CPU clock must see it.
+        assert!(
+            c.phases["sign_cpu"].p50 > 5_000,
+            "{:?}",
+            c.phases["sign_cpu"]
+        );
+        thread_cpu_of_the_window(c, 1);
+        let t = c.cpu.threads.as_ref().expect("thread cpu");
+        // The send thread signs every message, so it costs at least a signature each.
+        assert!(
+            t.publisher_us_per_msg.unwrap_or(0.0) * 1e3 >= c.phases["sign_cpu"].p50 as f64 * 0.5,
+            "{t:?}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,6 +1,9 @@
 //! One publisher: a thread that builds and sends messages on schedule (so a slow cipher delays
 //! its own device, as on real hardware, and the tokio timer's 1 ms granularity never shapes
-//! the schedule), and an event-loop task that matches acknowledgements to sends.
+//! the schedule), and a second thread running the MQTT client's event loop, which writes the
+//! packets (and TLS records) and matches acknowledgements to sends. Each has its own OS thread
+//! so its CPU time can be read apart (see `measure::cpu`): the send thread's per message, the
+//! event loop's over the measured window.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -13,7 +16,8 @@ use tokio::sync::{oneshot, watch};
 use crate::crypto::envelope::Fields;
 use crate::crypto::protect::Protector;
 use crate::crypto::signature::SigAlg;
-use crate::measure::clock::now_ns;
+use crate::measure::clock::{now_ns, thread_cpu_ns};
+use crate::measure::cpu::{PUBLISHER_IO_THREAD, PUBLISHER_THREAD, WindowClock};
 use crate::measure::histograms::{Phase, Phases};
 use crate::measure::outage::ConnectionLog;
 use crate::scenario::schema::Rate;
@@ -44,6 +48,13 @@ pub struct PublisherReport {
     pub errors: Vec<String>,
     /// When the client lost and regained the broker.
     pub connection: ConnectionLog,
+    /// Send-thread CPU (thread clock) summed over measured messages, each from the start of
+    /// its envelope to its hand-off to the MQTT client: payload generation and pacing excluded.
+    pub send_cpu_ns: u64,
+    /// Messages behind `send_cpu_ns`.
+    pub send_cpu_messages: u64,
+    /// The event-loop thread's CPU over the measured window (see [`WindowClock`]).
+    pub io_cpu_ns: Option<u64>,
 }
 
 /// A publish handed to the client, waiting to be written (QoS 0) or acknowledged.
@@ -130,13 +141,26 @@ pub async fn run(
     let inflight = plan.inflight.min(receive_max.unwrap_or(u16::MAX)).max(1);
     let window = Arc::new(Window::new(inflight as usize));
     let (stop_tx, stop_rx) = watch::channel(false);
-    let driver = tokio::spawn(drive(
+    let driver = match spawn_driver(
+        index,
+        WindowClock::new(plan.warmup_end_ns, plan.end_ns),
         eventloop,
         plan.qos,
         tracker.clone(),
         window.clone(),
         stop_rx,
-    ));
+    ) {
+        Ok(d) => d,
+        Err(e) => {
+            return PublisherReport {
+                index,
+                errors: vec![format!(
+                    "cannot start the publisher's event-loop thread: {e}"
+                )],
+                ..Default::default()
+            };
+        }
+    };
 
     let (done_tx, done_rx) = oneshot::channel();
     let handle = tokio::runtime::Handle::current();
@@ -148,7 +172,7 @@ pub async fn run(
             window.clone(),
         );
         std::thread::Builder::new()
-            .name(format!("publisher-{index}"))
+            .name(format!("{PUBLISHER_THREAD}{index}"))
             .spawn(move || {
                 let report =
                     send_loop(&plan, index, protector, &client, &tracker, &window, &handle);
@@ -183,7 +207,11 @@ pub async fn run(
     })
     .await;
     let _ = stop_tx.send(true);
-    let _ = driver.await;
+    // The driver returns as soon as it sees the stop; wait without blocking a worker.
+    while !driver.is_finished() {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    report.io_cpu_ns = driver.join().ok().flatten();
 
     let mut t = lock(&tracker);
     report.unacked = if plan.qos == QoS::AtMostOnce {
@@ -205,6 +233,29 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// Runs [`drive`] on a thread of its own with a single-threaded runtime, so the client's
+/// socket writes and TLS records are this thread's CPU time and nobody else's. The connection
+/// was opened on the main runtime, whose I/O driver keeps delivering its readiness events.
+fn spawn_driver(
+    index: u32,
+    mut clock: WindowClock,
+    eventloop: EventLoop,
+    qos: QoS,
+    tracker: Arc<Mutex<AckTracker>>,
+    window: Arc<Window>,
+    stop: watch::Receiver<bool>,
+) -> std::io::Result<std::thread::JoinHandle<Option<u64>>> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    std::thread::Builder::new()
+        .name(format!("{PUBLISHER_IO_THREAD}{index}"))
+        .spawn(move || {
+            rt.block_on(drive(eventloop, qos, tracker, window, stop, &mut clock));
+            clock.finish()
+        })
+}
+
 /// Polls the event loop until DISCONNECT is written or `stop` is set, matching writes and
 /// acknowledgements to the pending queue.
 async fn drive(
@@ -213,11 +264,18 @@ async fn drive(
     tracker: Arc<Mutex<AckTracker>>,
     window: Arc<Window>,
     mut stop: watch::Receiver<bool>,
+    clock: &mut WindowClock,
 ) {
     loop {
+        let edge = clock.next_edge();
         let ev = tokio::select! {
             biased;
             _ = stop.changed() => return,
+            // Wakes at the measured window's edges to read this thread's CPU clock.
+            _ = sleep_until_edge(edge), if edge.is_some() => {
+                clock.tick(now_ns());
+                continue;
+            }
             ev = eventloop.poll() => ev,
         };
         match ev {
@@ -292,6 +350,13 @@ async fn drive(
     }
 }
 
+/// Sleeps (async) until `edge` on the shared clock.
+pub(crate) async fn sleep_until_edge(edge: Option<u64>) {
+    if let Some(ns) = edge {
+        tokio::time::sleep_until(crate::measure::clock::instant_at(ns).into()).await;
+    }
+}
+
 /// Sleeps until `due` on the shared clock. No spinning: on a small machine a spinning
 /// publisher steals the core the broker needs, which costs more latency than the ~30 µs
 /// of wake-up delay it saves (that delay is recorded as schedule lag either way).
@@ -328,6 +393,10 @@ fn send_loop(
     let topic = plan.topic(index);
     let signed = plan.protection.signature != SigAlg::None;
     let mut plaintext = Vec::with_capacity(plan.size);
+    // The plaintext of each message is generated before its clocks start (for seq 0 here, for
+    // the next one right after each hand-off): it stands for data a device already has, and
+    // generating it (e.g. sensor-json's float formatting) is the harness's cost, not encode's.
+    plan.payload.fill(index, 0, &mut plaintext);
     tighten_timer_slack();
     sleep_until_ns(plan.start_ns);
     for seq in 0u64.. {
@@ -355,16 +424,15 @@ fn send_loop(
                 now_ns()
             }
         };
+        // Clock reads alternate so that every wall span holds only its step (and half a
+        // wall-clock read), while the CPU clock, a system call ~30x dearer, is read once per
+        // boundary: each CPU span holds its step, two wall reads and the CPU clock's own cost
+        // (`clock.cpu_read_ns` in results.json).
+        let c0 = thread_cpu_ns();
+        let w0 = now_ns();
         // Closed loop has no schedule: the message is due when it starts.
-        let start = if pacer.is_some() { now_ns() } else { scheduled };
+        let start = if pacer.is_some() { w0 } else { scheduled };
         let measured = plan.measured(scheduled);
-        if pacer.is_some() && measured {
-            report
-                .phases
-                .record(Phase::ScheduleLag, start.saturating_sub(scheduled));
-        }
-
-        plan.payload.fill(index, seq, &mut plaintext);
         let fields = Fields {
             publisher: index,
             seq,
@@ -373,24 +441,37 @@ fn send_loop(
             ..Fields::default()
         };
         let mut buf = protector.begin(fields, plaintext.len());
-        let t1 = now_ns();
+        let w1 = now_ns();
+        let c1 = thread_cpu_ns();
+        let w1b = now_ns();
         if let Err(e) = protector.encrypt(&mut buf, &plaintext) {
             report
                 .errors
                 .push(format!("encrypt failed at seq {seq}: {e}"));
             break;
         }
-        let t2 = now_ns();
+        let w2 = now_ns();
+        let c2 = thread_cpu_ns();
+        let w2b = now_ns();
         if let Err(e) = protector.sign(&mut buf) {
             report.errors.push(format!("sign failed at seq {seq}: {e}"));
             break;
         }
         let t3 = now_ns();
+        let c3 = thread_cpu_ns();
         if measured {
-            report.phases.record(Phase::Encode, t1 - start);
-            report.phases.record(Phase::Encrypt, t2 - t1);
+            if pacer.is_some() {
+                report
+                    .phases
+                    .record(Phase::ScheduleLag, start.saturating_sub(scheduled));
+            }
+            report.phases.record(Phase::Encode, w1 - w0);
+            report.phases.record(Phase::EncodeCpu, c1 - c0);
+            report.phases.record(Phase::Encrypt, w2 - w1b);
+            report.phases.record(Phase::EncryptCpu, c2 - c1);
             if signed {
-                report.phases.record(Phase::Sign, t3 - t2);
+                report.phases.record(Phase::Sign, t3 - w2b);
+                report.phases.record(Phase::SignCpu, c3 - c2);
             }
         }
 
@@ -401,7 +482,8 @@ fn send_loop(
                 break;
             }
             t.queued.push_back(Pending {
-                handed_ns: t3,
+                // Read afresh: `publish` must not include the CPU-clock read above.
+                handed_ns: now_ns(),
                 measured,
             });
         }
@@ -435,9 +517,13 @@ fn send_loop(
             break;
         }
         report.sent += 1;
-        if !measured {
+        if measured {
+            report.send_cpu_ns += thread_cpu_ns().saturating_sub(c0);
+            report.send_cpu_messages += 1;
+        } else {
             report.sent_warmup += 1;
         }
+        plan.payload.fill(index, seq + 1, &mut plaintext);
     }
     report
 }

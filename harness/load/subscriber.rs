@@ -1,5 +1,10 @@
 //! One subscriber: receives every publisher's topic of the case, opens each message, checks
 //! it against what was sent, and records latency from the scheduled send time.
+//!
+//! It runs on an OS thread of its own (see [`spawn`]) with a single-threaded runtime, so its
+//! MQTT client's reads (TLS records included) and the opening of every message are that
+//! thread's CPU time alone; a task on the shared runtime would mix its time with every other
+//! task's. Crypto phases also read the thread's CPU clock, around synchronous code only.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,7 +16,8 @@ use crate::crypto::CryptoError;
 use crate::crypto::protect::{OpenError, Unprotector};
 use crate::crypto::signature::SigAlg;
 use crate::measure::accounting::{Arrival, Receipts};
-use crate::measure::clock::now_ns;
+use crate::measure::clock::{now_ns, thread_cpu_ns};
+use crate::measure::cpu::{SUBSCRIBER_THREAD, WindowClock};
 use crate::measure::histograms::{Phase, Phases};
 use crate::measure::outage::ConnectionLog;
 use crate::results::{BlockRepeats, Counts};
@@ -36,6 +42,36 @@ pub struct SubscriberReport {
     pub connection: ConnectionLog,
     /// Repeated ciphertext blocks in the first [`BLOCK_SAMPLE`] envelopes opened.
     pub block_repeats: BlockRepeats,
+    /// First copies that arrived inside the measured window (`plan.warmup_end_ns` to
+    /// `plan.end_ns`, by arrival time): the divisor of the subscriber's CPU per message.
+    pub window_delivered: u64,
+    /// Thread CPU the harness's own plaintext check took over those arrivals, to be taken off
+    /// the thread's CPU over the window (no device regenerates what it was sent).
+    pub window_check_cpu_ns: u64,
+    /// This thread's CPU over the measured window (see [`WindowClock`]).
+    pub window_cpu_ns: Option<u64>,
+}
+
+/// Runs [`run`] on a thread named `sub-<index>` and hands back its report.
+pub fn spawn(
+    index: u32,
+    plan: Arc<CasePlan>,
+    conn: Connected,
+    openers: Vec<Unprotector>,
+    sent: watch::Receiver<Option<Vec<u64>>>,
+) -> std::io::Result<tokio::sync::oneshot::Receiver<SubscriberReport>> {
+    // Built here so a failure is an error of the case rather than a panic on the thread.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name(format!("{SUBSCRIBER_THREAD}{index}"))
+        .spawn(move || {
+            let report = rt.block_on(run(plan, conn, openers, sent));
+            let _ = tx.send(report);
+        })?;
+    Ok(rx)
 }
 
 /// Envelopes per subscriber whose bodies are checked for repeated blocks (ECB leakage).
@@ -104,11 +140,15 @@ pub async fn run(
         qos: plan.qos as u8,
         recent: RecentFirsts::new(replay::QOS_WINDOW),
         blocks: BlockSampler::new(blocks::block_len(plan.protection.suite), BLOCK_SAMPLE),
+        window_delivered: 0,
+        window_check_cpu_ns: 0,
     };
     let mut totals: Option<Vec<u64>> = None;
     let mut connection = ConnectionLog::default();
     let mut deadline = tokio::time::Instant::now() + Duration::from_secs(24 * 3600);
+    let mut clock = WindowClock::new(plan.warmup_end_ns, plan.end_ns);
     loop {
+        let edge = clock.next_edge();
         if let Some(t) = &totals
             && s.receipts.complete(t)
         {
@@ -140,6 +180,8 @@ pub async fn run(
                 deadline = tokio::time::Instant::now() + plan.drain;
             }
             _ = tokio::time::sleep_until(deadline) => break,
+            // Wakes at the measured window's edges to read this thread's CPU clock.
+            _ = super::publisher::sleep_until_edge(edge), if edge.is_some() => clock.tick(now_ns()),
         }
     }
     let _ = client.try_disconnect();
@@ -159,6 +201,9 @@ pub async fn run(
         errors: s.errors.into_vec(),
         connection,
         block_repeats: s.blocks.repeats,
+        window_delivered: s.window_delivered,
+        window_check_cpu_ns: s.window_check_cpu_ns,
+        window_cpu_ns: clock.finish(),
     }
 }
 
@@ -175,6 +220,8 @@ struct State {
     /// First arrivals of the last 2 s (QoS >= 1), to tell QoS duplicates from replays.
     recent: RecentFirsts,
     blocks: BlockSampler,
+    window_delivered: u64,
+    window_check_cpu_ns: u64,
 }
 
 impl State {
@@ -185,7 +232,7 @@ impl State {
             self.counts.malformed += 1;
             return;
         };
-        let t0 = now_ns();
+        // Parsing the envelope is timed by no phase (it is in the thread's CPU per message).
         let env = match opener.decode(&p.payload) {
             Ok(env) => env,
             Err(_) => {
@@ -198,16 +245,29 @@ impl State {
             self.counts.malformed += 1;
             return;
         }
+        // Reads alternate as in the publisher: wall spans hold only their step, CPU spans
+        // their step, two wall reads and one CPU-clock read.
+        let c0 = thread_cpu_ns();
+        let t0 = now_ns();
         if let Err(e) = opener.verify(topic, &env) {
             self.count_failure(e);
             return;
         }
         let t1 = now_ns();
+        let c1 = thread_cpu_ns();
+        let t1b = now_ns();
         if let Err(e) = opener.decrypt(topic, &env, &mut self.plaintext) {
             self.count_failure(e);
             return;
         }
         let t2 = now_ns();
+        let c2 = thread_cpu_ns();
+        // The harness's check that the plaintext is what was sent, timed so that it can be
+        // taken off the thread's CPU; its verdict is counted below, for first copies only.
+        let intact = plan
+            .payload
+            .matches(f.publisher, f.seq, &self.plaintext, &mut self.expected);
+        let check_cpu = thread_cpu_ns().saturating_sub(c2);
         let arrival = match self.receipts.arrive(f.publisher, f.seq) {
             Some(a) => a,
             None => {
@@ -235,21 +295,24 @@ impl State {
         if self.blocks.wants() {
             self.blocks.add(f.publisher, env.body);
         }
+        if (plan.warmup_end_ns..plan.end_ns).contains(&t2) {
+            self.window_delivered += 1;
+            self.window_check_cpu_ns += check_cpu;
+        }
         if plan.measured(f.scheduled_ns) {
             self.delivered_measured += 1;
             if self.signed {
                 self.phases.record(Phase::Verify, t1 - t0);
+                self.phases.record(Phase::VerifyCpu, c1 - c0);
             }
-            self.phases.record(Phase::Decrypt, t2 - t1);
+            self.phases.record(Phase::Decrypt, t2 - t1b);
+            self.phases.record(Phase::DecryptCpu, c2 - c1);
             self.phases
                 .record(Phase::Latency, t2.saturating_sub(f.scheduled_ns));
             self.phases
                 .record(Phase::LatencyUncorrected, t2.saturating_sub(f.start_ns));
         }
-        if !plan
-            .payload
-            .matches(f.publisher, f.seq, &self.plaintext, &mut self.expected)
-        {
+        if !intact {
             self.counts.corrupted += 1;
         }
     }

@@ -38,10 +38,17 @@ pub enum Phase {
     CenterKeygen,
     /// Security Center: the whole request, authn to signed answer.
     CenterService,
+    /// The crypto phases again, on the thread's CPU clock (see `measure::clock`): what the
+    /// algorithm cost the thread, without the time it was preempted.
+    EncodeCpu,
+    EncryptCpu,
+    SignCpu,
+    VerifyCpu,
+    DecryptCpu,
 }
 
 impl Phase {
-    pub const ALL: [Phase; 19] = [
+    pub const ALL: [Phase; 24] = [
         Phase::Encode,
         Phase::Encrypt,
         Phase::Sign,
@@ -61,6 +68,11 @@ impl Phase {
         Phase::CenterAuthz,
         Phase::CenterKeygen,
         Phase::CenterService,
+        Phase::EncodeCpu,
+        Phase::EncryptCpu,
+        Phase::SignCpu,
+        Phase::VerifyCpu,
+        Phase::DecryptCpu,
     ];
 
     pub fn from_name(name: &str) -> Option<Phase> {
@@ -89,6 +101,11 @@ impl Phase {
             Phase::CenterAuthz => CENTER_AUTHZ,
             Phase::CenterKeygen => CENTER_KEYGEN,
             Phase::CenterService => CENTER_SERVICE,
+            Phase::EncodeCpu => ENCODE_CPU,
+            Phase::EncryptCpu => ENCRYPT_CPU,
+            Phase::SignCpu => SIGN_CPU,
+            Phase::VerifyCpu => VERIFY_CPU,
+            Phase::DecryptCpu => DECRYPT_CPU,
         }
     }
 }

@@ -1,5 +1,7 @@
 //! Median encrypt and decrypt time per message against message size, log-log, one panel each
 //! (the shape of seed 004's Figs. 4-6). Both panels share the y scale so they compare directly.
+//! On the thread CPU clock when the run recorded it (so preemption does not bend the curves),
+//! else on the wall clock; the axis says which.
 //!
 //! Crypto time does not depend on QoS, so each point comes from the case with the most samples
 //! at that size (see [`data::representative`]), never from an average of cases.
@@ -28,8 +30,14 @@ fn median_us(results: &RunResults, phase_name: &str) -> Vec<Series> {
 }
 
 pub fn render(results: &RunResults) -> Result<Option<String>, ReportError> {
-    let encrypt = median_us(results, phase::ENCRYPT);
-    let decrypt = median_us(results, phase::DECRYPT);
+    let (enc_phase, clock) = data::crypto_clock(results, phase::ENCRYPT);
+    let (dec_phase, _) = data::crypto_clock(results, phase::DECRYPT);
+    let encrypt = median_us(results, enc_phase);
+    let decrypt = median_us(results, dec_phase);
+    let (enc_title, dec_title) = (
+        format!("encrypt (publisher, {clock})"),
+        format!("decrypt (subscriber, {clock})"),
+    );
     lines::render_log_log(
         &lines::LogLog {
             title: TITLE,
@@ -39,8 +47,8 @@ pub fn render(results: &RunResults) -> Result<Option<String>, ReportError> {
             x_ticks: data::size_ticks(results),
         },
         &[
-            (Some("encrypt (publisher)"), &encrypt),
-            (Some("decrypt (subscriber)"), &decrypt),
+            (Some(enc_title.as_str()), &encrypt),
+            (Some(dec_title.as_str()), &decrypt),
         ],
     )
 }

@@ -14,14 +14,16 @@
 //! | `measured_s` | length of the measured window |
 //! | `offered_msgs_per_s`, `sent_msgs_per_s`, `delivered_msgs_per_s`, `delivered_bytes_per_s` | throughput in the measured window |
 //! | `envelope_bytes`, `security_overhead_bytes`, `harness_bytes`, `mqtt_packet_bytes` | bytes of one message |
-//! | `cpu_user_s`, `cpu_system_s`, `cpu_per_message_us` | process CPU time |
-//! | `<phase>_count`, (mean to 0.1 ns) `<phase>_p50_ns`, `<phase>_p90_ns`, `<phase>_p99_ns`, `<phase>_p999_ns`, `<phase>_mean_ns`, `<phase>_max_ns` | for each phase of `results::types::phase::ALL`, in that order |
+//! | `cpu_user_s`, `cpu_system_s`, `cpu_per_message_us` | process-wide CPU time (whole case, every thread) |
+//! | `<phase>_count`, (mean to 0.1 ns) `<phase>_p50_ns`, `<phase>_p90_ns`, `<phase>_p99_ns`, `<phase>_p999_ns`, `<phase>_mean_ns`, `<phase>_max_ns` | for each phase of `results::types::phase::ALL` but the CPU-clock ones, in that order |
 //! | `error` | why a failed case failed |
 //! | `replayed` | copies beyond QoS duplicates (see `security::replay`) |
 //! | `block_len`, `block_envelopes`, `block_repeated`, `block_repeated_across` | repeated ciphertext blocks in the sampled envelopes (empty: not measured) |
 //! | `protocol` | MQTT version: `v4` (3.1.1) or `v5` |
 //! | `rejected` | MQTT 5 publishes the broker acknowledged with a failure reason |
 //! | `wire_up_bytes_per_msg`, `wire_down_bytes_per_msg` | bytes at the socket per message sent / delivered (empty: proxy off) |
+//! | `<phase>_count` … `<phase>_max_ns` for `encode_cpu`, `encrypt_cpu`, `sign_cpu`, `verify_cpu`, `decrypt_cpu` | the crypto phases on the thread CPU clock |
+//! | `thread_publisher_us_per_msg`, `thread_publisher_io_us_per_msg`, `thread_subscriber_us_per_msg`, `thread_broker_us_per_msg` | per-thread CPU per message over the measured window (`cpu.threads` in results.json; empty: not measured) |
 
 use std::sync::LazyLock;
 
@@ -68,13 +70,54 @@ const PHASE_STATS: [&str; 7] = [
 /// Every column name, in order.
 pub static COLUMNS: LazyLock<Vec<String>> = LazyLock::new(|| {
     let mut cols: Vec<String> = FIXED.iter().map(|s| s.to_string()).collect();
-    for p in phase::ALL {
+    for p in first_phases() {
         cols.extend(PHASE_STATS.iter().map(|s| format!("{p}_{s}")));
     }
     cols.push("error".into());
     cols.extend(APPENDED.iter().map(|s| s.to_string()));
+    for p in CPU_PHASES {
+        cols.extend(PHASE_STATS.iter().map(|s| format!("{p}_{s}")));
+    }
+    cols.extend(THREAD_CPU.iter().map(|s| s.to_string()));
     cols
 });
+
+/// The CPU-clock phases, appended after [`APPENDED`] rather than in `phase::ALL`'s order.
+const CPU_PHASES: [&str; 5] = [
+    phase::ENCODE_CPU,
+    phase::ENCRYPT_CPU,
+    phase::SIGN_CPU,
+    phase::VERIFY_CPU,
+    phase::DECRYPT_CPU,
+];
+
+/// Per-thread CPU per message, last.
+const THREAD_CPU: [&str; 4] = [
+    "thread_publisher_us_per_msg",
+    "thread_publisher_io_us_per_msg",
+    "thread_subscriber_us_per_msg",
+    "thread_broker_us_per_msg",
+];
+
+/// The phases of the first releases, in their column order.
+fn first_phases() -> impl Iterator<Item = &'static str> {
+    phase::ALL.into_iter().filter(|p| !CPU_PHASES.contains(p))
+}
+
+fn phase_fields(c: &CaseResult, name: &str, f: &mut Vec<String>) {
+    match c.phases.get(name) {
+        Some(ph) => f.extend([
+            ph.count.to_string(),
+            ph.p50.to_string(),
+            ph.p90.to_string(),
+            ph.p99.to_string(),
+            ph.p999.to_string(),
+            format!("{:.1}", ph.mean),
+            ph.max.to_string(),
+        ]),
+        None => f.extend(PHASE_STATS.iter().map(|_| String::new())),
+    }
+}
 
 /// Columns added after the first release, after `error` (columns are only ever appended).
 const APPENDED: [&str; 9] = [
@@ -149,19 +192,8 @@ fn row(c: &CaseResult) -> Vec<String> {
         c.cpu.system_s.to_string(),
         opt(c.cpu.per_message_us),
     ]);
-    for name in phase::ALL {
-        match c.phases.get(name) {
-            Some(ph) => f.extend([
-                ph.count.to_string(),
-                ph.p50.to_string(),
-                ph.p90.to_string(),
-                ph.p99.to_string(),
-                ph.p999.to_string(),
-                format!("{:.1}", ph.mean),
-                ph.max.to_string(),
-            ]),
-            None => f.extend(PHASE_STATS.iter().map(|_| String::new())),
-        }
+    for name in first_phases() {
+        phase_fields(c, name, &mut f);
     }
     f.push(c.error.clone().unwrap_or_default());
     f.push(n.replayed.to_string());
@@ -182,6 +214,14 @@ fn row(c: &CaseResult) -> Vec<String> {
     let wire = c.wire.as_ref();
     f.push(opt(wire.and_then(|w| w.per_message_up)));
     f.push(opt(wire.and_then(|w| w.per_message_down)));
+    for name in CPU_PHASES {
+        phase_fields(c, name, &mut f);
+    }
+    let th = c.cpu.threads.as_ref();
+    f.push(opt(th.and_then(|t| t.publisher_us_per_msg)));
+    f.push(opt(th.and_then(|t| t.publisher_io_us_per_msg)));
+    f.push(opt(th.and_then(|t| t.subscriber_us_per_msg)));
+    f.push(opt(th.and_then(|t| t.broker_us_per_msg)));
     f
 }
 
@@ -202,6 +242,23 @@ mod tests {
         assert_eq!(quote("plain"), "plain");
         assert_eq!(quote("a,b"), "\"a,b\"");
         assert_eq!(quote("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+
+    #[test]
+    fn new_columns_come_after_the_old_ones() {
+        let error = COLUMNS
+            .iter()
+            .position(|c| c == "error")
+            .expect("error column");
+        let cpu = COLUMNS
+            .iter()
+            .position(|c| c == "encrypt_cpu_p50_ns")
+            .expect("cpu column");
+        assert!(cpu > error);
+        assert_eq!(
+            COLUMNS.last().map(String::as_str),
+            Some("thread_broker_us_per_msg")
+        );
     }
 
     #[test]

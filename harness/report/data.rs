@@ -395,6 +395,53 @@ pub fn load(r: &RunResults) -> String {
     )
 }
 
+/// The in-run crypto cost of one case on the thread CPU clock: the medians a reader ranks
+/// suites by, and how many messages each comes from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct InRunCrypto {
+    pub encrypt_cpu_p50_ns: f64,
+    pub decrypt_cpu_p50_ns: f64,
+    pub encrypt_n: u64,
+    pub decrypt_n: u64,
+}
+
+/// `case`'s CPU-clock encrypt and decrypt medians (phases `encrypt_cpu`, `decrypt_cpu`), or
+/// `None` when either was not recorded (a failed case, or a run from before the CPU clock).
+/// Each CPU-clock figure includes the clock's own read cost (`RunResults::clock`).
+pub fn inrun_crypto(case: &CaseResult) -> Option<InRunCrypto> {
+    let enc = phase(case, crate::results::phase::ENCRYPT_CPU)?;
+    let dec = phase(case, crate::results::phase::DECRYPT_CPU)?;
+    Some(InRunCrypto {
+        encrypt_cpu_p50_ns: enc.p50 as f64,
+        decrypt_cpu_p50_ns: dec.p50 as f64,
+        encrypt_n: enc.count,
+        decrypt_n: dec.count,
+    })
+}
+
+/// The CPU-clock twin of a wall-clock crypto phase when every finished case of the run has
+/// it, else the wall-clock phase itself (older runs), with the clock's name for labels.
+pub fn crypto_clock(results: &RunResults, wall: &'static str) -> (&'static str, &'static str) {
+    use crate::results::phase as p;
+    let cpu = match wall {
+        p::ENCODE => p::ENCODE_CPU,
+        p::ENCRYPT => p::ENCRYPT_CPU,
+        p::SIGN => p::SIGN_CPU,
+        p::VERIFY => p::VERIFY_CPU,
+        p::DECRYPT => p::DECRYPT_CPU,
+        _ => return (wall, "wall clock"),
+    };
+    let mut cases = ok_cases(results)
+        .filter(|c| phase(c, wall).is_some())
+        .peekable();
+    let all = cases.peek().is_some() && cases.all(|c| phase(c, cpu).is_some());
+    if all {
+        (cpu, "thread CPU clock")
+    } else {
+        (wall, "wall clock")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

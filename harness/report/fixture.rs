@@ -103,6 +103,7 @@ pub fn run() -> RunResults {
         security: None,
         order: None,
         noise: None,
+        clock: None,
     }
 }
 
@@ -273,6 +274,7 @@ fn case(suite: &str, mac: &str, qos: u8, size: usize, per_msg: f64, per_byte: f6
             system_s: 0.4,
             per_message_us: Some(800.0),
             max_rss_bytes: Some(64 << 20),
+            threads: None,
         },
         wire: None,
         errors: Vec::new(),

@@ -94,11 +94,15 @@ pub fn render(results: &RunResults, charts: &[Chart]) -> String {
 }
 
 /// How to read the summary's columns, shared with the HTML.
-pub const LEGEND: &str = "enc/dec: time to encrypt/decrypt one message (µs); lat: end-to-end \
+pub const LEGEND: &str = "enc/dec: time to encrypt/decrypt one message (µs; cpu: on the \
+thread's CPU clock, the others on the wall clock); n: samples (lat has dec's); p99: n/a below \
+1000 samples; lat: end-to-end \
 latency from scheduled send to decrypted, corrected for coordinated omission (ms); overhead: \
 security bytes added per message (IV, padding, tag, MAC, signature, envelope ids); \
 auth/dec fail: messages whose tag/MAC/signature or decryption failed; x fastest: p50 \
-encrypt + decrypt relative to the fastest suite other than \"none\" at the same size.\n\n";
+encrypt + decrypt (CPU clock where recorded) relative to the fastest suite other than \
+\"none\" at the same size, \"tie\" where the repetitions' intervals overlap (without \
+repetitions: a bare ratio, no interval).\n\n";
 
 fn environment(md: &mut String, r: &RunResults) {
     md.push_str("## Environment\n\n");

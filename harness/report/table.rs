@@ -1,8 +1,10 @@
 //! The summary tables as plain cells, and their terminal rendering. Markdown and HTML render
 //! the same [`Table`] in their own modules, so the three never disagree on a number.
 //!
-//! - [`summary`]: one row per finished case: parameters, p50/p99 of encrypt, decrypt and
-//!   latency, delivered msgs/s, overhead, loss, "x fastest", integrity and authenticity.
+//! - [`summary`]: one row per finished case: parameters, encrypt and decrypt p50 on the
+//!   thread's CPU clock and on the wall clock, p99 (only from 1000 samples up), each with its
+//!   sample count, latency, delivered msgs/s, overhead, loss, "x fastest" (CPU-clock medians,
+//!   "tie" where the repetitions' intervals overlap), integrity and authenticity.
 //! - [`security`]: one row per suite: what it protects on its own.
 //!
 //! Failed cases have no numbers and are listed apart (see [`failed`]).
@@ -11,7 +13,8 @@ use std::collections::BTreeMap;
 
 use super::data::{self, sig3};
 use crate::crypto::Suite;
-use crate::results::{CaseResult, RunResults, phase};
+use crate::results::repetitions::{self, CRYPTO_CPU};
+use crate::results::{CaseResult, Estimate, RunResults, phase};
 
 /// Rows of text cells under a header; `numeric[i]` says column `i` is right-aligned.
 #[derive(Debug, Clone)]
@@ -59,7 +62,7 @@ pub struct Row {
     pub lossy: bool,
 }
 
-const SUMMARY_HEADERS: [(&str, bool); 20] = [
+const SUMMARY_HEADERS: [(&str, bool); 24] = [
     ("suite", false),
     ("mac", false),
     ("sig", false),
@@ -67,10 +70,14 @@ const SUMMARY_HEADERS: [(&str, bool); 20] = [
     ("MQTT", false),
     ("QoS", true),
     ("size (B)", true),
+    ("enc cpu p50 (µs)", true),
     ("enc p50 (µs)", true),
     ("enc p99 (µs)", true),
+    ("enc n", true),
+    ("dec cpu p50 (µs)", true),
     ("dec p50 (µs)", true),
     ("dec p99 (µs)", true),
+    ("dec n", true),
     ("lat p50 (ms)", true),
     ("lat p99 (ms)", true),
     ("delivered/s", true),
@@ -82,26 +89,115 @@ const SUMMARY_HEADERS: [(&str, bool); 20] = [
     ("authenticity", false),
 ];
 
-/// What "x fastest" compares: p50 encrypt + p50 decrypt, in ns.
-fn crypto_cost(case: &CaseResult) -> Option<f64> {
-    let enc = data::phase(case, phase::ENCRYPT)?.p50 as f64;
-    let dec = data::phase(case, phase::DECRYPT)?.p50 as f64;
-    Some(enc + dec)
+/// p99 is the 10th-largest of 1000 samples; from fewer it is little more than the maximum.
+pub const P99_MIN_SAMPLES: u64 = 1000;
+
+/// Which clock "x fastest" compares: the thread CPU clock, unless a case of the run lacks it
+/// (a run from before the CPU clock was recorded: then the wall clock for every row).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelativeBasis {
+    Cpu,
+    Wall,
 }
 
-/// Fastest crypto cost per size, among suites that encrypt: relative to `none` (a copy) every
-/// real cipher would look many times "slower" and the column would say nothing.
-fn fastest_by_size(results: &RunResults) -> BTreeMap<usize, f64> {
-    let mut fastest = BTreeMap::new();
+/// The clock the whole run's "x fastest" column compares.
+pub fn relative_basis(results: &RunResults) -> RelativeBasis {
+    let all_cpu = data::ok_cases(results)
+        .filter(|c| c.params.suite != "none")
+        .all(|c| repetitions::crypto_cpu_p50(c).is_some());
+    if all_cpu {
+        RelativeBasis::Cpu
+    } else {
+        RelativeBasis::Wall
+    }
+}
+
+/// What "x fastest" compares: p50 encrypt + p50 decrypt on `basis`'s clock, in ns.
+fn crypto_cost(case: &CaseResult, basis: RelativeBasis) -> Option<f64> {
+    match basis {
+        RelativeBasis::Cpu => repetitions::crypto_cpu_p50(case),
+        RelativeBasis::Wall => {
+            let enc = data::phase(case, phase::ENCRYPT)?.p50 as f64;
+            let dec = data::phase(case, phase::DECRYPT)?.p50 as f64;
+            Some(enc + dec)
+        }
+    }
+}
+
+/// A case's cost for "x fastest": with repetitions, the median across them (every row of the
+/// case then shows the same cell); otherwise its own figure.
+fn ranked_cost(results: &RunResults, case: &CaseResult, basis: RelativeBasis) -> Option<f64> {
+    match (basis, crypto_interval(results, &case.id)) {
+        (RelativeBasis::Cpu, Some(e)) => Some(e.median),
+        _ => crypto_cost(case, basis),
+    }
+}
+
+/// Fastest crypto cost per size, and the case id that has it, among suites that encrypt:
+/// relative to `none` (a copy) every real cipher would look many times "slower" and the
+/// column would say nothing.
+fn fastest_by_size(results: &RunResults, basis: RelativeBasis) -> BTreeMap<usize, (f64, &str)> {
+    let mut fastest: BTreeMap<usize, (f64, &str)> = BTreeMap::new();
     for c in data::ok_cases(results).filter(|c| c.params.suite != "none") {
-        if let Some(cost) = crypto_cost(c).filter(|&x| x > 0.0) {
-            fastest
-                .entry(c.params.size)
-                .and_modify(|f: &mut f64| *f = f.min(cost))
-                .or_insert(cost);
+        if let Some(cost) = ranked_cost(results, c, basis).filter(|&x| x > 0.0) {
+            let e = fastest.entry(c.params.size).or_insert((cost, &c.id));
+            if cost < e.0 {
+                *e = (cost, &c.id);
+            }
         }
     }
     fastest
+}
+
+/// The repetitions' interval of a case's CPU-clock encrypt + decrypt median.
+fn crypto_interval<'a>(results: &'a RunResults, id: &str) -> Option<&'a Estimate> {
+    results
+        .repetitions
+        .iter()
+        .find(|r| r.id == id)
+        .and_then(|r| r.metrics.get(CRYPTO_CPU))
+}
+
+/// The "x fastest" cell: "tie" when this case's and the fastest case's intervals across
+/// repetitions overlap (nothing tells them apart), else the ratio of the two costs. Without
+/// repetitions a bare ratio: no interval is invented (the legend says so).
+fn relative_cell(
+    results: &RunResults,
+    c: &CaseResult,
+    basis: RelativeBasis,
+    fastest: Option<&(f64, &str)>,
+) -> String {
+    let (Some(cost), Some(&(f, fastest_id))) = (ranked_cost(results, c, basis), fastest) else {
+        return "n/a".into();
+    };
+    if basis == RelativeBasis::Cpu
+        && fastest_id != c.id
+        && let (Some(a), Some(b)) = (
+            crypto_interval(results, &c.id),
+            crypto_interval(results, fastest_id),
+        )
+        && a.low <= b.high
+        && b.low <= a.high
+    {
+        return "tie".into();
+    }
+    format!("{:.1}", cost / f)
+}
+
+/// A line saying what "x fastest" compared in this run, for the terminal and the reports.
+pub fn relative_note(results: &RunResults) -> String {
+    let clock = match relative_basis(results) {
+        RelativeBasis::Cpu => "thread CPU-clock",
+        RelativeBasis::Wall => "wall-clock (this run has no CPU-clock phases)",
+    };
+    let reps = if results.repetitions.is_empty() {
+        "one repetition per case: ratios without interval, ties not tested"
+    } else {
+        "\"tie\" where the repetitions' intervals overlap the fastest's"
+    };
+    format!(
+        "x fastest: {clock} p50 encrypt + decrypt over the fastest suite other than none at          the same size; {reps}"
+    )
 }
 
 fn yes_no(b: bool) -> String {
@@ -129,9 +225,22 @@ fn stat(
     data::phase(case, name).map_or_else(|| "n/a".into(), |p| sig3(pick(p) as f64 / unit))
 }
 
+/// p99, or "n/a" below [`P99_MIN_SAMPLES`].
+fn p99(case: &CaseResult, name: &str, unit: f64) -> String {
+    match data::phase(case, name) {
+        Some(p) if p.count >= P99_MIN_SAMPLES => sig3(p.p99 as f64 / unit),
+        _ => "n/a".into(),
+    }
+}
+
+fn count(case: &CaseResult, name: &str) -> String {
+    data::phase(case, name).map_or_else(|| "0".into(), |p| p.count.to_string())
+}
+
 /// Rows by QoS, then size, then matrix order, so the suites a reader compares sit together.
 pub fn summary(results: &RunResults) -> Table {
-    let fastest = fastest_by_size(results);
+    let basis = relative_basis(results);
+    let fastest = fastest_by_size(results, basis);
     let mut cases: Vec<&CaseResult> = data::ok_cases(results).collect();
     cases.sort_by_key(|c| (c.params.qos, c.params.size));
     let rows = cases
@@ -142,10 +251,7 @@ pub fn summary(results: &RunResults) -> Table {
             let relative = if p.suite == "none" {
                 "baseline".into()
             } else {
-                match (crypto_cost(c), fastest.get(&p.size)) {
-                    (Some(cost), Some(f)) => format!("{:.1}", cost / f),
-                    _ => "n/a".into(),
-                }
+                relative_cell(results, c, basis, fastest.get(&p.size))
             };
             let cells = vec![
                 p.suite.clone(),
@@ -155,12 +261,16 @@ pub fn summary(results: &RunResults) -> Table {
                 p.protocol.clone(),
                 p.qos.to_string(),
                 p.size.to_string(),
+                stat(c, phase::ENCRYPT_CPU, |s| s.p50, 1e3),
                 stat(c, phase::ENCRYPT, |s| s.p50, 1e3),
-                stat(c, phase::ENCRYPT, |s| s.p99, 1e3),
+                p99(c, phase::ENCRYPT, 1e3),
+                count(c, phase::ENCRYPT),
+                stat(c, phase::DECRYPT_CPU, |s| s.p50, 1e3),
                 stat(c, phase::DECRYPT, |s| s.p50, 1e3),
-                stat(c, phase::DECRYPT, |s| s.p99, 1e3),
+                p99(c, phase::DECRYPT, 1e3),
+                count(c, phase::DECRYPT),
                 stat(c, phase::LATENCY, |s| s.p50, 1e6),
-                stat(c, phase::LATENCY, |s| s.p99, 1e6),
+                p99(c, phase::LATENCY, 1e6),
                 data::fmt_rate(c.throughput.delivered_msgs_per_s),
                 c.sizes.security_overhead.to_string(),
                 format!("{}/{}", n.lost, n.expected),
@@ -278,7 +388,12 @@ pub fn terminal_table(results: &RunResults) -> String {
             out.push_str(&format!("All cases: {}\n", constant.join(", ")));
         }
         // Units once above the table instead of in every header: 30 columns narrower.
-        out.push_str("Times: enc/dec in µs, lat (end-to-end latency) in ms\n");
+        out.push_str(
+            "Times: enc/dec in µs (cpu: thread CPU clock, else wall), lat (end-to-end latency) \
+             in ms; n: samples (lat has dec's); p99 n/a below 1000 samples\n",
+        );
+        out.push_str(&relative_note(results));
+        out.push('\n');
         for h in &mut table.headers {
             *h = h.trim_end_matches(" (µs)").trim_end_matches(" (ms)");
         }
@@ -366,6 +481,88 @@ mod tests {
         assert!(terminal_table(&r).contains("ECB leaks patterns"));
         r.cases.retain(|c| !c.params.suite.ends_with("-ecb"));
         assert!(ecb_warning(&r).is_none());
+    }
+
+    fn with_cpu(mut c: CaseResult, enc_ns: u64, dec_ns: u64, n: u64) -> CaseResult {
+        for (name, v) in [(phase::ENCRYPT_CPU, enc_ns), (phase::DECRYPT_CPU, dec_ns)] {
+            let mut s = c.phases[phase::ENCRYPT].clone();
+            s.p50 = v;
+            s.count = n;
+            c.phases.insert(name.into(), s);
+        }
+        for name in [phase::ENCRYPT, phase::DECRYPT] {
+            if let Some(s) = c.phases.get_mut(name) {
+                s.count = n;
+            }
+        }
+        c
+    }
+
+    /// Two suites at one size, each run `reps` times with CPU-clock costs from `costs`.
+    fn two_suites(costs: [&[u64]; 2], n: u64) -> RunResults {
+        let mut r = super::super::fixture::run();
+        let template = r.cases[0].clone();
+        r.cases.clear();
+        for (suite, costs) in ["aes-128-gcm", "aes-128-cbc"].into_iter().zip(costs) {
+            for (i, &cost) in costs.iter().enumerate() {
+                let mut c = template.clone();
+                c.params.suite = suite.into();
+                c.params.size = 64;
+                c.id = format!("{suite}/q0/64B/tcp");
+                c.repetition = i as u32 + 1;
+                r.cases.push(with_cpu(c, cost, cost, n));
+            }
+        }
+        r.repetitions = crate::results::repetitions::summarize(&r.cases);
+        r
+    }
+
+    fn column<'a>(t: &'a Table, name: &str) -> Vec<&'a str> {
+        let i = t.headers.iter().position(|h| *h == name).expect(name);
+        t.rows.iter().map(|r| r.cells[i].as_str()).collect()
+    }
+
+    #[test]
+    fn x_fastest_ranks_by_cpu_clock_and_ties_overlapping_intervals() {
+        // Intervals [100, 110] and [104, 120]: they overlap, so the slower is a tie.
+        let r = two_suites([&[100, 105, 110], &[104, 112, 120]], 500);
+        assert_eq!(relative_basis(&r), RelativeBasis::Cpu);
+        let t = summary(&r);
+        let rel = column(&t, "x fastest");
+        assert_eq!(rel, ["1.0", "1.0", "1.0", "tie", "tie", "tie"]);
+        // Disjoint intervals: a real ratio, from CPU-clock medians (200 / 100 = 2.0).
+        let r = two_suites([&[100, 101, 102], &[200, 202, 204]], 500);
+        let t = summary(&r);
+        let rel = column(&t, "x fastest");
+        assert_eq!(rel[3..], ["2.0", "2.0", "2.0"]);
+        assert!(relative_note(&r).contains("tie"));
+    }
+
+    #[test]
+    fn one_repetition_gives_a_bare_ratio_and_says_so() {
+        let r = two_suites([&[100], &[150]], 500);
+        assert!(r.repetitions.is_empty());
+        let t = summary(&r);
+        assert_eq!(column(&t, "x fastest"), ["1.0", "1.5"]);
+        assert!(relative_note(&r).contains("without interval"));
+    }
+
+    #[test]
+    fn p99_needs_a_thousand_samples_and_counts_are_shown() {
+        let few = two_suites([&[100], &[150]], 999);
+        let t = summary(&few);
+        assert!(column(&t, "enc p99 (µs)").iter().all(|c| *c == "n/a"));
+        assert_eq!(column(&t, "enc n"), ["999", "999"]);
+        let many = summary(&two_suites([&[100], &[150]], 1000));
+        assert!(column(&many, "enc p99 (µs)").iter().all(|c| *c != "n/a"));
+        assert_eq!(column(&many, "enc cpu p50 (µs)"), ["0.100", "0.150"]);
+    }
+
+    #[test]
+    fn runs_without_cpu_phases_fall_back_to_the_wall_clock() {
+        let r = super::super::fixture::run();
+        assert_eq!(relative_basis(&r), RelativeBasis::Wall);
+        assert!(relative_note(&r).contains("wall-clock"));
     }
 
     #[test]

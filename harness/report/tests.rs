@@ -70,7 +70,8 @@ fn axis_labels(chart: &str) -> [&'static str; 2] {
         ],
         mode_heatmap::NAME => [mode_heatmap::ROW_LABEL, mode_heatmap::COLUMN_LABEL],
         tls_vs_payload::LATENCY_NAME => [tls_vs_payload::LATENCY_X, tls_vs_payload::Y_LABEL],
-        tls_vs_payload::CPU_NAME => [tls_vs_payload::CPU_X, tls_vs_payload::Y_LABEL],
+        // The fixtures predate per-thread CPU: the chart falls back to the process figure.
+        tls_vs_payload::CPU_NAME => [tls_vs_payload::CPU_X_PROCESS, tls_vs_payload::Y_LABEL],
         wire_bytes::NAME => [wire_bytes::X_LABEL, wire_bytes::Y_LABEL],
         other => panic!("no axis labels known for chart {other}"),
     }

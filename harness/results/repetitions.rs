@@ -27,14 +27,25 @@ pub fn summarize(cases: &[CaseResult]) -> Vec<RepeatedCase> {
         .collect()
 }
 
+/// Encrypt + decrypt medians on the thread CPU clock: what the summary ranks suites by.
+pub const CRYPTO_CPU: &str = "crypto_cpu_p50_ns";
+
 /// The metrics summarized across repetitions.
-const METRICS: [&str; 5] = [
+const METRICS: [&str; 8] = [
     "latency_p50_ns",
     "latency_p99_ns",
     "encrypt_p50_ns",
     "decrypt_p50_ns",
+    "encrypt_cpu_p50_ns",
+    "decrypt_cpu_p50_ns",
+    CRYPTO_CPU,
     "delivered_msgs_per_s",
 ];
+
+/// A case's encrypt + decrypt CPU-clock medians (ns), when both were recorded.
+pub fn crypto_cpu_p50(c: &CaseResult) -> Option<f64> {
+    Some(value(c, "encrypt_cpu_p50_ns")? + value(c, "decrypt_cpu_p50_ns")?)
+}
 
 fn value(c: &CaseResult, metric: &str) -> Option<f64> {
     let p = |name: &str| c.phases.get(name);
@@ -43,6 +54,9 @@ fn value(c: &CaseResult, metric: &str) -> Option<f64> {
         "latency_p99_ns" => p(phase::LATENCY).map(|s| s.p99 as f64),
         "encrypt_p50_ns" => p(phase::ENCRYPT).map(|s| s.p50 as f64),
         "decrypt_p50_ns" => p(phase::DECRYPT).map(|s| s.p50 as f64),
+        "encrypt_cpu_p50_ns" => p(phase::ENCRYPT_CPU).map(|s| s.p50 as f64),
+        "decrypt_cpu_p50_ns" => p(phase::DECRYPT_CPU).map(|s| s.p50 as f64),
+        CRYPTO_CPU => crypto_cpu_p50(c),
         "delivered_msgs_per_s" => Some(c.throughput.delivered_msgs_per_s),
         _ => None,
     }

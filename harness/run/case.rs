@@ -23,7 +23,8 @@ use crate::measure::cpu;
 use crate::measure::histograms::{Phase, Phases};
 use crate::measure::outage;
 use crate::results::{
-    CaseParams, CaseResult, CaseStatus, Counts, CpuUsage, Sizes, Throughput, WireBytes,
+    CaseParams, CaseResult, CaseStatus, Counts, CpuUsage, Sizes, ThreadCpu, ThreadGroupCpu,
+    Throughput, WireBytes,
 };
 use crate::scenario::schema::{Protocol, Rate};
 use crate::scenario::{Case, Scenario};
@@ -216,6 +217,8 @@ pub async fn run(ctx: &CaseContext<'_>, case: &Case, repetition: u32) -> CaseOut
         per_message_us: (result.counts.delivered > 0)
             .then(|| (used.user_s + used.system_s) * 1e6 / result.counts.delivered as f64),
         max_rss_bytes: Some(used.max_rss_bytes).filter(|&b| b > 0),
+        // `measure` filled in the per-thread figures.
+        threads: result.cpu.threads.take(),
     };
     result.phases = phases
         .stats()
@@ -432,9 +435,13 @@ async fn measure(
 
     let setup_bytes = link.as_ref().map(Link::bytes);
     let (sent_tx, sent_rx) = watch::channel(None);
-    let mut sub_tasks = JoinSet::new();
-    for (conn, ops) in subs.into_iter().zip(openers) {
-        sub_tasks.spawn(subscriber::run(plan.clone(), conn, ops, sent_rx.clone()));
+    // Every thread's CPU at the two edges of the measured window.
+    let sampler = tokio::spawn(sample_window(plan.warmup_end_ns, plan.end_ns));
+    let mut sub_threads = Vec::with_capacity(subs.len());
+    for ((i, conn), ops) in (0u32..).zip(subs).zip(openers) {
+        let rx = subscriber::spawn(i, plan.clone(), conn, ops, sent_rx.clone())
+            .map_err(|e| format!("cannot start subscriber thread {i}: {e}"))?;
+        sub_threads.push(rx);
     }
     let mut pub_tasks = JoinSet::new();
     for ((i, conn), protector) in (0u32..).zip(pubs).zip(protectors) {
@@ -445,8 +452,15 @@ async fn measure(
     let mut connections = Vec::with_capacity((load.publishers + load.subscribers) as usize);
     let counts = &mut result.counts;
     let mut rejection = None;
+    let (mut send_cpu_ns, mut send_cpu_messages) = (0u64, 0u64);
+    let mut io_cpu_ns: Option<u64> = None;
     while let Some(joined) = pub_tasks.join_next().await {
         let r = joined.map_err(|e| format!("publisher task failed: {e}"))?;
+        send_cpu_ns += r.send_cpu_ns;
+        send_cpu_messages += r.send_cpu_messages;
+        if let Some(ns) = r.io_cpu_ns {
+            *io_cpu_ns.get_or_insert(0) += ns;
+        }
         sent[r.index as usize] = r.sent;
         counts.sent += r.sent;
         counts.sent_warmup += r.sent_warmup;
@@ -468,9 +482,17 @@ async fn measure(
     let _ = sent_tx.send(Some(sent.clone()));
 
     let mut delivered_measured = 0;
-    let mut s_index = 0;
-    while let Some(joined) = sub_tasks.join_next().await {
-        let r = joined.map_err(|e| format!("subscriber task failed: {e}"))?;
+    let (mut window_delivered, mut window_check_cpu_ns) = (0u64, 0u64);
+    let mut sub_cpu_ns: Option<u64> = None;
+    for (s_index, rx) in sub_threads.into_iter().enumerate() {
+        let r = rx
+            .await
+            .map_err(|_| format!("subscriber thread {s_index} panicked"))?;
+        window_delivered += r.window_delivered;
+        window_check_cpu_ns += r.window_check_cpu_ns;
+        if let Some(ns) = r.window_cpu_ns {
+            *sub_cpu_ns.get_or_insert(0) += ns;
+        }
         r.receipts.settle(&sent, counts);
         let c = &r.counts;
         counts.duplicated += c.duplicated;
@@ -494,10 +516,24 @@ async fn measure(
                 .into_iter()
                 .map(|e| format!("subscriber {s_index}: {e}")),
         );
-        s_index += 1;
     }
 
     result.outages = outage::merge(&connections, start_ns, now_ns());
+    // The sampler finished at end_ns, before the publishers did.
+    if let Ok(Some(window)) = sampler.await {
+        result.cpu.threads = Some(thread_cpu(
+            &window,
+            ThreadCounts {
+                send_cpu_ns,
+                send_cpu_messages,
+                io_cpu_ns,
+                sub_cpu_ns,
+                window_delivered,
+                window_check_cpu_ns,
+                embedded: ctx.endpoint.embedded,
+            },
+        ));
+    }
 
     if let (Some(l), Some(setup)) = (&link, setup_bytes) {
         let run = l.bytes().since(setup);
@@ -525,6 +561,71 @@ async fn measure(
         delivered_bytes_per_s: (delivered_measured * case.size as u64) as f64 / measured_s,
     };
     Ok(rejection)
+}
+
+/// Every thread's CPU at the start and at the end of the measured window.
+struct WindowSample {
+    before: Vec<cpu::ThreadSample>,
+    after: Vec<cpu::ThreadSample>,
+    window_ns: u64,
+}
+
+/// Sleeps to `start_ns`, samples every thread, sleeps to `end_ns`, samples again; `None` when
+/// the threads cannot be read (not Linux).
+async fn sample_window(start_ns: u64, end_ns: u64) -> Option<WindowSample> {
+    let until = |ns| tokio::time::sleep_until(crate::measure::clock::instant_at(ns).into());
+    until(start_ns).await;
+    let (t0, before) = (now_ns(), cpu::threads());
+    until(end_ns).await;
+    let (t1, after) = (now_ns(), cpu::threads());
+    (!after.is_empty()).then(|| WindowSample {
+        before,
+        after,
+        window_ns: t1.saturating_sub(t0),
+    })
+}
+
+/// What the clients counted, to divide the window's CPU by.
+struct ThreadCounts {
+    send_cpu_ns: u64,
+    send_cpu_messages: u64,
+    /// This case's publisher event-loop and subscriber threads over the window, each read by
+    /// the thread itself (they may end before the window's last sample).
+    io_cpu_ns: Option<u64>,
+    sub_cpu_ns: Option<u64>,
+    /// The broker runs in this process.
+    embedded: bool,
+    window_delivered: u64,
+    window_check_cpu_ns: u64,
+}
+
+/// Per-message CPU of the publisher, subscriber and broker threads over the window.
+fn thread_cpu(w: &WindowSample, n: ThreadCounts) -> ThreadCpu {
+    let groups = cpu::by_group(&w.before, &w.after);
+    let per = |ns: u64, msgs: u64| (msgs > 0).then(|| ns as f64 / 1e3 / msgs as f64);
+    ThreadCpu {
+        window_s: w.window_ns as f64 / 1e9,
+        publisher_us_per_msg: per(n.send_cpu_ns, n.send_cpu_messages),
+        publisher_messages: n.send_cpu_messages,
+        publisher_io_us_per_msg: n.io_cpu_ns.and_then(|ns| per(ns, n.send_cpu_messages)),
+        subscriber_us_per_msg: n
+            .sub_cpu_ns
+            .and_then(|ns| per(ns.saturating_sub(n.window_check_cpu_ns), n.window_delivered)),
+        subscriber_messages: n.window_delivered,
+        // The embedded broker serves the whole process: one run at a time outside tests.
+        broker_us_per_msg: groups
+            .get(cpu::group::BROKER)
+            .filter(|u| n.embedded && u.threads > 0)
+            .and_then(|u| per(u.cpu_ns, n.window_delivered)),
+        groups: groups
+            .iter()
+            .map(|(g, u)| ThreadGroupCpu {
+                group: (*g).to_owned(),
+                threads: u.threads,
+                cpu_s: u.cpu_ns as f64 / 1e9,
+            })
+            .collect(),
+    }
 }
 
 /// A schedule lag beyond this at p99 means publishers ran late often enough to matter.

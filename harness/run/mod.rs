@@ -296,6 +296,10 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
             sequence: Vec::new(),
         }),
         noise: None,
+        // Measured here, on the thread that starts the run: every phase pays these floors.
+        clock: Some(clock_info(crate::measure::clock::measure_cost(
+            CLOCK_SAMPLES,
+        ))),
     };
     let save = |r: &RunResults| writer::write(&dir, r).map_err(|e| RunError::Output(e.to_string()));
     save(&results)?;
@@ -440,4 +444,17 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
     };
     save(&results)?;
     Ok(RunOutcome { dir, results })
+}
+
+/// Back-to-back pairs per clock when measuring their cost: ~10 ms with the CPU clock's
+/// system call, enough for a steady median.
+const CLOCK_SAMPLES: u32 = 10_001;
+
+fn clock_info(c: crate::measure::clock::ClockCost) -> results::ClockInfo {
+    results::ClockInfo {
+        wall_read_ns: c.wall_read_ns,
+        cpu_read_ns: c.cpu_read_ns,
+        cpu_resolution_ns: c.cpu_resolution_ns,
+        samples: c.samples,
+    }
 }
