@@ -42,6 +42,11 @@ pub enum Command {
         /// one broker; combine the folders with `merge`.
         #[arg(long, value_name = "I/N")]
         shard: Option<crate::scenario::Shard>,
+        /// The `speed` figures the report ranks the in-run figures against: `auto` measures
+        /// the scenario's suites and sizes after the cases (seconds), `none` skips it, or the
+        /// path of a `speed --json` file of this tool from this machine.
+        #[arg(long, value_name = "auto|none|FILE", default_value = "auto")]
+        speed: run::speed_ref::SpeedSource,
     },
     /// Combine run folders (the shards of one multi-machine run) into one result and report.
     Merge {
@@ -207,7 +212,8 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             set,
             quiet,
             shard,
-        } => cmd_run(scenario, broker, out, set, quiet, shard),
+            speed,
+        } => cmd_run(scenario, broker, out, set, quiet, shard, speed),
         Command::Merge { run_dirs, out } => cmd_merge(run_dirs, out),
         Command::Report { run_dir } => cmd_report(run_dir),
         Command::Keygen {
@@ -284,6 +290,7 @@ fn cmd_run(
     set: Vec<String>,
     quiet: bool,
     shard: Option<scenario::Shard>,
+    speed: run::speed_ref::SpeedSource,
 ) -> anyhow::Result<()> {
     let mut scenario = scenario::load(&path, &set, broker.as_deref())?;
     if let Some(s) = shard {
@@ -297,6 +304,7 @@ fn cmd_run(
             Progress::auto()
         },
         shard,
+        speed,
     };
     let outcome = runtime()?
         .block_on(run::run(&scenario, &opts))

@@ -340,3 +340,23 @@ mod tests {
         assert_eq!(fmt_rate(950.0), "950");
     }
 }
+
+/// A case's in-run crypto figures: medians of its encrypt and decrypt phases and their counts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct InRunCrypto {
+    pub encrypt_cpu_p50_ns: f64,
+    pub decrypt_cpu_p50_ns: f64,
+    pub encrypt_n: u64,
+    pub decrypt_n: u64,
+}
+
+pub fn inrun_crypto(case: &CaseResult) -> Option<InRunCrypto> {
+    let e = phase(case, crate::results::phase::ENCRYPT)?;
+    let d = phase(case, crate::results::phase::DECRYPT)?;
+    Some(InRunCrypto {
+        encrypt_cpu_p50_ns: e.p50 as f64,
+        decrypt_cpu_p50_ns: d.p50 as f64,
+        encrypt_n: e.count,
+        decrypt_n: d.count,
+    })
+}

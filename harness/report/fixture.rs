@@ -101,6 +101,7 @@ pub fn run() -> RunResults {
         shard: None,
         merged_from: Vec::new(),
         security: None,
+        speed_reference: None,
     }
 }
 

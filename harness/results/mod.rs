@@ -7,7 +7,9 @@ pub mod hlog;
 pub mod merge;
 pub mod reader;
 pub mod repetitions;
+pub mod speed_ref;
 pub mod types;
 pub mod writer;
 
+pub use speed_ref::*;
 pub use types::*;

@@ -38,6 +38,10 @@ pub struct RunResults {
     /// The tamper matrix of each protection of the run (absent in older runs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub security: Option<SecurityResults>,
+    /// `speed` figures of the run's suites and sizes, the report's ranking reference
+    /// (`run --speed`; absent in older runs and with `--speed none`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speed_reference: Option<super::SpeedReference>,
 }
 
 /// Which slice of the scenario's clients a sharded run ran.

@@ -6,6 +6,7 @@
 pub mod case;
 pub mod center;
 pub mod progress;
+pub mod speed_ref;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -49,6 +50,8 @@ pub struct RunOptions {
     pub progress: Progress,
     /// Recorded in results.json when the scenario was narrowed with [`crate::scenario::Shard::apply`].
     pub shard: Option<crate::scenario::Shard>,
+    /// The `speed` reference the report ranks the run against.
+    pub speed: speed_ref::SpeedSource,
 }
 
 /// A finished (or interrupted) run.
@@ -195,6 +198,19 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
             .map_err(|e| RunError::Input(e.to_string()))?;
         broker_version = broker_version.or(preflight(&e, &run_tag).await?);
     }
+    let environment = env::capture();
+    // A speed file is checked before anything is created: a wrong one costs nothing.
+    let speed_reference = match &opts.speed {
+        speed_ref::SpeedSource::File(path) => {
+            let r = speed_ref::read(path, environment.cpu_model.as_deref())
+                .map_err(RunError::Input)?;
+            if let Some(w) = &r.warning {
+                opts.progress.warn(w);
+            }
+            Some(r)
+        }
+        speed_ref::SpeedSource::Auto | speed_ref::SpeedSource::Off => None,
+    };
     let dir = create_run_dir(&opts.out_root, &scenario.name, started)?;
 
     let mut results = RunResults {
@@ -213,7 +229,7 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
         started_at: now_rfc3339(),
         finished_at: None,
         status: RunStatus::Running,
-        environment: env::capture(),
+        environment,
         broker: BrokerInfo {
             url: if endpoint.embedded {
                 format!("embedded ({})", endpoint.display_url())
@@ -269,6 +285,7 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
         }),
         merged_from: Vec::new(),
         security: None,
+        speed_reference,
     };
     let save = |r: &RunResults| writer::write(&dir, r).map_err(|e| RunError::Output(e.to_string()));
     save(&results)?;
@@ -369,6 +386,17 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
             Err(e) => opts
                 .progress
                 .warn(&format!("tamper matrix not measured: {e}")),
+        }
+    }
+
+    // The speed reference, last: nothing else runs, so it measures the suites alone.
+    if !interrupted && !results.cases.is_empty() && opts.speed == speed_ref::SpeedSource::Auto {
+        let s = scenario.clone();
+        match tokio::task::spawn_blocking(move || speed_ref::measure(&s)).await {
+            Ok(r) => results.speed_reference = Some(r),
+            Err(e) => opts
+                .progress
+                .warn(&format!("speed reference not measured: {e}")),
         }
     }
 
