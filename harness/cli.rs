@@ -52,6 +52,11 @@ pub enum Command {
         /// runs the same order.
         #[arg(long, value_name = "SEED")]
         order_seed: Option<u64>,
+        /// The `speed` figures the report ranks the in-run figures against: `auto` measures
+        /// the scenario's suites and sizes after the cases (seconds), `none` skips it, or the
+        /// path of a `speed --json` file of this tool from this machine.
+        #[arg(long, value_name = "auto|none|FILE", default_value = "auto")]
+        speed: run::speed_ref::SpeedSource,
     },
     /// Combine run folders (the shards of one multi-machine run) into one result and report.
     Merge {
@@ -247,6 +252,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
             shard,
             order,
             order_seed,
+            speed,
         } => {
             if order == OrderArg::Matrix && order_seed.is_some() {
                 return Err(BadInput(
@@ -262,7 +268,16 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
                 },
                 seed: order_seed,
             };
-            cmd_run(scenario, broker, out, set, quiet, shard, order)
+            cmd_run(RunFlags {
+                scenario,
+                broker,
+                out,
+                set,
+                quiet,
+                shard,
+                order,
+                speed,
+            })
         }
         Command::Merge { run_dirs, out } => cmd_merge(run_dirs, out),
         Command::Report { run_dir } => cmd_report(run_dir),
@@ -352,15 +367,29 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-fn cmd_run(
-    path: PathBuf,
+/// The `run` subcommand's flags, as parsed.
+struct RunFlags {
+    scenario: PathBuf,
     broker: Option<String>,
     out: PathBuf,
     set: Vec<String>,
     quiet: bool,
     shard: Option<scenario::Shard>,
     order: run::OrderSpec,
-) -> anyhow::Result<()> {
+    speed: run::speed_ref::SpeedSource,
+}
+
+fn cmd_run(flags: RunFlags) -> anyhow::Result<()> {
+    let RunFlags {
+        scenario: path,
+        broker,
+        out,
+        set,
+        quiet,
+        shard,
+        order,
+        speed,
+    } = flags;
     let mut scenario = scenario::load(&path, &set, broker.as_deref())?;
     if let Some(s) = shard {
         s.apply(&mut scenario)?;
@@ -374,6 +403,7 @@ fn cmd_run(
         },
         shard,
         order,
+        speed,
     };
     let outcome = runtime()?
         .block_on(run::run(&scenario, &opts))

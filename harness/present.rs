@@ -33,6 +33,9 @@ pub fn render(dir: &Path, results: &RunResults) -> anyhow::Result<()> {
     println!("{}", crate::report::terminal_table(results));
     print_center(results);
     print_repetitions(results);
+    for line in crate::report::rankings::summary_lines(results) {
+        println!("{line}");
+    }
     print_security(results);
     println!(
         "results: {}",

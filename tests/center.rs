@@ -640,6 +640,7 @@ source = "center"
             progress: Progress::Quiet,
             shard: Some(shard),
             order: Default::default(),
+            speed: mqtt_cipher_bench::run::speed_ref::SpeedSource::Off,
         };
         let out = run::run(&s, &opts).await.unwrap();
         // One publisher and one subscriber per shard: 1 + 1 keys.

@@ -212,6 +212,7 @@ async fn unreachable_port_names_the_url_and_the_os_error() {
         progress: Progress::Quiet,
         shard: None,
         order: Default::default(),
+        speed: mqtt_cipher_bench::run::speed_ref::SpeedSource::Off,
     };
     let msg = match run::run(&s, &opts).await {
         Ok(_) => panic!("run against a closed port succeeded"),

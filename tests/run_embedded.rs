@@ -433,6 +433,7 @@ async fn run_ordered(
         progress: Progress::Quiet,
         shard: None,
         order,
+        speed: mqtt_cipher_bench::run::speed_ref::SpeedSource::Off,
     };
     let out = run::run(s, &opts).await.unwrap_or_else(|e| panic!("{e}"));
     // What was written is what was returned.

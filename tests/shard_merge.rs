@@ -35,6 +35,7 @@ suite = ["aes-128-gcm", "none"]
             progress: Progress::Quiet,
             shard: Some(shard),
             order: Default::default(),
+            speed: mqtt_cipher_bench::run::speed_ref::SpeedSource::Off,
         };
         async move { run::run(&s, &opts).await.unwrap() }
     };

@@ -104,6 +104,7 @@ pub fn run() -> RunResults {
         order: None,
         noise: None,
         clock: None,
+        speed_reference: None,
     }
 }
 

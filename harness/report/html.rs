@@ -63,6 +63,7 @@ pub fn render(results: &RunResults, charts: &[Chart]) -> String {
     environment(&mut h, results);
     summary(&mut h, results);
     repetitions(&mut h, results);
+    rankings(&mut h, results);
     failed(&mut h, results);
     let outages = super::outages::lines(results);
     if !outages.is_empty() {
@@ -172,6 +173,25 @@ fn summary(h: &mut String, r: &RunResults) {
     if !constant.is_empty() {
         let _ = writeln!(h, "<p>All cases: {}.</p>", esc(&constant.join(", ")));
     }
+    h.push_str(&html_table(&t));
+}
+
+/// In-run order of suites beside `speed`'s (see [`super::rankings`]).
+fn rankings(h: &mut String, r: &RunResults) {
+    let (Some(reference), Some(t)) = (&r.speed_reference, super::rankings::table(r)) else {
+        return;
+    };
+    h.push_str("<h2 id=\"rankings\">Rankings: in-run vs speed</h2>\n");
+    let class = if reference.warning.is_some() {
+        "alert"
+    } else {
+        "note"
+    };
+    let _ = writeln!(
+        h,
+        "<p class=\"{class}\">{}</p>",
+        esc(&super::rankings::legend(reference))
+    );
     h.push_str(&html_table(&t));
 }
 

@@ -47,6 +47,12 @@ pub fn render(results: &RunResults, charts: &[Chart]) -> String {
         }
         md.push_str(&markdown_table(&t));
     }
+    if let (Some(reference), Some(t)) = (&results.speed_reference, super::rankings::table(results))
+    {
+        md.push_str("\n## Rankings: in-run vs speed\n\n");
+        let _ = writeln!(md, "{}\n", inline(&super::rankings::legend(reference)));
+        md.push_str(&markdown_table(&t));
+    }
 
     let failed = table::failed(results);
     if !failed.is_empty() {

@@ -28,6 +28,7 @@ pub mod markdown;
 pub mod mode_heatmap;
 pub mod outages;
 pub mod overhead;
+pub mod rankings;
 pub mod security_properties;
 pub mod style;
 pub mod table;

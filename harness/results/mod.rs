@@ -9,7 +9,9 @@ pub mod merge;
 pub mod noise;
 pub mod reader;
 pub mod repetitions;
+pub mod speed_ref;
 pub mod types;
 pub mod writer;
 
+pub use speed_ref::*;
 pub use types::*;

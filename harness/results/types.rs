@@ -52,6 +52,10 @@ pub struct RunResults {
     /// (absent in older runs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clock: Option<ClockInfo>,
+    /// `speed` figures of the run's suites and sizes, the report's ranking reference
+    /// (`run --speed`; absent in older runs and with `--speed none`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speed_reference: Option<super::SpeedReference>,
 }
 
 /// Which slice of the scenario's clients a sharded run ran.

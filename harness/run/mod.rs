@@ -7,6 +7,7 @@ pub mod case;
 pub mod center;
 pub mod order;
 pub mod progress;
+pub mod speed_ref;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -53,6 +54,8 @@ pub struct RunOptions {
     pub shard: Option<crate::scenario::Shard>,
     /// Shuffled (default, seed from the OS) or matrix order; see [`order`].
     pub order: OrderSpec,
+    /// The `speed` reference the report ranks the run against.
+    pub speed: speed_ref::SpeedSource,
 }
 
 /// A finished (or interrupted) run.
@@ -213,6 +216,18 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
         .collect();
     let seed = order::resolve_seed(opts.order, opts.shard.is_some(), &shared.join("\n"))
         .map_err(|e| RunError::Broker(format!("no OS randomness for the case order: {e}")))?;
+    let environment = env::capture();
+    // A speed file is checked before anything is created: a wrong one costs nothing.
+    let speed_reference = match &opts.speed {
+        speed_ref::SpeedSource::File(path) => {
+            let r = speed_ref::read(path, &environment).map_err(RunError::Input)?;
+            if let Some(w) = &r.warning {
+                opts.progress.warn(w);
+            }
+            Some(r)
+        }
+        speed_ref::SpeedSource::Auto | speed_ref::SpeedSource::Off => None,
+    };
     let dir = create_run_dir(&opts.out_root, &scenario.name, started)?;
     let noise = env::NoiseProbe::start();
 
@@ -232,7 +247,7 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
         started_at: now_rfc3339(),
         finished_at: None,
         status: RunStatus::Running,
-        environment: env::capture(),
+        environment,
         broker: BrokerInfo {
             url: if endpoint.embedded {
                 format!("embedded ({})", endpoint.display_url())
@@ -300,6 +315,7 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
         clock: Some(clock_info(crate::measure::clock::measure_cost(
             CLOCK_SAMPLES,
         ))),
+        speed_reference,
     };
     let save = |r: &RunResults| writer::write(&dir, r).map_err(|e| RunError::Output(e.to_string()));
     save(&results)?;
@@ -432,6 +448,17 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
             opts.progress.warn(&w);
         }
     }
+    // The speed reference, last: nothing else runs, so it measures the suites alone.
+    if !interrupted && !results.cases.is_empty() && opts.speed == speed_ref::SpeedSource::Auto {
+        let s = scenario.clone();
+        match tokio::task::spawn_blocking(move || speed_ref::measure(&s)).await {
+            Ok(r) => results.speed_reference = Some(r),
+            Err(e) => opts
+                .progress
+                .warn(&format!("speed reference not measured: {e}")),
+        }
+    }
+
     results.finished_at = Some(now_rfc3339());
     results.status = if interrupted {
         RunStatus::Interrupted

@@ -21,6 +21,7 @@ pub async fn run_in_temp(s: &Scenario) -> (RunOutcome, tempfile::TempDir) {
         progress: Progress::Quiet,
         shard: None,
         order: Default::default(),
+        speed: mqtt_cipher_bench::run::speed_ref::SpeedSource::Off,
     };
     let outcome = run::run(s, &opts)
         .await
@@ -36,6 +37,7 @@ pub async fn run_error(s: &Scenario) -> run::RunError {
         progress: Progress::Quiet,
         shard: None,
         order: Default::default(),
+        speed: mqtt_cipher_bench::run::speed_ref::SpeedSource::Off,
     };
     match run::run(s, &opts).await {
         Ok(_) => panic!("run of {} succeeded but must fail", s.name),

@@ -33,6 +33,9 @@ enum Tail {
     Spikes,
 }
 
+/// One simulated metric row: its scale and the repetitions' values of A and B.
+type Row = (Scale, Vec<f64>, Vec<f64>);
+
 fn normal(rng: &mut StdRng) -> f64 {
     // Box–Muller; 1 − u keeps the logarithm finite.
     let u: f64 = 1.0 - rng.random::<f64>();
@@ -76,12 +79,7 @@ fn deviation(rng: &mut StdRng, tail: Tail, sigma: f64) -> f64 {
 type Shift = fn(usize, usize) -> f64;
 
 /// Per-repetition values of one family, as (scale, A values, B values) per row.
-fn family(
-    rng: &mut StdRng,
-    tail: Tail,
-    reps: usize,
-    shift: Shift,
-) -> Vec<(Scale, Vec<f64>, Vec<f64>)> {
+fn family(rng: &mut StdRng, tail: Tail, reps: usize, shift: Shift) -> Vec<Row> {
     let mut rows = Vec::with_capacity(CASES * (LOG_METRICS + 1));
     for case in 0..CASES {
         for metric in 0..LOG_METRICS {
@@ -106,7 +104,7 @@ fn family(
 }
 
 /// Which rows of a family the rule flags.
-fn flagged(rule: &Rule, rows: &[(Scale, Vec<f64>, Vec<f64>)]) -> Vec<bool> {
+fn flagged(rule: &Rule, rows: &[Row]) -> Vec<bool> {
     let p: Vec<Option<f64>> = rows
         .iter()
         .map(|(s, a, b)| verdict::estimate(*s, a, b, rule).and_then(|e| e.p))
@@ -118,7 +116,7 @@ fn flagged(rule: &Rule, rows: &[(Scale, Vec<f64>, Vec<f64>)]) -> Vec<bool> {
 }
 
 /// The old rule on the same data: the last repetition of each side, flagged beyond 5%.
-fn old_rule_flagged(rows: &[(Scale, Vec<f64>, Vec<f64>)]) -> Vec<bool> {
+fn old_rule_flagged(rows: &[Row]) -> Vec<bool> {
     rows.iter()
         .map(|(_, a, b)| {
             let (x, y) = (a[a.len() - 1], b[b.len() - 1]);
@@ -142,7 +140,7 @@ fn simulate(
     reps: usize,
     shift: Shift,
     seed: u64,
-    decide: &dyn Fn(&Rule, &[(Scale, Vec<f64>, Vec<f64>)]) -> Vec<bool>,
+    decide: &dyn Fn(&Rule, &[Row]) -> Vec<bool>,
 ) -> Rates {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut any = 0usize;
