@@ -3,6 +3,7 @@
 //! [`types`] are the versioned serde types, [`writer`] writes them atomically after every case
 //! (so a crash keeps what was measured), [`reader`] loads a run folder back.
 
+pub mod conditions;
 pub mod hlog;
 pub mod interval;
 pub mod merge;
@@ -12,4 +13,5 @@ pub mod repetitions;
 pub mod types;
 pub mod writer;
 
+pub use conditions::*;
 pub use types::*;
