@@ -3,6 +3,8 @@
 //! [`types`] are the versioned serde types, [`writer`] writes them atomically after every case
 //! (so a crash keeps what was measured), [`reader`] loads a run folder back.
 
+pub mod conditions;
+pub mod cpu_types;
 pub mod hlog;
 pub mod interval;
 pub mod merge;
@@ -13,5 +15,7 @@ pub mod speed_ref;
 pub mod types;
 pub mod writer;
 
+pub use conditions::*;
+pub use cpu_types::*;
 pub use speed_ref::*;
 pub use types::*;

@@ -88,8 +88,10 @@ impl Progress {
     pub fn warn(&self, msg: &str) {
         match self {
             Progress::Bar(slot) => {
-                if let Some(bar) = slot.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
-                    bar.println(format!("warning: {msg}"));
+                // Before the bar exists (or after it is gone) a warning still reaches the user.
+                match slot.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+                    Some(bar) => bar.println(format!("warning: {msg}")),
+                    None => eprintln!("warning: {msg}"),
                 }
             }
             Progress::Plain | Progress::Quiet => eprintln!("warning: {msg}"),

@@ -1,0 +1,148 @@
+//! `run --speed`: the speed reference a run is ranked against, measured after the cases or read
+//! from a `speed --json` file, and refused (exit 2) when the file is not one.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+fn run_bin(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(common::bin())
+        .args(args)
+        .output()
+        .expect("binary runs");
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!err.contains("panicked"), "the binary panicked: {err}");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        err,
+    )
+}
+
+const SCENARIO: &str = r#"
+name = "rank"
+[load]
+publishers = 1
+subscribers = 1
+rate = 200
+duration = "1s"
+warmup = "200ms"
+drain = "1s"
+[matrix]
+qos = [0]
+size = [64, 1024]
+suite = ["none", "aes-128-gcm", "des-cbc"]
+"#;
+
+fn results_of(out: &Path) -> serde_json::Value {
+    let path = walk(out).expect("a results.json under the output folder");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn walk(dir: &Path) -> Option<std::path::PathBuf> {
+    for e in std::fs::read_dir(dir).ok()? {
+        let p = e.ok()?.path();
+        if p.is_dir() {
+            if let Some(f) = walk(&p) {
+                return Some(f);
+            }
+        } else if p.file_name().is_some_and(|n| n == "results.json") {
+            return Some(p);
+        }
+    }
+    None
+}
+
+#[test]
+fn auto_measures_the_runs_suites_and_sizes_and_the_report_ranks_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("rank.toml");
+    std::fs::write(&scenario, SCENARIO).unwrap();
+    let out = dir.path().join("out");
+    let (code, stdout, err) = run_bin(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+        "--speed",
+        "auto",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let r = results_of(&out);
+    let cells = r["speed_reference"]["cells"].as_array().expect("cells");
+    // Every suite x size of the run, nothing else.
+    assert_eq!(cells.len(), 6, "{cells:?}");
+    for c in cells {
+        let e = &c["encrypt"];
+        let (lo, med, hi) = (
+            e["low_ns"].as_f64().unwrap(),
+            e["median_ns"].as_f64().unwrap(),
+            e["high_ns"].as_f64().unwrap(),
+        );
+        assert!(lo > 0.0 && lo <= med && med <= hi, "{c}");
+    }
+    // DES is far dearer than a copy at 1 KiB in both measurements: the pair is decisive and
+    // the run must rank it as speed does.
+    assert!(stdout.contains("rank agreement with speed (encrypt)"), "{stdout}");
+    let md_path = walk(&out).unwrap().with_file_name("report.md");
+    let md = std::fs::read_to_string(md_path).unwrap();
+    assert!(md.contains("## Rankings: in-run vs speed"), "{md}");
+    assert!(md.contains("des-cbc"), "{md}");
+}
+
+#[test]
+fn a_file_that_is_not_a_speed_json_exits_2_and_another_machine_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("rank.toml");
+    std::fs::write(&scenario, SCENARIO).unwrap();
+    let out = dir.path().join("out");
+    let bogus = dir.path().join("bogus.json");
+    std::fs::write(&bogus, r#"{"schema_version": 1, "cases": []}"#).unwrap();
+    let (code, _, err) = run_bin(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+        "--speed",
+        bogus.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("bogus.json"), "{err}");
+    assert!(!out.exists(), "nothing may be created for a bad --speed file");
+
+    // A real speed --json, its machine renamed: the run goes on and says so.
+    let (code, json, err) = run_bin(&[
+        "speed",
+        "--suites",
+        "none,aes-128-gcm,des-cbc",
+        "--sizes",
+        "64,1024",
+        "--time",
+        "20ms",
+        "--samples",
+        "5",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    v["environment"]["cpu_model"] = "Imaginary CPU 9000".into();
+    let other = dir.path().join("other.json");
+    std::fs::write(&other, serde_json::to_string(&v).unwrap()).unwrap();
+    let (code, _, err) = run_bin(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+        "--speed",
+        other.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let r = results_of(&out);
+    let warning = r["speed_reference"]["warning"].as_str().expect("a warning");
+    assert!(warning.contains("Imaginary CPU 9000"), "{warning}");
+    assert!(err.contains("Imaginary CPU 9000"), "{err}");
+}
