@@ -380,30 +380,21 @@ struct RunFlags {
 }
 
 fn cmd_run(flags: RunFlags) -> anyhow::Result<()> {
-    let RunFlags {
-        scenario: path,
-        broker,
-        out,
-        set,
-        quiet,
-        shard,
-        order,
-        speed,
-    } = flags;
-    let mut scenario = scenario::load(&path, &set, broker.as_deref())?;
+    let mut scenario = scenario::load(&flags.scenario, &flags.set, flags.broker.as_deref())?;
+    let shard = flags.shard;
     if let Some(s) = shard {
         s.apply(&mut scenario)?;
     }
     let opts = RunOptions {
-        out_root: out,
-        progress: if quiet {
+        out_root: flags.out,
+        progress: if flags.quiet {
             Progress::Quiet
         } else {
             Progress::auto()
         },
         shard,
-        order,
-        speed,
+        order: flags.order,
+        speed: flags.speed,
     };
     let outcome = runtime()?
         .block_on(run::run(&scenario, &opts))

@@ -10,21 +10,8 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
-fn run_bin(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(common::bin())
-        .args(args)
-        .output()
-        .expect("binary runs");
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(!err.contains("panicked"), "the binary panicked: {err}");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        err,
-    )
-}
+use common::run_bin;
 
 /// Writes `text` as `name` in `dir` and runs it, results going to `dir/out`.
 fn run_scenario(dir: &Path, name: &str, text: &str) -> (i32, String) {

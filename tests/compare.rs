@@ -4,7 +4,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 const REFERENCE: &str = "results/reference/quick/results.json";
 
@@ -22,18 +21,7 @@ fn run_dir(root: &Path, name: &str, scenario: Option<&str>) -> PathBuf {
 }
 
 fn compare(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(common::bin())
-        .arg("compare")
-        .args(args)
-        .output()
-        .expect("binary runs");
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(!err.contains("panicked"), "the binary panicked: {err}");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        err,
-    )
+    common::run_bin(&[&["compare"], args].concat())
 }
 
 fn s(p: &Path) -> &str {

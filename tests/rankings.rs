@@ -4,21 +4,8 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
-fn run_bin(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(common::bin())
-        .args(args)
-        .output()
-        .expect("binary runs");
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(!err.contains("panicked"), "the binary panicked: {err}");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        err,
-    )
-}
+use common::run_bin;
 
 const SCENARIO: &str = r#"
 name = "rank"
@@ -54,21 +41,27 @@ fn walk(dir: &Path) -> Option<std::path::PathBuf> {
     None
 }
 
-#[test]
-fn auto_measures_the_runs_suites_and_sizes_and_the_report_ranks_them() {
-    let dir = tempfile::tempdir().unwrap();
-    let scenario = dir.path().join("rank.toml");
+/// Runs SCENARIO from `dir` into `dir/out` with `--speed speed`.
+fn run_with_speed(dir: &Path, speed: &str) -> (i32, String, String) {
+    let scenario = dir.join("rank.toml");
     std::fs::write(&scenario, SCENARIO).unwrap();
-    let out = dir.path().join("out");
-    let (code, stdout, err) = run_bin(&[
+    let out = dir.join("out");
+    run_bin(&[
         "run",
         scenario.to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
         "-q",
         "--speed",
-        "auto",
-    ]);
+        speed,
+    ])
+}
+
+#[test]
+fn auto_measures_the_runs_suites_and_sizes_and_the_report_ranks_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let (code, stdout, err) = run_with_speed(dir.path(), "auto");
     assert_eq!(code, 0, "{err}");
     let r = results_of(&out);
     let cells = r["speed_reference"]["cells"].as_array().expect("cells");
@@ -95,20 +88,10 @@ fn auto_measures_the_runs_suites_and_sizes_and_the_report_ranks_them() {
 #[test]
 fn a_file_that_is_not_a_speed_json_exits_2_and_another_machine_is_named() {
     let dir = tempfile::tempdir().unwrap();
-    let scenario = dir.path().join("rank.toml");
-    std::fs::write(&scenario, SCENARIO).unwrap();
     let out = dir.path().join("out");
     let bogus = dir.path().join("bogus.json");
     std::fs::write(&bogus, r#"{"schema_version": 1, "cases": []}"#).unwrap();
-    let (code, _, err) = run_bin(&[
-        "run",
-        scenario.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "-q",
-        "--speed",
-        bogus.to_str().unwrap(),
-    ]);
+    let (code, _, err) = run_with_speed(dir.path(), bogus.to_str().unwrap());
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("bogus.json"), "{err}");
     assert!(!out.exists(), "nothing may be created for a bad --speed file");
@@ -131,15 +114,7 @@ fn a_file_that_is_not_a_speed_json_exits_2_and_another_machine_is_named() {
     v["environment"]["cpu_model"] = "Imaginary CPU 9000".into();
     let other = dir.path().join("other.json");
     std::fs::write(&other, serde_json::to_string(&v).unwrap()).unwrap();
-    let (code, _, err) = run_bin(&[
-        "run",
-        scenario.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "-q",
-        "--speed",
-        other.to_str().unwrap(),
-    ]);
+    let (code, _, err) = run_with_speed(dir.path(), other.to_str().unwrap());
     assert_eq!(code, 0, "{err}");
     let r = results_of(&out);
     let warning = r["speed_reference"]["warning"].as_str().expect("a warning");

@@ -85,4 +85,19 @@ pub fn assert_websocket_cases(r: &mqtt_cipher_bench::results::RunResults, tls_cl
 pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_mqtt-cipher-bench"))
 }
+
+/// Runs the binary with `args`: (exit code, stdout, stderr). Fails the test if it panicked.
+pub fn run_bin(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(bin())
+        .args(args)
+        .output()
+        .expect("binary runs");
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!err.contains("panicked"), "the binary panicked: {err}");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        err,
+    )
+}
 pub mod mosquitto;
