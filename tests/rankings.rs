@@ -78,7 +78,10 @@ fn auto_measures_the_runs_suites_and_sizes_and_the_report_ranks_them() {
     }
     // DES is far dearer than a copy at 1 KiB in both measurements: the pair is decisive and
     // the run must rank it as speed does.
-    assert!(stdout.contains("rank agreement with speed (encrypt)"), "{stdout}");
+    assert!(
+        stdout.contains("rank agreement with speed (encrypt)"),
+        "{stdout}"
+    );
     let md_path = walk(&out).unwrap().with_file_name("report.md");
     let md = std::fs::read_to_string(md_path).unwrap();
     assert!(md.contains("## Rankings: in-run vs speed"), "{md}");
@@ -94,7 +97,10 @@ fn a_file_that_is_not_a_speed_json_exits_2_and_another_machine_is_named() {
     let (code, _, err) = run_with_speed(dir.path(), bogus.to_str().unwrap());
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("bogus.json"), "{err}");
-    assert!(!out.exists(), "nothing may be created for a bad --speed file");
+    assert!(
+        !out.exists(),
+        "nothing may be created for a bad --speed file"
+    );
 
     // A real speed --json, its machine renamed: the run goes on and says so.
     let (code, json, err) = run_bin(&[
