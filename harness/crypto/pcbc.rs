@@ -8,14 +8,14 @@
 //! It is written to cost what CBC costs plus one XOR per block, so that a mode comparison shows
 //! the mode and not this file: encryption runs inside one `encrypt_with_backend` call (the
 //! cipher's backend, e.g. AES-NI with its round keys loaded, is picked once per message, as the
-//! `cbc` crate does) and writes each block straight into the output; decryption decrypts every
-//! block with the cipher's multi-block call (parallel where the backend is, like CBC decryption)
-//! and then XORs the chain in place.
+//! `cbc` crate does) and writes each block straight into the output; decryption runs the
+//! backend's parallel call a batch at a time (like CBC decryption) and XORs the chain while the
+//! batch is in registers.
 
 use cipher::array::ArraySize;
 use cipher::{
-    Array, Block, BlockCipherDecrypt, BlockCipherEncBackend, BlockCipherEncClosure,
-    BlockCipherEncrypt, BlockSizeUser,
+    Array, Block, BlockCipherDecBackend, BlockCipherDecClosure, BlockCipherDecrypt,
+    BlockCipherEncBackend, BlockCipherEncClosure, BlockCipherEncrypt, BlockSizeUser, ParBlocks,
 };
 
 use super::CryptoError;
@@ -69,25 +69,67 @@ pub fn decrypt<C: BlockCipherDecrypt>(
     }
 }
 
-/// Decrypts whole blocks `body` into `out` (same length): first `D(C_i)` for every block in one
-/// call, then `P_i = D(C_i) xor P_{i-1} xor C_{i-1}` front to back.
+/// Decrypts whole blocks `body` into `out` (same length) inside one `decrypt_with_backend` call,
+/// as the `cbc` crate does: the ciphertext goes through the backend's parallel call a batch
+/// at a time (8 blocks for AES-NI) into a local, and the chain
+/// `P_i = D(C_i) xor P_{i-1} xor C_{i-1}` is XORed while the batch is still in registers.
+/// A first version decrypted the whole body and then made a second pass over it: AES-128
+/// decryption measured 1.42x CBC at 4 KiB that way.
 fn unchain<C: BlockCipherDecrypt>(cipher: &C, iv: &Block<C>, body: &[u8], out: &mut [u8]) {
     let (cts, _) = Block::<C>::slice_as_chunks(body);
     let (pts, _) = Block::<C>::slice_as_chunks_mut(out);
-    // Both are body.len() / b blocks, so the lengths agree and this cannot fail.
-    if cipher.decrypt_blocks_b2b(cts, pts).is_err() {
-        unreachable!("input and output have the same number of blocks");
+    cipher.decrypt_with_backend(DecryptChain { iv, cts, pts });
+}
+
+/// The decryption loop, run with the cipher's backend.
+struct DecryptChain<'a, BS: ArraySize> {
+    iv: &'a Array<u8, BS>,
+    cts: &'a [Array<u8, BS>],
+    /// As many blocks as `cts`.
+    pts: &'a mut [Array<u8, BS>],
+}
+
+impl<BS: ArraySize> BlockSizeUser for DecryptChain<'_, BS> {
+    type BlockSize = BS;
+}
+
+impl<BS: ArraySize> BlockCipherDecClosure for DecryptChain<'_, BS> {
+    #[inline(always)]
+    fn call<B: BlockCipherDecBackend<BlockSize = BS>>(self, backend: &B) {
+        // feedback_i = P_i xor C_i = feedback_{i-1} xor D(C_i) xor C_i: the serial chain is one
+        // XOR per block, kept in a local.
+        let mut feedback = self.iv.clone();
+        let (par_cts, tail_cts) = ParBlocks::<B>::slice_as_chunks(self.cts);
+        let (par_pts, tail_pts) = ParBlocks::<B>::slice_as_chunks_mut(self.pts);
+        for (c, p) in par_cts.iter().zip(par_pts) {
+            let mut d = c.clone();
+            backend.decrypt_par_blocks_inplace(&mut d);
+            for ((d, c), p) in d.iter_mut().zip(c.iter()).zip(p.iter_mut()) {
+                unchain_block(&mut feedback, d, c, p);
+            }
+        }
+        for (c, p) in tail_cts.iter().zip(tail_pts) {
+            let mut d = c.clone();
+            backend.decrypt_block_inplace(&mut d);
+            unchain_block(&mut feedback, &mut d, c, p);
+        }
     }
-    // feedback_i = P_i xor C_i = feedback_{i-1} xor (D(C_i) xor C_i): the serial chain is one
-    // XOR per block, in a local (a register), never a store to `out` and a load back.
-    let mut feedback = iv.clone();
-    for (p, c) in pts.iter_mut().zip(cts) {
-        let d = p.clone();
-        xor_into(p, &feedback);
-        let mut e = d;
-        xor_into(&mut e, c);
-        xor_into(&mut feedback, &e);
-    }
+}
+
+/// `P_i = d xor feedback` (d = D(C_i)), then `feedback ^= d xor C_i`: `d xor C_i` does not
+/// wait on the chain, so the chain itself is one XOR per block.
+#[inline(always)]
+fn unchain_block<BS: ArraySize>(
+    feedback: &mut Array<u8, BS>,
+    d: &mut Array<u8, BS>,
+    c: &Array<u8, BS>,
+    p: &mut Array<u8, BS>,
+) {
+    let mut plain = d.clone();
+    xor_into(&mut plain, feedback);
+    xor_into(d, c);
+    xor_into(feedback, d);
+    *p = plain;
 }
 
 /// The encryption loop, run with the cipher's backend (a rank-2 closure in cipher 0.5).

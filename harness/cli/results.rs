@@ -1,0 +1,106 @@
+//! The commands that read run folders: `report`, `compare` and `merge`.
+
+use std::path::PathBuf;
+
+use super::BadInput;
+
+/// Re-render the report of a results folder from its results.json.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// A run folder (holding results.json).
+    run_dir: PathBuf,
+}
+
+impl ReportArgs {
+    pub fn execute(self) -> anyhow::Result<()> {
+        let results =
+            crate::results::reader::read(&self.run_dir).map_err(|e| BadInput(e.to_string()))?;
+        crate::present::render(&self.run_dir, &results)
+    }
+}
+
+/// Combine run folders (the shards of one multi-machine run) into one result and report.
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// Two or more run folders of the same scenario.
+    #[arg(required = true, num_args = 2..)]
+    run_dirs: Vec<PathBuf>,
+    /// Results root for the merged folder (DIR/<scenario>-merged/<timestamp>/).
+    #[arg(long, default_value = "results")]
+    out: PathBuf,
+}
+
+impl MergeArgs {
+    pub fn execute(self) -> anyhow::Result<()> {
+        let merged =
+            crate::results::merge::merge(&self.run_dirs).map_err(|e| BadInput(e.to_string()))?;
+        let dir = crate::results::merge::write(&self.out, &merged).map_err(BadInput)?;
+        crate::present::render(&dir, &merged.results)
+    }
+}
+
+/// Compare two run folders case by case: B/A ratios with intervals, and BETTER/WORSE
+/// verdicts from the repetitions (Welch's t-test on log values against a minimum effect,
+/// corrected for the number of rows); writes compare.html, compare.md and a ratio chart.
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// The reference run folder (A).
+    run_a: PathBuf,
+    /// The run folder compared with it (B).
+    run_b: PathBuf,
+    /// Output folder (default: RUN_B/compare-<A's folder name>).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Pair cases by these case parameters instead of by id, comma-separated (qos, size,
+    /// suite, suite_id, mac, signature, transport, protocol); needed for runs of
+    /// different scenarios.
+    #[arg(long = "match", value_delimiter = ',', value_name = "FIELDS")]
+    match_fields: Vec<String>,
+    /// Smallest change a verdict must show, as a fraction or a percentage: below it two
+    /// runs differ anyway (two processes, two heap layouts).
+    #[arg(long, default_value = "5%", value_parser = parse_min_effect, value_name = "FRACTION")]
+    min_effect: f64,
+    /// Correction for the number of rows tested: bh (Benjamini–Hochberg, false discovery
+    /// rate) or holm (family-wise error rate, under any dependence; less power).
+    #[arg(long, default_value = "bh", value_parser = crate::report::compare::parse_correction)]
+    correction: crate::stats::Correction,
+    /// Print the comparison as JSON instead of the table (the files are still written).
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_min_effect(s: &str) -> Result<f64, String> {
+    crate::report::compare::parse_min_effect(s).map_err(|e| e.to_string())
+}
+
+impl CompareArgs {
+    pub fn execute(self) -> anyhow::Result<()> {
+        use crate::report::compare;
+        let settings = compare::Settings {
+            match_fields: self.match_fields,
+            rule: compare::Rule {
+                min_effect: self.min_effect,
+                correction: self.correction,
+                ..Default::default()
+            },
+        };
+        let read = |dir: &PathBuf| {
+            crate::results::reader::read(dir)
+                .map_err(|e| BadInput(format!("{}: {e}", dir.display())))
+        };
+        let (a, b) = (read(&self.run_a)?, read(&self.run_b)?);
+        let comparison =
+            compare::compare(&a, &b, &settings).map_err(|e| BadInput(e.to_string()))?;
+        let out = self
+            .out
+            .unwrap_or_else(|| compare::default_out(&self.run_a, &self.run_b, &a));
+        let rendered = compare::render(&out, &comparison, &a, &b)?;
+        if self.json {
+            println!("{}", compare::json(&comparison)?);
+        } else {
+            print!("{}", compare::terminal(&comparison));
+            println!("comparison: {}", rendered.html.display());
+        }
+        Ok(())
+    }
+}
