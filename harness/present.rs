@@ -30,6 +30,18 @@ pub fn after_run(outcome: &RunOutcome) -> anyhow::Result<()> {
 /// Writes the report files for `results` into `dir` and prints the summary table.
 pub fn render(dir: &Path, results: &RunResults) -> anyhow::Result<()> {
     let rendered = crate::report::render_run(dir, results)?;
+    print_summary(results);
+    println!(
+        "results: {}",
+        dir.join(crate::results::writer::RESULTS_FILE).display()
+    );
+    println!("report:  {}", rendered.html.display());
+    Ok(())
+}
+
+/// The terminal summary of `results`: the case table, the Security Center, the repetitions,
+/// the rank agreement with `speed` and the tamper matrix. Writes nothing.
+pub fn print_summary(results: &RunResults) {
     println!("{}", crate::report::terminal_table(results));
     print_center(results);
     print_repetitions(results);
@@ -37,12 +49,6 @@ pub fn render(dir: &Path, results: &RunResults) -> anyhow::Result<()> {
         println!("{line}");
     }
     print_security(results);
-    println!(
-        "results: {}",
-        dir.join(crate::results::writer::RESULTS_FILE).display()
-    );
-    println!("report:  {}", rendered.html.display());
-    Ok(())
 }
 
 /// One line per protection of the tamper matrix, and the replays counted.
@@ -119,7 +125,7 @@ fn print_repetitions(results: &RunResults) {
     if results.repetitions.is_empty() {
         return;
     }
-    println!("\nacross repetitions (median [interval, coverage]):");
+    println!("\nacross repetitions (median [95% interval, coverage]):");
     for rc in &results.repetitions {
         let show = |key: &str, scale: f64, unit: &str| {
             rc.metrics.get(key).map_or("n/a".to_owned(), |e| {

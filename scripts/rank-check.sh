@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Do the in-run crypto figures rank suites as `speed` does? Prints Kendall's tau between the
 # order of suites by in-run CPU-clock median and by `speed` on the same machine, per size and
-# pooled, over the pairs whose speed figures differ by more than 20% (target: >= 0.8).
+# pooled, over the pairs whose speed figures differ by more than 20% (target: >= 0.8); once
+# against `speed`'s hot figures (a tight loop) and once against its cold ones (one call after
+# the core's L1d and L2 were evicted, as a publisher that sleeps between messages meets them).
 #
 # Usage: scripts/rank-check.sh [RUN_DIR]
 #   RUN_DIR  an existing run of scenarios/seed-002-block-modes.toml (e.g.
@@ -28,8 +30,8 @@ else
     run_dir=$(dirname "$(find "$out" -name results.json -print | head -n 1)")
 fi
 
-# `report` re-renders the folder and prints, among the summary, the rank-agreement lines.
-"$bin" report "$run_dir" | grep '^rank agreement' || {
+# `report --no-write` prints the summary, rank-agreement lines among it, and writes nothing.
+"$bin" report --no-write "$run_dir" | grep '^rank agreement' || {
     echo "no rank agreement in $run_dir: was it run with --speed auto|FILE?" >&2
     exit 1
 }

@@ -75,11 +75,21 @@ fn auto_measures_the_runs_suites_and_sizes_and_the_report_ranks_them() {
             e["high_ns"].as_f64().unwrap(),
         );
         assert!(lo > 0.0 && lo <= med && med <= hi, "{c}");
+        // `auto` also times every cell cold, one call per sample after an eviction.
+        let cold = c["encrypt_cold"]["median_ns"]
+            .as_f64()
+            .expect("a cold figure");
+        assert!(cold > 0.0, "{c}");
     }
+    assert!(r["speed_reference"]["cold_evict_bytes"].as_u64().unwrap() > 0);
     // DES is far dearer than a copy at 1 KiB in both measurements: the pair is decisive and
     // the run must rank it as speed does.
     assert!(
-        stdout.contains("rank agreement with speed (encrypt)"),
+        stdout.contains("rank agreement with speed (encrypt, hot)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("rank agreement with speed (encrypt, cold)"),
         "{stdout}"
     );
     let md_path = walk(&out).unwrap().with_file_name("report.md");

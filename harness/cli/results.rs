@@ -9,12 +9,20 @@ use super::BadInput;
 pub struct ReportArgs {
     /// A run folder (holding results.json).
     run_dir: PathBuf,
+    /// Print the summary only and write nothing (the folder stays as it is, e.g. a checked-in
+    /// reference run).
+    #[arg(long)]
+    no_write: bool,
 }
 
 impl ReportArgs {
     pub fn execute(self) -> anyhow::Result<()> {
         let results =
             crate::results::reader::read(&self.run_dir).map_err(|e| BadInput(e.to_string()))?;
+        if self.no_write {
+            crate::present::print_summary(&results);
+            return Ok(());
+        }
         crate::present::render(&self.run_dir, &results)
     }
 }

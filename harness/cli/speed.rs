@@ -18,6 +18,10 @@ pub struct SpeedArgs {
     /// Timed samples per cell (at least 5): each cell reports their median and 95% interval.
     #[arg(long, default_value_t = 10)]
     samples: u32,
+    /// Also time every suite cold: each call alone, after the core's L1d and L2 were
+    /// evicted, as a device sending a message every few milliseconds meets them.
+    #[arg(long)]
+    cold: bool,
     /// Print JSON instead of the table (fields: results/README.md, "speed --json").
     #[arg(long)]
     json: bool,
@@ -35,10 +39,9 @@ impl SpeedArgs {
             .into());
         }
         if self.time.is_zero() {
-            return Err(BadInput(
-                "--time: expected a positive duration, e.g. 300ms, got 0".into(),
-            )
-            .into());
+            return Err(
+                BadInput("--time: expected a positive duration, e.g. 300ms, got 0".into()).into(),
+            );
         }
         let suites = self
             .suites
@@ -64,6 +67,7 @@ impl SpeedArgs {
             min_time: self.time,
             samples,
             progress: std::io::stderr().is_terminal(),
+            cold: self.cold,
             ..Default::default()
         };
         if !self.sizes.is_empty() {

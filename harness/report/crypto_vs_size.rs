@@ -4,7 +4,8 @@
 //! else on the wall clock; the axis says which.
 //!
 //! Crypto time does not depend on QoS, so each point comes from the case with the most samples
-//! at that size (see [`data::representative`]), never from an average of cases.
+//! at that size (see [`data::representative`]), never from an average of cases; a repeated
+//! case gives the median of its repetitions' medians, as the mode heat map does.
 
 use super::ReportError;
 use super::data;
@@ -17,7 +18,8 @@ pub const TITLE: &str = "Encrypt and decrypt time vs message size";
 fn median_us(results: &RunResults, phase_name: &str) -> Vec<Series> {
     let mut series = lines::by_size(results, |cases| {
         let c = data::representative(cases.iter().copied(), phase_name)?;
-        let p50 = data::phase(c, phase_name)?.p50 as f64;
+        let reps: Vec<_> = cases.iter().copied().filter(|r| r.id == c.id).collect();
+        let p50 = data::median_of(&reps, |r| data::phase(r, phase_name).map(|p| p.p50 as f64))?;
         // A zero median is below the clock's resolution; a log axis cannot show it.
         (p50 > 0.0).then(|| data::ns_to_us(p50))
     });

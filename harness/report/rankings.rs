@@ -11,6 +11,12 @@
 //! machine may disagree on, and counting them would reward or punish coin flips.
 //! tau = (concordant − discordant) / (concordant + discordant); a pair whose in-run figures are
 //! equal counts as neither (reported as a tie).
+//!
+//! Where the reference has cold figures (`speed --cold`: each call alone after the core's
+//! private caches were evicted), the in-run order is set beside both: a publisher sending a
+//! message every few milliseconds finds its tables evicted, so for small messages the in-run
+//! order follows the cold one (memory footprint) and for large ones the hot one (arithmetic).
+//! Which of the two an in-run order agrees with says what the in-run figure measures.
 
 use std::collections::BTreeMap;
 
@@ -20,6 +26,24 @@ use crate::results::{RunResults, SpeedReference};
 
 /// Pairs whose `speed` figures differ by more than this ratio count for tau.
 pub const DECISIVE: f64 = 1.20;
+
+/// Which of the reference's figures an in-run order is set beside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Warmth {
+    /// Calls in a tight loop (caches warm): `speed`'s main figures.
+    Hot,
+    /// One call after the private caches were evicted (`speed --cold`).
+    Cold,
+}
+
+impl Warmth {
+    pub fn name(self) -> &'static str {
+        match self {
+            Warmth::Hot => "hot",
+            Warmth::Cold => "cold",
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Direction {
@@ -49,6 +73,7 @@ pub struct Ranked {
 pub struct Agreement {
     pub size: usize,
     pub direction: Direction,
+    pub warmth: Warmth,
     /// Suites with both figures, cheapest in-run first.
     pub suites: Vec<Ranked>,
     pub concordant: u32,
@@ -94,8 +119,8 @@ fn count_pairs(suites: &[Ranked]) -> (u32, u32, u32) {
     (c, d, t)
 }
 
-/// Per size and direction, the two orders and their agreement (empty without a speed
-/// reference or without in-run crypto figures).
+/// Per size, direction and warmth (hot; cold where measured), the two orders and their
+/// agreement (empty without a speed reference or without in-run crypto figures).
 pub fn agreements(results: &RunResults) -> Vec<Agreement> {
     let Some(reference) = &results.speed_reference else {
         return Vec::new();
@@ -122,32 +147,41 @@ pub fn agreements(results: &RunResults) -> Vec<Agreement> {
             }
         }
     }
-    let mut by_cell: BTreeMap<(usize, Direction), Vec<Ranked>> = BTreeMap::new();
+    let mut by_cell: BTreeMap<(usize, Direction, Warmth), Vec<Ranked>> = BTreeMap::new();
     for ((size, dir, suite), values) in inrun {
         let Some(cell) = reference.cell(&suite, size) else {
             continue;
         };
-        let speed_ns = match dir {
-            Direction::Encrypt => cell.encrypt.median_ns,
-            Direction::Decrypt => cell.decrypt.median_ns,
+        let Some(inrun_ns) = data::median(values) else {
+            continue;
         };
-        if let Some(inrun_ns) = data::median(values) {
-            by_cell.entry((size, dir)).or_default().push(Ranked {
-                suite,
-                inrun_ns,
-                speed_ns,
-            });
+        let (hot, cold) = match dir {
+            Direction::Encrypt => (&cell.encrypt, &cell.encrypt_cold),
+            Direction::Decrypt => (&cell.decrypt, &cell.decrypt_cold),
+        };
+        for (warmth, figure) in [(Warmth::Hot, Some(hot)), (Warmth::Cold, cold.as_ref())] {
+            if let Some(f) = figure {
+                by_cell
+                    .entry((size, dir, warmth))
+                    .or_default()
+                    .push(Ranked {
+                        suite: suite.clone(),
+                        inrun_ns,
+                        speed_ns: f.median_ns,
+                    });
+            }
         }
     }
     by_cell
         .into_iter()
         .filter(|(_, s)| s.len() >= 2)
-        .map(|((size, direction), mut suites)| {
+        .map(|((size, direction, warmth), mut suites)| {
             suites.sort_by(|a, b| a.inrun_ns.total_cmp(&b.inrun_ns));
             let (concordant, discordant, ties) = count_pairs(&suites);
             Agreement {
                 size,
                 direction,
+                warmth,
                 suites,
                 concordant,
                 discordant,
@@ -157,11 +191,15 @@ pub fn agreements(results: &RunResults) -> Vec<Agreement> {
         .collect()
 }
 
-/// Tau over every size's decisive pairs of one direction.
-pub fn pooled(agreements: &[Agreement], direction: Direction) -> Option<(f64, u32)> {
+/// Tau over every size's decisive pairs of one direction and warmth.
+pub fn pooled(
+    agreements: &[Agreement],
+    direction: Direction,
+    warmth: Warmth,
+) -> Option<(f64, u32)> {
     let (c, d) = agreements
         .iter()
-        .filter(|a| a.direction == direction)
+        .filter(|a| a.direction == direction && a.warmth == warmth)
         .fold((0, 0), |(c, d), a| (c + a.concordant, d + a.discordant));
     tau(c, d).map(|t| (t, c + d))
 }
@@ -194,6 +232,7 @@ pub fn table(results: &RunResults) -> Option<Table> {
             cells: vec![
                 a.size.to_string(),
                 a.direction.name().to_owned(),
+                a.warmth.name().to_owned(),
                 order(&a.suites, |r| r.inrun_ns),
                 order(&a.suites, |r| r.speed_ns),
                 fmt_tau(a),
@@ -206,12 +245,13 @@ pub fn table(results: &RunResults) -> Option<Table> {
         headers: vec![
             "size (B)",
             "phase",
+            "speed",
             "in-run order (CPU-clock median)",
             "speed order (median)",
             "Kendall tau",
             "agree / disagree / tie",
         ],
-        numeric: vec![true, false, false, false, true, true],
+        numeric: vec![true, false, false, false, false, true, true],
         rows,
     })
 }
@@ -230,6 +270,14 @@ pub fn legend(reference: &SpeedReference) -> String {
         reference.time_per_cell_ms,
         (DECISIVE - 1.0) * 100.0
     );
+    if let Some(bytes) = reference.cold_evict_bytes {
+        s.push_str(&format!(
+            " Speed \"cold\": each call timed alone after {} KiB were written and read back \
+             (the core's L1d and L2 evicted), as a publisher that sleeps between messages finds \
+             its tables; \"hot\": calls in a tight loop.",
+            bytes >> 10
+        ));
+    }
     if let Some(w) = &reference.warning {
         s.push(' ');
         s.push_str(w);
@@ -241,20 +289,23 @@ pub fn legend(reference: &SpeedReference) -> String {
 pub fn summary_lines(results: &RunResults) -> Vec<String> {
     let agreements = agreements(results);
     let mut out = Vec::new();
-    for dir in [Direction::Encrypt, Direction::Decrypt] {
-        let per_size: Vec<String> = agreements
-            .iter()
-            .filter(|a| a.direction == dir)
-            .map(|a| format!("{} B {}", a.size, fmt_tau(a)))
-            .collect();
-        if let Some((t, pairs)) = pooled(&agreements, dir) {
-            out.push(format!(
-                "rank agreement with speed ({}): Kendall tau {t:.2} over {pairs} pairs differing \
-                 > {:.0}% in speed (per size: {})",
-                dir.name(),
-                (DECISIVE - 1.0) * 100.0,
-                per_size.join(", ")
-            ));
+    for warmth in [Warmth::Hot, Warmth::Cold] {
+        for dir in [Direction::Encrypt, Direction::Decrypt] {
+            let per_size: Vec<String> = agreements
+                .iter()
+                .filter(|a| a.direction == dir && a.warmth == warmth)
+                .map(|a| format!("{} B {}", a.size, fmt_tau(a)))
+                .collect();
+            if let Some((t, pairs)) = pooled(&agreements, dir, warmth) {
+                out.push(format!(
+                    "rank agreement with speed ({}, {}): Kendall tau {t:.2} over {pairs} pairs \
+                     differing > {:.0}% in speed (per size: {})",
+                    dir.name(),
+                    warmth.name(),
+                    (DECISIVE - 1.0) * 100.0,
+                    per_size.join(", ")
+                ));
+            }
         }
     }
     out

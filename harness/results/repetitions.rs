@@ -1,4 +1,5 @@
-//! Medians across repetitions with distribution-free confidence intervals.
+//! Medians across repetitions with 95% confidence intervals ([`super::interval`]), and the
+//! distribution-free order-statistic interval it falls back on.
 
 use std::collections::BTreeMap;
 
@@ -67,8 +68,19 @@ fn summarize_one(id: &str, reps: &[&CaseResult]) -> RepeatedCase {
         .iter()
         .filter_map(|&m| {
             // A metric missing from any repetition (a failed case) is not summarized.
+            // The same 95% interval the report's tables show (t on logs below 6 repetitions,
+            // order statistics from 6), so the terminal, results.json and the report agree.
             let v: Option<Vec<f64>> = reps.iter().map(|c| value(c, m)).collect();
-            v.map(|v| (m.to_owned(), estimate(v)))
+            let i = super::interval::median_interval(&v?)?;
+            Some((
+                m.to_owned(),
+                Estimate {
+                    median: i.median,
+                    low: i.low,
+                    high: i.high,
+                    confidence: i.coverage,
+                },
+            ))
         })
         .collect();
     let too_wide = metrics

@@ -23,6 +23,9 @@ pub struct SpeedReference {
     pub samples: u32,
     pub time_per_cell_ms: f64,
     pub cells: Vec<SpeedCell>,
+    /// Bytes evicted before each cold call, when the cells carry cold figures (`speed --cold`).
+    #[serde(default)]
+    pub cold_evict_bytes: Option<usize>,
 }
 
 /// One suite at one plaintext size: `speed`'s medians and intervals, ns per operation.
@@ -33,6 +36,12 @@ pub struct SpeedCell {
     pub size: usize,
     pub encrypt: SpeedFigure,
     pub decrypt: SpeedFigure,
+    /// The same calls timed cold: one call per sample after the core's L1d and L2 were
+    /// evicted (absent when not measured).
+    #[serde(default)]
+    pub encrypt_cold: Option<SpeedFigure>,
+    #[serde(default)]
+    pub decrypt_cold: Option<SpeedFigure>,
 }
 
 /// Median ns per operation and its interval across samples.

@@ -86,8 +86,9 @@ pub struct RepeatedCase {
     pub too_wide: bool,
 }
 
-/// A median across repetitions and a distribution-free confidence interval for it (order
-/// statistics of the binomial: no normality assumed).
+/// A median and a confidence interval for it. Across repetitions: the 95% interval of
+/// `results::interval` (Student t on the logarithms below 6 repetitions, order statistics of
+/// the binomial from 6); in `speed` cells: order statistics.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Estimate {

@@ -36,7 +36,8 @@ impl std::str::FromStr for SpeedSource {
 }
 
 /// Samples per cell and the budget of each cell when the run measures: enough for a median
-/// with an interval, short enough to add seconds, not minutes (seed-002: 45 cells).
+/// with an interval, short enough to add seconds, not minutes (seed-002: 45 cells, each
+/// measured hot and cold).
 const SAMPLES: u32 = 10;
 const CELL_TIME: Duration = Duration::from_millis(60);
 
@@ -77,6 +78,7 @@ pub fn measure(scenario: &Scenario) -> SpeedReference {
         ecdh: false,
         key_setup: false,
         progress: false,
+        cold: true,
         ..SpeedOptions::default()
     };
     convert(&speed::run(&opts), "measured after the cases".to_owned())
@@ -102,6 +104,8 @@ fn convert(report: &SpeedReport, source: String) -> SpeedReference {
                 size: c.size,
                 encrypt: figure(&c.encrypt),
                 decrypt: figure(&c.decrypt),
+                encrypt_cold: c.encrypt_cold.as_ref().map(figure),
+                decrypt_cold: c.decrypt_cold.as_ref().map(figure),
             })
         })
         .collect();
@@ -112,5 +116,6 @@ fn convert(report: &SpeedReport, source: String) -> SpeedReference {
         samples: report.samples,
         time_per_cell_ms: report.min_time_ms,
         cells,
+        cold_evict_bytes: report.cold.as_ref().map(|c| c.evict_bytes),
     }
 }

@@ -5,6 +5,7 @@ use crate::crypto::mac::{MacAlg, TopicMac};
 use crate::crypto::signature::SigAlg;
 use crate::crypto::{CryptoError, Suite};
 
+use super::cold::{Evictor, measure_cold};
 use super::sample::{Budget, measure};
 use super::{MacSizeSpeed, MacSpeed, SignatureSpeed, SizeSpeed, SuiteSpeed, implementation};
 
@@ -25,6 +26,7 @@ pub fn suite(
     sizes: &[usize],
     budget: Budget,
     key_setup: bool,
+    evictor: Option<&mut Evictor>,
     versions: &std::collections::BTreeMap<String, String>,
 ) -> SuiteSpeed {
     let mut report = SuiteSpeed {
@@ -36,7 +38,7 @@ pub fn suite(
         sizes: Vec::new(),
         error: None,
     };
-    if let Err(e) = fill_suite(ring, suite, sizes, budget, key_setup, &mut report) {
+    if let Err(e) = fill_suite(ring, suite, sizes, budget, key_setup, evictor, &mut report) {
         report.error = Some(e.to_string());
     }
     report
@@ -48,6 +50,7 @@ fn fill_suite(
     sizes: &[usize],
     budget: Budget,
     key_setup: bool,
+    mut evictor: Option<&mut Evictor>,
     report: &mut SuiteSpeed,
 ) -> Result<(), CryptoError> {
     // Key pairs are generated here, before any clock runs; setup then times the per-topic
@@ -77,11 +80,24 @@ fn fill_suite(
             out.clear();
             opener.open(&iv, &aad, std::hint::black_box(&body), &mut out)
         })?;
+        let (mut encrypt_cold, mut decrypt_cold) = (None, None);
+        if let Some(ev) = evictor.as_deref_mut() {
+            encrypt_cold = Some(measure_cold(budget, size, ev, || {
+                out.clear();
+                sealer.seal(&iv, &aad, std::hint::black_box(&pt), &mut out)
+            })?);
+            decrypt_cold = Some(measure_cold(budget, size, ev, || {
+                out.clear();
+                opener.open(&iv, &aad, std::hint::black_box(&body), &mut out)
+            })?);
+        }
         report.sizes.push(SizeSpeed {
             size,
             body_len: body.len(),
             encrypt,
             decrypt,
+            encrypt_cold,
+            decrypt_cold,
         });
     }
     Ok(())

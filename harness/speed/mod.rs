@@ -28,6 +28,7 @@
 //! suite's row with the error, never hidden.
 
 mod cells;
+pub mod cold;
 pub mod implementation;
 pub mod sample;
 mod table;
@@ -51,8 +52,12 @@ pub use table::print_table;
 pub const DEFAULT_SIZES: [usize; 11] = [2, 16, 20, 50, 64, 100, 200, 256, 1024, 8192, 16384];
 /// `kind` of every speed report; [`read_json`] refuses anything else.
 pub const KIND: &str = "mqtt-cipher-bench speed";
-/// Version of the JSON layout: 2 added the statistics (1 was one mean per cell, with no `kind`).
-pub const FORMAT_VERSION: u32 = 2;
+/// Version of the JSON layout: 2 added the statistics (1 was one mean per cell, with no `kind`),
+/// 3 the cold-cache figures (`cold`, `encrypt_cold`, `decrypt_cold`; absent in 2, which is
+/// still read).
+pub const FORMAT_VERSION: u32 = 3;
+/// The oldest layout [`read_json`] reads.
+pub const OLDEST_FORMAT_VERSION: u32 = 2;
 /// Fewest samples per cell that still give a meaningful interval (5 samples: full range,
 /// 93.75% coverage).
 pub const MIN_SAMPLES: u32 = 5;
@@ -80,6 +85,9 @@ pub struct SpeedOptions {
     pub key_setup: bool,
     /// A line on stderr per suite measured (a full run takes minutes).
     pub progress: bool,
+    /// Also time every suite cell cold (see [`cold`]): each call alone, after the core's
+    /// private caches were evicted.
+    pub cold: bool,
 }
 
 impl Default for SpeedOptions {
@@ -98,6 +106,7 @@ impl Default for SpeedOptions {
             ecdh: true,
             key_setup: true,
             progress: false,
+            cold: false,
         }
     }
 }
@@ -121,6 +130,23 @@ pub struct SizeSpeed {
     pub body_len: usize,
     pub encrypt: Rate,
     pub decrypt: Rate,
+    /// The same calls timed cold, one per sample (`speed --cold`); None when not measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encrypt_cold: Option<Rate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decrypt_cold: Option<Rate>,
+}
+
+/// How the cold figures were taken.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ColdSetup {
+    /// Bytes written and read back before each timed call (twice the L2 size).
+    pub evict_bytes: usize,
+    /// One eviction pass, ns (median of five).
+    pub pass_ns: f64,
+    /// An empty call timed the same way (evict, read the clock twice), ns: the floor under
+    /// every cold figure, which includes it.
+    pub baseline: Rate,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -198,6 +224,9 @@ pub struct SpeedReport {
     /// P-256 ECDH shared-secret derivation; None when not timed or failed.
     #[serde(default)]
     pub ecdh_p256: Option<Rate>,
+    /// Set when the suite cells were also timed cold (`--cold`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cold: Option<ColdSetup>,
 }
 
 impl SpeedReport {
@@ -247,6 +276,12 @@ pub fn run(opts: &SpeedOptions) -> SpeedReport {
         opts.suites.clone()
     };
     let total = suites.len();
+    let mut evictor = opts.cold.then(cold::Evictor::new);
+    let cold_setup = evictor.as_mut().map(|e| ColdSetup {
+        evict_bytes: e.bytes(),
+        pass_ns: e.pass_ns(),
+        baseline: cold::baseline(budget, e),
+    });
     let suite_rows = suites
         .into_iter()
         .enumerate()
@@ -254,7 +289,15 @@ pub fn run(opts: &SpeedOptions) -> SpeedReport {
             if opts.progress {
                 eprintln!("speed: {s} ({}/{total})", i + 1);
             }
-            cells::suite(&ring, s, &opts.sizes, budget, opts.key_setup, versions)
+            cells::suite(
+                &ring,
+                s,
+                &opts.sizes,
+                budget,
+                opts.key_setup,
+                evictor.as_mut(),
+                versions,
+            )
         })
         .collect();
     let macs = opts
@@ -286,6 +329,7 @@ pub fn run(opts: &SpeedOptions) -> SpeedReport {
         macs,
         signatures,
         ecdh_p256,
+        cold: cold_setup,
         environment,
     }
 }
@@ -308,7 +352,7 @@ pub enum SpeedFileError {
     )]
     NotSpeed { path: PathBuf, found: String },
     #[error(
-        "speed file {path} has format_version {found}; this build reads {FORMAT_VERSION} (re-run `speed --json` with this build)"
+        "speed file {path} has format_version {found}; this build reads {OLDEST_FORMAT_VERSION} to {FORMAT_VERSION} (re-run `speed --json` with this build)"
     )]
     Version { path: PathBuf, found: String },
     #[error("speed file {path} is malformed: {source}")]
@@ -334,7 +378,11 @@ pub fn read_json(path: &Path) -> Result<SpeedReport, SpeedFileError> {
         });
     }
     let version = value.get("format_version");
-    if version.and_then(|v| v.as_u64()) != Some(u64::from(FORMAT_VERSION)) {
+    let readable = u64::from(OLDEST_FORMAT_VERSION)..=u64::from(FORMAT_VERSION);
+    if !version
+        .and_then(|v| v.as_u64())
+        .is_some_and(|v| readable.contains(&v))
+    {
         return Err(SpeedFileError::Version {
             path: p(),
             found: version.map_or("missing".to_owned(), |v| v.to_string()),

@@ -122,6 +122,10 @@ pub fn print_table(report: &SpeedReport, out: &mut impl Write) -> io::Result<()>
         )?;
     }
 
+    if let Some(cold) = &report.cold {
+        cold_tables(report, cold, out)?;
+    }
+
     if report.suites.iter().any(|s| s.key_setup.is_some()) {
         writeln!(out, "key setup per topic")?;
         writeln!(
@@ -188,6 +192,43 @@ pub fn print_table(report: &SpeedReport, out: &mut impl Write) -> io::Result<()>
     }
     for s in &report.signatures {
         writeln!(out, "{:<NAME$} {}", s.alg.name(), s.implementation)?;
+    }
+    Ok(())
+}
+
+/// The cold figures: one call per sample after the private caches were evicted.
+fn cold_tables(
+    report: &SpeedReport,
+    cold: &super::ColdSetup,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "cold: each call timed alone after {} KiB were written and read back (the core's L1d \
+         and L2 evicted; code stays warm); floor of an empty call {}",
+        cold.evict_bytes >> 10,
+        ns_cell(&cold.baseline)
+    )?;
+    for (name, forward) in [("encrypt", true), ("decrypt", false)] {
+        writeln!(out, "{name} (cold): ns per call (median ±95% interval)")?;
+        write!(out, "{:<NAME$}", "type")?;
+        for size in &report.sizes {
+            write!(out, " {:>CELL$}", format!("{size} bytes"))?;
+        }
+        writeln!(out)?;
+        for suite in &report.suites {
+            write!(out, "{:<NAME$}", suite.suite.name())?;
+            for c in &suite.sizes {
+                let r = if forward {
+                    &c.encrypt_cold
+                } else {
+                    &c.decrypt_cold
+                };
+                write!(out, " {:>CELL$}", r.as_ref().map_or("-".into(), ns_cell))?;
+            }
+            writeln!(out)?;
+        }
+        writeln!(out)?;
     }
     Ok(())
 }

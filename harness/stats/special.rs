@@ -61,49 +61,38 @@ pub fn inc_beta(a: f64, b: f64, x: f64) -> f64 {
 /// The continued fraction of I_x(a, b) (Numerical Recipes `betacf`), by modified Lentz.
 fn beta_fraction(a: f64, b: f64, x: f64) -> f64 {
     const EPS: f64 = 1e-15;
-    const TINY: f64 = 1e-300;
     const MAX_TERMS: usize = 500;
     let (qab, qap, qam) = (a + b, a + 1.0, a - 1.0);
     let mut c = 1.0;
-    let mut d = 1.0 - qab * x / qap;
-    if d.abs() < TINY {
-        d = TINY;
-    }
-    d = 1.0 / d;
+    let mut d = 1.0 / away_from_zero(1.0 - qab * x / qap);
     let mut h = d;
     for m in 1..=MAX_TERMS {
         let m = m as f64;
         let m2 = 2.0 * m;
-        // Even step.
-        let aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-        d = 1.0 + aa * d;
-        if d.abs() < TINY {
-            d = TINY;
-        }
-        c = 1.0 + aa / c;
-        if c.abs() < TINY {
-            c = TINY;
-        }
-        d = 1.0 / d;
-        h *= d * c;
-        // Odd step.
-        let aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-        d = 1.0 + aa * d;
-        if d.abs() < TINY {
-            d = TINY;
-        }
-        c = 1.0 + aa / c;
-        if c.abs() < TINY {
-            c = TINY;
-        }
-        d = 1.0 / d;
-        let step = d * c;
+        let even = m * (b - m) * x / ((qam + m2) * (a + m2));
+        h *= lentz_step(even, &mut c, &mut d);
+        let odd = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
+        let step = lentz_step(odd, &mut c, &mut d);
         h *= step;
         if (step - 1.0).abs() < EPS {
             break;
         }
     }
     h
+}
+
+/// One term `aa` of the modified Lentz recurrence: updates `c` and `d`, returns the factor
+/// the fraction's value is multiplied by.
+fn lentz_step(aa: f64, c: &mut f64, d: &mut f64) -> f64 {
+    *d = 1.0 / away_from_zero(1.0 + aa * *d);
+    *c = away_from_zero(1.0 + aa / *c);
+    *d * *c
+}
+
+/// Lentz's guard: a denominator that reached zero is replaced by a tiny number.
+fn away_from_zero(v: f64) -> f64 {
+    const TINY: f64 = 1e-300;
+    if v.abs() < TINY { TINY } else { v }
 }
 
 #[cfg(test)]
