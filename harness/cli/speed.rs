@@ -35,10 +35,9 @@ impl SpeedArgs {
             .into());
         }
         if self.time.is_zero() {
-            return Err(BadInput(
-                "--time: expected a positive duration, e.g. 300ms, got 0".into(),
-            )
-            .into());
+            return Err(
+                BadInput("--time: expected a positive duration, e.g. 300ms, got 0".into()).into(),
+            );
         }
         let suites = self
             .suites
