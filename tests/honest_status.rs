@@ -23,7 +23,7 @@ async fn ccm_case_over_its_limit_sends_nothing_and_fails_with_the_encrypt_error(
     );
     // One case at the limit, one made past it.
     assert_eq!(s.cases.len(), 1);
-    let mut over = s.cases[0].clone();
+    let mut over = s.cases[0];
     over.index = 1;
     over.size = 65_536;
     s.cases.push(over);
