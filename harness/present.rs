@@ -24,6 +24,12 @@ pub fn after_run(outcome: &RunOutcome) -> anyhow::Result<()> {
     if r.cases.iter().any(|c| c.status == CaseStatus::Failed) {
         eprintln!("some cases failed; their errors are in the report");
     }
+    if r.cases.iter().any(|c| c.status == CaseStatus::Degraded) {
+        eprintln!(
+            "some cases were degraded: the broker did not give the QoS they name (see DEGRADED \
+             above and in the report)"
+        );
+    }
     Ok(())
 }
 

@@ -90,12 +90,17 @@ pub fn allow(username: &str, password: &str) {
     }
 }
 
+/// Whether `username`/`password` were allowed. The password is compared in constant time
+/// (`subtle`), so the time a refusal takes says nothing about how much of it was right; every
+/// entry is checked, so neither does the time say which user exists.
 fn allowed(username: &str, password: &str) -> bool {
-    ALLOWED
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .iter()
-        .any(|(u, p)| u == username && p == password)
+    use subtle::ConstantTimeEq;
+    let a = ALLOWED.lock().unwrap_or_else(|p| p.into_inner());
+    let mut ok = subtle::Choice::from(0);
+    for (u, p) in a.iter() {
+        ok |= u.as_bytes().ct_eq(username.as_bytes()) & p.as_bytes().ct_eq(password.as_bytes());
+    }
+    bool::from(ok)
 }
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -235,8 +240,13 @@ pub(crate) fn config_with(servers: HashMap<String, ServerSettings>) -> Config {
     }
 }
 
-/// Removes the certificate folders of embedded brokers whose process has ended: the broker
-/// lives until its process exits, so no process can clean up after itself.
+/// Folder name prefix: `mcb-embedded-<pid>-<random>`. The random part (from `tempfile`) makes
+/// the name unpredictable, so nobody can plant a folder or symlink there first; the pid lets a
+/// later process remove the folder of one that died without its exit handler.
+const DIR_PREFIX: &str = "mcb-embedded-";
+
+/// Removes the certificate folders of embedded brokers whose process has ended (killed, so
+/// its exit handler did not run).
 fn sweep_stale(tmp: &std::path::Path) {
     let Ok(entries) = std::fs::read_dir(tmp) else {
         return;
@@ -245,24 +255,68 @@ fn sweep_stale(tmp: &std::path::Path) {
         let name = e.file_name();
         let Some(pid) = name
             .to_str()
-            .and_then(|n| n.strip_prefix("mcb-embedded-"))
+            .and_then(|n| n.strip_prefix(DIR_PREFIX))
+            .and_then(|p| p.split('-').next())
             .and_then(|p| p.parse::<u32>().ok())
         else {
             continue;
         };
         let alive = std::path::Path::new("/proc").join(pid.to_string()).exists();
-        if cfg!(target_os = "linux") && !alive && pid != std::process::id() {
+        // Only folders this user owns: another user's are theirs to clean up.
+        let ours = e.metadata().is_ok_and(|m| owned_by_me(&m));
+        if cfg!(target_os = "linux") && !alive && ours && pid != std::process::id() {
             let _ = std::fs::remove_dir_all(e.path());
         }
     }
 }
 
+#[cfg(unix)]
+fn owned_by_me(m: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    m.uid() == unsafe { libc::geteuid() }
+}
+
+#[cfg(not(unix))]
+fn owned_by_me(_m: &std::fs::Metadata) -> bool {
+    true
+}
+
+/// The broker's folder, removed by [`remove_dir_at_exit`].
+static DIR: OnceLock<std::path::PathBuf> = OnceLock::new();
+
+/// Registered with atexit: rumqttd reads the key at every TLS accept, so the folder must live
+/// as long as the process, and statics are never dropped.
+extern "C" fn remove_dir_at_exit() {
+    if let Some(d) = DIR.get() {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}
+
 fn start() -> Result<EmbeddedBroker, EmbeddedError> {
-    sweep_stale(&std::env::temp_dir());
-    // One folder per process: a second process must not overwrite this one's key.
-    let dir = std::env::temp_dir().join(format!("mcb-embedded-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| EmbeddedError(format!("cannot create {}: {e}", dir.display())))?;
+    let tmp = std::env::temp_dir();
+    sweep_stale(&tmp);
+    // One private folder per process (0700, created exclusively): a second process must not
+    // overwrite this one's key, and nobody else may read it.
+    let prefix = format!("{DIR_PREFIX}{}-", std::process::id());
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix);
+    // tempfile uses the default mode (0755 under the usual umask) unless told.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o700));
+    }
+    let dir = builder
+        .tempdir_in(&tmp)
+        .map_err(|e| EmbeddedError(format!("cannot create a folder in {}: {e}", tmp.display())))?
+        .keep();
+    if DIR.set(dir.clone()).is_ok() {
+        // SAFETY: the handler only reads a static and removes files; it is registered once.
+        unsafe {
+            libc::atexit(remove_dir_at_exit);
+        }
+    }
     let files = certs::generate(&dir, &["localhost", "127.0.0.1"])
         .map_err(|e| EmbeddedError(e.to_string()))?;
     let broker = EmbeddedBroker {
@@ -305,4 +359,35 @@ fn start() -> Result<EmbeddedBroker, EmbeddedError> {
     }
     super::nagle::disable_on_ports(&broker.all().map(|a| a.port()));
     Ok(broker)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn folder_is_private_unpredictable_and_its_key_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let b = shared().unwrap();
+        let dir = b.ca.parent().unwrap();
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(dir), 0o700, "{}", dir.display());
+        assert_eq!(mode(&dir.join("server.key")), 0o600);
+        let name = dir.file_name().unwrap().to_str().unwrap();
+        let own = format!("{DIR_PREFIX}{}-", std::process::id());
+        let random = name.strip_prefix(&own).unwrap_or_else(|| panic!("{name}"));
+        assert!(random.len() >= 6, "{name}: no random part");
+    }
+
+    #[test]
+    fn passwords_match_exactly() {
+        allow("ct-user", "s3cret-pass");
+        assert!(allowed("ct-user", "s3cret-pass"));
+        for wrong in ["s3cret-pas", "s3cret-pass!", "S3cret-pass", ""] {
+            assert!(!allowed("ct-user", wrong), "{wrong:?}");
+        }
+        assert!(!allowed("ct-use", "s3cret-pass"));
+        assert!(!allowed("nobody", "s3cret-pass"));
+    }
 }

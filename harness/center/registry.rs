@@ -262,7 +262,9 @@ impl ClientIdentity {
     }
 }
 
-/// Writes a secret file readable by its owner only.
+/// Writes a secret file readable by its owner only, never through a symlink (O_NOFOLLOW: a
+/// link planted at the path would send the key wherever it points). An existing regular file
+/// (a client re-keyed by `keygen`) is replaced.
 pub fn write_private(path: &Path, text: &str) -> Result<(), CenterError> {
     use std::io::Write;
     let mut opts = std::fs::OpenOptions::new();
@@ -270,7 +272,7 @@ pub fn write_private(path: &Path, text: &str) -> Result<(), CenterError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
+        opts.mode(0o600).custom_flags(libc::O_NOFOLLOW);
     }
     let err =
         |e: std::io::Error| CenterError::Input(format!("cannot write {}: {e}", path.display()));
@@ -461,5 +463,28 @@ mod tests {
         assert!(e.starts_with("2: expected"), "{e}");
         let e = Registry::parse("x light rsa:AAAA p256:AAAA\n").unwrap_err();
         assert!(e.contains("unknown signing algorithm"), "{e}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn private_files_are_owner_only_and_never_written_through_a_symlink() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("k.pem");
+        write_private(&key, "secret\n").unwrap();
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        // An existing file that others could read is tightened when rewritten.
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+        write_private(&key, "new\n").unwrap();
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "keep\n").unwrap();
+        let link = dir.path().join("link.pem");
+        std::os::unix::fs::symlink(&victim, &link).unwrap();
+        assert!(write_private(&link, "secret\n").is_err());
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep\n");
     }
 }

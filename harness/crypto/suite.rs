@@ -148,6 +148,13 @@ pub enum Family {
     Hybrid(HybridAlg),
 }
 
+/// A suite's largest message and the reason for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SizeLimit {
+    pub bytes: usize,
+    pub why: &'static str,
+}
+
 /// One row of the catalogue.
 #[derive(Debug, Clone)]
 pub struct SuiteSpec {
@@ -323,6 +330,21 @@ impl Suite {
             Family::Block(cipher, mode) => block::opener(cipher, mode, keys.symmetric()?),
             Family::Aead(alg) => aead::opener(alg, keys.symmetric()?),
             Family::Hybrid(alg) => hybrid::opener(alg, keys),
+        }
+    }
+
+    /// The largest plaintext the suite can seal, where that is below the harness's own
+    /// limit ([`crate::scenario::schema::MAX_SIZE`]). Only CCM has one: its 13-byte nonce
+    /// leaves 15 − 13 = 2 bytes for the message length. The GCM, ChaCha20-Poly1305 and Ascon
+    /// limits are gigabytes; the hybrids' public-key step wraps only the 16-byte data key
+    /// (RSA-OAEP-2048 could take 190 B), the payload goes through AES-128-GCM.
+    pub fn max_plaintext(self) -> Option<SizeLimit> {
+        match self.0.family {
+            Family::Aead(AeadAlg::Aes128Ccm) => Some(SizeLimit {
+                bytes: 65_535,
+                why: "CCM with a 13-byte nonce has a 2-byte length field",
+            }),
+            _ => None,
         }
     }
 

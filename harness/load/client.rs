@@ -131,6 +131,8 @@ pub struct Connected {
     pub tls_probe: Option<TlsTiming>,
     /// MQTT 5: the Receive Maximum the broker granted (publishes unacknowledged at once).
     pub receive_max: Option<u16>,
+    /// MQTT 5: the largest packet the broker accepts, when its CONNACK says.
+    pub max_packet: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -217,12 +219,16 @@ async fn connect_with(
             url,
             secs: CONNECT_TIMEOUT.as_secs(),
         }),
-        Ok(Ok(Event::ConnAck { receive_max })) => Ok(Connected {
+        Ok(Ok(Event::ConnAck {
+            receive_max,
+            max_packet,
+        })) => Ok(Connected {
             client,
             eventloop,
             connect_ns: now_ns().saturating_sub(start),
             tls_probe,
             receive_max,
+            max_packet,
         }),
         Ok(Ok(other)) => Err(ClientError::Refused {
             url,

@@ -42,8 +42,15 @@ pub struct PublisherReport {
     pub first_rejection: Option<Rejection>,
     /// MQTT 5: the Receive Maximum the broker granted this publisher, when it sent one.
     pub receive_max: Option<u16>,
-    /// Scheduled before the end but not sent: the publisher was too far behind.
+    /// Messages due before the end: the open-loop schedule's, or in closed loop those sent.
+    pub scheduled: u64,
+    /// Scheduled but not sent: the publisher was too far behind, or stopped early
+    /// (`stopped`). `sent + unsent = scheduled`.
     pub unsent: u64,
+    /// Why the publisher stopped before the end of its schedule, when it did.
+    pub stopped: Option<String>,
+    /// Acknowledgements received, by packet (see [`AckKinds`]).
+    pub acks: AckKinds,
     pub phases: Phases,
     pub errors: Vec<String>,
     /// When the client lost and regained the broker.
@@ -55,6 +62,15 @@ pub struct PublisherReport {
     pub send_cpu_messages: u64,
     /// The event-loop thread's CPU over the measured window (see [`WindowClock`]).
     pub io_cpu_ns: Option<u64>,
+}
+
+/// Acknowledgements a publisher received, by packet: what tells a QoS 2 exchange
+/// (PUBREC, PUBCOMP) from a broker that handled the publish at QoS 1 (PUBACK).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AckKinds {
+    pub puback: u64,
+    pub pubrec: u64,
+    pub pubcomp: u64,
 }
 
 /// A publish handed to the client, waiting to be written (QoS 0) or acknowledged.
@@ -76,6 +92,7 @@ struct AckTracker {
     /// Publishes a v5 broker acknowledged with a failure reason.
     rejected: u64,
     first_rejection: Option<Rejection>,
+    acks: AckKinds,
     /// Set when the publisher must stop sending (read by the send loop before each message).
     halt: Option<String>,
 }
@@ -91,6 +108,22 @@ impl AckTracker {
                 .record(Phase::Publish, now_ns().saturating_sub(p.handed_ns));
         }
         window.release();
+    }
+}
+
+impl PublisherReport {
+    /// A publisher that could not run at all.
+    fn stopped(why: String) -> Self {
+        let mut r = Self::default();
+        r.stop(why);
+        r
+    }
+
+    /// The publisher stops before its schedule ends: `why` is kept as the reason (and in
+    /// the errors).
+    fn stop(&mut self, why: String) {
+        self.errors.push(why.clone());
+        self.stopped.get_or_insert(why);
     }
 }
 
@@ -152,13 +185,13 @@ pub async fn run(
     ) {
         Ok(d) => d,
         Err(e) => {
-            return PublisherReport {
-                index,
-                errors: vec![format!(
-                    "cannot start the publisher's event-loop thread: {e}"
-                )],
-                ..Default::default()
-            };
+            let mut r = PublisherReport::stopped(format!(
+                "cannot start the publisher's event-loop thread: {e}"
+            ));
+            r.index = index;
+            r.scheduled = scheduled(&plan, index).unwrap_or(0);
+            r.unsent = r.scheduled;
+            return r;
         }
     };
 
@@ -180,16 +213,15 @@ pub async fn run(
             })
     };
     let mut report = match thread {
-        Ok(_) => done_rx.await.unwrap_or_else(|_| PublisherReport {
-            errors: vec!["publisher thread panicked".into()],
-            ..Default::default()
-        }),
-        Err(e) => PublisherReport {
-            errors: vec![format!("cannot start publisher thread: {e}")],
-            ..Default::default()
-        },
+        Ok(_) => done_rx
+            .await
+            .unwrap_or_else(|_| PublisherReport::stopped("publisher thread panicked".into())),
+        Err(e) => PublisherReport::stopped(format!("cannot start publisher thread: {e}")),
     };
     report.index = index;
+    // Whatever stopped the send loop, the messages it never got to are accounted for.
+    report.scheduled = scheduled(&plan, index).unwrap_or(report.sent);
+    report.unsent = report.scheduled.saturating_sub(report.sent);
 
     // Drain: let the event loop collect the last acknowledgements.
     let deadline = tokio::time::Instant::now() + plan.drain;
@@ -221,12 +253,24 @@ pub async fn run(
     };
     report.rejected = t.rejected;
     report.first_rejection = t.first_rejection.take();
+    report.acks = t.acks;
     report.receive_max = receive_max;
     report.phases.merge(&t.phases);
     let log = std::mem::take(&mut t.errors);
     report.errors.extend(log.into_vec());
     report.connection = std::mem::take(&mut t.connection);
     report
+}
+
+/// Messages publisher `index` was due to send before the end of the case: None in closed
+/// loop, which has no schedule (a message is due when a window slot frees).
+fn scheduled(plan: &CasePlan, index: u32) -> Option<u64> {
+    match plan.rate {
+        Rate::PerSecond(r) => {
+            Some(Pacer::new(plan.start_ns, r, index, plan.publishers).count_before(plan.end_ns))
+        }
+        Rate::Max => None,
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -292,14 +336,20 @@ async fn drive(
                     t.awaiting.insert(pkid, p);
                 }
             }
-            Ok(Event::PubAck(pkid)) if qos == QoS::AtLeastOnce => {
+            // A PUBACK ends the publish at QoS 2 too: the broker handled it at QoS 1 and
+            // rumqttc has freed its slot, so it is acknowledged (not left unacked for the
+            // drain to wait out), and `acks.puback` tells the case it was downgraded.
+            Ok(Event::PubAck(pkid)) if qos != QoS::AtMostOnce => {
                 let mut t = lock(&tracker);
+                t.acks.puback += 1;
                 if let Some(p) = t.awaiting.remove(&pkid) {
                     t.complete(p, &window);
                 }
             }
+            Ok(Event::PubRec(_)) => lock(&tracker).acks.pubrec += 1,
             Ok(Event::PubComp(pkid)) if qos == QoS::ExactlyOnce => {
                 let mut t = lock(&tracker);
+                t.acks.pubcomp += 1;
                 if let Some(p) = t.awaiting.remove(&pkid) {
                     t.complete(p, &window);
                 }
@@ -405,8 +455,8 @@ fn send_loop(
                 let due = p.due(seq);
                 // A publisher that fell behind stops with the case rather than running on: the
                 // messages it never got to are reported as unsent (saturation), not hidden.
+                // (`run` counts them from the schedule.)
                 if due >= plan.end_ns || now_ns() >= plan.end_ns {
-                    report.unsent = p.count_before(plan.end_ns).saturating_sub(seq);
                     break;
                 }
                 sleep_until_ns(due);
@@ -445,16 +495,14 @@ fn send_loop(
         let c1 = thread_cpu_ns();
         let w1b = now_ns();
         if let Err(e) = protector.encrypt(&mut buf, &plaintext) {
-            report
-                .errors
-                .push(format!("encrypt failed at seq {seq}: {e}"));
+            report.stop(format!("encrypt failed at seq {seq}: {e}"));
             break;
         }
         let w2 = now_ns();
         let c2 = thread_cpu_ns();
         let w2b = now_ns();
         if let Err(e) = protector.sign(&mut buf) {
-            report.errors.push(format!("sign failed at seq {seq}: {e}"));
+            report.stop(format!("sign failed at seq {seq}: {e}"));
             break;
         }
         let t3 = now_ns();
@@ -478,7 +526,7 @@ fn send_loop(
         {
             let mut t = lock(tracker);
             if let Some(why) = t.halt.take() {
-                report.errors.push(why);
+                report.stop(why);
                 break;
             }
             t.queued.push_back(Pending {
@@ -513,7 +561,7 @@ fn send_loop(
         };
         if let Some(e) = failed {
             lock(tracker).queued.pop_back();
-            report.errors.push(e);
+            report.stop(e);
             break;
         }
         report.sent += 1;

@@ -77,13 +77,14 @@ pub fn spawn(
 /// Envelopes per subscriber whose bodies are checked for repeated blocks (ECB leakage).
 pub const BLOCK_SAMPLE: u64 = 64;
 
-/// Subscribes `conn` to the case's filter and waits for the SUBACK.
+/// Subscribes `conn` to the case's filter and waits for the SUBACK; returns the QoS the broker
+/// granted (which may be lower than `qos`: the broker then sends the messages at that QoS).
 pub async fn subscribe(
     conn: &mut Connected,
     filter: &str,
     qos: QoS,
     endpoint: &crate::broker::Endpoint,
-) -> Result<(), ClientError> {
+) -> Result<Option<u8>, ClientError> {
     let url = &endpoint.display_url();
     conn.client
         .subscribe(filter, qos)
@@ -92,9 +93,13 @@ pub async fn subscribe(
     let wait = async {
         loop {
             match conn.eventloop.poll().await {
-                Ok(Event::SubAck { refused: None }) => return Ok(()),
+                Ok(Event::SubAck {
+                    refused: None,
+                    granted,
+                }) => return Ok(granted),
                 Ok(Event::SubAck {
                     refused: Some(reason),
+                    ..
                 }) => {
                     return Err(ClientError::SubscribeRefused {
                         url: url.to_owned(),

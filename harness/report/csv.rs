@@ -151,6 +151,7 @@ fn row(c: &CaseResult) -> Vec<String> {
     let opt = |x: Option<f64>| x.map_or_else(String::new, |x| x.to_string());
     let status = match c.status {
         CaseStatus::Ok => "ok",
+        CaseStatus::Degraded => "degraded",
         CaseStatus::Failed => "failed",
     };
     let mut f = vec![

@@ -60,6 +60,7 @@ pub fn run() -> RunResults {
             path: "scenarios/fixture.toml".into(),
             text: "name = \"fixture\"\n[load]\nrate = 200 # <script>alert(1)</script>\n".into(),
             overrides: vec!["load.rate=200".into()],
+            key_seed_sha256: Some("0123456789abcdef".into()),
         },
         started_at: "2026-11-22T05:30:00Z".into(),
         finished_at: Some("2026-11-22T05:41:00Z".into()),
@@ -249,6 +250,7 @@ fn case(suite: &str, mac: &str, qos: u8, size: usize, per_msg: f64, per_byte: f6
         wall_s: 12.5,
         measured_s: 10.0,
         counts: Counts {
+            scheduled: Some(expected),
             sent: expected,
             sent_warmup: 400,
             expected,
@@ -285,6 +287,7 @@ fn case(suite: &str, mac: &str, qos: u8, size: usize, per_msg: f64, per_byte: f6
         block_repeats: None,
         center: None,
         receive_maximum: None,
+        broker_qos: None,
     }
 }
 
@@ -353,5 +356,6 @@ fn failed_case() -> CaseResult {
         block_repeats: None,
         center: None,
         receive_maximum: None,
+        broker_qos: None,
     }
 }

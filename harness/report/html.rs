@@ -65,6 +65,8 @@ pub fn render(results: &RunResults, charts: &[Chart]) -> String {
     repetitions(&mut h, results);
     rankings(&mut h, results);
     failed(&mut h, results);
+    degraded(&mut h, results);
+    loss(&mut h, results);
     let outages = super::outages::lines(results);
     if !outages.is_empty() {
         h.push_str("<h2>Broker outages</h2>\n<ul>\n");
@@ -212,9 +214,42 @@ fn failed(h: &mut String, r: &RunResults) {
     h.push_str("</ul>\n");
 }
 
+/// Cases the broker served below their QoS, in red: their numbers are not in the tables.
+fn degraded(h: &mut String, r: &RunResults) {
+    let degraded = table::degraded(r);
+    if degraded.is_empty() {
+        return;
+    }
+    h.push_str("<h2>Degraded cases (not at the QoS they name)</h2>\n<ul>\n");
+    for (id, why) in degraded {
+        let _ = writeln!(
+            h,
+            "<li class=\"alert\">DEGRADED <code>{}</code>: {}</li>",
+            esc(id),
+            esc(why)
+        );
+    }
+    h.push_str("</ul>\n");
+}
+
+/// What the run can tell about why each lossy QoS >= 1 case lost messages.
+fn loss(h: &mut String, r: &RunResults) {
+    let lines = super::loss::lines(r);
+    if lines.is_empty() {
+        return;
+    }
+    h.push_str("<h2>Loss at QoS ≥ 1: likely causes</h2>\n<ul>\n");
+    for l in lines {
+        let _ = writeln!(h, "<li class=\"alert\">LOSS {}</li>", esc(&l));
+    }
+    h.push_str("</ul>\n");
+}
+
 /// The whole environment and the scenario, for whoever needs to repeat the run.
 fn details(h: &mut String, r: &RunResults) {
     let env = &r.environment;
+    // Again here: a run written before results.json left the seed out may still hold one.
+    let scenario = crate::results::secrets::redact(&r.scenario);
     h.push_str(
         "<h2 id=\"details\">Run details</h2>\n<details>\n\
          <summary>Memory, crate versions, overrides and the scenario file</summary>\n<dl>\n",
@@ -228,8 +263,15 @@ fn details(h: &mut String, r: &RunResults) {
             "governor".into(),
             env.governor.clone().unwrap_or_else(|| "n/a".into()),
         ),
-        ("scenario file".into(), r.scenario.path.clone()),
-        ("overrides".into(), r.scenario.overrides.join(" ")),
+        ("scenario file".into(), scenario.path.clone()),
+        ("overrides".into(), scenario.overrides.join(" ")),
+        (
+            "key seed (SHA-256, first 8 bytes)".into(),
+            scenario
+                .key_seed_sha256
+                .clone()
+                .unwrap_or_else(|| "not recorded".into()),
+        ),
     ];
     for (k, v) in &env.crate_versions {
         rows.push((format!("crate {k}"), v.clone()));
@@ -237,7 +279,7 @@ fn details(h: &mut String, r: &RunResults) {
     for (k, v) in rows {
         let _ = writeln!(h, "<dt>{}</dt><dd>{}</dd>", esc(&k), esc(&v));
     }
-    let _ = writeln!(h, "</dl>\n<pre>{}</pre>\n</details>", esc(&r.scenario.text));
+    let _ = writeln!(h, "</dl>\n<pre>{}</pre>\n</details>", esc(&scenario.text));
 }
 
 /// A table in a sideways-scrolling box; lossy rows get `class="loss"` (red), one row per line.

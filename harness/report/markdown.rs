@@ -62,6 +62,22 @@ pub fn render(results: &RunResults, charts: &[Chart]) -> String {
         }
     }
 
+    let degraded = table::degraded(results);
+    if !degraded.is_empty() {
+        md.push_str("\n## Degraded cases (not at the QoS they name)\n\n");
+        for (id, why) in degraded {
+            let _ = writeln!(md, "- **DEGRADED** `{}`: {}", code(id), inline(why));
+        }
+    }
+
+    let loss = super::loss::lines(results);
+    if !loss.is_empty() {
+        md.push_str("\n## Loss at QoS ≥ 1: likely causes\n\n");
+        for l in loss {
+            let _ = writeln!(md, "- **LOSS** {}", inline(&l));
+        }
+    }
+
     let outages = super::outages::lines(results);
     if !outages.is_empty() {
         md.push_str("\n## Broker outages\n\n");

@@ -24,6 +24,7 @@ pub mod frame;
 pub mod html;
 pub mod intervals;
 pub mod latency_percentiles;
+pub mod loss;
 pub mod markdown;
 pub mod mode_heatmap;
 pub mod outages;

@@ -196,7 +196,7 @@ pub fn relative_note(results: &RunResults) -> String {
         "\"tie\" where the repetitions' intervals overlap the fastest's"
     };
     format!(
-        "x fastest: {clock} p50 encrypt + decrypt over the fastest suite other than none at          the same size; {reps}"
+        "x fastest: {clock} p50 encrypt + decrypt over the fastest suite other than none at the same size; {reps}"
     )
 }
 
@@ -362,14 +362,24 @@ pub fn ecb_warning(results: &RunResults) -> Option<String> {
 
 /// Failed cases with their error, in run order.
 pub fn failed(results: &RunResults) -> Vec<(&str, &str)> {
+    with_status(results, crate::results::CaseStatus::Failed)
+}
+
+/// Degraded cases (the broker gave a lower QoS than the case names) with the reason, in run
+/// order. Their numbers are not in the summary: they would be read as the named QoS's.
+pub fn degraded(results: &RunResults) -> Vec<(&str, &str)> {
+    with_status(results, crate::results::CaseStatus::Degraded)
+}
+
+fn with_status(results: &RunResults, status: crate::results::CaseStatus) -> Vec<(&str, &str)> {
     results
         .cases
         .iter()
-        .filter(|c| c.status == crate::results::CaseStatus::Failed)
+        .filter(|c| c.status == status)
         .map(|c| {
             (
                 c.id.as_str(),
-                c.error.as_deref().unwrap_or("no error recorded"),
+                c.error.as_deref().unwrap_or("no reason recorded"),
             )
         })
         .collect()
@@ -407,6 +417,12 @@ pub fn terminal_table(results: &RunResults) -> String {
     }
     for (id, error) in failed(results) {
         out.push_str(&format!("FAILED {id}: {error}\n"));
+    }
+    for (id, why) in degraded(results) {
+        out.push_str(&format!("DEGRADED {id}: {why}\n"));
+    }
+    for l in super::loss::lines(results) {
+        out.push_str(&format!("LOSS {l}\n"));
     }
     for o in super::outages::lines(results) {
         out.push_str(&format!("OUTAGE {o}\n"));

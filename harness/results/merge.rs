@@ -133,9 +133,13 @@ fn merge_case(parts: &[(usize, &CaseResult)], shards: usize, phases: &Phases) ->
     // Each shard's outages are relative to its own start; listed one after another.
     c.outages.clear();
     c.block_repeats = None;
+    c.broker_qos = None;
+    // Known only when every shard recorded it.
+    c.counts.scheduled = Some(0);
     for &(run, p) in parts {
         let n = &p.counts;
         let m = &mut c.counts;
+        m.scheduled = m.scheduled.zip(n.scheduled).map(|(a, b)| a + b);
         m.sent += n.sent;
         m.sent_warmup += n.sent_warmup;
         m.unsent += n.unsent;
@@ -165,6 +169,29 @@ fn merge_case(parts: &[(usize, &CaseResult)], shards: usize, phases: &Phases) ->
         user += p.cpu.user_s;
         system += p.cpu.system_s;
         rss = rss.max(p.cpu.max_rss_bytes.unwrap_or(0));
+        if let Some(q) = &p.broker_qos {
+            let m = c
+                .broker_qos
+                .get_or_insert_with(|| crate::results::BrokerQos {
+                    granted: q.granted,
+                    ..Default::default()
+                });
+            m.granted = match (m.granted, q.granted) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            m.puback += q.puback;
+            m.pubrec += q.pubrec;
+            m.pubcomp += q.pubcomp;
+        }
+        if p.status == CaseStatus::Degraded && c.status == CaseStatus::Ok {
+            c.status = CaseStatus::Degraded;
+            c.error = Some(format!(
+                "shard {}: {}",
+                run + 1,
+                p.error.as_deref().unwrap_or("degraded")
+            ));
+        }
         if p.status == CaseStatus::Failed {
             c.status = CaseStatus::Failed;
             c.error = Some(format!(

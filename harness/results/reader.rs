@@ -19,6 +19,8 @@ pub enum ReadError {
     },
     #[error("{path}: schema_version {found}, this build reads {SCHEMA_VERSION}")]
     Version { path: PathBuf, found: u32 },
+    #[error("{path}: accounting does not add up: {detail}")]
+    Accounting { path: PathBuf, detail: String },
 }
 
 /// Reads `dir/results.json` (or `dir` itself when it names the file).
@@ -45,5 +47,16 @@ pub fn read(dir: &Path) -> Result<RunResults, ReadError> {
             found: v.schema_version,
         });
     }
-    serde_json::from_slice(&text).map_err(|source| ReadError::Json { path, source })
+    let results: RunResults = serde_json::from_slice(&text).map_err(|source| ReadError::Json {
+        path: path.clone(),
+        source,
+    })?;
+    let broken = super::invariants::check(&results);
+    if !broken.is_empty() {
+        return Err(ReadError::Accounting {
+            path,
+            detail: super::invariants::describe(&broken),
+        });
+    }
+    Ok(results)
 }

@@ -127,6 +127,11 @@ pub struct ScenarioInfo {
     pub text: String,
     /// `--set key=value` overrides and `--broker`, in the order given.
     pub overrides: Vec<String>,
+    /// First 8 bytes of SHA-256 of the key seed the run used, in hex: tells two runs with the
+    /// same keys apart from two with different ones without giving the seed away. `text` and
+    /// `overrides` have the seed's value replaced by `<redacted>` (absent in older runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_seed_sha256: Option<String>,
 }
 
 /// Where and on what the numbers were measured.
@@ -198,7 +203,8 @@ pub struct CaseResult {
     /// Stable, human-readable id, e.g. `aes-128-gcm/q1/64B/tcp`.
     pub id: String,
     pub params: CaseParams,
-    /// `ok`, or `failed` with `error` saying why.
+    /// `ok`; `degraded` (the broker did not deliver the QoS asked for: see `broker_qos`) or
+    /// `failed`, with `error` saying why.
     pub status: CaseStatus,
     pub error: Option<String>,
     pub started_at: String,
@@ -245,6 +251,26 @@ pub struct CaseResult {
     /// publish time at QoS >= 1 includes waiting for the broker's flow control.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receive_maximum: Option<u16>,
+    /// What the broker answered at QoS >= 1: the QoS it granted in SUBACK and the
+    /// acknowledgements the publishers received (absent at QoS 0 and in older runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub broker_qos: Option<BrokerQos>,
+}
+
+/// The QoS a broker really gave a case: a broker that supports only QoS 0 and 1 (RabbitMQ's
+/// MQTT plugin) grants QoS 1 to a QoS 2 SUBSCRIBE and answers QoS 2 publishes with PUBACK.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BrokerQos {
+    /// Lowest QoS the broker granted in SUBACK over the case's subscribers (the QoS of the
+    /// messages it sends them); null when no subscriber got a SUBACK.
+    pub granted: Option<u8>,
+    /// Acknowledgements received by the publishers, by packet: PUBACK ends a QoS 1 publish,
+    /// PUBREC and PUBCOMP the two halves of a QoS 2 one. A PUBACK for a QoS 2 publish means
+    /// the broker handled it at QoS 1.
+    pub puback: u64,
+    pub pubrec: u64,
+    pub pubcomp: u64,
 }
 
 /// Repeated ciphertext blocks inside envelope bodies, over a sample of received envelopes,
@@ -390,6 +416,9 @@ pub struct Outage {
 #[serde(rename_all = "snake_case")]
 pub enum CaseStatus {
     Ok,
+    /// Measured, but not at the QoS the case names: its numbers are kept out of the tables
+    /// and charts, and `error` says what the broker did instead.
+    Degraded,
     Failed,
 }
 
@@ -420,13 +449,19 @@ fn default_protocol() -> String {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Counts {
+    /// Messages the publishers were due to send: the open-loop schedule's messages before the
+    /// end of the case, or in closed loop the messages sent. `scheduled = sent + unsent`
+    /// always (checked when results.json is written and read; absent in older runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduled: Option<u64>,
     /// Messages the publishers handed to their MQTT client.
     pub sent: u64,
     /// Of `sent`, those scheduled inside the warm-up.
     pub sent_warmup: u64,
-    /// Scheduled (open loop) but never sent because the publisher fell so far behind that the
-    /// case ended first: `sent + unsent = scheduled`. Non-zero means the harness, not the
-    /// broker, was the bottleneck.
+    /// Scheduled (open loop) but never sent: the publisher fell so far behind that the case
+    /// ended first (the harness, not the broker, was the bottleneck: see `saturation`), or it
+    /// stopped early on an error (in `errors`), its remaining schedule counted here.
+    /// `sent + unsent = scheduled`.
     pub unsent: u64,
     /// Deliveries due: `sent` times the number of subscribers.
     pub expected: u64,

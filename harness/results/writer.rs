@@ -16,10 +16,17 @@ pub enum WriteError {
     },
     #[error("cannot serialize results: {0}")]
     Json(#[from] serde_json::Error),
+    /// The run's own accounting does not add up: a bug in the harness, not in the input.
+    #[error("refusing to write results whose accounting does not add up: {0}")]
+    Accounting(String),
 }
 
 /// Writes `results` to `dir/results.json` via a temporary file and a rename.
 pub fn write(dir: &Path, results: &RunResults) -> Result<PathBuf, WriteError> {
+    let broken = super::invariants::check(results);
+    if !broken.is_empty() {
+        return Err(WriteError::Accounting(super::invariants::describe(&broken)));
+    }
     let path = dir.join(RESULTS_FILE);
     let tmp = dir.join(".results.json.tmp");
     let json = serde_json::to_vec_pretty(results)?;

@@ -14,7 +14,6 @@ use crate::crypto::envelope::HARNESS_BYTES;
 use crate::crypto::keys::KeyRing;
 use crate::crypto::protect::{Protection, Protector, Unprotector};
 use crate::load::client::{self, ClientSpec, Connected};
-use crate::load::mqtt::Rejection;
 use crate::load::payload::PayloadSource;
 use crate::load::ramp::{self, Ramp};
 use crate::load::{CasePlan, publisher, subscriber};
@@ -73,32 +72,33 @@ fn mqtt_packet_len(topic_len: usize, qos: u8, protocol: Protocol, payload: usize
     1 + len_bytes + remaining
 }
 
-/// What to check when an MQTT 5 broker refuses publishes with `code`.
-fn rejection_hint(code: &str, scenario: &str) -> String {
-    match code {
-        "NotAuthorized" => format!(
-            "check that the broker's ACL lets this user publish and subscribe on mcb/{scenario}/#"
-        ),
-        "QuotaExceeded" => {
-            "the broker's quota for this client is used up (Mosquitto: max_queued_messages, message rate limits)".into()
-        }
-        "PayloadFormatInvalid" | "TopicNameInvalid" => {
-            "the broker rejects the topic or payload itself".into()
-        }
-        _ => "see the broker's log for why".into(),
-    }
-}
-
 /// Topics of one repetition of a case: `mcb/<scenario>/<run tag>/c<index>r<repetition>`, both
 /// numbers zero-padded so every case of the run has topics of one length: otherwise case 10
 /// would send one byte more per message than case 9. (Client ids are not padded: they only
 /// travel in CONNECT, counted as set-up.)
-fn plan_prefix(ctx: &CaseContext<'_>, case: &Case, repetition: u32) -> String {
-    let cw = crate::load::plan::index_width(ctx.scenario.cases.len());
-    let rw = crate::load::plan::index_width(ctx.scenario.load.repeat as usize + 1);
+fn plan_prefix(scenario: &Scenario, run_tag: &str, case: &Case, repetition: u32) -> String {
+    let cw = crate::load::plan::index_width(scenario.cases.len());
+    let rw = crate::load::plan::index_width(scenario.load.repeat as usize + 1);
     format!(
-        "mcb/{}/{}/c{:0cw$}r{repetition:0rw$}",
-        ctx.scenario.name, ctx.run_tag, case.index
+        "mcb/{}/{run_tag}/c{:0cw$}r{repetition:0rw$}",
+        scenario.name, case.index
+    )
+}
+
+/// Bytes of the PUBLISH packets `case` sends (its `sizes.mqtt_packet`), known before it runs:
+/// topics have one length for every case and repetition of a run.
+pub fn publish_packet_len(scenario: &Scenario, run_tag: &str, case: &Case) -> usize {
+    let prefix = plan_prefix(scenario, run_tag, case, 1);
+    let protection = Protection {
+        suite: case.suite,
+        mac: case.mac,
+        signature: case.signature,
+    };
+    mqtt_packet_len(
+        crate::load::plan::publisher_topic(&prefix, 0, publisher_width(&scenario.load)).len(),
+        case.qos,
+        case.protocol,
+        protection.envelope_len(case.size),
     )
 }
 
@@ -118,8 +118,7 @@ pub async fn run(ctx: &CaseContext<'_>, case: &Case, repetition: u32) -> CaseOut
         mac: case.mac,
         signature: case.signature,
     };
-    let load = &ctx.scenario.load;
-    let topic_prefix = plan_prefix(ctx, case, repetition);
+    let topic_prefix = plan_prefix(ctx.scenario, ctx.run_tag, case, repetition);
     let envelope = protection.envelope_len(case.size);
     let max_packet =
         mqtt_packet_len(topic_prefix.len() + 12, case.qos, case.protocol, envelope) + 1024;
@@ -141,7 +140,11 @@ pub async fn run(ctx: &CaseContext<'_>, case: &Case, repetition: u32) -> CaseOut
         started_at,
         wall_s: 0.0,
         measured_s: 0.0,
-        counts: Counts::default(),
+        // Stays 0 when the case fails before its publishers start.
+        counts: Counts {
+            scheduled: Some(0),
+            ..Counts::default()
+        },
         throughput: Throughput::default(),
         phases: Default::default(),
         sizes: Sizes {
@@ -149,12 +152,7 @@ pub async fn run(ctx: &CaseContext<'_>, case: &Case, repetition: u32) -> CaseOut
             envelope,
             harness: HARNESS_BYTES,
             security_overhead: envelope - case.size - HARNESS_BYTES,
-            mqtt_packet: mqtt_packet_len(
-                crate::load::plan::publisher_topic(&topic_prefix, 0, publisher_width(load)).len(),
-                case.qos,
-                case.protocol,
-                envelope,
-            ),
+            mqtt_packet: publish_packet_len(ctx.scenario, ctx.run_tag, case),
         },
         cpu: CpuUsage::default(),
         wire: None,
@@ -165,9 +163,10 @@ pub async fn run(ctx: &CaseContext<'_>, case: &Case, repetition: u32) -> CaseOut
         block_repeats: None,
         center: None,
         receive_maximum: None,
+        broker_qos: None,
     };
 
-    let rejection = match measure(
+    let facts = match measure(
         ctx,
         case,
         protection,
@@ -178,36 +177,15 @@ pub async fn run(ctx: &CaseContext<'_>, case: &Case, repetition: u32) -> CaseOut
     )
     .await
     {
-        Ok(r) => r,
+        Ok(f) => Some(f),
         Err(e) => {
             result.status = CaseStatus::Failed;
             result.error = Some(e);
             None
         }
     };
-
-    // Sent but nothing came back: every measured number would be empty. Under MQTT 5 the broker
-    // says why (PUBACK/PUBREC reason codes); under 3.1.1 it drops silently, most often for its
-    // size limit or an ACL: say so instead of reporting a silent 100% loss.
-    if result.status == CaseStatus::Ok && result.counts.sent > 0 && result.counts.delivered == 0 {
-        result.status = CaseStatus::Failed;
-        result.error = Some(match &rejection {
-            Some(r) if result.counts.rejected > 0 => format!(
-                "none of the {} messages sent came back: the broker rejected {} publishes \
-                 ({r}); {}",
-                result.counts.sent,
-                result.counts.rejected,
-                rejection_hint(&r.code, &ctx.scenario.name),
-            ),
-            _ => format!(
-                "none of the {} messages sent came back from the broker ({} B PUBLISH packets, \
-                 {} B payloads); if it limits message size (Mosquitto: max_packet_size, \
-                 message_size_limit), raise the limit or lower matrix.size; if it has an ACL, \
-                 let this user publish and subscribe on mcb/# (MQTT 3.1.1 brokers drop denied \
-                 publishes silently; with protocol = \"v5\" they say why)",
-                result.counts.sent, result.sizes.mqtt_packet, result.sizes.envelope
-            ),
-        });
+    if let Some(f) = &facts {
+        super::verdict::settle(&mut result, f, &ctx.scenario.name);
     }
 
     let used = cpu::sample().since(&cpu_before);
@@ -224,7 +202,8 @@ pub async fn run(ctx: &CaseContext<'_>, case: &Case, repetition: u32) -> CaseOut
         .stats()
         .map(|(p, s)| (p.name().to_owned(), s))
         .collect();
-    result.saturation = saturation(&result, ctx.scenario.load.rate);
+    let stopped_unsent = facts.as_ref().map_or(0, |f| f.stopped_unsent);
+    result.saturation = saturation(&result, stopped_unsent, ctx.scenario.load.rate);
     result.wall_s = wall.elapsed().as_secs_f64();
     CaseOutcome { result, phases }
 }
@@ -269,7 +248,7 @@ async fn measure(
     max_packet: usize,
     phases: &mut Phases,
     result: &mut CaseResult,
-) -> Result<Option<Rejection>, String> {
+) -> Result<super::verdict::Facts, String> {
     let load = &ctx.scenario.load;
     let qos = qos_of(case.qos);
     let inflight = load.inflight;
@@ -312,11 +291,16 @@ async fn measure(
         .collect();
     let mut subs = connect_all(endpoint, sub_ids, max_packet, inflight, ramp).await?;
     let filter = format!("{topic_prefix}/+");
+    let mut granted: Option<u8> = None;
     for s in &mut subs {
         record_connect(phases, s);
-        subscriber::subscribe(s, &filter, qos, endpoint)
+        let g = subscriber::subscribe(s, &filter, qos, endpoint)
             .await
             .map_err(|e| e.to_string())?;
+        granted = match (granted, g) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
     }
     let pub_ids = (0..load.publishers)
         .map(|i| format!("{client_base}-p{i}"))
@@ -452,6 +436,9 @@ async fn measure(
     let mut connections = Vec::with_capacity((load.publishers + load.subscribers) as usize);
     let counts = &mut result.counts;
     let mut rejection = None;
+    let mut stopped = Vec::with_capacity(load.publishers as usize);
+    let mut stopped_unsent = 0;
+    let mut acks = publisher::AckKinds::default();
     let (mut send_cpu_ns, mut send_cpu_messages) = (0u64, 0u64);
     let mut io_cpu_ns: Option<u64> = None;
     while let Some(joined) = pub_tasks.join_next().await {
@@ -471,6 +458,14 @@ async fn measure(
             result.receive_maximum = Some(result.receive_maximum.map_or(m, |x| x.min(m)));
         }
         counts.unsent += r.unsent;
+        counts.scheduled = counts.scheduled.map(|n| n + r.scheduled);
+        if r.stopped.is_some() {
+            stopped_unsent += r.unsent;
+        }
+        stopped.push(r.stopped);
+        acks.puback += r.acks.puback;
+        acks.pubrec += r.acks.pubrec;
+        acks.pubcomp += r.acks.pubcomp;
         phases.merge(&r.phases);
         connections.push(r.connection);
         result.errors.extend(
@@ -560,7 +555,19 @@ async fn measure(
         delivered_msgs_per_s: delivered_measured as f64 / measured_s,
         delivered_bytes_per_s: (delivered_measured * case.size as u64) as f64 / measured_s,
     };
-    Ok(rejection)
+    if case.qos > 0 {
+        result.broker_qos = Some(crate::results::BrokerQos {
+            granted,
+            puback: acks.puback,
+            pubrec: acks.pubrec,
+            pubcomp: acks.pubcomp,
+        });
+    }
+    Ok(super::verdict::Facts {
+        rejection,
+        stopped,
+        stopped_unsent,
+    })
 }
 
 /// Every thread's CPU at the start and at the end of the measured window.
@@ -631,14 +638,13 @@ fn thread_cpu(w: &WindowSample, n: ThreadCounts) -> ThreadCpu {
 /// A schedule lag beyond this at p99 means publishers ran late often enough to matter.
 const LAG_LIMIT_NS: u64 = 10_000_000;
 
-/// Says why the harness could not keep up, if it could not.
-fn saturation(r: &CaseResult, rate: Rate) -> Option<String> {
+/// Says why the harness could not keep up, if it could not. Messages of publishers that
+/// stopped on an error (`stopped_unsent`) are unsent for that error, not for being behind.
+fn saturation(r: &CaseResult, stopped_unsent: u64, rate: Rate) -> Option<String> {
     let mut why = Vec::new();
-    if r.counts.unsent > 0 {
-        why.push(format!(
-            "{} scheduled messages were never sent",
-            r.counts.unsent
-        ));
+    let behind = r.counts.unsent.saturating_sub(stopped_unsent);
+    if behind > 0 {
+        why.push(format!("{behind} scheduled messages were never sent"));
     }
     if let Rate::PerSecond(rate) = rate {
         let period = (1e9 / rate) as u64;

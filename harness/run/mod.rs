@@ -8,6 +8,7 @@ pub mod center;
 pub mod order;
 pub mod progress;
 pub mod speed_ref;
+mod verdict;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -104,8 +105,16 @@ fn now_rfc3339() -> String {
     humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
 }
 
+/// What the pre-flight connection learnt about the broker.
+struct Preflight {
+    /// `$SYS/broker/version`, when published.
+    version: Option<String>,
+    /// MQTT 5: the Maximum Packet Size of its CONNACK, when it sent one.
+    max_packet: Option<u32>,
+}
+
 /// Checks the broker answers CONNECT before spending time on cases.
-async fn preflight(endpoint: &Endpoint, run_tag: &str) -> Result<Option<String>, RunError> {
+async fn preflight(endpoint: &Endpoint, run_tag: &str) -> Result<Preflight, RunError> {
     let id = format!(
         "mcb-{run_tag}-preflight-{}-{}",
         endpoint.transport.name(),
@@ -131,7 +140,41 @@ async fn preflight(endpoint: &Endpoint, run_tag: &str) -> Result<Option<String>,
     let _ = c.client.disconnect().await;
     let mut ev = c.eventloop;
     let _ = tokio::time::timeout(std::time::Duration::from_millis(300), ev.poll()).await;
-    Ok(version)
+    Ok(Preflight {
+        version,
+        max_packet: c.max_packet,
+    })
+}
+
+/// Refuses the run when a case's PUBLISH packets are larger than the Maximum Packet Size the
+/// broker's CONNACK announced on `endpoint`: the broker would drop them (MQTT 5 §3.1.2.24),
+/// and only the broker knows its limit, so this is found at run time, not in validation.
+fn check_max_packet(
+    scenario: &Scenario,
+    run_tag: &str,
+    endpoint: &Endpoint,
+    max_packet: u32,
+) -> Result<(), RunError> {
+    let too_big = scenario
+        .cases
+        .iter()
+        .filter(|c| c.transport == endpoint.transport && c.protocol == endpoint.protocol)
+        .map(|c| (c, case::publish_packet_len(scenario, run_tag, c)))
+        .filter(|&(_, len)| len > max_packet as usize)
+        .max_by_key(|&(_, len)| len);
+    match too_big {
+        Some((c, len)) => Err(RunError::Broker(format!(
+            "the broker at {} accepts packets up to {max_packet} B (Maximum Packet Size in its \
+             CONNACK), but case {} sends {len} B PUBLISH packets (matrix.size {} B of \
+             plaintext for suite {}): lower matrix.size or raise the broker's limit \
+             (Mosquitto: max_packet_size)",
+            endpoint.display_url(),
+            c.id(),
+            c.size,
+            c.suite
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// The broker's own version string from `$SYS/broker/version` (Mosquitto and others publish
@@ -200,7 +243,11 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
         let e = endpoint
             .for_case(t, p)
             .map_err(|e| RunError::Input(e.to_string()))?;
-        broker_version = broker_version.or(preflight(&e, &run_tag).await?);
+        let pf = preflight(&e, &run_tag).await?;
+        if let Some(max) = pf.max_packet {
+            check_max_packet(scenario, &run_tag, &e, max)?;
+        }
+        broker_version = broker_version.or(pf.version);
     }
     // Every shard of one run must measure in the same order: without a seed they derive it
     // from what they share, the scenario text and its --set flags (not --broker or --shard,
@@ -237,13 +284,15 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
             name: env!("CARGO_PKG_NAME").to_owned(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
         },
-        scenario: ScenarioInfo {
+        // Shared files: the key seed's fingerprint, never the seed.
+        scenario: results::secrets::redact(&ScenarioInfo {
             name: scenario.name.clone(),
             description: scenario.description.clone(),
             path: scenario.path.display().to_string(),
             text: scenario.text.clone(),
             overrides: scenario.overrides.clone(),
-        },
+            key_seed_sha256: Some(results::secrets::fingerprint(&scenario.keys.0)),
+        }),
         started_at: now_rfc3339(),
         finished_at: None,
         status: RunStatus::Running,

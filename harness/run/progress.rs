@@ -124,8 +124,12 @@ fn summary_line(r: &CaseResult) -> String {
     } else {
         String::new()
     };
+    let degraded = match (r.status, &r.error) {
+        (CaseStatus::Degraded, Some(why)) => format!("; DEGRADED: {why}"),
+        _ => String::new(),
+    };
     format!(
-        "{}: sent {}, delivered {}/{}{loss}, latency p50 {p50}",
+        "{}: sent {}, delivered {}/{}{loss}, latency p50 {p50}{degraded}",
         r.id, c.sent, c.delivered, c.expected
     )
 }

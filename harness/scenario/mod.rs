@@ -309,7 +309,7 @@ fn validate(
 
     let axes = matrix::Axes {
         qos: m.qos.iter().map(|q| q.0).collect(),
-        size: m.size.iter().map(|s| s.0).collect(),
+        size: m.size.iter().map(|s| s.get_ref().0).collect(),
         suite: suites,
         mac: m.mac.clone(),
         signature: m.signature.clone(),
@@ -318,6 +318,7 @@ fn validate(
         mac_only_where_needed: m.mac_only_where_needed,
     };
     let cases = matrix::expand(&axes);
+    check_suite_limits(&axes.suite, &m.size, &at)?;
 
     let seed = match (&file.keys.seed, &file.keys.seed_env) {
         (Some(_), Some(_)) => {
@@ -370,6 +371,35 @@ fn validate(
 }
 
 type Spanned<T> = toml::Spanned<T>;
+
+/// Refuses a size some suite of the matrix cannot seal (every suite meets every size), at the
+/// size's place in the file, naming the suite and its limit: otherwise the case would fail
+/// at its first message and send nothing.
+fn check_suite_limits(
+    suites: &[Suite],
+    sizes: &[Spanned<schema::Size>],
+    at: &dyn Fn(std::ops::Range<usize>, &str, String) -> ScenarioError,
+) -> Result<(), ScenarioError> {
+    for size in sizes {
+        let n = size.get_ref().0;
+        for &suite in suites {
+            if let Some(limit) = suite.max_plaintext()
+                && n > limit.bytes
+            {
+                return Err(at(
+                    size.span(),
+                    "matrix.size",
+                    format!(
+                        "{n} B is over {suite}'s limit of {} B per message ({}); use sizes up \
+                         to {} or another suite",
+                        limit.bytes, limit.why, limit.bytes
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
 
 /// `[keys] source` and `[keys.center]`: the run's Security Center, checked against the cases
 /// (every suite must be some class's suite; the center issues encryption keys only, so no

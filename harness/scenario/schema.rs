@@ -283,8 +283,9 @@ fn default_drain() -> DurationValue {
 pub struct MatrixSection {
     #[serde(default = "default_qos")]
     pub qos: Vec<Qos>,
+    /// Each with its place in the file, for errors about one size (a suite's limit).
     #[serde(default = "default_size")]
-    pub size: Vec<Size>,
+    pub size: Vec<Spanned<Size>>,
     pub suite: Option<Spanned<Vec<Suite>>>,
     /// Shorthand: `ciphers x modes` expand into block suites.
     pub ciphers: Option<Spanned<Vec<String>>>,
@@ -323,8 +324,8 @@ impl Default for MatrixSection {
 fn default_qos() -> Vec<Qos> {
     vec![Qos(1)]
 }
-fn default_size() -> Vec<Size> {
-    vec![Size(64)]
+fn default_size() -> Vec<Spanned<Size>> {
+    vec![Spanned::new(0..0, Size(64))]
 }
 fn default_mac() -> Vec<MacAlg> {
     vec![MacAlg::None]

@@ -101,3 +101,4 @@ pub fn run_bin(args: &[&str]) -> (i32, String, String) {
     )
 }
 pub mod mosquitto;
+pub mod rabbitmq;

@@ -65,11 +65,18 @@ pub enum Event {
     /// CONNACK accepted (first connect or reconnect). MQTT 5 brokers may grant a Receive
     /// Maximum: the publishes they take unacknowledged at once, which caps the client's
     /// in-flight window below what the scenario asked for.
-    ConnAck { receive_max: Option<u16> },
+    /// `max_packet` is the Maximum Packet Size it accepts, when it says (MQTT 5 only).
+    ConnAck {
+        receive_max: Option<u16>,
+        max_packet: Option<u32>,
+    },
     /// An application message arrived.
     Publish(Message),
-    /// QoS 1 publish acknowledged.
+    /// PUBACK: a publish acknowledged at QoS 1 (for a QoS 2 publish, the broker handled it
+    /// at QoS 1; rumqttc frees its slot either way).
     PubAck(u16),
+    /// PUBREC: the first half of a QoS 2 acknowledgement (PUBREL, PUBCOMP follow).
+    PubRec(u16),
     /// QoS 2 publish completed.
     PubComp(u16),
     /// A v5 broker acknowledged a publish with a failure reason (PUBACK or PUBREC >= 0x80,
@@ -83,8 +90,12 @@ pub enum Event {
         /// sending.
         leaks_slot: bool,
     },
-    /// SUBACK for the first filter: granted, or refused with the broker's reason.
-    SubAck { refused: Option<String> },
+    /// SUBACK for the first filter: granted (with the QoS the broker granted, which may be
+    /// lower than asked), or refused with the broker's reason.
+    SubAck {
+        refused: Option<String>,
+        granted: Option<u8>,
+    },
     /// A PUBLISH was written to the socket (its packet id; 0 at QoS 0).
     Sent(u16),
     /// DISCONNECT was written: the session is over.

@@ -31,18 +31,26 @@ pub(super) fn network(timeout: &std::time::Duration) -> NetworkOptions {
 pub(super) fn event(e: rumqttc::Event) -> Event {
     match e {
         rumqttc::Event::Incoming(i) => match i {
-            Incoming::ConnAck(_) => Event::ConnAck { receive_max: None },
+            Incoming::ConnAck(_) => Event::ConnAck {
+                receive_max: None,
+                max_packet: None,
+            },
             Incoming::Publish(p) => Event::Publish(Message {
                 topic: bytes::Bytes::from(p.topic),
                 payload: p.payload,
                 dup: p.dup,
             }),
             Incoming::PubAck(a) => Event::PubAck(a.pkid),
+            Incoming::PubRec(r) => Event::PubRec(r.pkid),
             Incoming::PubComp(c) => Event::PubComp(c.pkid),
-            Incoming::SubAck(a) => Event::SubAck {
-                refused: match a.return_codes.first() {
-                    Some(rumqttc::SubscribeReasonCode::Success(_)) => None,
-                    _ => Some("SUBACK failure (0x80)".into()),
+            Incoming::SubAck(a) => match a.return_codes.first() {
+                Some(rumqttc::SubscribeReasonCode::Success(q)) => Event::SubAck {
+                    refused: None,
+                    granted: Some(*q as u8),
+                },
+                _ => Event::SubAck {
+                    refused: Some("SUBACK failure (0x80)".into()),
+                    granted: None,
                 },
             },
             _ => Event::Other,

@@ -43,7 +43,8 @@ pub(super) fn event(e: rumqttc::v5::Event) -> Event {
     match e {
         rumqttc::v5::Event::Incoming(i) => match i {
             Packet::ConnAck(c) => Event::ConnAck {
-                receive_max: c.properties.and_then(|p| p.receive_max),
+                receive_max: c.properties.as_ref().and_then(|p| p.receive_max),
+                max_packet: c.properties.as_ref().and_then(|p| p.max_packet_size),
             },
             Packet::Publish(p) => Event::Publish(Message {
                 topic: p.topic,
@@ -58,18 +59,27 @@ pub(super) fn event(e: rumqttc::v5::Event) -> Event {
             },
             // A failed PUBREC ends the QoS 2 exchange: no PUBREL, no PUBCOMP will follow.
             Packet::PubRec(r) => match r.reason {
-                PubRecReason::Success | PubRecReason::NoMatchingSubscribers => Event::Other,
+                PubRecReason::Success | PubRecReason::NoMatchingSubscribers => {
+                    Event::PubRec(r.pkid)
+                }
                 reason => rejected(r.pkid, "PUBREC", format!("{reason:?}"), true),
             },
             Packet::PubComp(c) => match c.reason {
                 PubCompReason::Success => Event::PubComp(c.pkid),
                 reason => rejected(c.pkid, "PUBCOMP", format!("{reason:?}"), true),
             },
-            Packet::SubAck(a) => Event::SubAck {
-                refused: match a.return_codes.first() {
-                    Some(SubscribeReasonCode::Success(_)) => None,
-                    Some(code) => Some(format!("SUBACK {code:?}")),
-                    None => Some("SUBACK without a reason code".into()),
+            Packet::SubAck(a) => match a.return_codes.first() {
+                Some(SubscribeReasonCode::Success(q)) => Event::SubAck {
+                    refused: None,
+                    granted: Some(*q as u8),
+                },
+                Some(code) => Event::SubAck {
+                    refused: Some(format!("SUBACK {code:?}")),
+                    granted: None,
+                },
+                None => Event::SubAck {
+                    refused: Some("SUBACK without a reason code".into()),
+                    granted: None,
                 },
             },
             _ => Event::Other,

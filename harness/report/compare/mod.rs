@@ -252,10 +252,16 @@ fn warnings(a: &RunResults, b: &RunResults) -> Vec<String> {
     differ("build profile", ea.profile.clone(), eb.profile.clone());
     differ("broker", a.broker.name.clone(), b.broker.name.clone());
     differ("load", data::load(a), data::load(b));
+    let flags = |r: &RunResults| {
+        crate::results::secrets::redact(&r.scenario)
+            .overrides
+            .join(" ")
+    };
+    differ("overrides", flags(a), flags(b));
     differ(
-        "overrides",
-        a.scenario.overrides.join(" "),
-        b.scenario.overrides.join(" "),
+        "key seed (SHA-256, first 8 bytes)",
+        a.scenario.key_seed_sha256.clone().unwrap_or_default(),
+        b.scenario.key_seed_sha256.clone().unwrap_or_default(),
     );
     out
 }
