@@ -107,10 +107,12 @@ suite = ["none", "aes-128-cbc", "aes-128-gcm"]
 /// median is at most the wall median plus what the CPU span holds beyond the wall span: one
 /// CPU-clock read and two wall reads (results/README.md), measured hot at the run's start;
 /// right after a wake-up (encode follows the publisher's sleep) those reads run cold and cost
-/// a few times more, hence the factor 4; plus the clock's resolution and the histogram's 0.1%.
+/// a few times more, and on a loaded machine (other builds on both cores) many times more: hence
+/// the factor 10 and 2 µs; plus the clock's resolution and the histogram's 0.1%. What this
+/// catches is work inside a CPU span that its wall span leaves out (e.g. payload generation).
 fn cpu_phases_beside_wall(r: &results::RunResults, c: &results::CaseResult, phases: &[&str]) {
     let clock = r.clock.as_ref().expect("run records its clocks' cost");
-    let slack = 4 * (clock.cpu_read_ns + 2 * clock.wall_read_ns) + clock.cpu_resolution_ns;
+    let slack = 10 * (clock.cpu_read_ns + 2 * clock.wall_read_ns) + 2_000 + clock.cpu_resolution_ns;
     for &wall in phases {
         let cpu_name = format!("{wall}_cpu");
         let w = &c.phases[wall];
