@@ -36,6 +36,15 @@ fn micros(r: Option<&Rate>) -> String {
     })
 }
 
+/// The header row: "type" and one column per size.
+fn size_header(report: &SpeedReport, out: &mut impl Write) -> io::Result<()> {
+    write!(out, "{:<NAME$}", "type")?;
+    for size in &report.sizes {
+        write!(out, " {:>CELL$}", format!("{size} bytes"))?;
+    }
+    writeln!(out)
+}
+
 /// A row per suite (and per MAC) for one direction, one column per size.
 fn direction(
     report: &SpeedReport,
@@ -45,11 +54,7 @@ fn direction(
     cell: impl Fn(&Rate) -> String,
 ) -> io::Result<()> {
     writeln!(out, "{title}")?;
-    write!(out, "{:<NAME$}", "type")?;
-    for size in &report.sizes {
-        write!(out, " {:>CELL$}", format!("{size} bytes"))?;
-    }
-    writeln!(out)?;
+    size_header(report, out)?;
     for suite in &report.suites {
         write!(out, "{:<NAME$}", suite.suite.name())?;
         for c in &suite.sizes {
@@ -211,11 +216,7 @@ fn cold_tables(
     )?;
     for (name, forward) in [("encrypt", true), ("decrypt", false)] {
         writeln!(out, "{name} (cold): ns per call (median ±95% interval)")?;
-        write!(out, "{:<NAME$}", "type")?;
-        for size in &report.sizes {
-            write!(out, " {:>CELL$}", format!("{size} bytes"))?;
-        }
-        writeln!(out)?;
+        size_header(report, out)?;
         for suite in &report.suites {
             write!(out, "{:<NAME$}", suite.suite.name())?;
             for c in &suite.sizes {
