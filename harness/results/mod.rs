@@ -11,11 +11,13 @@ pub mod merge;
 pub mod noise;
 pub mod reader;
 pub mod repetitions;
+pub mod requirements;
 pub mod speed_ref;
 pub mod types;
 pub mod writer;
 
 pub use conditions::*;
 pub use cpu_types::*;
+pub use requirements::*;
 pub use speed_ref::*;
 pub use types::*;
