@@ -5,9 +5,10 @@ use std::path::Path;
 use crate::results::{CaseStatus, RunResults, RunStatus};
 use crate::run::RunOutcome;
 
-/// Renders the report of a finished run and prints the summary and where everything is.
-pub fn after_run(outcome: &RunOutcome) -> anyhow::Result<()> {
-    render(&outcome.dir, &outcome.results)?;
+/// Renders the report of a finished run and prints the summary and where everything is
+/// (`wide`: every column of the summary, else what fits 100 columns).
+pub fn after_run(outcome: &RunOutcome, wide: bool) -> anyhow::Result<()> {
+    render(&outcome.dir, &outcome.results, wide)?;
     let r = &outcome.results;
     match r.status {
         RunStatus::Interrupted => anyhow::bail!(
@@ -27,16 +28,26 @@ pub fn after_run(outcome: &RunOutcome) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes the report files for `results` into `dir` and prints the summary table.
-pub fn render(dir: &Path, results: &RunResults) -> anyhow::Result<()> {
+/// Writes the report files for `results` into `dir` and prints the Recommendation, then the
+/// summary table: by default within 100 columns (the deciding figures, with intervals),
+/// with `wide` every column and the per-repetition and Security Center tables.
+pub fn render(dir: &Path, results: &RunResults, wide: bool) -> anyhow::Result<()> {
     let rendered = crate::report::render_run(dir, results)?;
-    println!("{}", crate::report::terminal_table(results));
-    print_center(results);
-    print_repetitions(results);
-    for line in crate::report::rankings::summary_lines(results) {
-        println!("{line}");
+    let rec = crate::report::recommend::of_run(results);
+    println!("{}", crate::report::recommend::text::terminal(&rec));
+    let wrap =
+        |s: &str| crate::report::recommend::text::wrap(s, crate::report::narrow::WIDTH, "  ");
+    if wide {
+        println!("{}", crate::report::terminal_table(results));
+        print_center(results);
+        print_repetitions(results);
+    } else {
+        println!("{}", crate::report::narrow::terminal(results));
     }
-    print_security(results);
+    for line in crate::report::rankings::summary_lines(results) {
+        println!("{}", if wide { line } else { wrap(&line) });
+    }
+    print_security(results, wide);
     println!(
         "results: {}",
         dir.join(crate::results::writer::RESULTS_FILE).display()
@@ -46,7 +57,7 @@ pub fn render(dir: &Path, results: &RunResults) -> anyhow::Result<()> {
 }
 
 /// One line per protection of the tamper matrix, and the replays counted.
-fn print_security(results: &RunResults) {
+fn print_security(results: &RunResults, wide: bool) {
     use crate::security::tamper::ReportExt;
     let Some(s) = &results.security else {
         return;
@@ -55,16 +66,13 @@ fn print_security(results: &RunResults) {
     for p in &s.protections {
         let trials: u64 = p.kinds.iter().map(|c| c.trials).sum();
         let rejected: u64 = p.kinds.iter().map(|c| c.rejected).sum();
+        let width = if wide { 40 } else { 34 };
         println!(
-            "  {:<40} {} of {trials} rejected, {} forgeries accepted{}",
+            "  {:<width$} {} of {trials} rejected, {} forgeries accepted{}",
             p.label(),
             rejected,
             p.total_forged(),
-            if p.authenticated {
-                ""
-            } else {
-                " (unauthenticated)"
-            }
+            if p.authenticated { "" } else { " (no auth)" }
         );
     }
     let replayed: u64 = results.cases.iter().map(|c| c.counts.replayed).sum();
