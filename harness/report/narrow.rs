@@ -108,8 +108,8 @@ pub fn terminal(results: &RunResults) -> String {
     } else {
         out.push_str(
             "CPU/msg: publisher + subscriber thread CPU per message, median over repetitions \
-             [95% CI];\nenc+dec: encrypt + decrypt p50 (CPU clock where recorded); sec B: \
-             security overhead bytes; p99 n/a < 1000 samples\n",
+             [95% CI];\nenc+dec: encrypt + decrypt p50 (CPU clock where recorded);\n\
+             sec B: security overhead bytes; lat p99: n/a below 1000 samples\n",
         );
         let others: usize = (1..t.headers.len())
             .map(|i| {

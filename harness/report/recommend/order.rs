@@ -27,8 +27,9 @@ pub fn section(condition: Condition, mut entries: Vec<Entry>) -> Section {
     });
     rejected.sort_by(|a, b| a.protection.cmp(&b.protection));
     unmeasured.sort_by(|a, b| a.protection.cmp(&b.protection));
-    let none = (qualified.is_empty() && !rejected.is_empty())
-        .then(|| none_qualifies(&rejected, unmeasured.len()));
+    // With some unchecked, "none qualifies" would be a guess: they are listed as not measured.
+    let none = (qualified.is_empty() && unmeasured.is_empty() && !rejected.is_empty())
+        .then(|| none_qualifies(&rejected));
     Section {
         condition,
         qualified: rank(qualified),
@@ -87,7 +88,7 @@ pub fn mark_front(entries: &mut [Entry]) {
     }
 }
 
-fn none_qualifies(rejected: &[Entry], unmeasured: usize) -> NoneQualifies {
+fn none_qualifies(rejected: &[Entry]) -> NoneQualifies {
     let fails = |e: &Entry, field: &str| e.failed().any(|(f, _)| *f == field);
     let mut out = NoneQualifies::default();
     for field in REQUIREMENT_FIELDS {
@@ -96,7 +97,7 @@ fn none_qualifies(rejected: &[Entry], unmeasured: usize) -> NoneQualifies {
             continue;
         }
         out.rejects.push((field, n));
-        if n == rejected.len() && unmeasured == 0 {
+        if n == rejected.len() {
             out.cuts_all.push(field);
         }
         let mut alone: Vec<&Entry> = rejected
