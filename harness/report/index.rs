@@ -189,7 +189,10 @@ mod tests {
         let (path, n) = write(root.path()).unwrap();
         assert_eq!(n, 3);
         let html = std::fs::read_to_string(path).unwrap();
-        let (newer, older) = (html.find("<td>newer<").unwrap(), html.find("<td>older<").unwrap());
+        let (newer, older) = (
+            html.find("<td>newer<").unwrap(),
+            html.find("<td>older<").unwrap(),
+        );
         assert!(newer < older, "newest first");
         assert!(
             html.contains("href=\"b/2/results.json\""),

@@ -16,10 +16,11 @@ use super::{ReportError, data};
 
 pub const NAME: &str = "tradeoff";
 pub const TITLE: &str = "Trade-off: CPU per message vs bytes on the wire";
-pub const X_LABEL: &str = "CPU per message, publisher + subscriber threads (µs)";
-pub const X_LABEL_LOG: &str = "CPU per message, publisher + subscriber threads (µs, log)";
-pub const Y_WIRE: &str = "bytes per message, client to broker (counted on the wire)";
-pub const Y_PACKET: &str = "bytes per message (MQTT PUBLISH packet; no wire count)";
+/// Axis labels; the caption under the panels says what each spans.
+pub const X_LABEL: &str = "CPU per message, pub + sub threads (µs)";
+pub const X_LABEL_LOG: &str = "CPU per message, pub + sub threads (µs, log)";
+pub const Y_WIRE: &str = "wire bytes per message (up)";
+pub const Y_PACKET: &str = "MQTT packet bytes per message";
 
 /// Panels drawn at most (the sections after these are in the tables only).
 const MAX_PANELS: usize = 8;
@@ -272,9 +273,6 @@ mod tests {
             linear_ticks(0.0, 60.0),
             [0.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0]
         );
-        assert_eq!(
-            linear_ticks(95.0, 130.0),
-            [100.0, 110.0, 120.0, 130.0]
-        );
+        assert_eq!(linear_ticks(95.0, 130.0), [100.0, 110.0, 120.0, 130.0]);
     }
 }

@@ -89,12 +89,12 @@ fn confidentiality(i: &Inputs) -> Check {
     match i.measured.repeats_per_msg {
         Some((within, across)) if within > 0.0 || across > 0.0 => {
             let (n, place) = if across >= within {
-                (across, "repeating earlier messages'")
+                (across, "repeat an earlier message's")
             } else {
-                (within, "repeated within the message")
+                (within, "repeat within the message")
             };
             Check::Failed(format!(
-                "{what}: {} ciphertext blocks per message {place} with {payload} payloads",
+                "{what}: {} repeated blocks per message with {payload} ({place})",
                 sig3(n)
             ))
         }

@@ -32,23 +32,25 @@ pub fn requirement_lines(rec: &Recommendation) -> Vec<String> {
             ""
         }
     };
-    let yes = |b: bool| if b { "required" } else { "not required" };
+    let yes = |b: bool, what: &str| {
+        if b {
+            format!("required ({what})")
+        } else {
+            "not required".into()
+        }
+    };
     let limit = |v: Option<String>| v.unwrap_or_else(|| "no limit".into());
     REQUIREMENT_FIELDS
         .iter()
         .map(|&f| {
             let value = match f {
-                "confidentiality" => {
-                    format!("{} (payload encrypted end to end)", yes(r.confidentiality))
-                }
-                "integrity" => {
-                    format!("{} (changed or forged messages rejected)", yes(r.integrity))
-                }
+                "confidentiality" => yes(r.confidentiality, "payload encrypted end to end"),
+                "integrity" => yes(r.integrity, "changed or forged messages rejected"),
                 "authenticity" => r.authenticity.map_or_else(
                     || "not required".into(),
                     |w| format!("{} may write", w.name()),
                 ),
-                "replay" => format!("{} (re-sent copies detectable)", yes(r.replay)),
+                "replay" => yes(r.replay, "re-sent copies detectable"),
                 "max_overhead_bytes" => {
                     limit(r.max_overhead_bytes.map(|b| format!("{b} B per message")))
                 }
