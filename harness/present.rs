@@ -5,9 +5,10 @@ use std::path::Path;
 use crate::results::{CaseStatus, RunResults, RunStatus};
 use crate::run::RunOutcome;
 
-/// Renders the report of a finished run and prints the summary and where everything is.
-pub fn after_run(outcome: &RunOutcome) -> anyhow::Result<()> {
-    render(&outcome.dir, &outcome.results)?;
+/// Renders the report of a finished run and prints the summary and where everything is
+/// (`wide`: every column of the summary, else what fits 100 columns).
+pub fn after_run(outcome: &RunOutcome, wide: bool) -> anyhow::Result<()> {
+    render(&outcome.dir, &outcome.results, wide)?;
     let r = &outcome.results;
     match r.status {
         RunStatus::Interrupted => anyhow::bail!(
@@ -33,10 +34,12 @@ pub fn after_run(outcome: &RunOutcome) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes the report files for `results` into `dir` and prints the summary table.
-pub fn render(dir: &Path, results: &RunResults) -> anyhow::Result<()> {
+/// Writes the report files for `results` into `dir` and prints the Recommendation, then the
+/// summary table: by default within 100 columns (the deciding figures, with intervals),
+/// with `wide` every column and the per-repetition and Security Center tables.
+pub fn render(dir: &Path, results: &RunResults, wide: bool) -> anyhow::Result<()> {
     let rendered = crate::report::render_run(dir, results)?;
-    print_summary(results);
+    print_summary(results, wide);
     println!(
         "results: {}",
         dir.join(crate::results::writer::RESULTS_FILE).display()
@@ -45,20 +48,29 @@ pub fn render(dir: &Path, results: &RunResults) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The terminal summary of `results`: the case table, the Security Center, the repetitions,
-/// the rank agreement with `speed` and the tamper matrix. Writes nothing.
-pub fn print_summary(results: &RunResults) {
-    println!("{}", crate::report::terminal_table(results));
-    print_center(results);
-    print_repetitions(results);
-    for line in crate::report::rankings::summary_lines(results) {
-        println!("{line}");
+/// The terminal summary of `results`: the Recommendation, the case table (within 100 columns,
+/// or with `wide` every column plus the Security Center and repetition tables), the rank
+/// agreement with `speed` and the tamper matrix. Writes nothing.
+pub fn print_summary(results: &RunResults, wide: bool) {
+    let rec = crate::report::recommend::of_run(results);
+    println!("{}", crate::report::recommend::text::terminal(&rec));
+    let wrap =
+        |s: &str| crate::report::recommend::text::wrap(s, crate::report::narrow::WIDTH, "  ");
+    if wide {
+        println!("{}", crate::report::terminal_table(results));
+        print_center(results);
+        print_repetitions(results);
+    } else {
+        println!("{}", crate::report::narrow::terminal(results));
     }
-    print_security(results);
+    for line in crate::report::rankings::summary_lines(results) {
+        println!("{}", if wide { line } else { wrap(&line) });
+    }
+    print_security(results, wide);
 }
 
 /// One line per protection of the tamper matrix, and the replays counted.
-fn print_security(results: &RunResults) {
+fn print_security(results: &RunResults, wide: bool) {
     use crate::security::tamper::ReportExt;
     let Some(s) = &results.security else {
         return;
@@ -67,16 +79,13 @@ fn print_security(results: &RunResults) {
     for p in &s.protections {
         let trials: u64 = p.kinds.iter().map(|c| c.trials).sum();
         let rejected: u64 = p.kinds.iter().map(|c| c.rejected).sum();
+        let width = if wide { 40 } else { 34 };
         println!(
-            "  {:<40} {} of {trials} rejected, {} forgeries accepted{}",
+            "  {:<width$} {} of {trials} rejected, {} forgeries accepted{}",
             p.label(),
             rejected,
             p.total_forged(),
-            if p.authenticated {
-                ""
-            } else {
-                " (unauthenticated)"
-            }
+            if p.authenticated { "" } else { " (no auth)" }
         );
     }
     let replayed: u64 = results.cases.iter().map(|c| c.counts.replayed).sum();

@@ -31,7 +31,7 @@ else
 fi
 
 # `report --no-write` prints the summary, rank-agreement lines among it, and writes nothing.
-"$bin" report --no-write "$run_dir" | grep '^rank agreement' || {
+"$bin" report --no-write --wide "$run_dir" | grep '^rank agreement' || {
     echo "no rank agreement in $run_dir: was it run with --speed auto|FILE?" >&2
     exit 1
 }

@@ -2,6 +2,7 @@
 //! struct with its own `execute`. Errors carry their exit code: [`BadInput`] (2) for anything
 //! the user can fix in a file or flag, anything else 1.
 
+mod recommend;
 mod results;
 mod run;
 mod security;
@@ -33,6 +34,7 @@ pub enum Command {
     Center(services::CenterArgs),
     Report(results::ReportArgs),
     Compare(results::CompareArgs),
+    Recommend(recommend::RecommendArgs),
 }
 
 /// An error the user fixes in their input: exit code 2.
@@ -63,6 +65,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<()> {
         Command::Center(a) => a.execute(),
         Command::Report(a) => a.execute(),
         Command::Compare(a) => a.execute(),
+        Command::Recommend(a) => a.execute(),
     }
 }
 

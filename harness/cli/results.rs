@@ -4,11 +4,20 @@ use std::path::PathBuf;
 
 use super::BadInput;
 
-/// Re-render the report of a results folder from its results.json.
+/// Re-render the report of a results folder from its results.json, or with --index write
+/// an index.html of every run under a folder.
 #[derive(Debug, clap::Args)]
 pub struct ReportArgs {
     /// A run folder (holding results.json).
-    run_dir: PathBuf,
+    #[arg(required_unless_present = "index", conflicts_with = "index")]
+    run_dir: Option<PathBuf>,
+    /// Write DIR/index.html listing every run under DIR (scenario, started, commit,
+    /// machine, status, cases, link to its report), newest first.
+    #[arg(long, value_name = "DIR")]
+    index: Option<PathBuf>,
+    /// Print every column of the summary (default: what fits 100 columns).
+    #[arg(long)]
+    wide: bool,
     /// Print the summary only and write nothing (the folder stays as it is, e.g. a checked-in
     /// reference run).
     #[arg(long)]
@@ -17,14 +26,33 @@ pub struct ReportArgs {
 
 impl ReportArgs {
     pub fn execute(self) -> anyhow::Result<()> {
-        let results =
-            crate::results::reader::read(&self.run_dir).map_err(|e| BadInput(e.to_string()))?;
-        if self.no_write {
-            crate::present::print_summary(&results);
+        if let Some(dir) = self.index {
+            if !dir.is_dir() {
+                return Err(BadInput(format!("--index {}: not a folder", dir.display())).into());
+            }
+            let (path, n) = crate::report::index::write(&dir)?;
+            println!("{n} run(s) listed: {}", path.display());
             return Ok(());
         }
-        crate::present::render(&self.run_dir, &results)
+        let Some(run_dir) = self.run_dir else {
+            return Err(BadInput("give a run folder, or --index DIR".into()).into());
+        };
+        let results = read_run(&run_dir)?;
+        if self.no_write {
+            crate::present::print_summary(&results, self.wide);
+            return Ok(());
+        }
+        crate::present::render(&run_dir, &results, self.wide)
     }
+}
+
+/// Reads a run folder; runs written before the protections' properties were recorded get
+/// them from this build's catalogue (marked so in the report).
+pub fn read_run(dir: &std::path::Path) -> anyhow::Result<crate::results::RunResults> {
+    let mut results = crate::results::reader::read(dir)
+        .map_err(|e| BadInput(format!("{}: {e}", dir.display())))?;
+    crate::run::properties::backfill(&mut results);
+    Ok(results)
 }
 
 /// Combine run folders (the shards of one multi-machine run) into one result and report.
@@ -43,7 +71,7 @@ impl MergeArgs {
         let merged =
             crate::results::merge::merge(&self.run_dirs).map_err(|e| BadInput(e.to_string()))?;
         let dir = crate::results::merge::write(&self.out, &merged).map_err(BadInput)?;
-        crate::present::render(&dir, &merged.results)
+        crate::present::render(&dir, &merged.results, false)
     }
 }
 

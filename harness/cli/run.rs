@@ -42,6 +42,9 @@ pub struct RunArgs {
     /// path of a `speed --json` file of this tool from this machine.
     #[arg(long, value_name = "auto|none|FILE", default_value = "auto")]
     speed: run::speed_ref::SpeedSource,
+    /// Print every column of the summary (default: what fits 100 columns).
+    #[arg(long)]
+    wide: bool,
 }
 
 /// `run --order`.
@@ -90,6 +93,6 @@ impl RunArgs {
                     anyhow::Error::new(e)
                 }
             })?;
-        crate::present::after_run(&outcome)
+        crate::present::after_run(&outcome, self.wide)
     }
 }

@@ -106,6 +106,8 @@ pub fn run() -> RunResults {
         noise: None,
         clock: None,
         speed_reference: None,
+        requirements: None,
+        protections: Vec::new(),
     }
 }
 

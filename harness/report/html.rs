@@ -57,9 +57,15 @@ pub fn render(results: &RunResults, charts: &[Chart]) -> String {
     };
     let _ = writeln!(
         h,
-        "<nav><a href=\"#summary\">Summary</a>{reps_link}{center_link} · <a href=\"#charts\">Charts</a> · \
-         <a href=\"#details\">Run details</a></nav>",
+        "<nav><a href=\"#recommendation\">Recommendation</a> · <a href=\"#summary\">Summary</a>{reps_link}{center_link} · <a href=\"#charts\">Charts</a> · \
+         <a href=\"#environment\">Environment</a> · <a href=\"#details\">Run details</a></nav>",
     );
+    // The answer first: which protections meet the requirements, then how it was measured.
+    let tradeoff = charts.iter().find(|c| c.name == super::tradeoff::NAME);
+    h.push_str(&super::recommend::html::section(
+        &super::recommend::of_run(results),
+        tradeoff.map(|c| c.svg.as_str()),
+    ));
     environment(&mut h, results);
     summary(&mut h, results);
     repetitions(&mut h, results);
@@ -97,9 +103,9 @@ pub fn render(results: &RunResults, charts: &[Chart]) -> String {
         );
         h.push_str(&html_table(&center));
     }
-    if !charts.is_empty() {
+    if charts.iter().any(|c| c.name != super::tradeoff::NAME) {
         h.push_str("<h2 id=\"charts\">Charts</h2>\n");
-        for chart in charts {
+        for chart in charts.iter().filter(|c| c.name != super::tradeoff::NAME) {
             let _ = writeln!(
                 h,
                 "<figure id=\"{}\">\n{}\n<figcaption>{} (<code>{}</code>)</figcaption>\n</figure>",
@@ -116,7 +122,7 @@ pub fn render(results: &RunResults, charts: &[Chart]) -> String {
 }
 
 fn environment(h: &mut String, r: &RunResults) {
-    h.push_str("<h2>Environment</h2>\n<dl>\n");
+    h.push_str("<h2 id=\"environment\">Environment</h2>\n<dl>\n");
     for (k, v) in data::environment_rows(r) {
         let _ = writeln!(h, "<dt>{k}</dt><dd>{}</dd>", esc(&v));
     }

@@ -13,6 +13,13 @@ pub fn render(results: &RunResults, charts: &[Chart]) -> String {
     if !results.scenario.description.is_empty() {
         let _ = writeln!(md, "{}\n", inline(&results.scenario.description));
     }
+    // The answer first: which protections meet the requirements.
+    md.push_str(&super::recommend::text::markdown(
+        &super::recommend::of_run(results),
+    ));
+    if let Some(c) = charts.iter().find(|c| c.name == super::tradeoff::NAME) {
+        let _ = writeln!(md, "![{}]({})\n", c.title, c.rel_path());
+    }
     environment(&mut md, results);
 
     md.push_str("## Summary\n\n");
@@ -106,9 +113,9 @@ pub fn render(results: &RunResults, charts: &[Chart]) -> String {
         md.push_str(&markdown_table(&center));
     }
 
-    if !charts.is_empty() {
+    if charts.iter().any(|c| c.name != super::tradeoff::NAME) {
         md.push_str("\n## Charts\n\n");
-        for chart in charts {
+        for chart in charts.iter().filter(|c| c.name != super::tradeoff::NAME) {
             let _ = writeln!(md, "![{}]({})\n", chart.title, chart.rel_path());
         }
     }

@@ -5,7 +5,8 @@
 //! re-rendered. A chart the run has no data for is left out, never drawn empty or guessed.
 //!
 //! Files of a rendered run folder:
-//! - `charts/<name>.svg`: each chart, also inlined in the HTML;
+//! - `charts/<name>.svg`: each chart, also inlined in the HTML (`tradeoff` in the
+//!   Recommendation at the top, the others under Charts);
 //! - `report.html`: self-contained (inline SVG and CSS, no network, no script);
 //! - `report.md`: the same summary for a repository or a terminal pager;
 //! - `cases.csv`: one row per case, columns documented in [`csv`].
@@ -22,19 +23,23 @@ pub mod csv;
 pub mod data;
 pub mod frame;
 pub mod html;
+pub mod index;
 pub mod intervals;
 pub mod latency_percentiles;
 pub mod loss;
 pub mod markdown;
 pub mod mode_heatmap;
+pub mod narrow;
 pub mod outages;
 pub mod overhead;
 pub mod rankings;
+pub mod recommend;
 pub mod security_properties;
 pub mod style;
 pub mod table;
 pub mod throughput;
 pub mod tls_vs_payload;
+pub mod tradeoff;
 pub mod wire_bytes;
 
 mod axis;
@@ -121,6 +126,11 @@ pub fn charts(results: &RunResults) -> Result<Vec<Chart>, ReportError> {
         (throughput::NAME, throughput::TITLE, throughput::render),
     ];
     let mut out = Vec::new();
+    // The Recommendation's chart leads: the report opens with the answer.
+    let rec = recommend::of_run(results);
+    if let Some(svg) = tradeoff::render(&rec, data::caption(results))? {
+        out.push(Chart::new(tradeoff::NAME, tradeoff::TITLE, svg));
+    }
     for (name, title, render) in before_latency {
         if let Some(svg) = render(results)? {
             out.push(Chart::new(name, title, svg));

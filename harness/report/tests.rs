@@ -73,13 +73,15 @@ fn axis_labels(chart: &str) -> [&'static str; 2] {
         // The fixtures predate per-thread CPU: the chart falls back to the process figure.
         tls_vs_payload::CPU_NAME => [tls_vs_payload::CPU_X_PROCESS, tls_vs_payload::Y_LABEL],
         wire_bytes::NAME => [wire_bytes::X_LABEL, wire_bytes::Y_LABEL],
+        // The fixtures' costs span less than 20x: a linear CPU axis.
+        tradeoff::NAME => [tradeoff::X_LABEL, tradeoff::Y_WIRE],
         other => panic!("no axis labels known for chart {other}"),
     }
 }
 
 /// Renders every chart of `results`, checks that each name in `expected` is among them, and
 /// that every chart parses as XML with its title, axis labels, caption and data marks.
-fn check_charts(results: &RunResults, expected: &[&str]) -> Vec<Chart> {
+pub(super) fn check_charts(results: &RunResults, expected: &[&str]) -> Vec<Chart> {
     let charts = charts(results).expect("charts");
     let names: Vec<_> = charts.iter().map(|c| c.name.as_str()).collect();
     for expected in expected {

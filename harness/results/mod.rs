@@ -12,6 +12,7 @@ pub mod merge;
 pub mod noise;
 pub mod reader;
 pub mod repetitions;
+pub mod requirements;
 pub mod secrets;
 pub mod speed_ref;
 pub mod types;
@@ -19,5 +20,6 @@ pub mod writer;
 
 pub use conditions::*;
 pub use cpu_types::*;
+pub use requirements::*;
 pub use speed_ref::*;
 pub use types::*;

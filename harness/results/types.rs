@@ -59,6 +59,14 @@ pub struct RunResults {
     /// (`run --speed`; absent in older runs and with `--speed none`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speed_reference: Option<super::SpeedReference>,
+    /// The scenario's `[requirements]` with defaults filled in (absent in older runs: the
+    /// report then uses the defaults and says so).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requirements: Option<super::Requirements>,
+    /// What each protection of the run offers by design, one entry per distinct (suite, mac,
+    /// signature) (empty in older runs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub protections: Vec<super::ProtectionProperties>,
 }
 
 /// Which slice of the scenario's clients a sharded run ran.

@@ -7,6 +7,7 @@ pub mod case;
 pub mod center;
 pub mod order;
 pub mod progress;
+pub mod properties;
 pub mod speed_ref;
 mod verdict;
 
@@ -365,6 +366,8 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
             CLOCK_SAMPLES,
         ))),
         speed_reference,
+        requirements: Some(scenario.requirements.clone()),
+        protections: properties::of_cases(&scenario.cases),
     };
     let save = |r: &RunResults| writer::write(&dir, r).map_err(|e| RunError::Output(e.to_string()));
     save(&results)?;

@@ -115,9 +115,12 @@ pub fn did_you_mean(name: &str, all: &[&str]) -> String {
 }
 
 /// Adds a "did you mean" to serde's `unknown variant `x`, expected `a` or `b`` messages (MAC,
-/// signature, payload, transport and protocol names).
+/// signature, payload, transport and protocol names) and its `unknown field` ones.
 pub fn suggest_variant(message: &str) -> String {
-    let Some(rest) = message.strip_prefix("unknown variant `") else {
+    let Some(rest) = message
+        .strip_prefix("unknown variant `")
+        .or_else(|| message.strip_prefix("unknown field `"))
+    else {
         return message.to_owned();
     };
     let Some((name, expected)) = rest.split_once('`') else {

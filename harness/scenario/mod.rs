@@ -7,6 +7,7 @@
 pub mod error;
 pub mod matrix;
 pub mod overrides;
+pub mod requirements;
 pub mod schema;
 
 use std::fmt;
@@ -39,6 +40,8 @@ pub struct Scenario {
     /// Route clients through the counting proxy (`[link] proxy`).
     pub proxy: bool,
     pub link: crate::broker::link::LinkSpec,
+    /// `[requirements]` with the defaults filled in, recorded in results.json.
+    pub requirements: crate::results::Requirements,
     pub cases: Vec<Case>,
 }
 
@@ -340,6 +343,7 @@ fn validate(
     };
 
     let center = center_settings(&file.keys, &cases, &at)?;
+    let requirements = requirements::resolve(&file.requirements, &at)?;
 
     Ok(Scenario {
         name,
@@ -366,6 +370,7 @@ fn validate(
         center,
         proxy: *file.link.proxy.get_ref(),
         link: link_spec(&file.link, &at)?,
+        requirements,
         cases,
     })
 }

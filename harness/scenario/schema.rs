@@ -28,6 +28,8 @@ pub struct ScenarioFile {
     pub keys: KeysSection,
     #[serde(default)]
     pub link: LinkSection,
+    #[serde(default)]
+    pub requirements: super::requirements::RequirementsSection,
 }
 
 /// The in-process proxy every client goes through (bytes on the wire are counted there) and

@@ -1,0 +1,114 @@
+//! What each protection of a run offers by design, from the suite catalogue, for
+//! results.json (`protections`): the report's Recommendation reads these claims there and
+//! tests them against what the run measured (tamper matrix, repeated blocks).
+
+use crate::crypto::Suite;
+use crate::crypto::mac::MacAlg;
+use crate::crypto::signature::SigAlg;
+use crate::crypto::suite::{Family, Mode};
+use crate::results::{PropertiesSource, ProtectionProperties, RunResults, Writer};
+use crate::scenario::Case;
+
+/// The claims of one protection.
+pub fn of(suite: Suite, mac: MacAlg, signature: SigAlg) -> ProtectionProperties {
+    let family = suite.family();
+    let writer = if signature != SigAlg::None {
+        Writer::Publisher
+    } else if mac != MacAlg::None || matches!(family, Family::Aead(_)) {
+        Writer::KeyHolder
+    } else if matches!(family, Family::Hybrid(_)) {
+        // The topic's public key is public: anyone can seal a message to it.
+        Writer::PublicKeyHolder
+    } else {
+        Writer::Anyone
+    };
+    ProtectionProperties {
+        suite: suite.name().to_owned(),
+        mac: mac.name().to_owned(),
+        signature: signature.name().to_owned(),
+        confidentiality: family != Family::None,
+        integrity: suite.authenticated() || mac != MacAlg::None || signature != SigAlg::None,
+        writer,
+        deterministic: matches!(family, Family::Block(_, Mode::Ecb)),
+        source: PropertiesSource::Run,
+    }
+}
+
+/// One entry per distinct (suite, mac, signature) of `cases`, in matrix order.
+pub fn of_cases(cases: &[Case]) -> Vec<ProtectionProperties> {
+    let mut out: Vec<ProtectionProperties> = Vec::new();
+    for c in cases {
+        let p = of(c.suite, c.mac, c.signature);
+        if !out.iter().any(|q| q.is(&p.suite, &p.mac, &p.signature)) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// For a run written before `protections` was recorded: fills them in from this build's
+/// catalogue, marked [`PropertiesSource::Catalogue`] so the report says where they came
+/// from. Names this build does not know are left out (the report then says "not measured").
+pub fn backfill(results: &mut RunResults) {
+    if !results.protections.is_empty() {
+        return;
+    }
+    for c in &results.cases {
+        let p = &c.params;
+        if results
+            .protections
+            .iter()
+            .any(|q| q.is(&p.suite, &p.mac, &p.signature))
+        {
+            continue;
+        }
+        let (Some(suite), Some(mac), Some(sig)) = (
+            Suite::from_name(&p.suite),
+            MacAlg::ALL.into_iter().find(|m| m.name() == p.mac),
+            SigAlg::ALL.into_iter().find(|s| s.name() == p.signature),
+        ) else {
+            continue;
+        };
+        let mut props = of(suite, mac, sig);
+        props.source = PropertiesSource::Catalogue;
+        results.protections.push(props);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn props(suite: &str, mac: MacAlg, sig: SigAlg) -> ProtectionProperties {
+        of(Suite::from_name(suite).unwrap(), mac, sig)
+    }
+
+    #[test]
+    fn who_can_write_follows_the_keys() {
+        use MacAlg::HmacSha256;
+        use SigAlg::{Ed25519, None as NoSig};
+        assert_eq!(
+            props("aes-128-cbc", MacAlg::None, NoSig).writer,
+            Writer::Anyone
+        );
+        assert!(!props("aes-128-cbc", MacAlg::None, NoSig).integrity);
+        assert_eq!(
+            props("aes-128-cbc", HmacSha256, NoSig).writer,
+            Writer::KeyHolder
+        );
+        assert_eq!(
+            props("aes-128-gcm", MacAlg::None, NoSig).writer,
+            Writer::KeyHolder
+        );
+        let ecies = props("ecies-p256", MacAlg::None, NoSig);
+        assert_eq!(ecies.writer, Writer::PublicKeyHolder);
+        assert!(ecies.integrity && ecies.confidentiality);
+        assert_eq!(
+            props("none", MacAlg::None, Ed25519).writer,
+            Writer::Publisher
+        );
+        assert!(!props("none", MacAlg::None, Ed25519).confidentiality);
+        assert!(props("des-ecb", MacAlg::None, NoSig).deterministic);
+        assert!(!props("des-cbc", MacAlg::None, NoSig).deterministic);
+    }
+}
