@@ -19,6 +19,7 @@
 #   BLOCK_SIZES=1024,16384   sizes for the block modes
 #   BLOCK_SUITES="..."   block suites to compare (default: AES in every mode openssl has,
 #                        DES, 3DES and Blowfish in CBC)
+#   BIN=path             run this mqtt-cipher-bench binary (a release build) instead of cargo run
 #   OURS_DIR=dir         reuse ours-aead.json / ours-block.json / ours-pk.json from a former run
 #                        instead of running cargo (they are kept there when OURS_DIR is set)
 set -euo pipefail
@@ -70,8 +71,10 @@ ours() { # ours NAME ARGS...: one `speed --json` run, kept as ours-NAME.json
         echo "reusing $ours_dir/ours-$name.json" >&2
         return
     fi
-    echo "cargo run --release -- speed --json --provider all --time $TIME $*" >&2
-    cargo run --release --quiet -- speed --json --provider all --time "$TIME" "$@" >"$ours_dir/ours-$name.json"
+    local cmd=(cargo run --release --quiet --)
+    [ -n "${BIN:-}" ] && cmd=("$BIN")
+    echo "${cmd[*]} speed --json --provider all --time $TIME $*" >&2
+    "${cmd[@]}" speed --json --provider all --time "$TIME" "$@" >"$ours_dir/ours-$name.json"
 }
 
 : >"$work/openssl.tsv" # group, algorithm, size, operation, per second
