@@ -351,7 +351,7 @@ pub fn run(opts: &SpeedOptions) -> SpeedReport {
         .macs
         .iter()
         .filter(|m| **m != MacAlg::None)
-        .map(|&m| cells::mac(&ring, m, &opts.sizes, budget, versions))
+        .map(|&m| cells::mac(ring, m, &opts.sizes, budget, versions))
         .collect();
     if opts.progress && !opts.signatures.is_empty() {
         eprintln!("speed: signatures (key pairs first)");
@@ -364,7 +364,7 @@ pub fn run(opts: &SpeedOptions) -> SpeedReport {
             opts.providers
                 .for_signature(a)
                 .into_iter()
-                .map(move |p| cells::signature(&ring, a, p, budget, versions))
+                .map(move |p| cells::signature(ring, a, p, budget, versions))
         })
         .collect();
     let ecdh: Vec<EcdhSpeed> = if opts.ecdh {
