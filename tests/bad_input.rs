@@ -354,3 +354,59 @@ fn bad_order_flags_exit_2_naming_the_flag() {
     let (_, _, err) = run_bin(&["run", p, "--order", "random"]);
     assert!(err.contains("[possible values: shuffled, matrix]"), "{err}");
 }
+
+#[test]
+fn a_provider_without_a_suite_of_the_matrix_exits_2_at_that_provider() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, err) = run_scenario(
+        dir.path(),
+        "prov.toml",
+        "name = \"p\"\n[matrix]\nsuite = [\"aes-128-gcm\", \"des-cbc\"]\nprovider = [\"rustcrypto\", \"aws-lc\"]\n",
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(
+            "prov.toml:4:27: matrix.provider: provider aws-lc has no suite des-cbc (providers with it: rustcrypto)"
+        ),
+        "{err}"
+    );
+    let (code, err) = run_scenario(
+        dir.path(),
+        "prov.toml",
+        "name = \"p\"\n[matrix]\nprovider = [\"openssl\"]\n",
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("prov.toml:3:")
+            && err.contains(
+                "unknown provider \"openssl\" (expected one of rustcrypto, ring, aws-lc)"
+            ),
+        "{err}"
+    );
+    let (code, err) = run_scenario(
+        dir.path(),
+        "prov.toml",
+        "name = \"p\"\n[matrix]\nsignature = [\"ed25519\"]\nprovider = [\"ring\"]\n",
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("matrix.provider: provider ring has no signature ed25519 (providers with it: rustcrypto, aws-lc)"),
+        "{err}"
+    );
+    assert!(!dir.path().join("out").exists(), "no results folder");
+}
+
+#[test]
+fn speed_with_a_provider_that_lacks_the_suite_exits_2() {
+    let (code, _, err) = run_bin(&["speed", "--suites", "blowfish-cbc", "--provider", "aws-lc"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(
+            "--provider: provider aws-lc has no suite blowfish-cbc (providers with it: rustcrypto)"
+        ),
+        "{err}"
+    );
+    let (code, _, err) = run_bin(&["speed", "--provider", "boringssl"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("unknown provider \"boringssl\""), "{err}");
+}

@@ -107,11 +107,7 @@ fn identity(name: &str, tag: &str, kind: SigKind) -> ClientIdentity {
 }
 
 fn protection(suite: Suite) -> Protection {
-    Protection {
-        suite,
-        mac: MacAlg::None,
-        signature: SigAlg::None,
-    }
+    Protection::new(suite, MacAlg::None, SigAlg::None)
 }
 
 /// Subscribes `c` to `topic` and returns once the SUBACK arrived.

@@ -2,10 +2,13 @@
 //! (AES modes), FIPS 81 (DES modes), SP 800-67 (3DES), Schneier's and Eric Young's Blowfish sets,
 //! SP 800-38C/D (CCM, GCM), RFC 8439 (ChaCha20-Poly1305), the Ascon reference KAT (SP 800-232),
 //! RFC 4231 (HMAC) and Project Wycheproof. Vectors go through the harness's own Sealer/Opener
-//! wherever the suite's parameters allow it, so the dispatch and the modes are what is checked.
+//! wherever the suite's parameters allow it, so the dispatch and the modes are what is checked,
+//! on every provider of the suite (RustCrypto, ring, aws-lc: `seal`/`open` below run them all
+//! and require them to agree).
 
 use mqtt_cipher_bench::crypto::keys::TopicKeys;
 use mqtt_cipher_bench::crypto::mac::TopicMac;
+use mqtt_cipher_bench::crypto::provider::providers_of_suite;
 use mqtt_cipher_bench::crypto::{CryptoError, Suite};
 
 fn unhex(s: &str) -> Vec<u8> {
@@ -21,19 +24,29 @@ fn suite(name: &str) -> Suite {
     Suite::from_name(name).unwrap_or_else(|| panic!("no suite {name}"))
 }
 
+/// Seals through every provider of the suite (crypto/provider.rs): all must give the same
+/// body, which is returned, so every vector below checks every implementation.
 fn seal(name: &str, key: &[u8], iv: &[u8], aad: &[u8], pt: &[u8]) -> Vec<u8> {
     let keys = TopicKeys::new(Some(key.to_vec()), None);
-    let mut s = suite(name).sealer(&keys).unwrap();
-    let mut out = Vec::new();
-    s.seal(iv, aad, pt, &mut out).unwrap();
-    assert_eq!(
-        out.len(),
-        suite(name).body_len(pt.len()),
-        "{name} body length"
-    );
-    out
+    let mut bodies = providers_of_suite(suite(name)).into_iter().map(|p| {
+        let mut s = suite(name).sealer_with(p, &keys).unwrap();
+        let mut out = Vec::new();
+        s.seal(iv, aad, pt, &mut out).unwrap();
+        assert_eq!(
+            out.len(),
+            suite(name).body_len(pt.len()),
+            "{name} body length on {p}"
+        );
+        (p, out)
+    });
+    let (first, body) = bodies.next().expect("every suite has a provider");
+    for (p, other) in bodies {
+        assert_eq!(other, body, "{name}: {p} and {first} disagree");
+    }
+    body
 }
 
+/// Opens through every provider of the suite; all must agree (plaintext, or failure).
 fn open(
     name: &str,
     key: &[u8],
@@ -42,9 +55,21 @@ fn open(
     body: &[u8],
 ) -> Result<Vec<u8>, CryptoError> {
     let keys = TopicKeys::new(Some(key.to_vec()), None);
-    let mut o = suite(name).opener(&keys).unwrap();
-    let mut out = Vec::new();
-    o.open(iv, aad, body, &mut out).map(|()| out)
+    let mut results = providers_of_suite(suite(name)).into_iter().map(|p| {
+        let mut o = suite(name).opener_with(p, &keys).unwrap();
+        let mut out = Vec::new();
+        (p, o.open(iv, aad, body, &mut out).map(|()| out))
+    });
+    let (first, result) = results.next().expect("every suite has a provider");
+    for (p, other) in results {
+        // Failure reasons may be worded differently; success and plaintext may not.
+        assert_eq!(
+            other.as_ref().ok(),
+            result.as_ref().ok(),
+            "{name}: {p} and {first} disagree"
+        );
+    }
+    result
 }
 
 /// A stream mode must reproduce the vector exactly and decrypt it back.
@@ -808,7 +833,31 @@ fn wycheproof_hmac_sha256() {
     assert!(checked > 50);
 }
 
+use mqtt_cipher_bench::crypto::awslc_pk::AwsLcVerifier;
 use mqtt_cipher_bench::crypto::signature::{EcdsaVerifier, Ed25519Verifier, PssVerifier, Verifier};
+
+/// Runs a Wycheproof signature case through the RustCrypto verifier and aws-lc's; both must
+/// give the vector's verdict (acceptable cases: each may go either way).
+fn check_both(
+    rc: &mut dyn Verifier,
+    lc: &mut dyn Verifier,
+    msg: &[u8],
+    sig: &[u8],
+    result: wycheproof::TestResult,
+    what: &str,
+) {
+    let verdicts = [
+        ("rustcrypto", rc.verify(msg, sig).is_ok()),
+        ("aws-lc", lc.verify(msg, sig).is_ok()),
+    ];
+    for (name, ok) in verdicts {
+        match result {
+            wycheproof::TestResult::Valid => assert!(ok, "{name} {what}"),
+            wycheproof::TestResult::Invalid => assert!(!ok, "{name} {what}"),
+            wycheproof::TestResult::Acceptable => {}
+        }
+    }
+}
 
 #[test]
 fn wycheproof_ecdsa_p256_sha256_p1363() {
@@ -818,17 +867,23 @@ fn wycheproof_ecdsa_p256_sha256_p1363() {
     for group in data.test_groups {
         let vk = p256::ecdsa::VerifyingKey::from_sec1_bytes(&group.key.key).unwrap();
         let mut v = EcdsaVerifier(vk);
+        let mut lc = AwsLcVerifier::ecdsa_p256(&group.key.key).unwrap();
         for t in group.tests {
-            let ok = v.verify(&t.msg, &t.sig).is_ok();
-            match t.result {
-                wycheproof::TestResult::Valid => assert!(ok, "tc {} {}", t.tc_id, t.comment),
-                wycheproof::TestResult::Invalid => assert!(!ok, "tc {} {}", t.tc_id, t.comment),
-                wycheproof::TestResult::Acceptable => {}
-            }
+            let what = format!("tc {} {}", t.tc_id, t.comment);
+            check_both(&mut v, &mut lc, &t.msg, &t.sig, t.result, &what);
             checked += 1;
         }
     }
     assert_eq!(checked, 262);
+}
+
+/// The tests above that treated "acceptable" as valid (`!must_fail()`) keep doing so.
+fn strict(r: wycheproof::TestResult) -> wycheproof::TestResult {
+    if r.must_fail() {
+        wycheproof::TestResult::Invalid
+    } else {
+        wycheproof::TestResult::Valid
+    }
 }
 
 #[test]
@@ -839,9 +894,11 @@ fn wycheproof_ed25519() {
     for group in data.test_groups {
         let pk: [u8; 32] = group.key.pk[..].try_into().unwrap();
         let mut v = Ed25519Verifier(ed25519_dalek::VerifyingKey::from_bytes(&pk).unwrap());
+        let mut lc = AwsLcVerifier::ed25519(&pk).unwrap();
         for t in group.tests {
-            let ok = v.verify(&t.msg, &t.sig).is_ok();
-            assert_eq!(ok, !t.result.must_fail(), "tc {} {}", t.tc_id, t.comment);
+            let what = format!("tc {} {}", t.tc_id, t.comment);
+            let verdict = strict(t.result);
+            check_both(&mut v, &mut lc, &t.msg, &t.sig, verdict, &what);
             checked += 1;
         }
     }
@@ -858,9 +915,10 @@ fn wycheproof_rsa_pss_2048_sha256_mgf1_32() {
         assert_eq!(group.salt_size, 32);
         let pk = rsa::RsaPublicKey::from_public_key_der(&group.der).unwrap();
         let mut v = PssVerifier(rsa::pss::VerifyingKey::new_with_salt_len(pk, 32));
+        let mut lc = AwsLcVerifier::rsa_pss_sha256(&group.der).unwrap();
         for t in group.tests {
-            let ok = v.verify(&t.msg, &t.sig).is_ok();
-            assert_eq!(ok, !t.result.must_fail(), "tc {} {}", t.tc_id, t.comment);
+            let what = format!("tc {} {}", t.tc_id, t.comment);
+            check_both(&mut v, &mut lc, &t.msg, &t.sig, strict(t.result), &what);
             checked += 1;
         }
     }
@@ -876,9 +934,10 @@ fn wycheproof_rsa_pss_3072_sha256_mgf1_32() {
     for group in data.test_groups {
         let pk = rsa::RsaPublicKey::from_public_key_der(&group.der).unwrap();
         let mut v = PssVerifier(rsa::pss::VerifyingKey::new_with_salt_len(pk, 32));
+        let mut lc = AwsLcVerifier::rsa_pss_sha256(&group.der).unwrap();
         for t in group.tests {
-            let ok = v.verify(&t.msg, &t.sig).is_ok();
-            assert_eq!(ok, !t.result.must_fail(), "tc {} {}", t.tc_id, t.comment);
+            let what = format!("tc {} {}", t.tc_id, t.comment);
+            check_both(&mut v, &mut lc, &t.msg, &t.sig, strict(t.result), &what);
             checked += 1;
         }
     }
@@ -893,16 +952,44 @@ fn wycheproof_rsa_oaep_2048_sha256_mgf1_sha256() {
     let mut checked = 0;
     for group in data.test_groups {
         let sk = rsa::RsaPrivateKey::from_pkcs8_der(&group.pkcs8).unwrap();
+        // The aws-lc provider's rsa-2048-oaep unwraps with this primitive (crypto/awslc_pk.rs).
+        let lc = aws_lc_rs::rsa::OaepPrivateDecryptingKey::new(
+            aws_lc_rs::rsa::PrivateDecryptingKey::from_pkcs8(&group.pkcs8).unwrap(),
+        )
+        .unwrap();
         for t in group.tests {
+            let mut buf = vec![0u8; lc.min_output_size()];
+            let label = (!t.label.is_empty()).then_some(&t.label[..]);
+            let lc_res = lc
+                .decrypt(
+                    &aws_lc_rs::rsa::OAEP_SHA256_MGF1SHA256,
+                    &t.ct,
+                    &mut buf,
+                    label,
+                )
+                .map(|pt| pt.to_vec());
             let padding = if t.label.is_empty() {
                 rsa::Oaep::<sha2::Sha256>::new()
             } else {
                 rsa::Oaep::<sha2::Sha256>::new_with_label(t.label.to_vec())
             };
             let res = sk.decrypt(padding, &t.ct);
+            assert_eq!(
+                res.is_ok(),
+                lc_res.is_ok(),
+                "aws-lc: tc {} {}",
+                t.tc_id,
+                t.comment
+            );
             if t.result.must_fail() {
                 assert!(res.is_err(), "tc {} {}", t.tc_id, t.comment);
             } else {
+                assert_eq!(
+                    lc_res.as_deref().ok(),
+                    Some(&t.pt[..]),
+                    "aws-lc: tc {}",
+                    t.tc_id
+                );
                 assert_eq!(
                     res.as_deref(),
                     Ok(&t.pt[..]),

@@ -121,7 +121,7 @@ proptest! {
         plaintext in prop::collection::vec(any::<u8>(), 0..600),
         seq in any::<u64>(),
     ) {
-        let p = Protection { suite, mac, signature: sig };
+        let p = Protection::new(suite, mac, sig);
         let topic = "props/p3";
         let mut tx = Protector::new(&KEYS, p, topic, 3).expect("keyed");
         let mut rx = Unprotector::new(&KEYS, p, topic, 3).expect("keyed");

@@ -31,11 +31,7 @@ fn opts(trials: u64, seed: u64) -> TamperOptions {
 }
 
 fn protection(suite: Suite, mac: MacAlg, signature: SigAlg) -> Protection {
-    Protection {
-        suite,
-        mac,
-        signature,
-    }
+    Protection::new(suite, mac, signature)
 }
 
 fn rsa_names(suite: &str, signature: &str) -> bool {

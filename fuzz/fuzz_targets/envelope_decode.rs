@@ -17,10 +17,8 @@ const TOPIC: &str = "mcb/fuzz/0/0/0";
 /// A few representative protections: plain, unauthenticated block mode with and without
 /// a MAC, each AEAD family, a hybrid and a signature.
 fn protections() -> Vec<Protection> {
-    let p = |s: &str, mac, signature| Protection {
-        suite: Suite::from_name(s).expect("suite in catalogue"),
-        mac,
-        signature,
+    let p = |s: &str, mac, signature| {
+        Protection::new(Suite::from_name(s).expect("suite in catalogue"), mac, signature)
     };
     vec![
         p("none", MacAlg::None, SigAlg::None),

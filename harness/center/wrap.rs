@@ -12,8 +12,8 @@ use p256::elliptic_curve::sec1::ToSec1Point;
 use rand::Rng;
 use sha2::Sha256;
 
-use crate::crypto::aead::{TAG_LEN, aes128_gcm};
-use crate::crypto::{Opener, Sealer};
+use crate::crypto::Provider;
+use crate::crypto::aead::{TAG_LEN, aes128_gcm, aes128_gcm_opener};
 
 use super::CenterError;
 
@@ -77,7 +77,8 @@ pub fn wrap(
     let mut out = Vec::with_capacity(POINT_LEN + NONCE_LEN + key.len() + TAG_LEN);
     out.extend_from_slice(eph_point.as_bytes());
     out.extend_from_slice(&nonce);
-    let res = aes128_gcm(&kek)
+    // The Security Center's key wrap is not a measured suite: it stays on RustCrypto.
+    let res = aes128_gcm(Provider::RustCrypto, &kek)
         .and_then(|mut a| a.seal(&nonce, &binding.associated_data(), key, &mut out))
         .map_err(|e| CenterError::Key(format!("wrap: {e}")));
     kek.fill(0);
@@ -113,7 +114,7 @@ pub fn unwrap_with_public(
     let shared = p256::ecdh::diffie_hellman(secret.to_nonzero_scalar(), eph.as_affine());
     let mut kek = kek(&shared, point, mine);
     let mut out = Vec::with_capacity(sealed.len());
-    let res = aes128_gcm(&kek)
+    let res = aes128_gcm_opener(Provider::RustCrypto, &kek)
         .and_then(|mut a| a.open(nonce, &binding.associated_data(), sealed, &mut out))
         .map_err(|_| CenterError::Unwrap);
     kek.fill(0);

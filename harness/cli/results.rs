@@ -88,7 +88,7 @@ pub struct CompareArgs {
     #[arg(long)]
     out: Option<PathBuf>,
     /// Pair cases by these case parameters instead of by id, comma-separated (qos, size,
-    /// suite, suite_id, mac, signature, transport, protocol); needed for runs of
+    /// suite, suite_id, mac, signature, transport, protocol, provider, implementation); needed for runs of
     /// different scenarios.
     #[arg(long = "match", value_delimiter = ',', value_name = "FIELDS")]
     match_fields: Vec<String>,

@@ -1,6 +1,7 @@
 //! `speed`: the suites measured in-process, `openssl speed`-style.
 
 use super::BadInput;
+use crate::crypto::signature::SigAlg;
 
 /// An `openssl speed`-style table of every suite, in-process, no broker.
 #[derive(Debug, clap::Args)]
@@ -25,6 +26,20 @@ pub struct SpeedArgs {
     /// Print JSON instead of the table (fields: results/README.md, "speed --json").
     #[arg(long)]
     json: bool,
+    /// Provider to measure on: rustcrypto, ring, aws-lc, or all (a row per provider of each
+    /// suite and signature). Default: each suite's and signature's default provider.
+    #[arg(long)]
+    provider: Option<String>,
+    /// Associated data per sealed message, bytes (default 48, a topic and envelope header;
+    /// `openssl speed -aead` uses 13).
+    #[arg(long, default_value_t = crate::speed::AAD_LEN)]
+    aad_len: usize,
+    /// Signature algorithms to time, comma-separated (default: all; `none`: no signatures).
+    #[arg(long, value_delimiter = ',')]
+    signatures: Vec<String>,
+    /// Do not time P-256 ECDH.
+    #[arg(long)]
+    no_ecdh: bool,
 }
 
 impl SpeedArgs {
@@ -62,8 +77,52 @@ impl SpeedArgs {
             ))
             .into());
         }
+        if self.aad_len > 65_535 {
+            return Err(BadInput(format!(
+                "--aad-len: expected 0 to 65535 bytes (an MQTT topic is at most 65535), got {}",
+                self.aad_len
+            ))
+            .into());
+        }
+        let providers = match self.provider.as_deref() {
+            None => crate::speed::Providers::Default,
+            Some(p) if p.eq_ignore_ascii_case("all") => crate::speed::Providers::All,
+            Some(p) => {
+                let p = p
+                    .parse::<crate::crypto::Provider>()
+                    .map_err(|e| BadInput(format!("--provider: {e}, or all")))?;
+                // A suite named on the command line that the provider lacks is an error, not a
+                // silently missing row.
+                if let Some(e) = suites
+                    .iter()
+                    .find_map(|&s| crate::crypto::provider::for_suite(s, Some(p)).err())
+                {
+                    return Err(BadInput(format!("--provider: {e}")).into());
+                }
+                crate::speed::Providers::Only(p)
+            }
+        };
+        let signatures = self
+            .signatures
+            .iter()
+            .map(|name| {
+                SigAlg::ALL
+                    .into_iter()
+                    .find(|a| a.name().eq_ignore_ascii_case(name))
+                    .ok_or_else(|| {
+                        let all: Vec<&str> = SigAlg::ALL.iter().map(|a| a.name()).collect();
+                        BadInput(format!(
+                            "--signatures: unknown signature \"{name}\" (expected one of {})",
+                            all.join(", ")
+                        ))
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let mut opts = crate::speed::SpeedOptions {
             suites,
+            providers,
+            aad_len: self.aad_len,
+            ecdh: !self.no_ecdh,
             min_time: self.time,
             samples,
             progress: std::io::stderr().is_terminal(),
@@ -72,6 +131,11 @@ impl SpeedArgs {
         };
         if !self.sizes.is_empty() {
             opts.sizes = self.sizes;
+        }
+        if !signatures.is_empty() {
+            // `none` among them measures nothing for it (run() skips it): `--signatures none`
+            // times no signature at all.
+            opts.signatures = signatures;
         }
         let report = crate::speed::run(&opts);
         let mut out = std::io::stdout().lock();

@@ -6,6 +6,9 @@
 
 use aead::{AeadInOut, KeyInit};
 
+use super::awslc_sym::{self, AwsLcAead};
+use super::provider::Provider;
+use super::ring_aead::{self, RingAead};
 use super::suite::AeadAlg;
 use super::{CryptoError, Opener, Sealer};
 
@@ -87,9 +90,19 @@ pub(crate) fn open_detached(
     Ok(())
 }
 
-/// AES-128-GCM with a 12-byte nonce: the data half of both hybrid suites.
-pub(crate) fn aes128_gcm(key: &[u8]) -> Result<AeadSuite<aes_gcm::Aes128Gcm>, CryptoError> {
-    suite(AeadAlg::Aes128Gcm, key)
+/// AES-128-GCM with a 12-byte nonce from `provider`: the data half of both hybrid suites
+/// (keyed per message, so boxed like any suite; the allocation is noise next to the
+/// public-key step).
+pub(crate) fn aes128_gcm(provider: Provider, key: &[u8]) -> Result<Box<dyn Sealer>, CryptoError> {
+    sealer(provider, AeadAlg::Aes128Gcm, key)
+}
+
+/// The opening half of [`aes128_gcm`].
+pub(crate) fn aes128_gcm_opener(
+    provider: Provider,
+    key: &[u8],
+) -> Result<Box<dyn Opener>, CryptoError> {
+    opener(provider, AeadAlg::Aes128Gcm, key)
 }
 
 fn keyed<A: KeyInit>(key: &[u8]) -> Result<A, CryptoError> {
@@ -121,25 +134,63 @@ fn suite<A: AeadInOut + KeyInit + Send + 'static>(
     })
 }
 
-macro_rules! with_aead {
+macro_rules! with_rustcrypto_aead {
     ($alg:expr, $key:expr) => {
         match $alg {
             AeadAlg::Aes128Gcm => Box::new(suite::<aes_gcm::Aes128Gcm>($alg, $key)?),
             AeadAlg::Aes256Gcm => Box::new(suite::<aes_gcm::Aes256Gcm>($alg, $key)?),
             AeadAlg::Aes128Ccm => Box::new(suite::<Aes128Ccm>($alg, $key)?),
-            // ring, not RustCrypto: see chacha_ring.rs for the measured reason.
-            AeadAlg::ChaCha20Poly1305 => Box::new(super::chacha_ring::ChaCha20Poly1305::new($key)?),
+            AeadAlg::ChaCha20Poly1305 => {
+                Box::new(suite::<chacha20poly1305::ChaCha20Poly1305>($alg, $key)?)
+            }
             AeadAlg::AsconAead128 => Box::new(suite::<ascon_aead::AsconAead128>($alg, $key)?),
         }
     };
 }
 
-pub fn sealer(alg: AeadAlg, key: &[u8]) -> Result<Box<dyn Sealer>, CryptoError> {
-    Ok(with_aead!(alg, key))
+/// `alg` from ring or aws-lc (both have the same three AEADs), keyed; the error names the
+/// providers that have `alg` when this one does not.
+macro_rules! with_provider_aead {
+    ($provider:expr, $alg:expr, $key:expr) => {
+        match $provider {
+            Provider::RustCrypto => with_rustcrypto_aead!($alg, $key),
+            Provider::Ring => Box::new(RingAead::new(
+                ring_aead::algorithm($alg).ok_or_else(|| lacks($provider, $alg))?,
+                $key,
+            )?),
+            Provider::AwsLc => Box::new(AwsLcAead::new(
+                awslc_sym::aead_algorithm($alg).ok_or_else(|| lacks($provider, $alg))?,
+                $key,
+            )?),
+        }
+    };
 }
 
-pub fn opener(alg: AeadAlg, key: &[u8]) -> Result<Box<dyn Opener>, CryptoError> {
-    Ok(with_aead!(alg, key))
+fn lacks(provider: Provider, alg: AeadAlg) -> CryptoError {
+    let suite = super::Suite::all()
+        .find(|s| s.family() == super::suite::Family::Aead(alg))
+        .unwrap_or_else(|| unreachable!("every AEAD is in the catalogue"));
+    CryptoError::Key(
+        super::provider::for_suite(suite, Some(provider))
+            .err()
+            .map_or_else(|| format!("{provider} lacks {suite}"), |e| e.to_string()),
+    )
+}
+
+pub fn sealer(
+    provider: Provider,
+    alg: AeadAlg,
+    key: &[u8],
+) -> Result<Box<dyn Sealer>, CryptoError> {
+    Ok(with_provider_aead!(provider, alg, key))
+}
+
+pub fn opener(
+    provider: Provider,
+    alg: AeadAlg,
+    key: &[u8],
+) -> Result<Box<dyn Opener>, CryptoError> {
+    Ok(with_provider_aead!(provider, alg, key))
 }
 
 #[cfg(test)]
@@ -169,12 +220,12 @@ mod tests {
             "21d514b25466931c7d8f6a5aac84aa051ba30b396a0aac973d58e091"
         ));
         let tag = unhex("5bc94fbc3221a5db94fae95ae7121a47");
-        let mut s = sealer(AeadAlg::Aes128Gcm, &key).unwrap();
+        let mut s = sealer(Provider::RustCrypto, AeadAlg::Aes128Gcm, &key).unwrap();
         let mut out = Vec::new();
         s.seal(&iv, &aad, &pt, &mut out).unwrap();
         assert_eq!(&out[..pt.len()], &ct[..]);
         assert_eq!(&out[pt.len()..], &tag[..]);
-        let mut o = opener(AeadAlg::Aes128Gcm, &key).unwrap();
+        let mut o = opener(Provider::RustCrypto, AeadAlg::Aes128Gcm, &key).unwrap();
         let mut back = Vec::new();
         o.open(&iv, &aad, &out, &mut back).unwrap();
         assert_eq!(back, pt);

@@ -25,8 +25,10 @@ use rand::Rng;
 use rsa::{Oaep, RsaPrivateKey, RsaPublicKey};
 use sha2::Sha256;
 
-use super::aead::{TAG_LEN, aes128_gcm};
+use super::aead::{TAG_LEN, aes128_gcm, aes128_gcm_opener};
+use super::awslc_pk;
 use super::keys::{TopicKeys, TopicPair};
+use super::provider::Provider;
 use super::suite::HybridAlg;
 use super::{CryptoError, Opener, Sealer};
 
@@ -36,7 +38,8 @@ pub const RSA_WRAPPED_LEN: usize = 256;
 pub const P256_POINT_LEN: usize = 65;
 /// HKDF info of ecies-p256 (DESIGN.md).
 pub const ECIES_INFO: &[u8] = b"mqtt-cipher-bench/v1/ecies-p256";
-const DATA_KEY_LEN: usize = 16;
+/// Bytes of the per-message AES-128 data key.
+pub(crate) const DATA_KEY_LEN: usize = 16;
 
 /// Bytes the suite puts before the GCM ciphertext.
 pub fn prefix_len(alg: HybridAlg) -> usize {
@@ -46,28 +49,53 @@ pub fn prefix_len(alg: HybridAlg) -> usize {
     }
 }
 
-pub fn sealer(alg: HybridAlg, keys: &TopicKeys) -> Result<Box<dyn Sealer>, CryptoError> {
-    match (alg, keys.pair()?) {
-        (HybridAlg::Rsa2048Oaep, TopicPair::Rsa(k)) => Ok(Box::new(RsaOaepSealer {
+/// Keys the publisher's half of `alg` on `provider` (RustCrypto or aws-lc, see
+/// crypto/provider.rs; the data half runs on the same provider's AES-128-GCM).
+pub fn sealer(
+    provider: Provider,
+    alg: HybridAlg,
+    keys: &TopicKeys,
+) -> Result<Box<dyn Sealer>, CryptoError> {
+    match (provider, alg, keys.pair()?) {
+        (Provider::AwsLc, HybridAlg::Rsa2048Oaep, TopicPair::Rsa(k)) => {
+            awslc_pk::rsa_oaep_sealer(k)
+        }
+        (Provider::AwsLc, HybridAlg::EciesP256, TopicPair::P256(k)) => awslc_pk::ecies_sealer(k),
+        (Provider::AwsLc, ..) => Err(mismatch()),
+        (_, HybridAlg::Rsa2048Oaep, TopicPair::Rsa(k)) => Ok(Box::new(RsaOaepSealer {
             public: k.to_public_key(),
         })),
-        (HybridAlg::EciesP256, TopicPair::P256(k)) => Ok(Box::new(EciesSealer {
+        (_, HybridAlg::EciesP256, TopicPair::P256(k)) => Ok(Box::new(EciesSealer {
             public: k.public_key(),
         })),
-        _ => Err(CryptoError::Key("key pair does not match the suite".into())),
+        _ => Err(mismatch()),
     }
 }
 
-pub fn opener(alg: HybridAlg, keys: &TopicKeys) -> Result<Box<dyn Opener>, CryptoError> {
-    match (alg, keys.pair()?) {
-        (HybridAlg::Rsa2048Oaep, TopicPair::Rsa(k)) => Ok(Box::new(RsaOaepOpener {
+/// Keys the subscriber's half of `alg` on `provider`.
+pub fn opener(
+    provider: Provider,
+    alg: HybridAlg,
+    keys: &TopicKeys,
+) -> Result<Box<dyn Opener>, CryptoError> {
+    match (provider, alg, keys.pair()?) {
+        (Provider::AwsLc, HybridAlg::Rsa2048Oaep, TopicPair::Rsa(k)) => {
+            awslc_pk::rsa_oaep_opener(k)
+        }
+        (Provider::AwsLc, HybridAlg::EciesP256, TopicPair::P256(k)) => awslc_pk::ecies_opener(k),
+        (Provider::AwsLc, ..) => Err(mismatch()),
+        (_, HybridAlg::Rsa2048Oaep, TopicPair::Rsa(k)) => Ok(Box::new(RsaOaepOpener {
             private: k.as_ref().clone(),
         })),
-        (HybridAlg::EciesP256, TopicPair::P256(k)) => Ok(Box::new(EciesOpener {
+        (_, HybridAlg::EciesP256, TopicPair::P256(k)) => Ok(Box::new(EciesOpener {
             secret: k.to_nonzero_scalar(),
         })),
-        _ => Err(CryptoError::Key("key pair does not match the suite".into())),
+        _ => Err(mismatch()),
     }
+}
+
+fn mismatch() -> CryptoError {
+    CryptoError::Key("key pair does not match the suite".into())
 }
 
 fn seal_data(
@@ -77,7 +105,7 @@ fn seal_data(
     pt: &[u8],
     out: &mut Vec<u8>,
 ) -> Result<(), CryptoError> {
-    aes128_gcm(key)?.seal(iv, aad, pt, out)
+    aes128_gcm(Provider::RustCrypto, key)?.seal(iv, aad, pt, out)
 }
 
 fn open_data(
@@ -87,12 +115,12 @@ fn open_data(
     body: &[u8],
     out: &mut Vec<u8>,
 ) -> Result<(), CryptoError> {
-    aes128_gcm(key)?.open(iv, aad, body, out)
+    aes128_gcm_opener(Provider::RustCrypto, key)?.open(iv, aad, body, out)
 }
 
 /// Splits a hybrid body into the key-transport prefix and the GCM part, refusing bodies too
 /// short to hold both.
-fn split(body: &[u8], prefix: usize) -> Result<(&[u8], &[u8]), CryptoError> {
+pub(crate) fn split(body: &[u8], prefix: usize) -> Result<(&[u8], &[u8]), CryptoError> {
     if body.len() < prefix + TAG_LEN {
         return Err(CryptoError::Authentication);
     }
@@ -159,9 +187,9 @@ impl Opener for RsaOaepOpener {
     }
 }
 
-/// HKDF-SHA256 of the shared x-coordinate into the 16-byte data key.
-fn ecies_key(shared: &p256::ecdh::SharedSecret) -> [u8; DATA_KEY_LEN] {
-    let hk = Hkdf::<Sha256>::new(Some(&[]), shared.raw_secret_bytes());
+/// HKDF-SHA256 of the shared x-coordinate into the 16-byte data key (both providers).
+pub(crate) fn ecies_key(shared_x: &[u8]) -> [u8; DATA_KEY_LEN] {
+    let hk = Hkdf::<Sha256>::new(Some(&[]), shared_x);
     let mut key = [0u8; DATA_KEY_LEN];
     hk.expand(ECIES_INFO, &mut key)
         .unwrap_or_else(|_| unreachable!("16 bytes is within HKDF-SHA256's limit"));
@@ -189,7 +217,7 @@ impl Sealer for EciesSealer {
         let eph = p256::ecdh::EphemeralSecret::generate_from_rng(&mut rand::rng());
         let point = eph.public_key().to_sec1_point(false);
         out.extend_from_slice(point.as_bytes());
-        let mut key = ecies_key(&eph.diffie_hellman(&self.public));
+        let mut key = ecies_key(&eph.diffie_hellman(&self.public).raw_secret_bytes()[..]);
         let res = seal_data(&key, iv, aad, pt, out);
         key.fill(0);
         res
@@ -217,7 +245,7 @@ impl Opener for EciesOpener {
         let eph =
             p256::PublicKey::from_sec1_bytes(point).map_err(|_| CryptoError::Authentication)?;
         let shared = p256::ecdh::diffie_hellman(self.secret, eph.as_affine());
-        let mut key = ecies_key(&shared);
+        let mut key = ecies_key(&shared.raw_secret_bytes()[..]);
         let res = open_data(&key, iv, aad, data, out);
         key.fill(0);
         res

@@ -8,19 +8,26 @@
 //!   generates and caches the key pairs (per topic for hybrids, per publisher for signatures).
 //! - [`mac`] and [`signature`]: encrypt-then-MAC and signatures over topic ‖ header ‖ body ‖ tag.
 //! - [`envelope`]: the v1 byte layout every implementation must agree on.
+//! - [`provider`]: which library runs a suite or signature (`rustcrypto`, `ring`, `aws-lc`)
+//!   and the default per suite; `ring_aead`, `awslc_sym` and `awslc_pk` are the non-RustCrypto
+//!   implementations behind the same traits.
 
 pub mod aead;
+pub mod awslc_pk;
+mod awslc_sym;
 pub mod block;
-mod chacha_ring;
 pub mod envelope;
 pub mod hybrid;
 pub mod keys;
 pub mod mac;
 mod pcbc;
 pub mod protect;
+pub mod provider;
+mod ring_aead;
 pub mod signature;
 pub mod suite;
 
+pub use provider::Provider;
 pub use suite::{Suite, SuiteSpec};
 
 /// Why opening a message failed. Each variant is counted, never a crash.

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use super::envelope::{self, Envelope, Fields};
 use super::keys::{KeyRing, TopicKeys};
 use super::mac::{MacAlg, TopicMac};
+use super::provider::{self, Provider};
 use super::signature::{SigAlg, Signer, Verifier};
 use super::{CryptoError, Opener, Sealer, Suite};
 
@@ -20,9 +21,33 @@ pub struct Protection {
     pub suite: Suite,
     pub mac: MacAlg,
     pub signature: SigAlg,
+    /// The provider asked for (the case's `provider` axis value); None: each part on its
+    /// default provider (crypto/provider.rs).
+    pub provider: Option<Provider>,
 }
 
 impl Protection {
+    /// `suite` with `mac` and `signature`, every part on its default provider.
+    pub fn new(suite: Suite, mac: MacAlg, signature: SigAlg) -> Self {
+        Self {
+            suite,
+            mac,
+            signature,
+            provider: None,
+        }
+    }
+
+    /// The provider that runs the suite (an error when the one asked for lacks it).
+    pub fn suite_provider(&self) -> Result<Provider, CryptoError> {
+        provider::for_suite(self.suite, self.provider).map_err(|e| CryptoError::Key(e.to_string()))
+    }
+
+    /// The provider that runs the signature.
+    pub fn signature_provider(&self) -> Result<Provider, CryptoError> {
+        provider::for_signature(self.signature, self.provider)
+            .map_err(|e| CryptoError::Key(e.to_string()))
+    }
+
     /// Envelope bytes for a plaintext of `n` bytes.
     pub fn envelope_len(&self, n: usize) -> usize {
         envelope::envelope_len(
@@ -86,11 +111,11 @@ impl Protector {
         topic_keys: &TopicKeys,
         key_id: u16,
     ) -> Result<Self, CryptoError> {
-        let sealer = p.suite.sealer(topic_keys)?;
+        let sealer = p.suite.sealer_with(p.suite_provider()?, topic_keys)?;
         let mac = topic_mac(keys, p.mac, topic)?;
         let signer = match p.signature {
             SigAlg::None => None,
-            alg => Some(alg.signer(keys, publisher)?),
+            alg => Some(alg.signer_with(p.signature_provider()?, keys, publisher)?),
         };
         let mut seed = [0u8; 32];
         getrandom::fill(&mut seed)
@@ -222,11 +247,11 @@ impl Unprotector {
         topic_keys: &TopicKeys,
         key_id: u16,
     ) -> Result<Self, CryptoError> {
-        let opener = p.suite.opener(topic_keys)?;
+        let opener = p.suite.opener_with(p.suite_provider()?, topic_keys)?;
         let mac = topic_mac(keys, p.mac, topic)?;
         let verifier = match p.signature {
             SigAlg::None => None,
-            alg => Some(alg.verifier(keys, publisher)?),
+            alg => Some(alg.verifier_with(p.signature_provider()?, keys, publisher)?),
         };
         Ok(Self {
             p,
@@ -252,7 +277,10 @@ impl Unprotector {
         topic_keys: &TopicKeys,
         grace: Duration,
     ) -> Result<(), CryptoError> {
-        let opener = self.p.suite.opener(topic_keys)?;
+        let opener = self
+            .p
+            .suite
+            .opener_with(self.p.suite_provider()?, topic_keys)?;
         let until = Instant::now() + grace;
         self.openers.retain(|o| o.key_id != key_id);
         for o in self.openers.iter_mut().filter(|o| o.until.is_none()) {
@@ -357,11 +385,7 @@ mod tests {
     use super::*;
 
     fn protection(suite: &str, mac: MacAlg) -> Protection {
-        Protection {
-            suite: Suite::from_name(suite).unwrap(),
-            mac,
-            signature: SigAlg::None,
-        }
+        Protection::new(Suite::from_name(suite).unwrap(), mac, SigAlg::None)
     }
 
     #[test]

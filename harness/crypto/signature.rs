@@ -1,7 +1,8 @@
 //! Signatures over topic ‖ header ‖ body ‖ MAC tag (envelope `sig` byte), one key pair per
 //! publisher.
 //!
-//! - ecdsa-p256: SHA-256, deterministic nonces (RFC 6979), 64-byte r ‖ s (IEEE P1363).
+//! - ecdsa-p256: SHA-256, 64-byte r ‖ s (IEEE P1363); deterministic nonces (RFC 6979) on
+//!   `rustcrypto`, random ones on `aws-lc` (crypto/awslc_pk.rs).
 //! - ed25519: RFC 8032 pure Ed25519; verification is strict (rejects small-order keys and
 //!   non-canonical encodings), matching what Wycheproof expects.
 //! - rsa-2048-pss / rsa-3072-pss: SHA-256, MGF1-SHA-256, 32-byte salt.
@@ -11,7 +12,9 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 use super::CryptoError;
+use super::awslc_pk;
 use super::keys::{KeyRing, SigningPair};
+use super::provider::{self, Provider};
 
 /// PSS salt length of both RSA signature algorithms.
 pub const PSS_SALT_LEN: usize = 32;
@@ -70,38 +73,72 @@ impl SigAlg {
         }
     }
 
-    /// The publisher's signing half, with the publisher's own key pair (generated on first use).
+    /// The publisher's signing half, with the publisher's own key pair (generated on first
+    /// use), on the default provider of this algorithm.
     pub fn signer(self, keys: &KeyRing, publisher: u32) -> Result<Box<dyn Signer>, CryptoError> {
+        self.signer_with(provider::default_for_signature(self), keys, publisher)
+    }
+
+    /// The subscriber's verifying half, with the publisher's public key, on the default
+    /// provider.
+    pub fn verifier(
+        self,
+        keys: &KeyRing,
+        publisher: u32,
+    ) -> Result<Box<dyn Verifier>, CryptoError> {
+        self.verifier_with(provider::default_for_signature(self), keys, publisher)
+    }
+
+    /// [`signer`](Self::signer) on `provider`; an error naming the providers that have this
+    /// algorithm when `provider` does not.
+    pub fn signer_with(
+        self,
+        provider: Provider,
+        keys: &KeyRing,
+        publisher: u32,
+    ) -> Result<Box<dyn Signer>, CryptoError> {
         if self == Self::None {
             return Ok(Box::new(NoSignature));
         }
-        Ok(match keys.signing_pair(self, publisher)? {
-            SigningPair::EcdsaP256(k) => Box::new(EcdsaSigner(k.as_ref().clone())),
-            SigningPair::Ed25519(k) => Box::new(Ed25519Signer(k.as_ref().clone())),
-            SigningPair::RsaPss(k) => Box::new(PssSigner(rsa::pss::SigningKey::new_with_salt_len(
-                k.as_ref().clone(),
-                PSS_SALT_LEN,
-            ))),
-        })
+        let pair = keys.signing_pair(self, publisher)?;
+        match check(self, provider)? {
+            Provider::AwsLc => awslc_pk::signer(&pair),
+            _ => Ok(match pair {
+                SigningPair::EcdsaP256(k) => Box::new(EcdsaSigner(k.as_ref().clone())),
+                SigningPair::Ed25519(k) => Box::new(Ed25519Signer(k.as_ref().clone())),
+                SigningPair::RsaPss(k) => Box::new(PssSigner(
+                    rsa::pss::SigningKey::new_with_salt_len(k.as_ref().clone(), PSS_SALT_LEN),
+                )),
+            }),
+        }
     }
 
-    /// The subscriber's verifying half, with the publisher's public key.
-    pub fn verifier(
+    /// [`verifier`](Self::verifier) on `provider`.
+    pub fn verifier_with(
         self,
+        provider: Provider,
         keys: &KeyRing,
         publisher: u32,
     ) -> Result<Box<dyn Verifier>, CryptoError> {
         if self == Self::None {
             return Ok(Box::new(NoSignature));
         }
-        Ok(match keys.signing_pair(self, publisher)? {
-            SigningPair::EcdsaP256(k) => Box::new(EcdsaVerifier(*k.verifying_key())),
-            SigningPair::Ed25519(k) => Box::new(Ed25519Verifier(k.verifying_key())),
-            SigningPair::RsaPss(k) => Box::new(PssVerifier(
-                rsa::pss::VerifyingKey::new_with_salt_len(k.to_public_key(), PSS_SALT_LEN),
-            )),
-        })
+        let pair = keys.signing_pair(self, publisher)?;
+        match check(self, provider)? {
+            Provider::AwsLc => awslc_pk::verifier(&pair),
+            _ => Ok(match pair {
+                SigningPair::EcdsaP256(k) => Box::new(EcdsaVerifier(*k.verifying_key())),
+                SigningPair::Ed25519(k) => Box::new(Ed25519Verifier(k.verifying_key())),
+                SigningPair::RsaPss(k) => Box::new(PssVerifier(
+                    rsa::pss::VerifyingKey::new_with_salt_len(k.to_public_key(), PSS_SALT_LEN),
+                )),
+            }),
+        }
     }
+}
+
+fn check(alg: SigAlg, provider: Provider) -> Result<Provider, CryptoError> {
+    provider::for_signature(alg, Some(provider)).map_err(|e| CryptoError::Key(e.to_string()))
 }
 
 pub trait Signer: Send {

@@ -10,7 +10,8 @@ use std::sync::LazyLock;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::keys::TopicKeys;
-use super::{CryptoError, Opener, Sealer, aead, block, hybrid};
+use super::provider::{self, Provider};
+use super::{CryptoError, Opener, Sealer, aead, awslc_sym, block, hybrid};
 
 /// A block cipher of the seeds' comparison (the `C` nibble of the suite id).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -313,23 +314,50 @@ impl Suite {
         }
     }
 
-    /// Keys the publisher's half of this suite for one topic.
+    /// Keys the publisher's half of this suite for one topic, on its default provider.
     pub fn sealer(self, keys: &TopicKeys) -> Result<Box<dyn Sealer>, CryptoError> {
-        match self.0.family {
-            Family::None => Ok(Box::new(Plain)),
-            Family::Block(cipher, mode) => block::sealer(cipher, mode, keys.symmetric()?),
-            Family::Aead(alg) => aead::sealer(alg, keys.symmetric()?),
-            Family::Hybrid(alg) => hybrid::sealer(alg, keys),
+        self.sealer_with(provider::default_for_suite(self), keys)
+    }
+
+    /// Keys the subscriber's half of this suite for one topic, on its default provider.
+    pub fn opener(self, keys: &TopicKeys) -> Result<Box<dyn Opener>, CryptoError> {
+        self.opener_with(provider::default_for_suite(self), keys)
+    }
+
+    /// Keys the publisher's half on `provider`; an error naming the providers that have this
+    /// suite when `provider` does not.
+    pub fn sealer_with(
+        self,
+        provider: Provider,
+        keys: &TopicKeys,
+    ) -> Result<Box<dyn Sealer>, CryptoError> {
+        self.check_provider(provider)?;
+        match (self.0.family, provider) {
+            (Family::None, _) => Ok(Box::new(Plain)),
+            (Family::Block(cipher, mode), Provider::AwsLc) => {
+                awslc_sym::block_sealer(cipher, mode, keys.symmetric()?)
+            }
+            (Family::Block(cipher, mode), _) => block::sealer(cipher, mode, keys.symmetric()?),
+            (Family::Aead(alg), _) => aead::sealer(provider, alg, keys.symmetric()?),
+            (Family::Hybrid(alg), _) => hybrid::sealer(provider, alg, keys),
         }
     }
 
-    /// Keys the subscriber's half of this suite for one topic.
-    pub fn opener(self, keys: &TopicKeys) -> Result<Box<dyn Opener>, CryptoError> {
-        match self.0.family {
-            Family::None => Ok(Box::new(Plain)),
-            Family::Block(cipher, mode) => block::opener(cipher, mode, keys.symmetric()?),
-            Family::Aead(alg) => aead::opener(alg, keys.symmetric()?),
-            Family::Hybrid(alg) => hybrid::opener(alg, keys),
+    /// Keys the subscriber's half on `provider` (see [`sealer_with`](Self::sealer_with)).
+    pub fn opener_with(
+        self,
+        provider: Provider,
+        keys: &TopicKeys,
+    ) -> Result<Box<dyn Opener>, CryptoError> {
+        self.check_provider(provider)?;
+        match (self.0.family, provider) {
+            (Family::None, _) => Ok(Box::new(Plain)),
+            (Family::Block(cipher, mode), Provider::AwsLc) => {
+                awslc_sym::block_opener(cipher, mode, keys.symmetric()?)
+            }
+            (Family::Block(cipher, mode), _) => block::opener(cipher, mode, keys.symmetric()?),
+            (Family::Aead(alg), _) => aead::opener(provider, alg, keys.symmetric()?),
+            (Family::Hybrid(alg), _) => hybrid::opener(provider, alg, keys),
         }
     }
 
@@ -346,6 +374,12 @@ impl Suite {
             }),
             _ => None,
         }
+    }
+
+    fn check_provider(self, provider: Provider) -> Result<(), CryptoError> {
+        provider::for_suite(self, Some(provider))
+            .map(drop)
+            .map_err(|e| CryptoError::Key(e.to_string()))
     }
 
     /// Exact body length for a plaintext of `n` bytes (it goes into the header before sealing).

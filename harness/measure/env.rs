@@ -114,7 +114,8 @@ fn mem_total() -> Option<u64> {
     Some(kib * 1024)
 }
 
-fn crate_versions() -> BTreeMap<String, String> {
+/// The versions of the measured crates in this build (from Cargo.lock at build time).
+pub fn crate_versions() -> BTreeMap<String, String> {
     let mut m: BTreeMap<String, String> = env!("MCB_CRATE_VERSIONS")
         .split(',')
         .filter_map(|kv| kv.split_once('='))

@@ -93,6 +93,16 @@ pub fn render(results: &RunResults, charts: &[Chart]) -> String {
             h.push_str(&html_table(&t));
         }
     }
+    let implementations = table::implementations(results);
+    if !implementations.rows.is_empty() {
+        h.push_str("<h2>Implementations</h2>\n");
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">{}</p>",
+            esc(super::markdown::IMPLEMENTATIONS_LEGEND.trim())
+        );
+        h.push_str(&html_table(&implementations));
+    }
     let center = super::center_table::table(results);
     if !center.rows.is_empty() {
         h.push_str("<h2 id=\"center\">Security Center</h2>\n");

@@ -106,6 +106,13 @@ pub fn render(results: &RunResults, charts: &[Chart]) -> String {
         }
     }
 
+    let implementations = table::implementations(results);
+    if !implementations.rows.is_empty() {
+        md.push_str("\n## Implementations\n\n");
+        md.push_str(IMPLEMENTATIONS_LEGEND);
+        md.push_str(&markdown_table(&implementations));
+    }
+
     let center = super::center_table::table(results);
     if !center.rows.is_empty() {
         md.push_str("\n## Security Center\n\n");
@@ -121,6 +128,11 @@ pub fn render(results: &RunResults, charts: &[Chart]) -> String {
     }
     md
 }
+
+/// What the implementations table says, shared with the HTML.
+pub const IMPLEMENTATIONS_LEGEND: &str = "The code that ran each suite, MAC and signature of the \
+cases (provider, crate and version); a case without a `provider` axis value ran each part on its \
+default provider (the fastest measured, see README \"Providers\").\n\n";
 
 /// How to read the summary's columns, shared with the HTML.
 pub const LEGEND: &str = "enc/dec: time to encrypt/decrypt one message (µs; cpu: on the \

@@ -254,7 +254,7 @@ pub fn summary(results: &RunResults) -> Table {
                 relative_cell(results, c, basis, fastest.get(&p.size))
             };
             let cells = vec![
-                p.suite.clone(),
+                suite_label(p),
                 p.mac.clone(),
                 p.signature.clone(),
                 p.transport.clone(),
@@ -288,6 +288,59 @@ pub fn summary(results: &RunResults) -> Table {
     Table {
         headers: SUMMARY_HEADERS.iter().map(|h| h.0).collect(),
         numeric: SUMMARY_HEADERS.iter().map(|h| h.1).collect(),
+        rows,
+    }
+}
+
+/// The suite column: the suite, and the provider when the case names one (a provider axis puts
+/// several rows of one suite side by side).
+pub fn suite_label(p: &crate::results::CaseParams) -> String {
+    match &p.provider {
+        Some(provider) => format!("{} ({provider})", p.suite),
+        None => p.suite.clone(),
+    }
+}
+
+/// Which code ran each part of the run's cases: one row per distinct (part, name, provider),
+/// in order of first appearance. Cases from before the provider axis record none.
+pub fn implementations(results: &RunResults) -> Table {
+    let mut rows: Vec<Row> = Vec::new();
+    let mut seen: Vec<[String; 3]> = Vec::new();
+    for c in &results.cases {
+        let Some(i) = &c.params.implementation else {
+            continue;
+        };
+        for (part, name, provider, code) in [
+            (
+                "suite",
+                &c.params.suite,
+                i.suite_provider.as_str(),
+                &i.suite,
+            ),
+            ("mac", &c.params.mac, "rustcrypto", &i.mac),
+            (
+                "signature",
+                &c.params.signature,
+                i.signature_provider.as_str(),
+                &i.signature,
+            ),
+        ] {
+            if name == "none" && part != "suite" {
+                continue;
+            }
+            let key = [part.to_owned(), name.clone(), provider.to_owned()];
+            if !seen.contains(&key) {
+                seen.push(key);
+                rows.push(Row {
+                    cells: vec![part.into(), name.clone(), provider.into(), code.clone()],
+                    lossy: false,
+                });
+            }
+        }
+    }
+    Table {
+        headers: vec!["part", "name", "provider", "implementation"],
+        numeric: vec![false; 4],
         rows,
     }
 }

@@ -445,6 +445,29 @@ pub struct CaseParams {
     /// MQTT version the clients spoke: `v4` (3.1.1) or `v5`.
     #[serde(default = "default_protocol")]
     pub protocol: String,
+    /// The case's `provider` axis value (`rustcrypto`, `ring`, `aws-lc`); absent when the
+    /// scenario has no provider axis and every part ran on its default provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    /// The code that ran each part. Written for every case; absent only in results written
+    /// before the provider axis.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub implementation: Option<Implementation>,
+}
+
+/// Provider, crate and version of each part of a case's protection, e.g. suite
+/// "aws-lc-rs 1.19.0 over aws-lc-sys 0.47.0 (AWS-LC assembly, picked at run time)".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Implementation {
+    /// Provider of the suite (for a hybrid: its public-key step and its AES-128-GCM).
+    pub suite_provider: String,
+    pub suite: String,
+    /// The MAC's implementation (always RustCrypto; `none` without one).
+    pub mac: String,
+    /// Provider of the signature (`rustcrypto` for `none`).
+    pub signature_provider: String,
+    pub signature: String,
 }
 
 /// Results written before the protocol axis existed were all MQTT 3.1.1.

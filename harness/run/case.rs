@@ -93,6 +93,7 @@ pub fn publish_packet_len(scenario: &Scenario, run_tag: &str, case: &Case) -> us
         suite: case.suite,
         mac: case.mac,
         signature: case.signature,
+        provider: case.provider,
     };
     mqtt_packet_len(
         crate::load::plan::publisher_topic(&prefix, 0, publisher_width(&scenario.load)).len(),
@@ -114,9 +115,8 @@ pub async fn run(ctx: &CaseContext<'_>, case: &Case, repetition: u32) -> CaseOut
     let cpu_before = cpu::sample();
     let mut phases = Phases::default();
     let protection = Protection {
-        suite: case.suite,
-        mac: case.mac,
-        signature: case.signature,
+        provider: case.provider,
+        ..Protection::new(case.suite, case.mac, case.signature)
     };
     let topic_prefix = plan_prefix(ctx.scenario, ctx.run_tag, case, repetition);
     let envelope = protection.envelope_len(case.size);
@@ -134,6 +134,11 @@ pub async fn run(ctx: &CaseContext<'_>, case: &Case, repetition: u32) -> CaseOut
             signature: case.signature.name().to_owned(),
             transport: case.transport.name().to_owned(),
             protocol: case.protocol.name().to_owned(),
+            provider: case.provider.map(|p| p.name().to_owned()),
+            implementation: crate::speed::implementation::protection(
+                &protection,
+                &crate::measure::env::crate_versions(),
+            ),
         },
         status: CaseStatus::Ok,
         error: None,

@@ -97,7 +97,9 @@ fn convert(report: &SpeedReport, source: String) -> SpeedReference {
     let cells = report
         .suites
         .iter()
-        .filter(|s| s.error.is_none())
+        // A case without a provider axis runs each suite on its default provider; a report made
+        // with `--provider all` has other rows too, which are no reference for those cases.
+        .filter(|s| s.error.is_none() && s.on_default_provider())
         .flat_map(|s| {
             s.sizes.iter().map(move |c| SpeedCell {
                 suite: s.suite.name().to_owned(),

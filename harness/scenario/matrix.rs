@@ -1,8 +1,8 @@
 //! Expands the matrix axes into the list of cases (their cross product, in a stable order).
 
-use crate::crypto::Suite;
 use crate::crypto::mac::MacAlg;
 use crate::crypto::signature::SigAlg;
+use crate::crypto::{Provider, Suite};
 
 use super::schema::{Protocol, Transport};
 
@@ -18,11 +18,15 @@ pub struct Case {
     pub signature: SigAlg,
     pub transport: Transport,
     pub protocol: Protocol,
+    /// The `provider` axis value; None when the scenario has no provider axis (each part on
+    /// its default provider).
+    pub provider: Option<Provider>,
 }
 
 impl Case {
     /// A stable id such as `aes-128-gcm/q1/64B/tcp` (`+hmac-sha256`, `+ed25519` when present,
-    /// `/v5` for MQTT 5: ids of 3.1.1 cases stay as they were before the protocol axis).
+    /// `/v5` for MQTT 5, `/aws-lc` for a provider axis value: ids of cases without those axes
+    /// stay as they were before them).
     pub fn id(&self) -> String {
         let mut id = self.suite.name().to_owned();
         if self.mac != MacAlg::None {
@@ -38,8 +42,12 @@ impl Case {
         } else {
             ""
         };
+        let provider = self
+            .provider
+            .map(|p| format!("/{}", p.name()))
+            .unwrap_or_default();
         format!(
-            "{id}/q{}/{}B/{}{v5}",
+            "{id}/q{}/{}B/{}{v5}{provider}",
             self.qos,
             self.size,
             self.transport.name()
@@ -57,6 +65,8 @@ pub struct Axes {
     pub signature: Vec<SigAlg>,
     pub transport: Vec<Transport>,
     pub protocol: Vec<Protocol>,
+    /// `[None]` without a provider axis.
+    pub provider: Vec<Option<Provider>>,
     /// Drop the cases that add a MAC to a suite that needs none: AEADs and hybrids (which
     /// authenticate already) and `none` (so `mac = ["none", "hmac-sha256"]` adds exactly the
     /// encrypt-then-MAC variants of the unauthenticated block suites).
@@ -71,7 +81,10 @@ pub fn expand(axes: &Axes) -> Vec<Case> {
         .into_iter()
         .flat_map(|p| dedup(&axes.transport).into_iter().map(move |t| (p, t)))
     {
-        for &suite in &dedup(&axes.suite) {
+        for (suite, provider) in dedup(&axes.suite)
+            .into_iter()
+            .flat_map(|s| dedup(&axes.provider).into_iter().map(move |p| (s, p)))
+        {
             for &mac in &dedup(&axes.mac) {
                 if axes.mac_only_where_needed
                     && mac != MacAlg::None
@@ -91,6 +104,7 @@ pub fn expand(axes: &Axes) -> Vec<Case> {
                                 signature,
                                 transport,
                                 protocol,
+                                provider,
                             });
                         }
                     }
@@ -126,6 +140,7 @@ mod tests {
             signature: vec![SigAlg::None],
             transport: vec![Transport::Tcp],
             protocol: vec![Protocol::V4],
+            provider: vec![None],
             mac_only_where_needed: false,
         };
         let cases = expand(&axes);
@@ -147,6 +162,7 @@ mod tests {
             signature: vec![SigAlg::None],
             transport: vec![Transport::Tcp, Transport::Tls],
             protocol: vec![Protocol::V4, Protocol::V5],
+            provider: vec![None],
             mac_only_where_needed: false,
         };
         let ids: Vec<String> = expand(&axes).iter().map(|c| c.id()).collect();
@@ -172,6 +188,7 @@ mod tests {
             signature: vec![SigAlg::None],
             transport: vec![Transport::Tcp],
             protocol: vec![Protocol::V4],
+            provider: vec![None],
             mac_only_where_needed: true,
         };
         let ids: Vec<String> = expand(&axes).iter().map(|c| c.id()).collect();
@@ -182,6 +199,32 @@ mod tests {
                 "aes-128-gcm/q1/64B/tcp",
                 "aes-128-cbc/q1/64B/tcp",
                 "aes-128-cbc+hmac-sha256/q1/64B/tcp"
+            ]
+        );
+    }
+
+    #[test]
+    fn provider_axis_sits_beside_the_suite_and_marks_ids() {
+        let s = |n| Suite::from_name(n).unwrap();
+        let axes = Axes {
+            qos: vec![1],
+            size: vec![64],
+            suite: vec![s("aes-128-gcm"), s("aes-256-gcm")],
+            mac: vec![MacAlg::None],
+            signature: vec![SigAlg::None],
+            transport: vec![Transport::Tcp],
+            protocol: vec![Protocol::V4],
+            provider: vec![Some(Provider::RustCrypto), Some(Provider::AwsLc)],
+            mac_only_where_needed: false,
+        };
+        let ids: Vec<String> = expand(&axes).iter().map(|c| c.id()).collect();
+        assert_eq!(
+            ids,
+            [
+                "aes-128-gcm/q1/64B/tcp/rustcrypto",
+                "aes-128-gcm/q1/64B/tcp/aws-lc",
+                "aes-256-gcm/q1/64B/tcp/rustcrypto",
+                "aes-256-gcm/q1/64B/tcp/aws-lc"
             ]
         );
     }

@@ -18,9 +18,10 @@ pub use error::ScenarioError;
 pub use matrix::Case;
 use schema::{BrokerSection, Payload, Rate, ScenarioFile};
 
-use crate::crypto::Suite;
 use crate::crypto::keys::DEFAULT_SEED;
+use crate::crypto::signature::SigAlg;
 use crate::crypto::suite::{BlockCipher, Mode};
+use crate::crypto::{Provider, Suite};
 
 /// A validated scenario, ready to run.
 #[derive(Debug, Clone)]
@@ -310,6 +311,8 @@ fn validate(
         }
     }
 
+    let providers = validate_providers(m.provider.as_ref(), &suites, &m.signature, &at)?;
+
     let axes = matrix::Axes {
         qos: m.qos.iter().map(|q| q.0).collect(),
         size: m.size.iter().map(|s| s.get_ref().0).collect(),
@@ -318,6 +321,7 @@ fn validate(
         signature: m.signature.clone(),
         transport: transports,
         protocol: protocols,
+        provider: providers,
         mac_only_where_needed: m.mac_only_where_needed,
     };
     let cases = matrix::expand(&axes);
@@ -611,6 +615,53 @@ fn strip_field(msg: &str) -> String {
         Some((f, rest)) if f.starts_with("broker.") || f.starts_with("matrix.") => rest.to_owned(),
         _ => msg.to_owned(),
     }
+}
+
+/// The provider axis, checked against every suite and signature of the matrix: a provider that
+/// lacks one of them is an error at that provider's value, naming the providers that have it
+/// (a case that cannot run is refused before the run, not failed in it). `[None]` without an
+/// axis.
+fn validate_providers(
+    axis: Option<&Spanned<Vec<Spanned<Provider>>>>,
+    suites: &[Suite],
+    signatures: &[SigAlg],
+    at: &dyn Fn(std::ops::Range<usize>, &str, String) -> ScenarioError,
+) -> Result<Vec<Option<Provider>>, ScenarioError> {
+    let Some(axis) = axis else {
+        return Ok(vec![None]);
+    };
+    if axis.get_ref().is_empty() {
+        return Err(at(
+            axis.span(),
+            "matrix.provider",
+            format!(
+                "expected at least one provider ({}), got an empty list; leave `provider` out for each suite's default",
+                crate::crypto::provider::names(&Provider::ALL)
+            ),
+        ));
+    }
+    for p in axis.get_ref() {
+        let provider = *p.get_ref();
+        let missing = suites
+            .iter()
+            .find_map(|&s| crate::crypto::provider::for_suite(s, Some(provider)).err())
+            .or_else(|| {
+                signatures
+                    .iter()
+                    .find_map(|&a| crate::crypto::provider::for_signature(a, Some(provider)).err())
+            });
+        if let Some(e) = missing {
+            return Err(at(
+                p.span(),
+                "matrix.provider",
+                format!(
+                    "{e}; every suite and signature of the matrix runs on every provider of the axis, so drop \"{}\" here or move what it lacks to another scenario",
+                    provider.name()
+                ),
+            ));
+        }
+    }
+    Ok(axis.get_ref().iter().map(|p| Some(*p.get_ref())).collect())
 }
 
 fn expand_shorthand(

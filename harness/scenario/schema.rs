@@ -8,9 +8,9 @@ use std::time::Duration;
 use serde::{Deserialize, Deserializer, de};
 use toml::Spanned;
 
-use crate::crypto::Suite;
 use crate::crypto::mac::MacAlg;
 use crate::crypto::signature::SigAlg;
+use crate::crypto::{Provider, Suite};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -300,6 +300,9 @@ pub struct MatrixSection {
     pub transport: Option<Spanned<Vec<Transport>>>,
     /// MQTT version per case. Default: `broker.protocol`.
     pub protocol: Option<Spanned<Vec<Protocol>>>,
+    /// Which library runs the suites and signatures (`rustcrypto`, `ring`, `aws-lc`).
+    /// Default: no axis, each part on its default provider (crypto/provider.rs).
+    pub provider: Option<Spanned<Vec<Spanned<Provider>>>>,
     /// Apply non-`none` MACs only to suites without authentication of their own (not to
     /// AEADs, hybrids or `none`): avoids redundant cases when crossing suites with `mac`.
     #[serde(default)]
@@ -318,6 +321,7 @@ impl Default for MatrixSection {
             signature: default_sig(),
             transport: None,
             protocol: None,
+            provider: None,
             mac_only_where_needed: false,
         }
     }

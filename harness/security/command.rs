@@ -79,11 +79,7 @@ pub fn tamper(
     };
     let mut reports = Vec::with_capacity(suites.len());
     for suite in suites {
-        let p = Protection {
-            suite,
-            mac,
-            signature,
-        };
+        let p = Protection::new(suite, mac, signature);
         reports.push(tamper::run(&keys, p, &opts)?);
     }
     let mut out = std::io::stdout().lock();

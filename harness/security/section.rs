@@ -22,9 +22,8 @@ pub fn protections(scenario: &Scenario) -> Vec<Protection> {
     let mut out: Vec<Protection> = Vec::new();
     for c in &scenario.cases {
         let p = Protection {
-            suite: c.suite,
-            mac: c.mac,
-            signature: c.signature,
+            provider: c.provider,
+            ..Protection::new(c.suite, c.mac, c.signature)
         };
         if !out.contains(&p) {
             out.push(p);

@@ -469,11 +469,7 @@ pub fn run(
 /// Every suite of the catalogue with `mac` and `signature`: what `tamper` runs by default.
 pub fn default_protections(mac: MacAlg, signature: SigAlg) -> Vec<Protection> {
     Suite::all()
-        .map(|suite| Protection {
-            suite,
-            mac,
-            signature,
-        })
+        .map(|suite| Protection::new(suite, mac, signature))
         .collect()
 }
 

@@ -3,13 +3,15 @@
 use crate::crypto::keys::KeyRing;
 use crate::crypto::mac::{MacAlg, TopicMac};
 use crate::crypto::signature::SigAlg;
-use crate::crypto::{CryptoError, Suite};
+use crate::crypto::{CryptoError, Provider, Suite};
 
 use super::cold::{Evictor, measure_cold};
 use super::sample::{Budget, measure};
-use super::{MacSizeSpeed, MacSpeed, SignatureSpeed, SizeSpeed, SuiteSpeed, implementation};
+use super::{
+    EcdhSpeed, MacSizeSpeed, MacSpeed, SignatureSpeed, SizeSpeed, SuiteSpeed, implementation,
+};
 
-/// AAD of the measurements: a realistic topic ‖ envelope header length.
+/// AAD of the measurements by default: a realistic topic ‖ envelope header length.
 pub const AAD_LEN: usize = 48;
 /// Message signed in the signature measurements.
 pub const SIGNED_LEN: usize = 64;
@@ -19,26 +21,36 @@ const TOPIC: &str = "speed/topic";
 /// Key setup is a handful of cells per suite; it gets a quarter of a cell's budget.
 const SETUP_SHARE: u32 = 4;
 
-/// Encrypt and decrypt of `suite` at every size, plus its key setup when `key_setup`.
+/// What every suite row measures: the sizes, the AAD per message, the time per cell and
+/// whether to time key setup.
+pub struct SuiteCell<'a> {
+    pub sizes: &'a [usize],
+    pub aad_len: usize,
+    pub budget: Budget,
+    pub key_setup: bool,
+}
+
+/// Encrypt and decrypt of `suite` on `provider` at every size, plus its key setup when
+/// asked.
 pub fn suite(
     ring: &KeyRing,
     suite: Suite,
-    sizes: &[usize],
-    budget: Budget,
-    key_setup: bool,
+    provider: Provider,
+    cell: &SuiteCell<'_>,
     evictor: Option<&mut Evictor>,
     versions: &std::collections::BTreeMap<String, String>,
 ) -> SuiteSpeed {
     let mut report = SuiteSpeed {
         suite,
         id: suite.id(),
-        implementation: implementation::suite(suite, versions),
+        provider: Some(provider),
+        implementation: implementation::suite(suite, provider, versions),
         key_setup: None,
         opener_setup: None,
         sizes: Vec::new(),
         error: None,
     };
-    if let Err(e) = fill_suite(ring, suite, sizes, budget, key_setup, evictor, &mut report) {
+    if let Err(e) = fill_suite(ring, suite, provider, cell, evictor, &mut report) {
         report.error = Some(e.to_string());
     }
     report
@@ -47,25 +59,29 @@ pub fn suite(
 fn fill_suite(
     ring: &KeyRing,
     suite: Suite,
-    sizes: &[usize],
-    budget: Budget,
-    key_setup: bool,
+    provider: Provider,
+    cell: &SuiteCell<'_>,
     mut evictor: Option<&mut Evictor>,
     report: &mut SuiteSpeed,
 ) -> Result<(), CryptoError> {
+    let budget = cell.budget;
     // Key pairs are generated here, before any clock runs; setup then times the per-topic
     // key schedule (or, for hybrids, the copy of the public/private half).
     let keys = ring.topic_keys(suite, TOPIC)?;
-    if key_setup {
+    if cell.key_setup {
         let setup = budget.scaled(SETUP_SHARE);
-        report.key_setup = Some(measure(setup, 0, || suite.sealer(&keys).map(drop))?);
-        report.opener_setup = Some(measure(setup, 0, || suite.opener(&keys).map(drop))?);
+        report.key_setup = Some(measure(setup, 0, || {
+            suite.sealer_with(provider, &keys).map(drop)
+        })?);
+        report.opener_setup = Some(measure(setup, 0, || {
+            suite.opener_with(provider, &keys).map(drop)
+        })?);
     }
-    let mut sealer = suite.sealer(&keys)?;
-    let mut opener = suite.opener(&keys)?;
+    let mut sealer = suite.sealer_with(provider, &keys)?;
+    let mut opener = suite.opener_with(provider, &keys)?;
     let iv: Vec<u8> = (0..suite.iv_len() as u8).collect();
-    let aad = vec![0xa5u8; AAD_LEN];
-    for &size in sizes {
+    let aad = vec![0xa5u8; cell.aad_len];
+    for &size in cell.sizes {
         // Input and the one output buffer exist before the clock starts; inside it, each call
         // only resets the buffer's length, as a publisher reuses its envelope buffer.
         let pt: Vec<u8> = (0..size).map(|i| i as u8).collect();
@@ -148,16 +164,19 @@ pub fn mac(
     report
 }
 
-/// Sign and verify of a 64-byte message with one key pair (generated first, timed once).
+/// Sign and verify of a 64-byte message on `provider` with one key pair (generated first,
+/// timed once; both providers use the same pair).
 pub fn signature(
     ring: &KeyRing,
     alg: SigAlg,
+    provider: Provider,
     budget: Budget,
     versions: &std::collections::BTreeMap<String, String>,
 ) -> SignatureSpeed {
     let mut report = SignatureSpeed {
         alg,
-        implementation: implementation::signature(alg, versions),
+        provider: Some(provider),
+        implementation: implementation::signature(alg, provider, versions),
         sign: None,
         verify: None,
         keygen_ms: 0.0,
@@ -167,8 +186,8 @@ pub fn signature(
         let start = std::time::Instant::now();
         ring.signing_pair(alg, 0)?;
         report.keygen_ms = start.elapsed().as_secs_f64() * 1e3;
-        let mut signer = alg.signer(ring, 0)?;
-        let mut verifier = alg.verifier(ring, 0)?;
+        let mut signer = alg.signer_with(provider, ring, 0)?;
+        let mut verifier = alg.verifier_with(provider, ring, 0)?;
         let msg = vec![0x5au8; SIGNED_LEN];
         let mut sig = Vec::with_capacity(alg.sig_len());
         report.sign = Some(measure(budget, 0, || {
@@ -186,9 +205,35 @@ pub fn signature(
     report
 }
 
-/// One P-256 ECDH shared secret from fixed keys (the per-message public-key step of
-/// `ecies-p256` besides generating its ephemeral key).
-pub fn ecdh(budget: Budget) -> Result<super::Rate, CryptoError> {
+/// One P-256 ECDH shared secret from fixed keys on `provider` (the per-message public-key
+/// step of `ecies-p256` besides generating its ephemeral key), as `openssl speed ecdhp256`
+/// times it: both keys parsed before the clock.
+pub fn ecdh(
+    provider: Provider,
+    budget: Budget,
+    versions: &std::collections::BTreeMap<String, String>,
+) -> EcdhSpeed {
+    let implementation = match provider {
+        Provider::AwsLc => implementation::aws_lc(versions),
+        _ => format!("RustCrypto {}", implementation::krate(versions, "p256")),
+    };
+    let rate = match provider {
+        Provider::AwsLc => ecdh_aws_lc(budget),
+        _ => ecdh_rustcrypto(budget),
+    };
+    let (rate, error) = match rate {
+        Ok(r) => (Some(r), None),
+        Err(e) => (None, Some(e.to_string())),
+    };
+    EcdhSpeed {
+        provider,
+        implementation,
+        rate,
+        error,
+    }
+}
+
+fn ecdh_rustcrypto(budget: Budget) -> Result<super::Rate, CryptoError> {
     use p256::elliptic_curve::Generate;
     let mut rng = rand::rng();
     let ours = p256::SecretKey::generate_from_rng(&mut rng);
@@ -198,5 +243,24 @@ pub fn ecdh(budget: Budget) -> Result<super::Rate, CryptoError> {
         let shared = p256::ecdh::diffie_hellman(scalar, theirs.as_affine());
         std::hint::black_box(shared.raw_secret_bytes());
         Ok(())
+    })
+}
+
+fn ecdh_aws_lc(budget: Budget) -> Result<super::Rate, CryptoError> {
+    use aws_lc_rs::agreement::{ECDH_P256, ParsedPublicKey, PrivateKey, UnparsedPublicKey, agree};
+    let failed = |what: &str| CryptoError::Key(format!("aws-lc P-256 ECDH: {what}"));
+    let ours = PrivateKey::generate(&ECDH_P256).map_err(|_| failed("key generation"))?;
+    let theirs = PrivateKey::generate(&ECDH_P256)
+        .and_then(|k| k.compute_public_key())
+        .map_err(|_| failed("key generation"))?;
+    let theirs = ParsedPublicKey::try_from(UnparsedPublicKey::new(&ECDH_P256, theirs.as_ref()))
+        .map_err(|_| failed("public key"))?;
+    measure(budget, 0, || {
+        // The clone is a reference-count increment and a 65-byte copy (`agree` takes the key
+        // by value).
+        agree(&ours, theirs.clone(), failed("derive"), |shared| {
+            std::hint::black_box(shared);
+            Ok(())
+        })
     })
 }

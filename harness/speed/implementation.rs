@@ -1,5 +1,6 @@
-//! Which code a measurement ran: crate, version and, where the crate picks a backend at run
-//! time, the backend it picks on this CPU. Two tables only compare when these agree.
+//! Which code a measurement ran: provider, crate, version and, where the crate picks a backend
+//! at run time, the backend it picks on this CPU. Two tables only compare when these agree.
+//! `speed` names it per row and every case of results.json per part (suite, MAC, signature).
 //!
 //! The crates' own detection is not public, so this asks the CPU the same question they do
 //! (`aes` uses AES-NI / ARMv8 AES when present, `polyval` uses PCLMULQDQ / PMULL, otherwise
@@ -8,10 +9,12 @@
 
 use std::collections::BTreeMap;
 
-use crate::crypto::Suite;
 use crate::crypto::mac::MacAlg;
+use crate::crypto::protect::Protection;
 use crate::crypto::signature::SigAlg;
 use crate::crypto::suite::{AeadAlg, BlockCipher, Family, HybridAlg};
+use crate::crypto::{Provider, Suite};
+use crate::results::types::Implementation;
 
 /// Hardware the RustCrypto backends look for, as seen on this CPU.
 #[derive(Debug, Clone, Copy)]
@@ -45,7 +48,7 @@ fn hardware() -> Hardware {
 }
 
 /// "name version", with the version from the build's Cargo.lock when recorded.
-fn krate(versions: &BTreeMap<String, String>, name: &str) -> String {
+pub(super) fn krate(versions: &BTreeMap<String, String>, name: &str) -> String {
     match versions.get(name) {
         Some(v) => format!("{name} {v}"),
         None => name.to_owned(),
@@ -60,10 +63,36 @@ fn aes_backend(hw: Hardware) -> &'static str {
     }
 }
 
-/// What runs `suite` here, e.g. "RustCrypto cbc 0.2.1 over aes 0.9.2 (AES-NI)".
-pub fn suite(suite: Suite, versions: &BTreeMap<String, String>) -> String {
+/// aws-lc-rs and the AWS-LC build under it. AWS-LC picks its assembly (AES-NI, VAES/AVX-512,
+/// AVX2 ...) at run time by CPU features, like OpenSSL; which one is not exposed.
+pub(super) fn aws_lc(versions: &BTreeMap<String, String>) -> String {
+    format!(
+        "{} over {} (AWS-LC assembly, picked at run time)",
+        krate(versions, "aws-lc-rs"),
+        krate(versions, "aws-lc-sys")
+    )
+}
+
+/// What runs `suite` on `provider` here, e.g. "RustCrypto cbc 0.2.1 over aes 0.9.2 (AES-NI)".
+pub fn suite(suite: Suite, provider: Provider, versions: &BTreeMap<String, String>) -> String {
     let hw = hardware();
     let v = |name| krate(versions, name);
+    match (provider, suite.family()) {
+        (_, Family::None) => return "copy (no cipher)".to_owned(),
+        (Provider::Ring, _) => return format!("{} (BoringSSL-derived assembly)", v("ring")),
+        (Provider::AwsLc, Family::Hybrid(HybridAlg::Rsa2048Oaep)) => {
+            return format!("RSA-OAEP-SHA256 + AES-128-GCM, {}", aws_lc(versions));
+        }
+        (Provider::AwsLc, Family::Hybrid(HybridAlg::EciesP256)) => {
+            return format!(
+                "P-256 ECDH + AES-128-GCM, {}; HKDF {}",
+                aws_lc(versions),
+                v("hkdf")
+            );
+        }
+        (Provider::AwsLc, _) => return aws_lc(versions),
+        (Provider::RustCrypto, _) => {}
+    }
     let aes = || format!("{} ({})", v("aes"), aes_backend(hw));
     let gcm = || {
         let ghash = if hw.clmul {
@@ -91,7 +120,7 @@ pub fn suite(suite: Suite, versions: &BTreeMap<String, String>) -> String {
         Family::Aead(AeadAlg::Aes128Gcm | AeadAlg::Aes256Gcm) => format!("RustCrypto {}", gcm()),
         Family::Aead(AeadAlg::Aes128Ccm) => format!("RustCrypto {} over {}", v("ccm"), aes()),
         Family::Aead(AeadAlg::ChaCha20Poly1305) => {
-            format!("{} (BoringSSL-derived assembly)", v("ring"))
+            format!("RustCrypto {} (AVX2 or soft)", v("chacha20poly1305"))
         }
         Family::Aead(AeadAlg::AsconAead128) => format!("RustCrypto {} (soft)", v("ascon-aead")),
         Family::Hybrid(HybridAlg::Rsa2048Oaep) => {
@@ -115,15 +144,37 @@ pub fn mac(mac: MacAlg, versions: &BTreeMap<String, String>) -> String {
     }
 }
 
-/// What runs `alg` here.
-pub fn signature(alg: SigAlg, versions: &BTreeMap<String, String>) -> String {
+/// What runs `alg` on `provider` here.
+pub fn signature(alg: SigAlg, provider: Provider, versions: &BTreeMap<String, String>) -> String {
     let v = |name| krate(versions, name);
+    if provider == Provider::AwsLc && alg != SigAlg::None {
+        let what = match alg {
+            SigAlg::EcdsaP256 => "ECDSA P-256 (random nonces)",
+            SigAlg::Ed25519 => "Ed25519",
+            _ => "RSA-PSS-SHA256",
+        };
+        return format!("{what}, {}", aws_lc(versions));
+    }
     match alg {
         SigAlg::None => "none".to_owned(),
         SigAlg::EcdsaP256 => format!("RustCrypto {} ECDSA (RFC 6979)", v("p256")),
         SigAlg::Ed25519 => v("ed25519-dalek"),
         SigAlg::Rsa2048Pss | SigAlg::Rsa3072Pss => format!("RustCrypto {} PSS-SHA256", v("rsa")),
     }
+}
+
+/// What runs each part of `p` (results.json's `params.implementation`); None only when `p`
+/// asks a provider for a part it lacks, which scenario validation refuses before a run.
+pub fn protection(p: &Protection, versions: &BTreeMap<String, String>) -> Option<Implementation> {
+    let suite_provider = p.suite_provider().ok()?;
+    let signature_provider = p.signature_provider().ok()?;
+    Some(Implementation {
+        suite_provider: suite_provider.name().to_owned(),
+        suite: suite(p.suite, suite_provider, versions),
+        mac: mac(p.mac, versions),
+        signature_provider: signature_provider.name().to_owned(),
+        signature: signature(p.signature, signature_provider, versions),
+    })
 }
 
 #[cfg(test)]
@@ -136,14 +187,22 @@ mod tests {
             ("aes".to_owned(), "0.9.2".to_owned()),
             ("cbc".to_owned(), "0.2.1".to_owned()),
         ]);
-        let s = suite(Suite::from_name("aes-128-cbc").unwrap(), &versions);
+        let rc = Provider::RustCrypto;
+        let s = suite(Suite::from_name("aes-128-cbc").unwrap(), rc, &versions);
         assert!(
             s.starts_with("RustCrypto cbc 0.2.1 over aes 0.9.2 ("),
             "{s}"
         );
-        let s = suite(Suite::from_name("blowfish-pcbc").unwrap(), &versions);
+        let s = suite(Suite::from_name("blowfish-pcbc").unwrap(), rc, &versions);
         assert!(s.contains("PCBC") && s.contains("blowfish"), "{s}");
-        let s = suite(Suite::from_name("chacha20-poly1305").unwrap(), &versions);
+        let chacha = Suite::from_name("chacha20-poly1305").unwrap();
+        let s = suite(chacha, Provider::Ring, &versions);
         assert!(s.starts_with("ring"), "{s}");
+        let s = suite(chacha, rc, &versions);
+        assert!(s.contains("chacha20poly1305"), "{s}");
+        let s = suite(chacha, Provider::AwsLc, &versions);
+        assert!(s.starts_with("aws-lc-rs"), "{s}");
+        let s = signature(SigAlg::EcdsaP256, Provider::AwsLc, &versions);
+        assert!(s.contains("aws-lc-rs"), "{s}");
     }
 }

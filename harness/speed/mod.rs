@@ -41,6 +41,7 @@ use serde::{Deserialize, Serialize};
 use crate::crypto::Suite;
 use crate::crypto::keys::KeyRing;
 use crate::crypto::mac::MacAlg;
+use crate::crypto::provider::{self, Provider};
 use crate::crypto::signature::SigAlg;
 use crate::results::Environment;
 
@@ -88,6 +89,48 @@ pub struct SpeedOptions {
     /// Also time every suite cell cold (see [`cold`]): each call alone, after the core's
     /// private caches were evicted.
     pub cold: bool,
+    /// Which providers to measure each suite, signature and ECDH on.
+    pub providers: Providers,
+    /// Associated data per message, bytes (default [`AAD_LEN`]; `openssl speed -aead` uses 13).
+    pub aad_len: usize,
+}
+
+/// The providers a speed run measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Providers {
+    /// Each suite and signature on its default provider (what a case without a provider axis
+    /// runs).
+    #[default]
+    Default,
+    /// One provider, for what it has (suites it lacks are left out).
+    Only(Provider),
+    /// Every provider of each suite and signature: a row each.
+    All,
+}
+
+impl Providers {
+    /// The providers to measure `suite` on, in [`Provider::ALL`] order.
+    pub fn for_suite(self, suite: Suite) -> Vec<Provider> {
+        match self {
+            Self::Default => vec![provider::default_for_suite(suite)],
+            Self::Only(p) => [p].into_iter().filter(|p| p.has_suite(suite)).collect(),
+            Self::All => provider::providers_of_suite(suite),
+        }
+    }
+
+    /// The providers to measure `alg` on.
+    pub fn for_signature(self, alg: SigAlg) -> Vec<Provider> {
+        match self {
+            Self::Default => vec![provider::default_for_signature(alg)],
+            Self::Only(p) => [p].into_iter().filter(|p| p.has_signature(alg)).collect(),
+            Self::All => provider::providers_of_signature(alg),
+        }
+    }
+
+    /// The providers to measure P-256 ECDH on (those of ecies-p256, whose step it is).
+    pub fn for_ecdh(self) -> Vec<Provider> {
+        Suite::from_name("ecies-p256").map_or_else(Vec::new, |s| self.for_suite(s))
+    }
 }
 
 impl Default for SpeedOptions {
@@ -107,6 +150,8 @@ impl Default for SpeedOptions {
             key_setup: true,
             progress: false,
             cold: false,
+            providers: Providers::Default,
+            aad_len: AAD_LEN,
         }
     }
 }
@@ -153,6 +198,10 @@ pub struct ColdSetup {
 pub struct SuiteSpeed {
     pub suite: Suite,
     pub id: u8,
+    /// The provider measured (absent in reports written before the provider axis: the
+    /// implementation says which code ran).
+    #[serde(default)]
+    pub provider: Option<Provider>,
     /// The code that ran, e.g. "RustCrypto cbc 0.2.1 over aes 0.9.2 (AES-NI)".
     pub implementation: String,
     /// Constructing the sealer from the topic's keys (the key schedule); None when not timed.
@@ -187,6 +236,8 @@ pub struct MacSpeed {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SignatureSpeed {
     pub alg: SigAlg,
+    #[serde(default)]
+    pub provider: Option<Provider>,
     pub implementation: String,
     /// None when the cell failed (see `error`).
     pub sign: Option<Rate>,
@@ -215,24 +266,55 @@ pub struct SpeedReport {
     pub samples: u32,
     /// The `wide` threshold: interval width over median.
     pub wide_limit: f64,
+    /// Associated data per sealed message, bytes (reports before it was an option used 48).
+    #[serde(default = "default_aad_len")]
+    pub aad_len: usize,
     pub sizes: Vec<usize>,
     pub suites: Vec<SuiteSpeed>,
     #[serde(default)]
     pub macs: Vec<MacSpeed>,
     #[serde(default)]
     pub signatures: Vec<SignatureSpeed>,
-    /// P-256 ECDH shared-secret derivation; None when not timed or failed.
+    /// P-256 ECDH shared-secret derivation on the default provider; None when not timed or
+    /// failed.
     #[serde(default)]
     pub ecdh_p256: Option<Rate>,
     /// Set when the suite cells were also timed cold (`--cold`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cold: Option<ColdSetup>,
+    /// P-256 ECDH on each provider measured.
+    #[serde(default)]
+    pub ecdh: Vec<EcdhSpeed>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EcdhSpeed {
+    pub provider: Provider,
+    pub implementation: String,
+    pub rate: Option<Rate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+fn default_aad_len() -> usize {
+    AAD_LEN
+}
+
+impl SuiteSpeed {
+    /// Whether this row ran on the suite's default provider (rows of older reports, which
+    /// name none, count as default: they were the only row).
+    pub fn on_default_provider(&self) -> bool {
+        self.provider
+            .is_none_or(|p| p == provider::default_for_suite(self.suite))
+    }
 }
 
 impl SpeedReport {
-    /// The row of `suite`, if measured.
+    /// The row of `suite` on its default provider, else its first row, if measured.
     pub fn suite(&self, suite: Suite) -> Option<&SuiteSpeed> {
-        self.suites.iter().find(|s| s.suite == suite)
+        let mut rows = self.suites.iter().filter(|s| s.suite == suite);
+        let first = rows.clone().next();
+        rows.find(|s| s.on_default_provider()).or(first)
     }
 
     /// Encrypt and decrypt of `suite` at `size`, if measured.
@@ -266,7 +348,7 @@ impl SpeedReport {
 
 /// Measures what `opts` asks for. Silent unless `opts.progress`.
 pub fn run(opts: &SpeedOptions) -> SpeedReport {
-    let ring = KeyRing::from_seed(b"mqtt-cipher-bench/speed");
+    let ring = &KeyRing::from_seed(b"mqtt-cipher-bench/speed");
     let environment = crate::measure::env::capture();
     let versions = &environment.crate_versions;
     let budget = opts.budget();
@@ -282,29 +364,26 @@ pub fn run(opts: &SpeedOptions) -> SpeedReport {
         pass_ns: e.pass_ns(),
         baseline: cold::baseline(budget, e),
     });
-    let suite_rows = suites
-        .into_iter()
-        .enumerate()
-        .map(|(i, s)| {
-            if opts.progress {
-                eprintln!("speed: {s} ({}/{total})", i + 1);
-            }
-            cells::suite(
-                &ring,
-                s,
-                &opts.sizes,
-                budget,
-                opts.key_setup,
-                evictor.as_mut(),
-                versions,
-            )
-        })
-        .collect();
+    let cell = cells::SuiteCell {
+        sizes: &opts.sizes,
+        aad_len: opts.aad_len,
+        budget,
+        key_setup: opts.key_setup,
+    };
+    let mut suite_rows = Vec::new();
+    for (i, s) in suites.into_iter().enumerate() {
+        if opts.progress {
+            eprintln!("speed: {s} ({}/{total})", i + 1);
+        }
+        for p in opts.providers.for_suite(s) {
+            suite_rows.push(cells::suite(ring, s, p, &cell, evictor.as_mut(), versions));
+        }
+    }
     let macs = opts
         .macs
         .iter()
         .filter(|m| **m != MacAlg::None)
-        .map(|&m| cells::mac(&ring, m, &opts.sizes, budget, versions))
+        .map(|&m| cells::mac(ring, m, &opts.sizes, budget, versions))
         .collect();
     if opts.progress && !opts.signatures.is_empty() {
         eprintln!("speed: signatures (key pairs first)");
@@ -313,9 +392,27 @@ pub fn run(opts: &SpeedOptions) -> SpeedReport {
         .signatures
         .iter()
         .filter(|a| **a != SigAlg::None)
-        .map(|&a| cells::signature(&ring, a, budget, versions))
+        .flat_map(|&a| {
+            opts.providers
+                .for_signature(a)
+                .into_iter()
+                .map(move |p| cells::signature(ring, a, p, budget, versions))
+        })
         .collect();
-    let ecdh_p256 = opts.ecdh.then(|| cells::ecdh(budget).ok()).flatten();
+    let ecdh: Vec<EcdhSpeed> = if opts.ecdh {
+        opts.providers
+            .for_ecdh()
+            .into_iter()
+            .map(|p| cells::ecdh(p, budget, versions))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let default_ecdh = Suite::from_name("ecies-p256").map(provider::default_for_suite);
+    let ecdh_p256 = ecdh
+        .iter()
+        .find(|e| Some(e.provider) == default_ecdh)
+        .and_then(|e| e.rate.clone());
     SpeedReport {
         kind: KIND.to_owned(),
         format_version: FORMAT_VERSION,
@@ -324,12 +421,14 @@ pub fn run(opts: &SpeedOptions) -> SpeedReport {
         warm_up_ms: budget.warm_up.as_secs_f64() * 1e3,
         samples: budget.samples,
         wide_limit: WIDE,
+        aad_len: opts.aad_len,
         sizes: opts.sizes.clone(),
         suites: suite_rows,
         macs,
         signatures,
         ecdh_p256,
         cold: cold_setup,
+        ecdh,
         environment,
     }
 }

@@ -4,8 +4,17 @@
 use std::io::{self, Write};
 
 use super::{Rate, SIGNED_LEN, SpeedReport};
+use crate::crypto::Provider;
 
-const NAME: usize = 22;
+const NAME: usize = 30;
+
+/// A row's name: the suite or algorithm, then its provider, e.g. "aes-128-gcm aws-lc".
+fn label(name: &str, provider: Option<Provider>) -> String {
+    match provider {
+        Some(p) => format!("{name} {p}"),
+        None => name.to_owned(),
+    }
+}
 const CELL: usize = 15;
 
 /// One ns/op cell: "174.2 ±3.1%", prefixed with `~` when the interval is wide.
@@ -56,7 +65,7 @@ fn direction(
     writeln!(out, "{title}")?;
     size_header(report, out)?;
     for suite in &report.suites {
-        write!(out, "{:<NAME$}", suite.suite.name())?;
+        write!(out, "{:<NAME$}", label(suite.suite.name(), suite.provider))?;
         for c in &suite.sizes {
             let r = if forward { &c.encrypt } else { &c.decrypt };
             write!(out, " {:>CELL$}", cell(r))?;
@@ -142,7 +151,7 @@ pub fn print_table(report: &SpeedReport, out: &mut impl Write) -> io::Result<()>
             writeln!(
                 out,
                 "{:<NAME$} {:>CELL$} {:>CELL$}",
-                s.suite.name(),
+                label(s.suite.name(), s.provider),
                 micros(s.key_setup.as_ref()),
                 micros(s.opener_setup.as_ref())
             )?;
@@ -163,7 +172,7 @@ pub fn print_table(report: &SpeedReport, out: &mut impl Write) -> io::Result<()>
             write!(
                 out,
                 "{:<NAME$} {:>CELL$} {:>CELL$} {:>10} {:>10} {:>9.1}ms",
-                sig.alg.name(),
+                label(sig.alg.name(), sig.provider),
                 micros(sig.sign.as_ref()),
                 micros(sig.verify.as_ref()),
                 per_s(sig.sign.as_ref()),
@@ -177,26 +186,41 @@ pub fn print_table(report: &SpeedReport, out: &mut impl Write) -> io::Result<()>
         }
         writeln!(out)?;
     }
-    if let Some(r) = &report.ecdh_p256 {
-        writeln!(
-            out,
-            "{:<NAME$} {:>CELL$} {:>10.1} op/s",
-            "ecdh-p256",
-            micros(Some(r)),
-            r.ops_per_s
-        )?;
+    for e in &report.ecdh {
+        let name = label("ecdh-p256", Some(e.provider));
+        match (&e.rate, &e.error) {
+            (Some(r), _) => writeln!(
+                out,
+                "{name:<NAME$} {:>CELL$} {:>10.1} op/s",
+                micros(Some(r)),
+                r.ops_per_s
+            )?,
+            (None, e) => writeln!(
+                out,
+                "{name:<NAME$}  error: {}",
+                e.as_deref().unwrap_or("not measured")
+            )?,
+        }
+    }
+    if !report.ecdh.is_empty() {
         writeln!(out)?;
     }
 
     writeln!(out, "implementations")?;
     for s in &report.suites {
-        writeln!(out, "{:<NAME$} {}", s.suite.name(), s.implementation)?;
+        let name = label(s.suite.name(), s.provider);
+        writeln!(out, "{name:<NAME$} {}", s.implementation)?;
     }
     for m in &report.macs {
         writeln!(out, "{:<NAME$} {}", m.mac.name(), m.implementation)?;
     }
     for s in &report.signatures {
-        writeln!(out, "{:<NAME$} {}", s.alg.name(), s.implementation)?;
+        let name = label(s.alg.name(), s.provider);
+        writeln!(out, "{name:<NAME$} {}", s.implementation)?;
+    }
+    for e in &report.ecdh {
+        let name = label("ecdh-p256", Some(e.provider));
+        writeln!(out, "{name:<NAME$} {}", e.implementation)?;
     }
     Ok(())
 }

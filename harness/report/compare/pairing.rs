@@ -9,7 +9,7 @@ use crate::results::{CaseParams, CaseResult, CaseStatus, RunResults};
 
 /// The fields of [`CaseParams`], the names `--match` accepts (a test checks the list against
 /// the type's schema, so a new parameter cannot be forgotten here).
-pub const FIELDS: [&str; 8] = [
+pub const FIELDS: [&str; 10] = [
     "qos",
     "size",
     "suite",
@@ -18,6 +18,8 @@ pub const FIELDS: [&str; 8] = [
     "signature",
     "transport",
     "protocol",
+    "provider",
+    "implementation",
 ];
 
 fn field(p: &CaseParams, name: &str) -> String {
@@ -30,6 +32,11 @@ fn field(p: &CaseParams, name: &str) -> String {
         "signature" => p.signature.clone(),
         "transport" => p.transport.clone(),
         "protocol" => p.protocol.clone(),
+        "provider" => p.provider.clone().unwrap_or_else(|| "default".into()),
+        // The code of every part: pairing on it pairs cases that ran the same code.
+        "implementation" => p.implementation.as_ref().map_or_else(String::new, |i| {
+            format!("{} | {} | {}", i.suite, i.mac, i.signature)
+        }),
         // Names are checked against FIELDS when parsed.
         _ => String::new(),
     }

@@ -1,28 +1,41 @@
-//! ChaCha20-Poly1305 (RFC 8439, suite 0x83) from ring.
+//! The `ring` provider: AES-128-GCM, AES-256-GCM and ChaCha20-Poly1305 from ring (BoringSSL-
+//! derived assembly), already in the tree through rustls.
 //!
-//! RustCrypto's `chacha20poly1305` 0.11 (poly1305 0.9.1, AVX2 backend) pays about 1.3 µs of
-//! Poly1305 key setup per message — the one-time key is per nonce, so it cannot be hoisted —
-//! which made this suite look 30x slower than OpenSSL at 16 B and trail AES-GCM below ~1 KiB.
-//! A device would ship BoringSSL-class code (ring's is the same assembly family as
-//! OpenSSL's), so that is what the harness measures. ring is already in the tree through
-//! rustls; the vectors (RFC 8439 §2.8.2, Wycheproof) run against this implementation.
+//! Why it is here at all: RustCrypto's `chacha20poly1305` 0.11 (poly1305 0.9.1, AVX2 backend)
+//! pays about 1.3 µs of Poly1305 key setup per message (the one-time key is per nonce, so it
+//! cannot be hoisted), which made that suite look 30x slower than OpenSSL at 16 B; ring was
+//! the suite's implementation before the provider axis, and stays one of its providers.
 //!
 //! Per message it pays what the RustCrypto AEADs pay: the 12-byte nonce copied into ring's
 //! `Nonce`, the input copied once into `out`, sealed or opened in place, the tag appended.
 
-use ring::aead::{Aad, CHACHA20_POLY1305, LessSafeKey, Nonce, Tag, UnboundKey};
+use ring::aead::{
+    AES_128_GCM, AES_256_GCM, Aad, Algorithm, CHACHA20_POLY1305, LessSafeKey, Nonce, Tag,
+    UnboundKey,
+};
 
 use super::aead::{TAG_LEN, open_detached};
+use super::suite::AeadAlg;
 use super::{CryptoError, Opener, Sealer};
 
+/// ring's algorithm for `alg`, None for the AEADs ring lacks.
+pub(crate) fn algorithm(alg: AeadAlg) -> Option<&'static Algorithm> {
+    match alg {
+        AeadAlg::Aes128Gcm => Some(&AES_128_GCM),
+        AeadAlg::Aes256Gcm => Some(&AES_256_GCM),
+        AeadAlg::ChaCha20Poly1305 => Some(&CHACHA20_POLY1305),
+        AeadAlg::Aes128Ccm | AeadAlg::AsconAead128 => None,
+    }
+}
+
 /// Keyed once per topic; the nonce is the envelope's 12-byte IV.
-pub(crate) struct ChaCha20Poly1305 {
+pub(crate) struct RingAead {
     key: LessSafeKey,
 }
 
-impl ChaCha20Poly1305 {
-    pub(crate) fn new(key: &[u8]) -> Result<Self, CryptoError> {
-        let key = UnboundKey::new(&CHACHA20_POLY1305, key)
+impl RingAead {
+    pub(crate) fn new(alg: &'static Algorithm, key: &[u8]) -> Result<Self, CryptoError> {
+        let key = UnboundKey::new(alg, key)
             .map_err(|_| CryptoError::Key(format!("wrong key length {}", key.len())))?;
         Ok(Self {
             key: LessSafeKey::new(key),
@@ -30,7 +43,7 @@ impl ChaCha20Poly1305 {
     }
 }
 
-impl Sealer for ChaCha20Poly1305 {
+impl Sealer for RingAead {
     fn iv_len(&self) -> usize {
         12
     }
@@ -57,7 +70,7 @@ impl Sealer for ChaCha20Poly1305 {
     }
 }
 
-impl Opener for ChaCha20Poly1305 {
+impl Opener for RingAead {
     fn open(
         &mut self,
         iv: &[u8],
