@@ -139,6 +139,16 @@ pub fn terminal(results: &RunResults) -> String {
         ));
         out.push('\n');
     }
+    let degraded = table::degraded(results)
+        .into_iter()
+        .map(|(id, why)| format!("DEGRADED {id}: {why}"));
+    let loss = super::loss::lines(results)
+        .into_iter()
+        .map(|l| format!("LOSS {l}"));
+    for line in degraded.chain(loss) {
+        out.push_str(&super::recommend::text::wrap(&line, WIDTH, "  "));
+        out.push('\n');
+    }
     for o in super::outages::lines(results) {
         out.push_str(&super::recommend::text::wrap(
             &format!("OUTAGE {o}"),
