@@ -192,6 +192,10 @@ pub struct ColdSetup {
     /// An empty call timed the same way (evict, read the clock twice), ns: the floor under
     /// every cold figure, which includes it.
     pub baseline: Rate,
+    /// The clock's smallest step, ns: every cold figure is a whole number of these (0 in
+    /// reports written before it was recorded).
+    #[serde(default)]
+    pub tick_ns: f64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -363,6 +367,7 @@ pub fn run(opts: &SpeedOptions) -> SpeedReport {
         evict_bytes: e.bytes(),
         pass_ns: e.pass_ns(),
         baseline: cold::baseline(budget, e),
+        tick_ns: cold::clock_tick_ns(),
     });
     let cell = cells::SuiteCell {
         sizes: &opts.sizes,
