@@ -16,8 +16,9 @@ use cipher::common::InnerInit;
 use cipher::{BlockCipherDecrypt, BlockCipherEncrypt, BlockModeDecrypt, BlockModeEncrypt};
 use cipher::{InnerIvInit, KeyInit, StreamCipher, StreamCipherCoreWrapper};
 
-use super::suite::{BlockCipher, Mode};
-use super::{CryptoError, Opener, Sealer, pcbc};
+use super::alg::{BlockCipher, Mode};
+use super::base::{CryptoError, Opener, Sealer};
+use super::pcbc;
 
 /// A block cipher of the catalogue, plus its keystream modes: CTR's counter spans the whole
 /// block (64-bit for DES/3DES/Blowfish, 128-bit for AES), which is a per-width type in `ctr`.

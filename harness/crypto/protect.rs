@@ -8,12 +8,14 @@ use rand::{Rng, SeedableRng};
 
 use std::time::{Duration, Instant};
 
+use super::alg::SigAlg;
+use super::base::{CryptoError, Opener, Sealer, Signer, Verifier};
 use super::envelope::{self, Envelope, Fields};
-use super::keys::{KeyRing, TopicKeys};
+use super::keys::KeyRing;
 use super::mac::{MacAlg, TopicMac};
+use super::material::TopicKeys;
 use super::provider::{self, Provider};
-use super::signature::{SigAlg, Signer, Verifier};
-use super::{CryptoError, Opener, Sealer, Suite};
+use super::suite::Suite;
 
 /// What a message is protected with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,7 +41,9 @@ impl Protection {
 
     /// The provider that runs the suite (an error when the one asked for lacks it).
     pub fn suite_provider(&self) -> Result<Provider, CryptoError> {
-        provider::for_suite(self.suite, self.provider).map_err(|e| CryptoError::Key(e.to_string()))
+        self.suite
+            .provider(self.provider)
+            .map_err(|e| CryptoError::Key(e.to_string()))
     }
 
     /// The provider that runs the signature.

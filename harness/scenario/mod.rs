@@ -644,7 +644,7 @@ fn validate_providers(
         let provider = *p.get_ref();
         let missing = suites
             .iter()
-            .find_map(|&s| crate::crypto::provider::for_suite(s, Some(provider)).err())
+            .find_map(|&s| s.provider(Some(provider)).err())
             .or_else(|| {
                 signatures
                     .iter()
