@@ -20,12 +20,11 @@ use crate::measure::clock::{now_ns, thread_cpu_ns};
 use crate::measure::cpu::{PUBLISHER_IO_THREAD, PUBLISHER_THREAD, WindowClock};
 use crate::measure::histograms::{Phase, Phases};
 use crate::measure::outage::ConnectionLog;
-use crate::scenario::schema::Rate;
 
 use super::client::Connected;
 use super::mqtt::{Client, Event, EventLoop, Rejection};
 use super::pacer::Pacer;
-use super::plan::CasePlan;
+use super::plan::{CasePlan, Rate};
 use super::window::Window;
 
 /// What one publisher did.

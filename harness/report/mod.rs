@@ -16,7 +16,6 @@ pub mod center_table;
 pub mod center_vs_clients;
 pub mod center_vs_size;
 pub mod compare;
-pub mod compare_ratio;
 pub mod crypto_throughput;
 pub mod crypto_vs_size;
 pub mod csv;

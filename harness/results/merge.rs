@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::hlog::{self, CaseHistograms};
 use super::{CaseResult, CaseStatus, RunResults, RunStatus, reader};
-use crate::measure::histograms::{Phase, Phases, summarize};
+use super::histograms::{Phase, Phases, summarize};
 
 #[derive(Debug, thiserror::Error)]
 pub enum MergeError {
@@ -258,7 +258,7 @@ fn merge_case(parts: &[(usize, &CaseResult)], shards: usize, phases: &Phases) ->
 /// Writes a merged result like a run: `<root>/<scenario>-merged/<timestamp>/`.
 pub fn write(root: &Path, m: &Merged) -> Result<PathBuf, String> {
     let name = format!("{}-merged", m.results.scenario.name);
-    let dir = crate::run::create_run_dir(root, &name, std::time::SystemTime::now())
+    let dir = super::run_dir::create(root, &name, std::time::SystemTime::now())
         .map_err(|e| e.to_string())?;
     super::writer::write(&dir, &m.results).map_err(|e| e.to_string())?;
     hlog::write(

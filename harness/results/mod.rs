@@ -1,10 +1,13 @@
 //! `results.json`: the one data contract between a run and its report.
 //!
 //! [`types`] are the versioned serde types, [`writer`] writes them atomically after every case
-//! (so a crash keeps what was measured), [`reader`] loads a run folder back.
+//! (so a crash keeps what was measured) into the folder [`run_dir`] makes, [`reader`] loads a
+//! run folder back. [`histograms`] are the per-phase HdrHistograms the summaries and
+//! `histograms.hlog` are made from. Nothing here imports a module above `results`.
 
 pub mod conditions;
 pub mod cpu_types;
+pub mod histograms;
 pub mod hlog;
 pub mod interval;
 pub mod invariants;
@@ -13,6 +16,7 @@ pub mod noise;
 pub mod reader;
 pub mod repetitions;
 pub mod requirements;
+pub mod run_dir;
 pub mod secrets;
 pub mod speed_ref;
 pub mod types;
