@@ -12,7 +12,6 @@
 use std::collections::BTreeMap;
 
 use super::data::{self, sig3};
-use crate::crypto::Suite;
 use crate::results::repetitions::{self, CRYPTO_CPU};
 use crate::results::{CaseResult, Estimate, RunResults, phase};
 
@@ -204,9 +203,11 @@ fn yes_no(b: bool) -> String {
     if b { "yes" } else { "no" }.into()
 }
 
-/// The suite protects integrity, or a MAC or signature does.
-pub fn has_integrity(case: &CaseResult) -> bool {
-    let by_suite = Suite::from_name(&case.params.suite).is_some_and(|s| s.authenticated());
+/// The suite protects integrity (as `results` recorded it), or a MAC or signature does.
+pub fn has_integrity(results: &RunResults, case: &CaseResult) -> bool {
+    let by_suite = results
+        .suite(&case.params.suite)
+        .is_some_and(|s| s.authenticated);
     by_suite || case.params.mac != "none" || case.params.signature != "none"
 }
 
@@ -276,7 +277,7 @@ pub fn summary(results: &RunResults) -> Table {
                 format!("{}/{}", n.lost, n.expected),
                 format!("{}/{}", n.failed_auth, n.failed_decrypt),
                 relative,
-                yes_no(has_integrity(c)),
+                yes_no(has_integrity(results, c)),
                 yes_no(has_authenticity(c)),
             ];
             Row {
@@ -356,13 +357,13 @@ pub fn security(results: &RunResults) -> Table {
             continue;
         }
         seen.push(name.clone());
-        let (note, integrity) = match Suite::from_name(name) {
-            Some(s) if s.authenticated() => (s.confidentiality_note(), "yes (authenticated)"),
+        let (note, integrity) = match results.suite(name) {
+            Some(s) if s.authenticated => (s.confidentiality.as_str(), "yes (authenticated)"),
             Some(s) => (
-                s.confidentiality_note(),
+                s.confidentiality.as_str(),
                 "only with hmac-sha256 or a signature",
             ),
-            None => ("unknown suite (not in this build's catalogue)", "n/a"),
+            None => ("unknown suite (not recorded by the run)", "n/a"),
         };
         rows.push(Row {
             cells: vec![
@@ -388,7 +389,6 @@ const PATTERNED_PAYLOADS: [&str; 2] = ["zeros", "sensor-json"];
 /// A warning when the run sent patterned payloads through an ECB suite: the ciphertext of
 /// those rows repeats wherever the plaintext does, which an eavesdropper can see.
 pub fn ecb_warning(results: &RunResults) -> Option<String> {
-    use crate::crypto::suite::{Family, Mode};
     let payload = results.load.payload.as_str();
     if !PATTERNED_PAYLOADS.contains(&payload) {
         return None;
@@ -396,8 +396,7 @@ pub fn ecb_warning(results: &RunResults) -> Option<String> {
     let mut ecb: Vec<&str> = Vec::new();
     for c in &results.cases {
         let n = c.params.suite.as_str();
-        let is_ecb =
-            Suite::from_name(n).is_some_and(|s| matches!(s.family(), Family::Block(_, Mode::Ecb)));
+        let is_ecb = results.suite(n).is_some_and(|s| s.is_ecb());
         if is_ecb && !ecb.contains(&n) {
             ecb.push(n);
         }
@@ -533,11 +532,12 @@ mod tests {
 
     #[test]
     fn integrity_comes_from_aead_mac_or_signature() {
-        assert!(has_integrity(&case("aes-128-gcm", "none", "none")));
-        assert!(!has_integrity(&case("aes-128-cbc", "none", "none")));
-        assert!(has_integrity(&case("aes-128-cbc", "hmac-sha256", "none")));
-        assert!(has_integrity(&case("none", "none", "ed25519")));
-        assert!(!has_integrity(&case("no-such-suite", "none", "none")));
+        let r = super::super::fixture::run();
+        assert!(has_integrity(&r, &case("aes-128-gcm", "none", "none")));
+        assert!(!has_integrity(&r, &case("aes-128-cbc", "none", "none")));
+        assert!(has_integrity(&r, &case("aes-128-cbc", "hmac-sha256", "none")));
+        assert!(has_integrity(&r, &case("none", "none", "ed25519")));
+        assert!(!has_integrity(&r, &case("no-such-suite", "none", "none")));
     }
 
     #[test]

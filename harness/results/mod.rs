@@ -18,12 +18,16 @@ pub mod repetitions;
 pub mod requirements;
 pub mod run_dir;
 pub mod secrets;
+pub mod security;
 pub mod speed_ref;
+pub mod suites;
 pub mod types;
 pub mod writer;
 
 pub use conditions::*;
 pub use cpu_types::*;
 pub use requirements::*;
+pub use security::{ProtectionSecurity, SecurityResults, TamperCounts};
 pub use speed_ref::*;
+pub use suites::{SuiteFamily, SuiteInfo};
 pub use types::*;

@@ -12,7 +12,11 @@ use serde::{Deserialize, Serialize};
 use super::conditions::{Noise, RunOrder};
 use super::cpu_types::{ClockInfo, ThreadCpu};
 
-pub const SCHEMA_VERSION: u32 = 1;
+/// 2: `suites` (what the report needs about each suite) recorded by the run. Version 1 files
+/// are still read: [`suites::upgrade_v1`](super::suites::upgrade_v1) fills `suites` in.
+pub const SCHEMA_VERSION: u32 = 2;
+/// The oldest version [`reader`](super::reader) reads (and upgrades).
+pub const OLDEST_READABLE_VERSION: u32 = 1;
 
 /// A whole run: one scenario, every case measured so far.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -42,7 +46,7 @@ pub struct RunResults {
     pub merged_from: Vec<String>,
     /// The tamper matrix of each protection of the run (absent in older runs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub security: Option<SecurityResults>,
+    pub security: Option<super::SecurityResults>,
     /// The order the cases and repetitions ran in (absent in runs made before it was
     /// recorded: those ran in matrix order).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -67,6 +71,11 @@ pub struct RunResults {
     /// signature) (empty in older runs).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub protections: Vec<super::ProtectionProperties>,
+    /// What the report needs about each distinct suite of the cases (family, cipher and mode,
+    /// authentication, confidentiality), from the catalogue of the build that ran them
+    /// (version 1 files: filled in when read, see `results::suites`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suites: Vec<super::SuiteInfo>,
 }
 
 /// Which slice of the scenario's clients a sharded run ran.
@@ -300,68 +309,6 @@ pub struct BlockRepeats {
     /// key): what an eavesdropper sees repeat from message to message.
     #[serde(default)]
     pub repeated_across: u64,
-}
-
-/// What the run measured about the protections themselves, apart from their cost.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SecurityResults {
-    /// Seed of the tamper engine's choices (envelopes themselves use fresh random IVs).
-    pub seed: u64,
-    /// Trials asked for per kind and protection.
-    pub trials_per_kind: u64,
-    /// Time budget per protection, in seconds.
-    pub budget_s: f64,
-    /// One entry per distinct (suite, mac, signature) of the run.
-    pub protections: Vec<ProtectionSecurity>,
-}
-
-/// The tamper matrix of one protection: real envelopes, damaged one way per trial, opened by
-/// the real subscriber path.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ProtectionSecurity {
-    pub suite: String,
-    pub mac: String,
-    pub signature: String,
-    /// True when the suite, a MAC or a signature authenticates messages.
-    pub authenticated: bool,
-    /// Plaintext bytes of the envelopes tampered with.
-    pub size: usize,
-    /// Per kind: bit-flip, multi-bit-flip, truncate, extend, header-field, header-swap,
-    /// topic-swap.
-    pub kinds: Vec<TamperCounts>,
-    /// Header fields in which a flipped bit was accepted: nothing authenticates them.
-    pub unauthenticated_fields: Vec<String>,
-    /// True when the time budget stopped the trials before `trials_per_kind`.
-    pub truncated_by_budget: bool,
-}
-
-/// Trials of one tamper kind against one protection.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TamperCounts {
-    pub kind: String,
-    pub trials: u64,
-    /// Decode, authentication or decryption error.
-    pub rejected: u64,
-    /// Of `rejected`: the tag, MAC or signature did not verify.
-    pub rejected_auth: u64,
-    /// Opened to a plaintext different from what was sent: a forgery that got through.
-    pub forged: u64,
-    /// Opened to exactly the plaintext sent although bytes changed.
-    pub accepted_identical: u64,
-}
-
-impl TamperCounts {
-    /// Percentage of trials rejected (0 when there were none).
-    pub fn rejected_pct(&self) -> f64 {
-        if self.trials == 0 {
-            0.0
-        } else {
-            self.rejected as f64 * 100.0 / self.trials as f64
-        }
-    }
 }
 
 /// The Security Center's part of a case.

@@ -338,6 +338,7 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
         speed_reference,
         requirements: Some(scenario.requirements.clone()),
         protections: properties::of_cases(&scenario.cases),
+        suites: properties::suites_of_cases(&scenario.cases),
     };
     let save = |r: &RunResults| writer::write(&dir, r).map_err(|e| RunError::Output(e.to_string()));
     save(&results)?;
