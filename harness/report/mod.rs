@@ -36,6 +36,7 @@ pub mod recommend;
 pub mod security_properties;
 pub mod style;
 pub mod table;
+pub mod terminal;
 pub mod throughput;
 pub mod tls_vs_payload;
 pub mod tradeoff;
@@ -56,7 +57,7 @@ use plotters::drawing::DrawingAreaErrorKind;
 
 use crate::results::RunResults;
 
-pub use table::terminal_table;
+pub use terminal::terminal_table;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {

@@ -157,7 +157,7 @@ pub fn terminal(c: &Comparison) -> String {
     if c.cases.is_empty() {
         out.push_str("No case finished in both runs.\n");
     } else {
-        out.push_str(&super::super::table::aligned(&table(c)));
+        out.push_str(&super::super::terminal::aligned(&table(c)));
     }
     for line in unmatched(c) {
         out.push_str(&line);
