@@ -20,6 +20,7 @@ use crate::measure::clock::{now_ns, thread_cpu_ns};
 use crate::measure::cpu::{PUBLISHER_IO_THREAD, PUBLISHER_THREAD, WindowClock};
 use crate::measure::histograms::{Phase, Phases};
 use crate::measure::outage::ConnectionLog;
+use crate::results::Counts;
 
 use super::client::Connected;
 use super::mqtt::{Client, Event, EventLoop, Rejection};
@@ -63,6 +64,21 @@ pub struct PublisherReport {
     pub io_cpu_ns: Option<u64>,
 }
 
+impl PublisherReport {
+    /// This publisher's part of its case's message counts.
+    pub fn counts(&self) -> Counts {
+        Counts {
+            scheduled: Some(self.scheduled),
+            sent: self.sent,
+            sent_warmup: self.sent_warmup,
+            unsent: self.unsent,
+            unacked: self.unacked,
+            rejected: self.rejected,
+            ..Counts::default()
+        }
+    }
+}
+
 /// Acknowledgements a publisher received, by packet: what tells a QoS 2 exchange
 /// (PUBREC, PUBCOMP) from a broker that handled the publish at QoS 1 (PUBACK).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -70,6 +86,19 @@ pub struct AckKinds {
     pub puback: u64,
     pub pubrec: u64,
     pub pubcomp: u64,
+}
+
+impl std::ops::AddAssign<&AckKinds> for AckKinds {
+    fn add_assign(&mut self, a: &AckKinds) {
+        let AckKinds {
+            puback,
+            pubrec,
+            pubcomp,
+        } = a;
+        self.puback += puback;
+        self.pubrec += pubrec;
+        self.pubcomp += pubcomp;
+    }
 }
 
 /// A publish handed to the client, waiting to be written (QoS 0) or acknowledged.

@@ -6,6 +6,7 @@
 //! `histograms.hlog` are made from. Nothing here imports a module above `results`.
 
 pub mod conditions;
+pub mod counts;
 pub mod cpu_types;
 pub mod histograms;
 pub mod hlog;
@@ -25,6 +26,7 @@ pub mod types;
 pub mod writer;
 
 pub use conditions::*;
+pub use counts::{BrokerQos, Counts, Throughput};
 pub use cpu_types::*;
 pub use requirements::*;
 pub use security::{ProtectionSecurity, SecurityResults, TamperCounts};

@@ -10,6 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::conditions::{Noise, RunOrder};
+use super::counts::{BrokerQos, Counts, Throughput};
 use super::cpu_types::{ClockInfo, ThreadCpu};
 
 /// 2: `suites` (what the report needs about each suite) recorded by the run. Version 1 files
@@ -274,22 +275,6 @@ pub struct CaseResult {
     pub broker_qos: Option<BrokerQos>,
 }
 
-/// The QoS a broker really gave a case: a broker that supports only QoS 0 and 1 (RabbitMQ's
-/// MQTT plugin) grants QoS 1 to a QoS 2 SUBSCRIBE and answers QoS 2 publishes with PUBACK.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct BrokerQos {
-    /// Lowest QoS the broker granted in SUBACK over the case's subscribers (the QoS of the
-    /// messages it sends them); null when no subscriber got a SUBACK.
-    pub granted: Option<u8>,
-    /// Acknowledgements received by the publishers, by packet: PUBACK ends a QoS 1 publish,
-    /// PUBREC and PUBCOMP the two halves of a QoS 2 one. A PUBACK for a QoS 2 publish means
-    /// the broker handled it at QoS 1.
-    pub puback: u64,
-    pub pubrec: u64,
-    pub pubcomp: u64,
-}
-
 /// Repeated ciphertext blocks inside envelope bodies, over a sample of received envelopes,
 /// summed over subscribers.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -420,70 +405,6 @@ pub struct Implementation {
 /// Results written before the protocol axis existed were all MQTT 3.1.1.
 fn default_protocol() -> String {
     "v4".into()
-}
-
-/// Message accounting. Over the whole case, warm-up included: a message lost during warm-up is
-/// still lost. `expected = sent x subscribers`, and `expected = delivered + lost` always.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Counts {
-    /// Messages the publishers were due to send: the open-loop schedule's messages before the
-    /// end of the case, or in closed loop the messages sent. `scheduled = sent + unsent`
-    /// always (checked when results.json is written and read; absent in older runs).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scheduled: Option<u64>,
-    /// Messages the publishers handed to their MQTT client.
-    pub sent: u64,
-    /// Of `sent`, those scheduled inside the warm-up.
-    pub sent_warmup: u64,
-    /// Scheduled (open loop) but never sent: the publisher fell so far behind that the case
-    /// ended first (the harness, not the broker, was the bottleneck: see `saturation`), or it
-    /// stopped early on an error (in `errors`), its remaining schedule counted here.
-    /// `sent + unsent = scheduled`.
-    pub unsent: u64,
-    /// Deliveries due: `sent` times the number of subscribers.
-    pub expected: u64,
-    /// Distinct (publisher, seq) pairs each subscriber received and opened, summed.
-    pub delivered: u64,
-    pub lost: u64,
-    /// QoS-level copies of a (publisher, seq) already received: at QoS 1/2, with the DUP
-    /// flag or within 2 s of the first copy (see `security::replay`).
-    pub duplicated: u64,
-    /// Other copies of a (publisher, seq) already received: every copy at QoS 0, and at
-    /// QoS 1/2 copies without DUP more than 2 s after the first. A re-published message.
-    #[serde(default)]
-    pub replayed: u64,
-    /// Received after a higher seq of the same publisher.
-    pub out_of_order: u64,
-    /// Tag, MAC or signature did not verify.
-    pub failed_auth: u64,
-    /// Decryption failed (bad padding, wrong length) without an authentication failure.
-    pub failed_decrypt: u64,
-    /// Not an envelope v1, or of another run.
-    pub malformed: u64,
-    /// Opened without error but the plaintext differs from what was sent (only possible
-    /// with unauthenticated suites).
-    pub corrupted: u64,
-    /// Publishes the broker never acknowledged (QoS >= 1).
-    pub unacked: u64,
-    /// MQTT 5 only: publishes the broker acknowledged with a failure reason code (PUBACK or
-    /// PUBREC >= 0x80: not authorized, quota exceeded, …). The broker dropped them, so they
-    /// are also counted lost; v3.1.1 has no way to report this.
-    #[serde(default)]
-    pub rejected: u64,
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Throughput {
-    /// Scheduled messages per second, all publishers (null for closed loop).
-    pub offered_msgs_per_s: Option<f64>,
-    /// Messages sent per second in the measured window, all publishers.
-    pub sent_msgs_per_s: f64,
-    /// Deliveries per second in the measured window, all subscribers.
-    pub delivered_msgs_per_s: f64,
-    /// Plaintext bytes delivered per second in the measured window.
-    pub delivered_bytes_per_s: f64,
 }
 
 /// Summary of one HdrHistogram, in nanoseconds.

@@ -11,6 +11,7 @@ pub mod properties;
 pub mod security;
 pub mod speed_ref;
 mod verdict;
+mod window;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
