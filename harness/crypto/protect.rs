@@ -52,6 +52,22 @@ impl Protection {
             .map_err(|e| CryptoError::Key(e.to_string()))
     }
 
+    /// What both sides key alike around the suite: the topic's MAC, and the signature half
+    /// `make` keys on the signature's provider (None without a signature).
+    fn mac_and_signature<T>(
+        &self,
+        keys: &KeyRing,
+        topic: &str,
+        make: impl FnOnce(SigAlg, Provider) -> Result<T, CryptoError>,
+    ) -> Result<(Option<TopicMac>, Option<T>), CryptoError> {
+        let mac = topic_mac(keys, self.mac, topic)?;
+        let signature = match self.signature {
+            SigAlg::None => None,
+            alg => Some(make(alg, self.signature_provider()?)?),
+        };
+        Ok((mac, signature))
+    }
+
     /// Envelope bytes for a plaintext of `n` bytes.
     pub fn envelope_len(&self, n: usize) -> usize {
         envelope::envelope_len(
@@ -116,11 +132,9 @@ impl Protector {
         key_id: u16,
     ) -> Result<Self, CryptoError> {
         let sealer = p.suite.sealer_with(p.suite_provider()?, topic_keys)?;
-        let mac = topic_mac(keys, p.mac, topic)?;
-        let signer = match p.signature {
-            SigAlg::None => None,
-            alg => Some(alg.signer_with(p.signature_provider()?, keys, publisher)?),
-        };
+        let (mac, signer) = p.mac_and_signature(keys, topic, |alg, provider| {
+            alg.signer_with(provider, keys, publisher)
+        })?;
         let mut seed = [0u8; 32];
         getrandom::fill(&mut seed)
             .map_err(|e| CryptoError::Key(format!("no OS randomness: {e}")))?;
@@ -252,11 +266,9 @@ impl Unprotector {
         key_id: u16,
     ) -> Result<Self, CryptoError> {
         let opener = p.suite.opener_with(p.suite_provider()?, topic_keys)?;
-        let mac = topic_mac(keys, p.mac, topic)?;
-        let verifier = match p.signature {
-            SigAlg::None => None,
-            alg => Some(alg.verifier_with(p.signature_provider()?, keys, publisher)?),
-        };
+        let (mac, verifier) = p.mac_and_signature(keys, topic, |alg, provider| {
+            alg.verifier_with(provider, keys, publisher)
+        })?;
         Ok(Self {
             p,
             topic: topic.as_bytes().to_vec(),
