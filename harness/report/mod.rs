@@ -27,6 +27,7 @@ pub mod intervals;
 pub mod latency_percentiles;
 pub mod loss;
 pub mod markdown;
+pub mod markup;
 pub mod mode_heatmap;
 pub mod narrow;
 pub mod outages;

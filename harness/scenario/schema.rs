@@ -31,7 +31,7 @@ pub struct ScenarioFile {
     #[serde(default)]
     pub link: LinkSection,
     #[serde(default)]
-    pub requirements: super::requirements::RequirementsSection,
+    pub requirements: RequirementsSection,
 }
 
 /// The in-process proxy every client goes through (bytes on the wire are counted there) and
@@ -439,4 +439,26 @@ impl<'de> Deserialize<'de> for DurationValue {
                 ))
             })
     }
+}
+
+/// `[requirements]` as written (checked and defaulted by `scenario::requirements`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequirementsSection {
+    pub confidentiality: Option<bool>,
+    pub integrity: Option<bool>,
+    pub authenticity: Option<Authenticity>,
+    pub replay: Option<bool>,
+    pub max_overhead_bytes: Option<Spanned<i64>>,
+    pub max_cpu_us: Option<Spanned<f64>>,
+    pub max_latency_p99: Option<Spanned<DurationValue>>,
+}
+
+/// `authenticity = "..."` as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Authenticity {
+    None,
+    KeyHolder,
+    Publisher,
 }
