@@ -23,6 +23,7 @@ use crate::measure::outage::ConnectionLog;
 use crate::results::Counts;
 
 use super::client::Connected;
+use super::errors::ErrorLog;
 use super::mqtt::{Client, Event, EventLoop, Rejection};
 use super::pacer::Pacer;
 use super::plan::{CasePlan, Rate};
@@ -152,33 +153,6 @@ impl PublisherReport {
     fn stop(&mut self, why: String) {
         self.errors.push(why.clone());
         self.stopped.get_or_insert(why);
-    }
-}
-
-/// Errors worth reporting, without letting a long outage fill memory with copies.
-#[derive(Default)]
-pub struct ErrorLog {
-    entries: Vec<String>,
-    suppressed: u64,
-}
-
-impl ErrorLog {
-    const MAX: usize = 20;
-
-    pub fn push(&mut self, e: String) {
-        if self.entries.len() < Self::MAX {
-            self.entries.push(e);
-        } else {
-            self.suppressed += 1;
-        }
-    }
-
-    pub fn into_vec(mut self) -> Vec<String> {
-        if self.suppressed > 0 {
-            self.entries
-                .push(format!("… and {} more errors", self.suppressed));
-        }
-        self.entries
     }
 }
 

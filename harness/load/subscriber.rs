@@ -27,7 +27,7 @@ use crate::security::replay::{self, CopyKind, RecentFirsts};
 use super::client::{self, ClientError, Connected};
 use super::mqtt::{Event, Message};
 use super::plan::CasePlan;
-use super::publisher::ErrorLog;
+use super::errors::ErrorLog;
 
 /// What one subscriber saw.
 pub struct SubscriberReport {
