@@ -156,7 +156,7 @@ fn paths_in(module: &[String], text: &str) -> Vec<(usize, Vec<String>)> {
     let code: Vec<&str> = text.lines().map(strip_comments).collect();
     let mut out = Vec::new();
     let mut inline: Option<String> = None;
-    for (n, line) in code.iter().enumerate() {
+    for (n, &line) in code.iter().enumerate() {
         if inline.is_none() && !line.starts_with(char::is_whitespace) {
             let t = line
                 .strip_prefix("pub(crate) ")
@@ -166,7 +166,7 @@ fn paths_in(module: &[String], text: &str) -> Vec<(usize, Vec<String>)> {
                 inline = Some(name.trim().to_owned());
                 continue;
             }
-        } else if inline.is_some() && *line == "}" {
+        } else if inline.is_some() && line == "}" {
             inline = None;
             continue;
         }
@@ -234,12 +234,14 @@ fn reexports(files: &[(String, String)]) -> Vec<(String, String)> {
 
 /// The violations among `files` (path relative to the repository, source text).
 fn violations(files: &[(String, String)]) -> Vec<Violation> {
-    let rank = |list: &[&str], m: &str| list.iter().position(|x| *x == m);
+    fn rank(list: &[&str], m: &str) -> Option<usize> {
+        list.iter().position(|x| *x == m)
+    }
     let via_mod = reexports(files);
     let crypto_file = |name: &str| -> Option<usize> {
         rank(CRYPTO_LAYERS, name).or_else(|| {
             let (_, file) = via_mod.iter().find(|(n, _)| n == name)?;
-            rank(CRYPTO_LAYERS, file)
+            rank(CRYPTO_LAYERS, file.as_str())
         })
     };
     let mut out = BTreeSet::new();
@@ -269,7 +271,7 @@ fn violations(files: &[(String, String)]) -> Vec<Violation> {
             if top == "crypto"
                 && to_top == "crypto"
                 && let (Some(a), Some(b)) = (module.get(1), path.get(1))
-                && let (Some(ra), Some(rb)) = (rank(CRYPTO_LAYERS, a), crypto_file(b))
+                && let (Some(ra), Some(rb)) = (rank(CRYPTO_LAYERS, a), crypto_file(b.as_str()))
                 && rb > ra
             {
                 out.insert(Violation {

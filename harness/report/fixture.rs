@@ -183,7 +183,7 @@ pub fn with_v5() -> RunResults {
 /// and one QoS: what a reader of a big study sees, for checking that charts stay readable.
 pub fn many_suites() -> RunResults {
     let mut r = run();
-    let blocks: Vec<SuiteInfo> = suites::v1_catalogue()
+    let blocks: Vec<SuiteInfo> = crate::results::suites::v1_catalogue()
         .into_iter()
         .filter(|s| s.family == SuiteFamily::Block)
         .collect();

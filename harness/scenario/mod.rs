@@ -184,9 +184,9 @@ impl Source<'_> {
     }
 }
 
-/// Checks the parsed file section by section (each section's checks are in its own file:
-/// `matrix_section`, `broker_section`, `keys_section`, `requirements`), in the order a reader
-/// meets the sections, so the first error is the one nearest the top of the file.
+/// Checks the parsed file one section at a time (each section's checks are in a file of its
+/// own: `matrix_section`, `broker_section`, `keys_section`, `requirements`), in a fixed order,
+/// so the same file always gets the same first error.
 fn validate(
     src: &Source,
     file: ScenarioFile,
