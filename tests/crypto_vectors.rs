@@ -8,7 +8,6 @@
 
 use mqtt_cipher_bench::crypto::keys::TopicKeys;
 use mqtt_cipher_bench::crypto::mac::TopicMac;
-use mqtt_cipher_bench::crypto::provider::providers_of_suite;
 use mqtt_cipher_bench::crypto::{CryptoError, Suite};
 
 fn unhex(s: &str) -> Vec<u8> {
@@ -28,7 +27,7 @@ fn suite(name: &str) -> Suite {
 /// body, which is returned, so every vector below checks every implementation.
 fn seal(name: &str, key: &[u8], iv: &[u8], aad: &[u8], pt: &[u8]) -> Vec<u8> {
     let keys = TopicKeys::new(Some(key.to_vec()), None);
-    let mut bodies = providers_of_suite(suite(name)).into_iter().map(|p| {
+    let mut bodies = suite(name).providers().into_iter().map(|p| {
         let mut s = suite(name).sealer_with(p, &keys).unwrap();
         let mut out = Vec::new();
         s.seal(iv, aad, pt, &mut out).unwrap();
@@ -55,7 +54,7 @@ fn open(
     body: &[u8],
 ) -> Result<Vec<u8>, CryptoError> {
     let keys = TopicKeys::new(Some(key.to_vec()), None);
-    let mut results = providers_of_suite(suite(name)).into_iter().map(|p| {
+    let mut results = suite(name).providers().into_iter().map(|p| {
         let mut o = suite(name).opener_with(p, &keys).unwrap();
         let mut out = Vec::new();
         (p, o.open(iv, aad, body, &mut out).map(|()| out))

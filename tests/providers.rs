@@ -3,7 +3,7 @@
 //! would refuse; randomized constructions (the hybrids, ECDSA, RSA-PSS) interoperate both ways.
 
 use mqtt_cipher_bench::crypto::keys::{KeyRing, TopicKeys};
-use mqtt_cipher_bench::crypto::provider::{self, Provider, providers_of_signature};
+use mqtt_cipher_bench::crypto::provider::{Provider, providers_of_signature};
 use mqtt_cipher_bench::crypto::signature::SigAlg;
 use mqtt_cipher_bench::crypto::suite::Family;
 use mqtt_cipher_bench::crypto::{CryptoError, Suite};
@@ -18,7 +18,7 @@ fn input(n: usize) -> Vec<u8> {
 /// The suites more than one provider implements (the ones there is something to compare).
 fn shared_suites() -> Vec<Suite> {
     Suite::all()
-        .filter(|s| s.family() != Family::None && provider::providers_of_suite(*s).len() > 1)
+        .filter(|s| s.family() != Family::None && s.providers().len() > 1)
         .collect()
 }
 
@@ -65,7 +65,7 @@ fn every_provider_of_a_symmetric_suite_gives_identical_bodies() {
     {
         let keys = ring.topic_keys(suite, "sensors/t1").unwrap();
         let iv: Vec<u8> = (0..suite.iv_len() as u8).map(|i| i ^ 0x5c).collect();
-        let providers = provider::providers_of_suite(suite);
+        let providers = suite.providers();
         for n in SIZES {
             let pt = input(n);
             let bodies: Vec<(Provider, Vec<u8>)> = providers
@@ -123,7 +123,7 @@ fn every_provider_refuses_the_same_damaged_bodies() {
             .unwrap();
         let last = body.len() - 1;
         body[last] ^= 0x01;
-        for p in provider::providers_of_suite(suite) {
+        for p in suite.providers() {
             let mut out = vec![1, 2, 3];
             let r = suite
                 .opener_with(p, &keys)
@@ -151,7 +151,7 @@ fn hybrid_providers_open_each_others_bodies() {
         let keys: TopicKeys = ring.topic_keys(suite, "h").unwrap();
         let iv = [3u8; 12];
         let pt = input(100);
-        let providers = provider::providers_of_suite(suite);
+        let providers = suite.providers();
         assert_eq!(providers, [Provider::RustCrypto, Provider::AwsLc], "{name}");
         for &from in &providers {
             let mut body = Vec::new();

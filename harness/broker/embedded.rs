@@ -21,11 +21,11 @@ use std::time::{Duration, Instant};
 use rumqttd::{Broker, Config, ConnectionSettings, RouterConfig, ServerSettings, TlsConfig};
 
 use super::certs;
-use crate::scenario::schema::Protocol;
+use super::config::{MAX_SIZE, Protocol};
 
 /// Largest PUBLISH payload the embedded broker accepts: room for the largest scenario size
 /// plus the envelope.
-pub const MAX_PAYLOAD: usize = crate::scenario::schema::MAX_SIZE + 64 * 1024;
+pub const MAX_PAYLOAD: usize = MAX_SIZE + 64 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct EmbeddedBroker {

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::scenario::schema::{BrokerSection, Protocol, Transport};
+use super::config::{BrokerSection, Protocol, Transport};
 
 use super::embedded;
 

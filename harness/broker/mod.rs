@@ -1,6 +1,7 @@
 //! Where the broker is: the embedded rumqttd, or an external endpoint by URL.
 
 pub mod certs;
+pub mod config;
 pub mod embedded;
 pub mod endpoint;
 pub mod link;

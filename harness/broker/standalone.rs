@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::{certs, embedded};
-use crate::scenario::schema::Protocol;
+use super::config::Protocol;
 
 #[derive(Debug, Clone)]
 pub struct StandaloneOptions {

@@ -11,7 +11,7 @@ use super::registry::{self, ClientIdentity, Registry};
 use super::service::CenterService;
 use super::{Authority, CenterError};
 use crate::broker::Endpoint;
-use crate::scenario::schema::BrokerSection;
+use crate::broker::config::BrokerSection;
 
 /// What `keygen` wrote (paths only: never key material).
 #[derive(Debug)]

@@ -8,6 +8,7 @@ mod run;
 mod security;
 mod services;
 mod speed;
+mod tamper;
 
 use clap::{Parser, Subcommand};
 

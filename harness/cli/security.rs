@@ -80,7 +80,7 @@ pub struct TamperArgs {
 
 impl TamperArgs {
     pub fn execute(self) -> anyhow::Result<()> {
-        use crate::security::command::{CommandError, tamper};
+        use super::tamper::{CommandError, tamper};
         tamper(
             &self.suite,
             self.trials,

@@ -95,7 +95,7 @@ impl SpeedArgs {
                 // silently missing row.
                 if let Some(e) = suites
                     .iter()
-                    .find_map(|&s| crate::crypto::provider::for_suite(s, Some(p)).err())
+                    .find_map(|&s| s.provider(Some(p)).err())
                 {
                     return Err(BadInput(format!("--provider: {e}")).into());
                 }

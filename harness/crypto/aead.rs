@@ -6,14 +6,12 @@
 
 use aead::{AeadInOut, KeyInit};
 
+use super::alg::{AeadAlg, Family};
 use super::awslc_sym::{self, AwsLcAead};
-use super::provider::Provider;
+pub use super::base::TAG_LEN;
+use super::base::{CryptoError, Opener, Sealer, open_detached};
+use super::provider::{self, Provider};
 use super::ring_aead::{self, RingAead};
-use super::suite::AeadAlg;
-use super::{CryptoError, Opener, Sealer};
-
-/// Every AEAD of the catalogue uses a 16-byte tag.
-pub const TAG_LEN: usize = 16;
 
 /// An AEAD keyed once per topic (or, in the hybrid suites, once per message).
 pub(crate) struct AeadSuite<A> {
@@ -68,28 +66,6 @@ impl<A: AeadInOut + Send> Opener for AeadSuite<A> {
     }
 }
 
-/// Splits `body` into ciphertext ‖ 16-byte tag, appends the ciphertext to `out` and lets
-/// `decrypt` open it in place (true when the tag verified). On any failure `out` is left as
-/// it was: unauthenticated plaintext is never handed back.
-pub(crate) fn open_detached(
-    body: &[u8],
-    out: &mut Vec<u8>,
-    decrypt: impl FnOnce(&mut [u8], &[u8]) -> bool,
-) -> Result<(), CryptoError> {
-    let ct_len = body
-        .len()
-        .checked_sub(TAG_LEN)
-        .ok_or(CryptoError::Authentication)?;
-    let (ct, tag) = body.split_at(ct_len);
-    let start = out.len();
-    out.extend_from_slice(ct);
-    if !decrypt(&mut out[start..], tag) {
-        out.truncate(start);
-        return Err(CryptoError::Authentication);
-    }
-    Ok(())
-}
-
 /// AES-128-GCM with a 12-byte nonce from `provider`: the data half of both hybrid suites
 /// (keyed per message, so boxed like any suite; the allocation is noise next to the
 /// public-key step).
@@ -109,16 +85,6 @@ fn keyed<A: KeyInit>(key: &[u8]) -> Result<A, CryptoError> {
     A::new_from_slice(key).map_err(|_| CryptoError::Key(format!("wrong key length {}", key.len())))
 }
 
-/// The nonce length of each AEAD (DESIGN.md's table); a nonce of any other length is refused
-/// when it is converted to the type's `AeadCore::NonceSize`.
-pub fn nonce_len(alg: AeadAlg) -> usize {
-    match alg {
-        AeadAlg::Aes128Gcm | AeadAlg::Aes256Gcm | AeadAlg::ChaCha20Poly1305 => 12,
-        AeadAlg::Aes128Ccm => 13,
-        AeadAlg::AsconAead128 => 16,
-    }
-}
-
 /// AES-128-CCM with a 16-byte tag and a 13-byte nonce (the largest CCM allows, leaving a 2-byte
 /// length field: messages up to 64 KiB, enough for MQTT payloads in this harness).
 pub type Aes128Ccm = ccm::Ccm<aes::Aes128, ccm::consts::U16, ccm::consts::U13>;
@@ -130,7 +96,7 @@ fn suite<A: AeadInOut + KeyInit + Send + 'static>(
 ) -> Result<AeadSuite<A>, CryptoError> {
     Ok(AeadSuite {
         aead: keyed::<A>(key)?,
-        nonce_len: nonce_len(alg),
+        nonce_len: alg.nonce_len(),
     })
 }
 
@@ -167,13 +133,10 @@ macro_rules! with_provider_aead {
 }
 
 fn lacks(provider: Provider, alg: AeadAlg) -> CryptoError {
-    let suite = super::Suite::all()
-        .find(|s| s.family() == super::suite::Family::Aead(alg))
-        .unwrap_or_else(|| unreachable!("every AEAD is in the catalogue"));
     CryptoError::Key(
-        super::provider::for_suite(suite, Some(provider))
+        provider::for_family(Family::Aead(alg), alg.name(), Some(provider))
             .err()
-            .map_or_else(|| format!("{provider} lacks {suite}"), |e| e.to_string()),
+            .map_or_else(|| format!("{provider} lacks {}", alg.name()), |e| e.to_string()),
     )
 }
 

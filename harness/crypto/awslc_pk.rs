@@ -2,7 +2,7 @@
 //! key-transport step of both hybrids (RSA-OAEP-SHA256, ECDH P-256), with the hybrids' data
 //! half on aws-lc's AES-128-GCM.
 //!
-//! Key pairs still come from the run's [`KeyRing`](super::keys::KeyRing) (RustCrypto types, so
+//! Key pairs still come from the run's key ring (crypto/keys.rs; RustCrypto types, so
 //! both providers of a case hold the same keys); they are converted here, once per publisher
 //! or topic, during setup: PKCS#8 DER for RSA, the raw scalar and SEC1 point for P-256, the
 //! seed for Ed25519. Public keys are parsed once into aws-lc's `ParsedPublicKey`, as `openssl
@@ -24,16 +24,13 @@ use aws_lc_rs::signature::{
     Ed25519KeyPair, KeyPair as _, ParsedPublicKey, RSA_PSS_2048_8192_SHA256, RSA_PSS_SHA256,
 };
 use p256::elliptic_curve::sec1::ToSec1Point;
-use rand::Rng;
 use rsa::pkcs8::EncodePrivateKey;
 
-use super::CryptoError;
-use super::aead::{TAG_LEN, aes128_gcm, aes128_gcm_opener};
-use super::hybrid::{DATA_KEY_LEN, P256_POINT_LEN, RSA_WRAPPED_LEN, ecies_key, split};
-use super::keys::SigningPair;
+use super::alg::{HybridAlg, P256_POINT_LEN, RSA_WRAPPED_LEN};
+use super::base::{CryptoError, Opener, Sealer, Signer, Verifier};
+use super::material::SigningPair;
 use super::provider::Provider;
-use super::signature::{Signer, Verifier};
-use super::{Opener, Sealer};
+use super::transport::{self, DataKey, Decapsulate, Encapsulate, ecies_key, fresh_data_key};
 
 fn rejected(what: &str) -> impl FnOnce(aws_lc_rs::error::KeyRejected) -> CryptoError + '_ {
     move |e| CryptoError::Key(format!("aws-lc refused the {what}: {e}"))
@@ -184,6 +181,8 @@ impl Verifier for AwsLcVerifier {
 }
 
 // --- hybrids ------------------------------------------------------------------------------
+// The framing (prefix ‖ AES-128-GCM on aws-lc) is crypto/transport.rs; only the public-key
+// steps are here.
 
 /// The RSA-OAEP sealer of a topic's key pair (its public half only is kept).
 pub(crate) fn rsa_oaep_sealer(k: &rsa::RsaPrivateKey) -> Result<Box<dyn Sealer>, CryptoError> {
@@ -191,7 +190,11 @@ pub(crate) fn rsa_oaep_sealer(k: &rsa::RsaPrivateKey) -> Result<Box<dyn Sealer>,
         PrivateDecryptingKey::from_pkcs8(rsa_pkcs8(k)?.as_bytes()).map_err(rejected("RSA key"))?;
     let public = OaepPublicEncryptingKey::new(private.public_key())
         .map_err(|_| CryptoError::Key("aws-lc refused the RSA public key for OAEP".into()))?;
-    Ok(Box::new(RsaOaepSealer { public }))
+    Ok(transport::sealer(
+        RsaOaepWrap { public },
+        HybridAlg::Rsa2048Oaep,
+        Provider::AwsLc,
+    ))
 }
 
 /// The RSA-OAEP opener of a topic's key pair.
@@ -200,7 +203,11 @@ pub(crate) fn rsa_oaep_opener(k: &rsa::RsaPrivateKey) -> Result<Box<dyn Opener>,
         PrivateDecryptingKey::from_pkcs8(rsa_pkcs8(k)?.as_bytes()).map_err(rejected("RSA key"))?;
     let private = OaepPrivateDecryptingKey::new(private)
         .map_err(|_| CryptoError::Key("aws-lc refused the RSA key for OAEP".into()))?;
-    Ok(Box::new(RsaOaepOpener { private }))
+    Ok(transport::opener(
+        RsaOaepUnwrap { private },
+        HybridAlg::Rsa2048Oaep,
+        Provider::AwsLc,
+    ))
 }
 
 /// The ECIES sealer of a topic's key pair (its public point only is kept, parsed once).
@@ -208,146 +215,103 @@ pub(crate) fn ecies_sealer(k: &p256::SecretKey) -> Result<Box<dyn Sealer>, Crypt
     let point = p256_point(&k.public_key());
     let public = agreement::ParsedPublicKey::try_from(UnparsedPublicKey::new(&ECDH_P256, point))
         .map_err(rejected("P-256 public key"))?;
-    Ok(Box::new(EciesSealer { public }))
+    Ok(transport::sealer(
+        EciesWrap { public },
+        HybridAlg::EciesP256,
+        Provider::AwsLc,
+    ))
 }
 
 /// The ECIES opener of a topic's key pair.
 pub(crate) fn ecies_opener(k: &p256::SecretKey) -> Result<Box<dyn Opener>, CryptoError> {
     let secret = agreement::PrivateKey::from_private_key(&ECDH_P256, &k.to_bytes())
         .map_err(rejected("P-256 private key"))?;
-    Ok(Box::new(EciesOpener { secret }))
+    Ok(transport::opener(
+        EciesUnwrap { secret },
+        HybridAlg::EciesP256,
+        Provider::AwsLc,
+    ))
 }
 
-struct RsaOaepSealer {
+struct RsaOaepWrap {
     public: OaepPublicEncryptingKey,
 }
 
-impl Sealer for RsaOaepSealer {
-    fn iv_len(&self) -> usize {
-        12
-    }
-    fn body_len(&self, n: usize) -> usize {
-        RSA_WRAPPED_LEN + n + TAG_LEN
-    }
-    fn seal(
-        &mut self,
-        iv: &[u8],
-        aad: &[u8],
-        pt: &[u8],
-        out: &mut Vec<u8>,
-    ) -> Result<(), CryptoError> {
-        let mut key = [0u8; DATA_KEY_LEN];
-        rand::rng().fill_bytes(&mut key);
+impl Encapsulate for RsaOaepWrap {
+    fn encapsulate(&mut self, out: &mut Vec<u8>) -> Result<DataKey, CryptoError> {
+        let mut key = fresh_data_key();
         let start = out.len();
         out.resize(start + RSA_WRAPPED_LEN, 0);
         let wrapped = self
             .public
             .encrypt(&OAEP_SHA256_MGF1SHA256, &key, &mut out[start..], None)
             .map(|w| w.len());
-        let res = match wrapped {
-            Ok(RSA_WRAPPED_LEN) => {
-                aes128_gcm(Provider::AwsLc, &key).and_then(|mut g| g.seal(iv, aad, pt, out))
+        match wrapped {
+            Ok(RSA_WRAPPED_LEN) => Ok(key),
+            _ => {
+                key.fill(0);
+                out.truncate(start);
+                Err(CryptoError::Key("aws-lc RSA-OAEP encryption failed".into()))
             }
-            _ => Err(CryptoError::Key("aws-lc RSA-OAEP encryption failed".into())),
-        };
-        key.fill(0);
-        if res.is_err() {
-            out.truncate(start);
         }
-        res
     }
 }
 
-struct RsaOaepOpener {
+struct RsaOaepUnwrap {
     private: OaepPrivateDecryptingKey,
 }
 
-impl Opener for RsaOaepOpener {
-    fn open(
-        &mut self,
-        iv: &[u8],
-        aad: &[u8],
-        body: &[u8],
-        out: &mut Vec<u8>,
-    ) -> Result<(), CryptoError> {
-        let (wrapped, data) = split(body, RSA_WRAPPED_LEN)?;
+impl Decapsulate for RsaOaepUnwrap {
+    fn decapsulate(&mut self, wrapped: &[u8]) -> Result<DataKey, CryptoError> {
         let mut buf = [0u8; RSA_WRAPPED_LEN];
         // One error for every failure, so the opener is no OAEP padding oracle.
         let res = match self
             .private
             .decrypt(&OAEP_SHA256_MGF1SHA256, wrapped, &mut buf, None)
         {
-            Ok(key) if key.len() == DATA_KEY_LEN => aes128_gcm_opener(Provider::AwsLc, key)
-                .and_then(|mut g| g.open(iv, aad, data, out))
-                .map_err(|_| CryptoError::Authentication),
-            _ => Err(CryptoError::Authentication),
+            Ok(key) => DataKey::try_from(&*key).map_err(|_| CryptoError::Authentication),
+            Err(_) => Err(CryptoError::Authentication),
         };
         buf.fill(0);
         res
     }
 }
 
-struct EciesSealer {
+struct EciesWrap {
     public: agreement::ParsedPublicKey,
 }
 
-impl Sealer for EciesSealer {
-    fn iv_len(&self) -> usize {
-        12
-    }
-    fn body_len(&self, n: usize) -> usize {
-        P256_POINT_LEN + n + TAG_LEN
-    }
-    fn seal(
-        &mut self,
-        iv: &[u8],
-        aad: &[u8],
-        pt: &[u8],
-        out: &mut Vec<u8>,
-    ) -> Result<(), CryptoError> {
+impl Encapsulate for EciesWrap {
+    fn encapsulate(&mut self, out: &mut Vec<u8>) -> Result<DataKey, CryptoError> {
         let failed = || CryptoError::Key("aws-lc P-256 ECDH failed".into());
         let eph = agreement::PrivateKey::generate(&ECDH_P256).map_err(|_| failed())?;
         let point = eph.compute_public_key().map_err(|_| failed())?;
         if point.as_ref().len() != P256_POINT_LEN {
             return Err(failed());
         }
-        let mut key = agreement::agree(&eph, self.public.clone(), failed(), |shared| {
+        let key = agreement::agree(&eph, self.public.clone(), failed(), |shared| {
             Ok(ecies_key(shared))
         })?;
         out.extend_from_slice(point.as_ref());
-        let res = aes128_gcm(Provider::AwsLc, &key).and_then(|mut g| g.seal(iv, aad, pt, out));
-        key.fill(0);
-        res
+        Ok(key)
     }
 }
 
-struct EciesOpener {
+struct EciesUnwrap {
     secret: agreement::PrivateKey,
 }
 
-impl Opener for EciesOpener {
-    fn open(
-        &mut self,
-        iv: &[u8],
-        aad: &[u8],
-        body: &[u8],
-        out: &mut Vec<u8>,
-    ) -> Result<(), CryptoError> {
-        let (point, data) = split(body, P256_POINT_LEN)?;
-        if point[0] != 0x04 {
+impl Decapsulate for EciesUnwrap {
+    fn decapsulate(&mut self, point: &[u8]) -> Result<DataKey, CryptoError> {
+        if point.first() != Some(&0x04) {
             return Err(CryptoError::Authentication);
         }
         // Parsing checks the point is on the curve (no invalid-curve attack).
-        let mut key = agreement::agree(
+        agreement::agree(
             &self.secret,
             UnparsedPublicKey::new(&ECDH_P256, point),
             CryptoError::Authentication,
             |shared| Ok(ecies_key(shared)),
-        )?;
-        let res = aes128_gcm_opener(Provider::AwsLc, &key)
-            .and_then(|mut g| g.open(iv, aad, data, out))
-            .map_err(|_| CryptoError::Authentication);
-        key.fill(0);
-        res
+        )
     }
 }

@@ -14,9 +14,8 @@ use aws_lc_rs::cipher::{
 };
 use aws_lc_rs::iv::FixedLength;
 
-use super::aead::{TAG_LEN, open_detached};
-use super::suite::{AeadAlg, BlockCipher, Mode};
-use super::{CryptoError, Opener, Sealer};
+use super::alg::{AeadAlg, BlockCipher, Mode};
+use super::base::{CryptoError, Opener, Sealer, TAG_LEN, open_detached};
 
 /// aws-lc-rs's algorithm for `alg`, None for the AEADs it lacks.
 pub(crate) fn aead_algorithm(alg: AeadAlg) -> Option<&'static lc_aead::Algorithm> {

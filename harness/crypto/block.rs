@@ -1,11 +1,11 @@
 //! Block cipher x mode suites (ids 0xCM).
 //!
-//! Each mode is one generic type over the cipher; [`CatalogueCipher`] names the six ciphers and
-//! the CTR flavour whose shape depends on the block width. The cipher is keyed once per topic
-//! (key setup is about 29 µs for Blowfish, never inside the per-message time) and every
-//! message's mode instance *borrows* it: the mode crates take any `C: BlockCipherEncrypt`, and
-//! cipher 0.5 implements that for `&C`, so a message costs an IV-sized mode state, never a copy
-//! of the key schedule (4 KiB for Blowfish, 384 B for 3DES).
+//! One generic type over the cipher holds every mode (`ModeSuite`); [`CatalogueCipher`] names
+//! the six ciphers and the CTR flavour whose shape depends on the block width. The cipher is
+//! keyed once per topic (key setup is about 29 µs for Blowfish, never inside the per-message
+//! time) and every message's mode instance *borrows* it: the mode crates take any
+//! `C: BlockCipherEncrypt`, and cipher 0.5 implements that for `&C`, so a message costs an
+//! IV-sized mode state, never a copy of the key schedule (4 KiB for Blowfish, 384 B for 3DES).
 //!
 //! Per-message work is the same shape in every mode: the body goes into `out` (sized once by
 //! the caller), written in one pass (PKCS#7 modes encrypt buffer to buffer after one resize;
@@ -16,8 +16,9 @@ use cipher::common::InnerInit;
 use cipher::{BlockCipherDecrypt, BlockCipherEncrypt, BlockModeDecrypt, BlockModeEncrypt};
 use cipher::{InnerIvInit, KeyInit, StreamCipher, StreamCipherCoreWrapper};
 
-use super::suite::{BlockCipher, Mode};
-use super::{CryptoError, Opener, Sealer, pcbc};
+use super::alg::{BlockCipher, Mode};
+use super::base::{CryptoError, Opener, Sealer};
+use super::pcbc;
 
 /// A block cipher of the catalogue, plus its keystream modes: CTR's counter spans the whole
 /// block (64-bit for DES/3DES/Blowfish, 128-bit for AES), which is a per-width type in `ctr`.
@@ -90,27 +91,11 @@ pub fn opener(cipher: BlockCipher, mode: Mode, key: &[u8]) -> Result<Box<dyn Ope
 }
 
 fn sealer_for<C: CatalogueCipher>(mode: Mode, key: &[u8]) -> Result<Box<dyn Sealer>, CryptoError> {
-    let k = Keyed::<C>::new(key)?;
-    Ok(match mode {
-        Mode::Ecb => Box::new(Ecb(k)),
-        Mode::Cbc => Box::new(Cbc(k)),
-        Mode::Pcbc => Box::new(Pcbc(k)),
-        Mode::Cfb => Box::new(Cfb(k)),
-        Mode::Ofb => Box::new(Ofb(k)),
-        Mode::Ctr => Box::new(Ctr(k)),
-    })
+    Ok(Box::new(ModeSuite::<C>::new(mode, key)?))
 }
 
 fn opener_for<C: CatalogueCipher>(mode: Mode, key: &[u8]) -> Result<Box<dyn Opener>, CryptoError> {
-    let k = Keyed::<C>::new(key)?;
-    Ok(match mode {
-        Mode::Ecb => Box::new(Ecb(k)),
-        Mode::Cbc => Box::new(Cbc(k)),
-        Mode::Pcbc => Box::new(Pcbc(k)),
-        Mode::Cfb => Box::new(Cfb(k)),
-        Mode::Ofb => Box::new(Ofb(k)),
-        Mode::Ctr => Box::new(Ctr(k)),
-    })
+    Ok(Box::new(ModeSuite::<C>::new(mode, key)?))
 }
 
 /// A cipher keyed for one topic, used by both halves.
@@ -176,55 +161,37 @@ impl<C: CatalogueCipher> Keyed<C> {
     }
 }
 
-struct Ecb<C>(Keyed<C>);
-struct Cbc<C>(Keyed<C>);
-struct Pcbc<C>(Keyed<C>);
-struct Cfb<C>(Keyed<C>);
-struct Ofb<C>(Keyed<C>);
-struct Ctr<C>(Keyed<C>);
+/// One cipher in one mode, both halves: the shape every mode shares (IV length, body length,
+/// the trait methods) once, and per mode only the transform. ECB, CBC and PCBC pad with
+/// PKCS#7 buffer to buffer; CFB, OFB and CTR copy the input once and transform it in place.
+struct ModeSuite<C> {
+    k: Keyed<C>,
+    mode: Mode,
+}
 
-impl<C: CatalogueCipher> Sealer for Ecb<C> {
-    fn iv_len(&self) -> usize {
-        0
-    }
-    fn body_len(&self, n: usize) -> usize {
-        self.0.padded_len(n)
-    }
-    fn seal(
-        &mut self,
-        _: &[u8],
-        _: &[u8],
-        pt: &[u8],
-        out: &mut Vec<u8>,
-    ) -> Result<(), CryptoError> {
-        let enc = ecb::Encryptor::<&C>::inner_init(&self.0.cipher);
-        self.0.seal_padded(pt, out, |i, o| {
-            enc.encrypt_padded_b2b::<Pkcs7>(i, o).ok().map(|c| c.len())
+impl<C: CatalogueCipher> ModeSuite<C> {
+    fn new(mode: Mode, key: &[u8]) -> Result<Self, CryptoError> {
+        Ok(Self {
+            k: Keyed::new(key)?,
+            mode,
         })
     }
 }
 
-impl<C: CatalogueCipher> Opener for Ecb<C> {
-    fn open(
-        &mut self,
-        _: &[u8],
-        _: &[u8],
-        body: &[u8],
-        out: &mut Vec<u8>,
-    ) -> Result<(), CryptoError> {
-        let dec = ecb::Decryptor::<&C>::inner_init(&self.0.cipher);
-        self.0.open_padded(body, out, |i, o| {
-            dec.decrypt_padded_b2b::<Pkcs7>(i, o).ok().map(|p| p.len())
-        })
-    }
-}
-
-impl<C: CatalogueCipher> Sealer for Cbc<C> {
+impl<C: CatalogueCipher> Sealer for ModeSuite<C> {
     fn iv_len(&self) -> usize {
-        self.0.block_len
+        if self.mode == Mode::Ecb {
+            0
+        } else {
+            self.k.block_len
+        }
     }
     fn body_len(&self, n: usize) -> usize {
-        self.0.padded_len(n)
+        if self.mode.padded() {
+            self.k.padded_len(n)
+        } else {
+            n
+        }
     }
     fn seal(
         &mut self,
@@ -233,15 +200,37 @@ impl<C: CatalogueCipher> Sealer for Cbc<C> {
         pt: &[u8],
         out: &mut Vec<u8>,
     ) -> Result<(), CryptoError> {
-        let enc = cbc::Encryptor::<&C>::inner_iv_slice_init(&self.0.cipher, iv)
-            .map_err(|_| CryptoError::Key("wrong IV length".into()))?;
-        self.0.seal_padded(pt, out, |i, o| {
-            enc.encrypt_padded_b2b::<Pkcs7>(i, o).ok().map(|c| c.len())
-        })
+        let c = &self.k.cipher;
+        let bad_iv = |_| CryptoError::Key("wrong IV length".into());
+        match self.mode {
+            Mode::Ecb => {
+                let enc = ecb::Encryptor::<&C>::inner_init(c);
+                self.k.seal_padded(pt, out, |i, o| {
+                    enc.encrypt_padded_b2b::<Pkcs7>(i, o).ok().map(|c| c.len())
+                })
+            }
+            Mode::Cbc => {
+                let enc = cbc::Encryptor::<&C>::inner_iv_slice_init(c, iv).map_err(bad_iv)?;
+                self.k.seal_padded(pt, out, |i, o| {
+                    enc.encrypt_padded_b2b::<Pkcs7>(i, o).ok().map(|c| c.len())
+                })
+            }
+            Mode::Pcbc => pcbc::encrypt(c, iv, pt, out),
+            Mode::Cfb => {
+                let enc = cfb_mode::Encryptor::<&C>::inner_iv_slice_init(c, iv).map_err(bad_iv)?;
+                // The crate treats a final partial block as a stream, as OpenSSL's -cfb does.
+                apply_stream(pt, out, |buf| {
+                    enc.encrypt(buf);
+                    Ok(())
+                })
+            }
+            Mode::Ofb => apply_stream(pt, out, |buf| c.ofb_xor(iv, buf)),
+            Mode::Ctr => apply_stream(pt, out, |buf| c.ctr_xor(iv, buf)),
+        }
     }
 }
 
-impl<C: CatalogueCipher> Opener for Cbc<C> {
+impl<C: CatalogueCipher> Opener for ModeSuite<C> {
     fn open(
         &mut self,
         iv: &[u8],
@@ -249,86 +238,37 @@ impl<C: CatalogueCipher> Opener for Cbc<C> {
         body: &[u8],
         out: &mut Vec<u8>,
     ) -> Result<(), CryptoError> {
-        let dec = cbc::Decryptor::<&C>::inner_iv_slice_init(&self.0.cipher, iv)
-            .map_err(|_| CryptoError::Decrypt("wrong IV length"))?;
-        self.0.open_padded(body, out, |i, o| {
-            dec.decrypt_padded_b2b::<Pkcs7>(i, o).ok().map(|p| p.len())
-        })
+        let c = &self.k.cipher;
+        let bad_iv = |_| CryptoError::Decrypt("wrong IV length");
+        match self.mode {
+            Mode::Ecb => {
+                let dec = ecb::Decryptor::<&C>::inner_init(c);
+                self.k.open_padded(body, out, |i, o| {
+                    dec.decrypt_padded_b2b::<Pkcs7>(i, o).ok().map(|p| p.len())
+                })
+            }
+            Mode::Cbc => {
+                let dec = cbc::Decryptor::<&C>::inner_iv_slice_init(c, iv).map_err(bad_iv)?;
+                self.k.open_padded(body, out, |i, o| {
+                    dec.decrypt_padded_b2b::<Pkcs7>(i, o).ok().map(|p| p.len())
+                })
+            }
+            Mode::Pcbc => pcbc::decrypt(c, iv, body, out),
+            Mode::Cfb => {
+                let dec = cfb_mode::Decryptor::<&C>::inner_iv_slice_init(c, iv).map_err(bad_iv)?;
+                apply_stream(body, out, |buf| {
+                    dec.decrypt(buf);
+                    Ok(())
+                })
+            }
+            Mode::Ofb => apply_stream(body, out, |buf| c.ofb_xor(iv, buf)),
+            Mode::Ctr => apply_stream(body, out, |buf| c.ctr_xor(iv, buf)),
+        }
     }
 }
 
-impl<C: CatalogueCipher> Sealer for Pcbc<C> {
-    fn iv_len(&self) -> usize {
-        self.0.block_len
-    }
-    fn body_len(&self, n: usize) -> usize {
-        self.0.padded_len(n)
-    }
-    fn seal(
-        &mut self,
-        iv: &[u8],
-        _: &[u8],
-        pt: &[u8],
-        out: &mut Vec<u8>,
-    ) -> Result<(), CryptoError> {
-        pcbc::encrypt(&self.0.cipher, iv, pt, out)
-    }
-}
-
-impl<C: CatalogueCipher> Opener for Pcbc<C> {
-    fn open(
-        &mut self,
-        iv: &[u8],
-        _: &[u8],
-        body: &[u8],
-        out: &mut Vec<u8>,
-    ) -> Result<(), CryptoError> {
-        pcbc::decrypt(&self.0.cipher, iv, body, out)
-    }
-}
-
-impl<C: CatalogueCipher> Sealer for Cfb<C> {
-    fn iv_len(&self) -> usize {
-        self.0.block_len
-    }
-    fn body_len(&self, n: usize) -> usize {
-        n
-    }
-    fn seal(
-        &mut self,
-        iv: &[u8],
-        _: &[u8],
-        pt: &[u8],
-        out: &mut Vec<u8>,
-    ) -> Result<(), CryptoError> {
-        let enc = cfb_mode::Encryptor::<&C>::inner_iv_slice_init(&self.0.cipher, iv)
-            .map_err(|_| CryptoError::Key("wrong IV length".into()))?;
-        let start = out.len();
-        out.extend_from_slice(pt);
-        // The crate treats a final partial block as a stream, as OpenSSL's -cfb does.
-        enc.encrypt(&mut out[start..]);
-        Ok(())
-    }
-}
-
-impl<C: CatalogueCipher> Opener for Cfb<C> {
-    fn open(
-        &mut self,
-        iv: &[u8],
-        _: &[u8],
-        body: &[u8],
-        out: &mut Vec<u8>,
-    ) -> Result<(), CryptoError> {
-        let dec = cfb_mode::Decryptor::<&C>::inner_iv_slice_init(&self.0.cipher, iv)
-            .map_err(|_| CryptoError::Decrypt("wrong IV length"))?;
-        let start = out.len();
-        out.extend_from_slice(body);
-        dec.decrypt(&mut out[start..]);
-        Ok(())
-    }
-}
-
-/// OFB and CTR are the same operation both ways: copy the input once, XOR a keystream in.
+/// The stream modes' one pass: copy the input once, transform it in place (on an error, `out`
+/// is left as it was).
 fn apply_stream(
     input: &[u8],
     out: &mut Vec<u8>,
@@ -338,45 +278,6 @@ fn apply_stream(
     out.extend_from_slice(input);
     xor(&mut out[start..]).inspect_err(|_| out.truncate(start))
 }
-
-/// OFB and CTR are keystreams: sealing and opening are the same XOR, so one macro writes both
-/// halves for each.
-macro_rules! keystream_mode {
-    ($mode:ident, $xor:ident) => {
-        impl<C: CatalogueCipher> Sealer for $mode<C> {
-            fn iv_len(&self) -> usize {
-                self.0.block_len
-            }
-            fn body_len(&self, n: usize) -> usize {
-                n
-            }
-            fn seal(
-                &mut self,
-                iv: &[u8],
-                _: &[u8],
-                pt: &[u8],
-                out: &mut Vec<u8>,
-            ) -> Result<(), CryptoError> {
-                apply_stream(pt, out, |buf| self.0.cipher.$xor(iv, buf))
-            }
-        }
-
-        impl<C: CatalogueCipher> Opener for $mode<C> {
-            fn open(
-                &mut self,
-                iv: &[u8],
-                _: &[u8],
-                body: &[u8],
-                out: &mut Vec<u8>,
-            ) -> Result<(), CryptoError> {
-                apply_stream(body, out, |buf| self.0.cipher.$xor(iv, buf))
-            }
-        }
-    };
-}
-
-keystream_mode!(Ofb, ofb_xor);
-keystream_mode!(Ctr, ctr_xor);
 
 #[cfg(test)]
 mod tests {

@@ -9,7 +9,7 @@
 //! topic ‖ header ‖ body and the signature topic ‖ header ‖ body ‖ tag.
 
 use super::mac::MacAlg;
-use super::signature::SigAlg;
+use super::alg::SigAlg;
 
 pub const VERSION: u8 = 1;
 /// Bytes before the IV.

@@ -7,6 +7,9 @@
 //!   tag, with key = HKDF-SHA256(ikm = ECDH x-coordinate, salt = empty,
 //!   info = "mqtt-cipher-bench/v1/ecies-p256", L = 16).
 //!
+//! The framing both share (and share with the aws-lc side in awslc_pk.rs) is crypto/transport.rs;
+//! this file holds the RustCrypto public-key steps and picks a provider's.
+//!
 //! Publishers hold only the public half, so anyone can encrypt to a topic: these suites give
 //! confidentiality to the subscriber, not publisher authenticity (that is what signatures add).
 //!
@@ -18,36 +21,19 @@
 //! and the `rsa` crate's `Vec` for the wrapped or unwrapped key (its API returns one; a few
 //! hundred bytes next to a modular exponentiation).
 
-use hkdf::Hkdf;
 use p256::elliptic_curve::Generate;
 use p256::elliptic_curve::sec1::ToSec1Point;
-use rand::Rng;
 use rsa::{Oaep, RsaPrivateKey, RsaPublicKey};
 use sha2::Sha256;
 
-use super::aead::{TAG_LEN, aes128_gcm, aes128_gcm_opener};
+pub use super::alg::{P256_POINT_LEN, RSA_WRAPPED_LEN};
+use super::alg::HybridAlg;
 use super::awslc_pk;
-use super::keys::{TopicKeys, TopicPair};
+use super::base::{CryptoError, Opener, Sealer};
+use super::material::{TopicKeys, TopicPair};
 use super::provider::Provider;
-use super::suite::HybridAlg;
-use super::{CryptoError, Opener, Sealer};
-
-/// Bytes of the RSA-2048-OAEP wrapped key.
-pub const RSA_WRAPPED_LEN: usize = 256;
-/// Bytes of an uncompressed SEC1 P-256 point.
-pub const P256_POINT_LEN: usize = 65;
-/// HKDF info of ecies-p256 (DESIGN.md).
-pub const ECIES_INFO: &[u8] = b"mqtt-cipher-bench/v1/ecies-p256";
-/// Bytes of the per-message AES-128 data key.
-pub(crate) const DATA_KEY_LEN: usize = 16;
-
-/// Bytes the suite puts before the GCM ciphertext.
-pub fn prefix_len(alg: HybridAlg) -> usize {
-    match alg {
-        HybridAlg::Rsa2048Oaep => RSA_WRAPPED_LEN,
-        HybridAlg::EciesP256 => P256_POINT_LEN,
-    }
-}
+pub use super::transport::ECIES_INFO;
+use super::transport::{self, DataKey, Decapsulate, Encapsulate, ecies_key, fresh_data_key};
 
 /// Keys the publisher's half of `alg` on `provider` (RustCrypto or aws-lc, see
 /// crypto/provider.rs; the data half runs on the same provider's AES-128-GCM).
@@ -62,12 +48,18 @@ pub fn sealer(
         }
         (Provider::AwsLc, HybridAlg::EciesP256, TopicPair::P256(k)) => awslc_pk::ecies_sealer(k),
         (Provider::AwsLc, ..) => Err(mismatch()),
-        (_, HybridAlg::Rsa2048Oaep, TopicPair::Rsa(k)) => Ok(Box::new(RsaOaepSealer {
-            public: k.to_public_key(),
-        })),
-        (_, HybridAlg::EciesP256, TopicPair::P256(k)) => Ok(Box::new(EciesSealer {
-            public: k.public_key(),
-        })),
+        (_, HybridAlg::Rsa2048Oaep, TopicPair::Rsa(k)) => Ok(rustcrypto_sealer(
+            RsaOaepWrap {
+                public: k.to_public_key(),
+            },
+            alg,
+        )),
+        (_, HybridAlg::EciesP256, TopicPair::P256(k)) => Ok(rustcrypto_sealer(
+            EciesWrap {
+                public: k.public_key(),
+            },
+            alg,
+        )),
         _ => Err(mismatch()),
     }
 }
@@ -84,12 +76,18 @@ pub fn opener(
         }
         (Provider::AwsLc, HybridAlg::EciesP256, TopicPair::P256(k)) => awslc_pk::ecies_opener(k),
         (Provider::AwsLc, ..) => Err(mismatch()),
-        (_, HybridAlg::Rsa2048Oaep, TopicPair::Rsa(k)) => Ok(Box::new(RsaOaepOpener {
-            private: k.as_ref().clone(),
-        })),
-        (_, HybridAlg::EciesP256, TopicPair::P256(k)) => Ok(Box::new(EciesOpener {
-            secret: k.to_nonzero_scalar(),
-        })),
+        (_, HybridAlg::Rsa2048Oaep, TopicPair::Rsa(k)) => Ok(rustcrypto_opener(
+            RsaOaepUnwrap {
+                private: k.as_ref().clone(),
+            },
+            alg,
+        )),
+        (_, HybridAlg::EciesP256, TopicPair::P256(k)) => Ok(rustcrypto_opener(
+            EciesUnwrap {
+                secret: k.to_nonzero_scalar(),
+            },
+            alg,
+        )),
         _ => Err(mismatch()),
     }
 }
@@ -98,156 +96,88 @@ fn mismatch() -> CryptoError {
     CryptoError::Key("key pair does not match the suite".into())
 }
 
-fn seal_data(
-    key: &[u8],
-    iv: &[u8],
-    aad: &[u8],
-    pt: &[u8],
-    out: &mut Vec<u8>,
-) -> Result<(), CryptoError> {
-    aes128_gcm(Provider::RustCrypto, key)?.seal(iv, aad, pt, out)
+fn rustcrypto_sealer(kem: impl Encapsulate + 'static, alg: HybridAlg) -> Box<dyn Sealer> {
+    transport::sealer(kem, alg, Provider::RustCrypto)
 }
 
-fn open_data(
-    key: &[u8],
-    iv: &[u8],
-    aad: &[u8],
-    body: &[u8],
-    out: &mut Vec<u8>,
-) -> Result<(), CryptoError> {
-    aes128_gcm_opener(Provider::RustCrypto, key)?.open(iv, aad, body, out)
+fn rustcrypto_opener(kem: impl Decapsulate + 'static, alg: HybridAlg) -> Box<dyn Opener> {
+    transport::opener(kem, alg, Provider::RustCrypto)
 }
 
-/// Splits a hybrid body into the key-transport prefix and the GCM part, refusing bodies too
-/// short to hold both.
-pub(crate) fn split(body: &[u8], prefix: usize) -> Result<(&[u8], &[u8]), CryptoError> {
-    if body.len() < prefix + TAG_LEN {
-        return Err(CryptoError::Authentication);
-    }
-    Ok(body.split_at(prefix))
-}
-
-struct RsaOaepSealer {
+/// rsa-2048-oaep's publisher step: a fresh data key, wrapped to the topic's public key.
+struct RsaOaepWrap {
     public: RsaPublicKey,
 }
 
-impl Sealer for RsaOaepSealer {
-    fn iv_len(&self) -> usize {
-        12
-    }
-    fn body_len(&self, n: usize) -> usize {
-        RSA_WRAPPED_LEN + n + TAG_LEN
-    }
-    fn seal(
-        &mut self,
-        iv: &[u8],
-        aad: &[u8],
-        pt: &[u8],
-        out: &mut Vec<u8>,
-    ) -> Result<(), CryptoError> {
-        let mut rng = rand::rng();
-        let mut key = [0u8; DATA_KEY_LEN];
-        rng.fill_bytes(&mut key);
-        let wrapped = self
+impl Encapsulate for RsaOaepWrap {
+    fn encapsulate(&mut self, out: &mut Vec<u8>) -> Result<DataKey, CryptoError> {
+        let mut key = fresh_data_key();
+        match self
             .public
-            .encrypt(&mut rng, Oaep::<Sha256>::new(), &key)
-            .map_err(|e| CryptoError::Key(format!("RSA-OAEP: {e}")))?;
-        out.extend_from_slice(&wrapped);
-        let res = seal_data(&key, iv, aad, pt, out);
-        key.fill(0);
-        res
+            .encrypt(&mut rand::rng(), Oaep::<Sha256>::new(), &key)
+        {
+            Ok(wrapped) => {
+                out.extend_from_slice(&wrapped);
+                Ok(key)
+            }
+            Err(e) => {
+                key.fill(0);
+                Err(CryptoError::Key(format!("RSA-OAEP: {e}")))
+            }
+        }
     }
 }
 
-struct RsaOaepOpener {
+/// rsa-2048-oaep's subscriber step: unwraps the data key with the topic's private key.
+struct RsaOaepUnwrap {
     private: RsaPrivateKey,
 }
 
-impl Opener for RsaOaepOpener {
-    fn open(
-        &mut self,
-        iv: &[u8],
-        aad: &[u8],
-        body: &[u8],
-        out: &mut Vec<u8>,
-    ) -> Result<(), CryptoError> {
-        let (wrapped, data) = split(body, RSA_WRAPPED_LEN)?;
+impl Decapsulate for RsaOaepUnwrap {
+    fn decapsulate(&mut self, wrapped: &[u8]) -> Result<DataKey, CryptoError> {
         // One error for every failure, so the opener is no OAEP padding oracle.
         let mut key = self
             .private
             .decrypt(Oaep::<Sha256>::new(), wrapped)
             .map_err(|_| CryptoError::Authentication)?;
-        let res = if key.len() == DATA_KEY_LEN {
-            open_data(&key, iv, aad, data, out)
-        } else {
-            Err(CryptoError::Authentication)
-        };
+        let res = DataKey::try_from(key.as_slice()).map_err(|_| CryptoError::Authentication);
         key.fill(0);
         res
     }
 }
 
-/// HKDF-SHA256 of the shared x-coordinate into the 16-byte data key (both providers).
-pub(crate) fn ecies_key(shared_x: &[u8]) -> [u8; DATA_KEY_LEN] {
-    let hk = Hkdf::<Sha256>::new(Some(&[]), shared_x);
-    let mut key = [0u8; DATA_KEY_LEN];
-    hk.expand(ECIES_INFO, &mut key)
-        .unwrap_or_else(|_| unreachable!("16 bytes is within HKDF-SHA256's limit"));
-    key
-}
-
-struct EciesSealer {
+/// ecies-p256's publisher step: an ephemeral key pair, its point in the body, the data key
+/// from ECDH with the topic's public key.
+struct EciesWrap {
     public: p256::PublicKey,
 }
 
-impl Sealer for EciesSealer {
-    fn iv_len(&self) -> usize {
-        12
-    }
-    fn body_len(&self, n: usize) -> usize {
-        P256_POINT_LEN + n + TAG_LEN
-    }
-    fn seal(
-        &mut self,
-        iv: &[u8],
-        aad: &[u8],
-        pt: &[u8],
-        out: &mut Vec<u8>,
-    ) -> Result<(), CryptoError> {
+impl Encapsulate for EciesWrap {
+    fn encapsulate(&mut self, out: &mut Vec<u8>) -> Result<DataKey, CryptoError> {
         let eph = p256::ecdh::EphemeralSecret::generate_from_rng(&mut rand::rng());
         let point = eph.public_key().to_sec1_point(false);
         out.extend_from_slice(point.as_bytes());
-        let mut key = ecies_key(&eph.diffie_hellman(&self.public).raw_secret_bytes()[..]);
-        let res = seal_data(&key, iv, aad, pt, out);
-        key.fill(0);
-        res
+        Ok(ecies_key(
+            &eph.diffie_hellman(&self.public).raw_secret_bytes()[..],
+        ))
     }
 }
 
-struct EciesOpener {
+/// ecies-p256's subscriber step: ECDH of the topic's secret with the ephemeral point.
+struct EciesUnwrap {
     secret: p256::NonZeroScalar,
 }
 
-impl Opener for EciesOpener {
-    fn open(
-        &mut self,
-        iv: &[u8],
-        aad: &[u8],
-        body: &[u8],
-        out: &mut Vec<u8>,
-    ) -> Result<(), CryptoError> {
-        let (point, data) = split(body, P256_POINT_LEN)?;
+impl Decapsulate for EciesUnwrap {
+    fn decapsulate(&mut self, point: &[u8]) -> Result<DataKey, CryptoError> {
         // Only the uncompressed form has 65 bytes, but say so rather than lean on the parser.
-        if point[0] != 0x04 {
+        if point.first() != Some(&0x04) {
             return Err(CryptoError::Authentication);
         }
         // from_sec1_bytes checks that the point is on the curve (no invalid-curve attack).
         let eph =
             p256::PublicKey::from_sec1_bytes(point).map_err(|_| CryptoError::Authentication)?;
         let shared = p256::ecdh::diffie_hellman(self.secret, eph.as_affine());
-        let mut key = ecies_key(&shared.raw_secret_bytes()[..]);
-        let res = open_data(&key, iv, aad, data, out);
-        key.fill(0);
-        res
+        Ok(ecies_key(&shared.raw_secret_bytes()[..]))
     }
 }

@@ -4,7 +4,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
-use super::CryptoError;
+use super::base::CryptoError;
 
 pub type HmacSha256 = Hmac<Sha256>;
 

@@ -18,7 +18,7 @@ use cipher::{
     BlockCipherEncBackend, BlockCipherEncClosure, BlockCipherEncrypt, BlockSizeUser, ParBlocks,
 };
 
-use super::CryptoError;
+use super::base::CryptoError;
 
 /// Appends the PKCS#7-padded PCBC encryption of `pt` to `out`. `iv` must be one block.
 pub fn encrypt<C: BlockCipherEncrypt>(

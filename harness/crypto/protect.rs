@@ -8,12 +8,14 @@ use rand::{Rng, SeedableRng};
 
 use std::time::{Duration, Instant};
 
+use super::alg::SigAlg;
+use super::base::{CryptoError, Opener, Sealer, Signer, Verifier};
 use super::envelope::{self, Envelope, Fields};
-use super::keys::{KeyRing, TopicKeys};
+use super::keys::KeyRing;
 use super::mac::{MacAlg, TopicMac};
+use super::material::TopicKeys;
 use super::provider::{self, Provider};
-use super::signature::{SigAlg, Signer, Verifier};
-use super::{CryptoError, Opener, Sealer, Suite};
+use super::suite::Suite;
 
 /// What a message is protected with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,13 +41,31 @@ impl Protection {
 
     /// The provider that runs the suite (an error when the one asked for lacks it).
     pub fn suite_provider(&self) -> Result<Provider, CryptoError> {
-        provider::for_suite(self.suite, self.provider).map_err(|e| CryptoError::Key(e.to_string()))
+        self.suite
+            .provider(self.provider)
+            .map_err(|e| CryptoError::Key(e.to_string()))
     }
 
     /// The provider that runs the signature.
     pub fn signature_provider(&self) -> Result<Provider, CryptoError> {
         provider::for_signature(self.signature, self.provider)
             .map_err(|e| CryptoError::Key(e.to_string()))
+    }
+
+    /// What both sides key alike around the suite: the topic's MAC, and the signature half
+    /// `make` keys on the signature's provider (None without a signature).
+    fn mac_and_signature<T>(
+        &self,
+        keys: &KeyRing,
+        topic: &str,
+        make: impl FnOnce(SigAlg, Provider) -> Result<T, CryptoError>,
+    ) -> Result<(Option<TopicMac>, Option<T>), CryptoError> {
+        let mac = topic_mac(keys, self.mac, topic)?;
+        let signature = match self.signature {
+            SigAlg::None => None,
+            alg => Some(make(alg, self.signature_provider()?)?),
+        };
+        Ok((mac, signature))
     }
 
     /// Envelope bytes for a plaintext of `n` bytes.
@@ -112,11 +132,9 @@ impl Protector {
         key_id: u16,
     ) -> Result<Self, CryptoError> {
         let sealer = p.suite.sealer_with(p.suite_provider()?, topic_keys)?;
-        let mac = topic_mac(keys, p.mac, topic)?;
-        let signer = match p.signature {
-            SigAlg::None => None,
-            alg => Some(alg.signer_with(p.signature_provider()?, keys, publisher)?),
-        };
+        let (mac, signer) = p.mac_and_signature(keys, topic, |alg, provider| {
+            alg.signer_with(provider, keys, publisher)
+        })?;
         let mut seed = [0u8; 32];
         getrandom::fill(&mut seed)
             .map_err(|e| CryptoError::Key(format!("no OS randomness: {e}")))?;
@@ -248,11 +266,9 @@ impl Unprotector {
         key_id: u16,
     ) -> Result<Self, CryptoError> {
         let opener = p.suite.opener_with(p.suite_provider()?, topic_keys)?;
-        let mac = topic_mac(keys, p.mac, topic)?;
-        let verifier = match p.signature {
-            SigAlg::None => None,
-            alg => Some(alg.verifier_with(p.signature_provider()?, keys, publisher)?),
-        };
+        let (mac, verifier) = p.mac_and_signature(keys, topic, |alg, provider| {
+            alg.verifier_with(provider, keys, publisher)
+        })?;
         Ok(Self {
             p,
             topic: topic.as_bytes().to_vec(),

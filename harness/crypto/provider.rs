@@ -12,16 +12,17 @@
 //!
 //! Every provider of a suite produces the same body for the same key, IV and input (DESIGN.md;
 //! tests/providers.rs checks it suite by suite). A case that names no provider runs each part
-//! on [`default_for_suite`] / [`default_for_signature`]: a table written from `speed
+//! on [`default_for_family`] / [`default_for_signature`]: a table written from `speed
 //! --provider all` on this project's build target, not a choice made at run time.
+//!
+//! The tables are keyed by algorithm ([`Family`], [`SigAlg`]), not by catalogue row, so the
+//! implementations can ask them; `Suite::providers` and friends (suite.rs) read them per suite.
 
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::Suite;
-use super::signature::SigAlg;
-use super::suite::{AeadAlg, BlockCipher, Family, Mode};
+use super::alg::{AeadAlg, BlockCipher, Family, Mode, SigAlg};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Provider {
@@ -41,9 +42,9 @@ impl Provider {
         }
     }
 
-    /// Whether this provider implements `suite` here.
-    pub fn has_suite(self, suite: Suite) -> bool {
-        match (self, suite.family()) {
+    /// Whether this provider implements suites of `family` here.
+    pub fn has_family(self, family: Family) -> bool {
+        match (self, family) {
             // `none` copies; every provider "has" it, so a provider axis never trips on it.
             (_, Family::None) | (Self::RustCrypto, _) => true,
             (
@@ -74,11 +75,11 @@ impl Provider {
     }
 }
 
-/// The providers that implement `suite`, for error messages.
-pub fn providers_of_suite(suite: Suite) -> Vec<Provider> {
+/// The providers that implement `family`, for error messages.
+pub fn providers_of_family(family: Family) -> Vec<Provider> {
     Provider::ALL
         .into_iter()
-        .filter(|p| p.has_suite(suite))
+        .filter(|p| p.has_family(family))
         .collect()
 }
 
@@ -99,14 +100,14 @@ pub fn names(providers: &[Provider]) -> String {
         .join(", ")
 }
 
-/// The provider that runs `suite` when a case names none: the fastest of its providers in
+/// The provider that runs a suite of `family` when a case names none: the fastest of its providers in
 /// `scripts/compare-openssl.sh` (`speed --provider all`, median per-message seal) on this
 /// project's x86_64 build machine (AMD EPYC, AES-NI/VAES/AVX-512), README "Providers" has the
 /// figures. Other targets get the same choice, unmeasured: aws-lc and ring carry assembly for
 /// aarch64 too. Measured on a loaded 2-core machine (load average ~9): where two providers were
 /// within ~10% of each other the table keeps the simpler one (RustCrypto).
-pub fn default_for_suite(suite: Suite) -> Provider {
-    match suite.family() {
+pub fn default_for_family(family: Family) -> Provider {
+    match family {
         // aws-lc: 1.1-1.7x ring and 1.5-4.8x RustCrypto from 2 B to 16 KiB (ring ahead at 31 B
         // and 1 KiB only by the noise).
         Family::Aead(AeadAlg::Aes128Gcm | AeadAlg::Aes256Gcm) => Provider::AwsLc,
@@ -138,15 +139,20 @@ pub fn default_for_signature(alg: SigAlg) -> Provider {
     }
 }
 
-/// The provider that runs `suite` under `choice` (None: the default), or why none does.
-pub fn for_suite(suite: Suite, choice: Option<Provider>) -> Result<Provider, Unsupported> {
+/// The provider that runs suite `name` of `family` under `choice` (None: the default), or why
+/// none does.
+pub fn for_family(
+    family: Family,
+    name: &str,
+    choice: Option<Provider>,
+) -> Result<Provider, Unsupported> {
     match choice {
-        None => Ok(default_for_suite(suite)),
-        Some(p) if p.has_suite(suite) => Ok(p),
+        None => Ok(default_for_family(family)),
+        Some(p) if p.has_family(family) => Ok(p),
         Some(p) => Err(Unsupported {
             provider: p,
-            what: format!("suite {}", suite.name()),
-            have: providers_of_suite(suite),
+            what: format!("suite {name}"),
+            have: providers_of_family(family),
         }),
     }
 }
@@ -212,25 +218,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn defaults_are_providers_of_the_suite() {
-        for suite in Suite::all() {
-            assert!(default_for_suite(suite).has_suite(suite), "{suite}");
-        }
+    fn a_missing_signature_names_the_providers_that_have_it() {
         for alg in SigAlg::ALL {
             assert!(default_for_signature(alg).has_signature(alg), "{alg:?}");
         }
-    }
-
-    #[test]
-    fn a_missing_suite_names_the_providers_that_have_it() {
-        let des = Suite::from_name("des-cbc").unwrap();
-        let e = for_suite(des, Some(Provider::AwsLc)).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "provider aws-lc has no suite des-cbc (providers with it: rustcrypto)"
-        );
-        let gcm = Suite::from_name("aes-128-gcm").unwrap();
-        assert_eq!(for_suite(gcm, Some(Provider::Ring)), Ok(Provider::Ring));
         let e = for_signature(SigAlg::Ed25519, Some(Provider::Ring)).unwrap_err();
         assert!(e.to_string().contains("rustcrypto, aws-lc"), "{e}");
     }

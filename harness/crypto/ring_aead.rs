@@ -14,9 +14,8 @@ use ring::aead::{
     UnboundKey,
 };
 
-use super::aead::{TAG_LEN, open_detached};
-use super::suite::AeadAlg;
-use super::{CryptoError, Opener, Sealer};
+use super::alg::AeadAlg;
+use super::base::{CryptoError, Opener, Sealer, TAG_LEN, open_detached};
 
 /// ring's algorithm for `alg`, None for the AEADs ring lacks.
 pub(crate) fn algorithm(alg: AeadAlg) -> Option<&'static Algorithm> {

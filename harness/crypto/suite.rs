@@ -1,153 +1,21 @@
-//! The suite catalogue: wire ids, names and sizes from DESIGN.md's table.
+//! The suite catalogue, on top of the implementations: wire ids, names and sizes from DESIGN.md's
+//! table, and the map from a row to the [`Sealer`]/[`Opener`] of its provider.
 //!
-//! A suite is a row in [`catalogue`] plus the constructor arm in [`Suite::sealer`] /
-//! [`Suite::opener`]. The wire id is the envelope's `suite` byte: `0xCM` for block cipher C in
-//! mode M, `0x8x` for AEADs, `0xAx` for hybrid public-key suites.
+//! A suite is a row in [`catalogue`] plus the constructor arm in [`Suite::sealer_with`] /
+//! [`Suite::opener_with`]. The wire id is the envelope's `suite` byte: `0xCM` for block cipher C
+//! in mode M, `0x8x` for AEADs, `0xAx` for hybrid public-key suites. The algorithm enums live in
+//! `alg.rs` (re-exported here), so the implementations below never name this file.
 
 use std::fmt;
 use std::sync::LazyLock;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::keys::TopicKeys;
-use super::provider::{self, Provider};
-use super::{CryptoError, Opener, Sealer, aead, awslc_sym, block, hybrid};
-
-/// A block cipher of the seeds' comparison (the `C` nibble of the suite id).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum BlockCipher {
-    Des,
-    TripleDes,
-    Blowfish,
-    Aes128,
-    Aes192,
-    Aes256,
-}
-
-impl BlockCipher {
-    pub const ALL: [BlockCipher; 6] = [
-        Self::Des,
-        Self::TripleDes,
-        Self::Blowfish,
-        Self::Aes128,
-        Self::Aes192,
-        Self::Aes256,
-    ];
-
-    pub fn code(self) -> u8 {
-        match self {
-            Self::Des => 1,
-            Self::TripleDes => 2,
-            Self::Blowfish => 3,
-            Self::Aes128 => 4,
-            Self::Aes192 => 5,
-            Self::Aes256 => 6,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Des => "des",
-            Self::TripleDes => "3des",
-            Self::Blowfish => "blowfish",
-            Self::Aes128 => "aes-128",
-            Self::Aes192 => "aes-192",
-            Self::Aes256 => "aes-256",
-        }
-    }
-
-    pub fn key_len(self) -> usize {
-        match self {
-            Self::Des => 8,
-            Self::TripleDes => 24,
-            // Blowfish takes 4..56 bytes; DESIGN.md fixes 128 bits.
-            Self::Blowfish | Self::Aes128 => 16,
-            Self::Aes192 => 24,
-            Self::Aes256 => 32,
-        }
-    }
-
-    pub fn block_len(self) -> usize {
-        match self {
-            Self::Des | Self::TripleDes | Self::Blowfish => 8,
-            Self::Aes128 | Self::Aes192 | Self::Aes256 => 16,
-        }
-    }
-}
-
-/// A block mode (the `M` nibble of the suite id).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Mode {
-    Ecb,
-    Cbc,
-    Pcbc,
-    Cfb,
-    Ofb,
-    Ctr,
-}
-
-impl Mode {
-    pub const ALL: [Mode; 6] = [
-        Self::Ecb,
-        Self::Cbc,
-        Self::Pcbc,
-        Self::Cfb,
-        Self::Ofb,
-        Self::Ctr,
-    ];
-
-    pub fn code(self) -> u8 {
-        match self {
-            Self::Ecb => 1,
-            Self::Cbc => 2,
-            Self::Pcbc => 3,
-            Self::Cfb => 4,
-            Self::Ofb => 5,
-            Self::Ctr => 6,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Ecb => "ecb",
-            Self::Cbc => "cbc",
-            Self::Pcbc => "pcbc",
-            Self::Cfb => "cfb",
-            Self::Ofb => "ofb",
-            Self::Ctr => "ctr",
-        }
-    }
-
-    /// ECB, CBC and PCBC pad with PKCS#7; CFB, OFB and CTR are streams.
-    pub fn padded(self) -> bool {
-        matches!(self, Self::Ecb | Self::Cbc | Self::Pcbc)
-    }
-}
-
-/// The AEADs (ids 0x80..).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum AeadAlg {
-    Aes128Gcm,
-    Aes256Gcm,
-    Aes128Ccm,
-    ChaCha20Poly1305,
-    AsconAead128,
-}
-
-/// The hybrid public-key suites (ids 0xA0..).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum HybridAlg {
-    Rsa2048Oaep,
-    EciesP256,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Family {
-    None,
-    Block(BlockCipher, Mode),
-    Aead(AeadAlg),
-    Hybrid(HybridAlg),
-}
+pub use super::alg::{AeadAlg, BlockCipher, Family, HybridAlg, Mode};
+use super::base::{CryptoError, Opener, Sealer, TAG_LEN};
+use super::material::TopicKeys;
+use super::provider::{self, Provider, Unsupported};
+use super::{aead, awslc_sym, block, hybrid};
 
 /// A suite's largest message and the reason for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -198,33 +66,18 @@ fn build_catalogue() -> Vec<SuiteSpec> {
             ));
         }
     }
-    use AeadAlg::*;
+    let aead_row = |id, alg: AeadAlg, key_len| {
+        SuiteSpec::new(id, alg.name(), Family::Aead(alg), key_len, alg.nonce_len())
+    };
+    let hybrid_row = |id, alg: HybridAlg| SuiteSpec::new(id, alg.name(), Family::Hybrid(alg), 0, 12);
     rows.extend([
-        SuiteSpec::new(0x80, "aes-128-gcm", Family::Aead(Aes128Gcm), 16, 12),
-        SuiteSpec::new(0x81, "aes-256-gcm", Family::Aead(Aes256Gcm), 32, 12),
-        SuiteSpec::new(0x82, "aes-128-ccm", Family::Aead(Aes128Ccm), 16, 13),
-        SuiteSpec::new(
-            0x83,
-            "chacha20-poly1305",
-            Family::Aead(ChaCha20Poly1305),
-            32,
-            12,
-        ),
-        SuiteSpec::new(0x84, "ascon-aead128", Family::Aead(AsconAead128), 16, 16),
-        SuiteSpec::new(
-            0xA0,
-            "rsa-2048-oaep",
-            Family::Hybrid(HybridAlg::Rsa2048Oaep),
-            0,
-            12,
-        ),
-        SuiteSpec::new(
-            0xA1,
-            "ecies-p256",
-            Family::Hybrid(HybridAlg::EciesP256),
-            0,
-            12,
-        ),
+        aead_row(0x80, AeadAlg::Aes128Gcm, 16),
+        aead_row(0x81, AeadAlg::Aes256Gcm, 32),
+        aead_row(0x82, AeadAlg::Aes128Ccm, 16),
+        aead_row(0x83, AeadAlg::ChaCha20Poly1305, 32),
+        aead_row(0x84, AeadAlg::AsconAead128, 16),
+        hybrid_row(0xA0, HybridAlg::Rsa2048Oaep),
+        hybrid_row(0xA1, HybridAlg::EciesP256),
     ]);
     rows
 }
@@ -316,12 +169,12 @@ impl Suite {
 
     /// Keys the publisher's half of this suite for one topic, on its default provider.
     pub fn sealer(self, keys: &TopicKeys) -> Result<Box<dyn Sealer>, CryptoError> {
-        self.sealer_with(provider::default_for_suite(self), keys)
+        self.sealer_with(self.default_provider(), keys)
     }
 
     /// Keys the subscriber's half of this suite for one topic, on its default provider.
     pub fn opener(self, keys: &TopicKeys) -> Result<Box<dyn Opener>, CryptoError> {
-        self.opener_with(provider::default_for_suite(self), keys)
+        self.opener_with(self.default_provider(), keys)
     }
 
     /// Keys the publisher's half on `provider`; an error naming the providers that have this
@@ -362,7 +215,7 @@ impl Suite {
     }
 
     /// The largest plaintext the suite can seal, where that is below the harness's own
-    /// limit ([`crate::scenario::schema::MAX_SIZE`]). Only CCM has one: its 13-byte nonce
+    /// limit (`MAX_SIZE` of the scenario schema). Only CCM has one: its 13-byte nonce
     /// leaves 15 − 13 = 2 bytes for the message length. The GCM, ChaCha20-Poly1305 and Ascon
     /// limits are gigabytes; the hybrids' public-key step wraps only the 16-byte data key
     /// (RSA-OAEP-2048 could take 190 B), the payload goes through AES-128-GCM.
@@ -377,9 +230,30 @@ impl Suite {
     }
 
     fn check_provider(self, provider: Provider) -> Result<(), CryptoError> {
-        provider::for_suite(self, Some(provider))
+        self.provider(Some(provider))
             .map(drop)
             .map_err(|e| CryptoError::Key(e.to_string()))
+    }
+
+    /// Whether `provider` implements this suite here.
+    pub fn has_provider(self, provider: Provider) -> bool {
+        provider.has_family(self.0.family)
+    }
+
+    /// The providers that implement this suite, for error messages and `--provider all`.
+    pub fn providers(self) -> Vec<Provider> {
+        provider::providers_of_family(self.0.family)
+    }
+
+    /// The provider that runs this suite when a case names none (crypto/provider.rs says
+    /// where the table comes from).
+    pub fn default_provider(self) -> Provider {
+        provider::default_for_family(self.0.family)
+    }
+
+    /// The provider that runs this suite under `choice` (None: the default), or why none does.
+    pub fn provider(self, choice: Option<Provider>) -> Result<Provider, Unsupported> {
+        provider::for_family(self.0.family, self.name(), choice)
     }
 
     /// Exact body length for a plaintext of `n` bytes (it goes into the header before sealing).
@@ -391,8 +265,8 @@ impl Suite {
                 (n / b + 1) * b
             }
             Family::Block(_, _) => n,
-            Family::Aead(_) => n + aead::TAG_LEN,
-            Family::Hybrid(alg) => hybrid::prefix_len(alg) + n + aead::TAG_LEN,
+            Family::Aead(_) => n + TAG_LEN,
+            Family::Hybrid(alg) => alg.prefix_len() + n + TAG_LEN,
         }
     }
 }
@@ -519,5 +393,24 @@ mod tests {
     fn unknown_name_suggests_the_closest() {
         let err = "aes-128-cbx".parse::<Suite>().unwrap_err();
         assert!(err.contains("did you mean \"aes-128-cbc\""), "{err}");
+    }
+
+    #[test]
+    fn defaults_are_providers_of_the_suite() {
+        for suite in Suite::all() {
+            assert!(suite.has_provider(suite.default_provider()), "{suite}");
+        }
+    }
+
+    #[test]
+    fn a_missing_suite_names_the_providers_that_have_it() {
+        let des = Suite::from_name("des-cbc").unwrap();
+        let e = des.provider(Some(Provider::AwsLc)).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "provider aws-lc has no suite des-cbc (providers with it: rustcrypto)"
+        );
+        let gcm = Suite::from_name("aes-128-gcm").unwrap();
+        assert_eq!(gcm.provider(Some(Provider::Ring)), Ok(Provider::Ring));
     }
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use crate::broker::Endpoint;
 use crate::measure::clock::now_ns;
-use crate::scenario::schema::{Protocol, Transport};
+use crate::broker::config::{Protocol, Transport};
 
 use super::mqtt::{self, Client, ConnectionError, Event, EventLoop, Refusal};
 use super::tls;

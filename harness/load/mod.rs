@@ -2,6 +2,7 @@
 //! payload generator, and the publisher and subscriber tasks of one case.
 
 pub mod client;
+pub mod errors;
 pub mod limits;
 pub mod mqtt;
 pub mod pacer;

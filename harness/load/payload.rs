@@ -2,8 +2,27 @@
 //! decrypted is what was sent (corruption accounting) without it travelling twice.
 
 use rand::{RngExt, SeedableRng};
+use serde::Deserialize;
 
-use crate::scenario::schema::Payload;
+/// What the plaintext looks like (patterned data shows ECB leakage).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Payload {
+    #[default]
+    Random,
+    Zeros,
+    SensorJson,
+}
+
+impl Payload {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Random => "random",
+            Self::Zeros => "zeros",
+            Self::SensorJson => "sensor-json",
+        }
+    }
+}
 
 /// Source of plaintexts for one case.
 pub struct PayloadSource {

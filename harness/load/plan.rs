@@ -1,11 +1,13 @@
 //! Everything the publishers and subscribers of one case share.
 
+use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use serde::{Deserialize, Deserializer, de};
+
 use crate::crypto::keys::KeyRing;
 use crate::crypto::protect::Protection;
-use crate::scenario::schema::Rate;
 
 use super::payload::PayloadSource;
 
@@ -81,5 +83,55 @@ mod tests {
         assert_eq!(lens.len(), 1);
         assert_eq!(publisher_topic("t", 7, index_width(120)), "t/p007");
         assert_eq!(publisher_topic("t", 1, index_width(2)), "t/p1");
+    }
+}
+
+/// Messages per second per publisher, or `"max"` for closed loop.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Rate {
+    PerSecond(f64),
+    Max,
+}
+
+impl Default for Rate {
+    fn default() -> Self {
+        Rate::PerSecond(100.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Rate {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl de::Visitor<'_> for V {
+            type Value = Rate;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("messages per second per publisher (a number > 0) or \"max\"")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Rate, E> {
+                self.visit_f64(v as f64)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Rate, E> {
+                self.visit_f64(v as f64)
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Rate, E> {
+                if v.is_finite() && v > 0.0 && v <= 1_000_000.0 {
+                    Ok(Rate::PerSecond(v))
+                } else {
+                    Err(E::custom(format!(
+                        "expected messages per second per publisher from >0 to 1000000, or \"max\"; got {v}"
+                    )))
+                }
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Rate, E> {
+                if v.eq_ignore_ascii_case("max") {
+                    Ok(Rate::Max)
+                } else {
+                    Err(E::custom(format!(
+                        "expected a number of messages per second or \"max\", got \"{v}\""
+                    )))
+                }
+            }
+        }
+        d.deserialize_any(V)
     }
 }

@@ -20,12 +20,13 @@ use crate::measure::clock::{now_ns, thread_cpu_ns};
 use crate::measure::cpu::{PUBLISHER_IO_THREAD, PUBLISHER_THREAD, WindowClock};
 use crate::measure::histograms::{Phase, Phases};
 use crate::measure::outage::ConnectionLog;
-use crate::scenario::schema::Rate;
+use crate::results::Counts;
 
 use super::client::Connected;
+use super::errors::ErrorLog;
 use super::mqtt::{Client, Event, EventLoop, Rejection};
 use super::pacer::Pacer;
-use super::plan::CasePlan;
+use super::plan::{CasePlan, Rate};
 use super::window::Window;
 
 /// What one publisher did.
@@ -64,6 +65,21 @@ pub struct PublisherReport {
     pub io_cpu_ns: Option<u64>,
 }
 
+impl PublisherReport {
+    /// This publisher's part of its case's message counts.
+    pub fn counts(&self) -> Counts {
+        Counts {
+            scheduled: Some(self.scheduled),
+            sent: self.sent,
+            sent_warmup: self.sent_warmup,
+            unsent: self.unsent,
+            unacked: self.unacked,
+            rejected: self.rejected,
+            ..Counts::default()
+        }
+    }
+}
+
 /// Acknowledgements a publisher received, by packet: what tells a QoS 2 exchange
 /// (PUBREC, PUBCOMP) from a broker that handled the publish at QoS 1 (PUBACK).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -71,6 +87,19 @@ pub struct AckKinds {
     pub puback: u64,
     pub pubrec: u64,
     pub pubcomp: u64,
+}
+
+impl std::ops::AddAssign<&AckKinds> for AckKinds {
+    fn add_assign(&mut self, a: &AckKinds) {
+        let AckKinds {
+            puback,
+            pubrec,
+            pubcomp,
+        } = a;
+        self.puback += puback;
+        self.pubrec += pubrec;
+        self.pubcomp += pubcomp;
+    }
 }
 
 /// A publish handed to the client, waiting to be written (QoS 0) or acknowledged.
@@ -124,33 +153,6 @@ impl PublisherReport {
     fn stop(&mut self, why: String) {
         self.errors.push(why.clone());
         self.stopped.get_or_insert(why);
-    }
-}
-
-/// Errors worth reporting, without letting a long outage fill memory with copies.
-#[derive(Default)]
-pub struct ErrorLog {
-    entries: Vec<String>,
-    suppressed: u64,
-}
-
-impl ErrorLog {
-    const MAX: usize = 20;
-
-    pub fn push(&mut self, e: String) {
-        if self.entries.len() < Self::MAX {
-            self.entries.push(e);
-        } else {
-            self.suppressed += 1;
-        }
-    }
-
-    pub fn into_vec(mut self) -> Vec<String> {
-        if self.suppressed > 0 {
-            self.entries
-                .push(format!("… and {} more errors", self.suppressed));
-        }
-        self.entries
     }
 }
 

@@ -27,7 +27,7 @@ use crate::security::replay::{self, CopyKind, RecentFirsts};
 use super::client::{self, ClientError, Connected};
 use super::mqtt::{Event, Message};
 use super::plan::CasePlan;
-use super::publisher::ErrorLog;
+use super::errors::ErrorLog;
 
 /// What one subscriber saw.
 pub struct SubscriberReport {
@@ -135,7 +135,9 @@ pub async fn run(
     } = conn;
     let mut s = State {
         receipts: Receipts::new(plan.publishers as usize),
-        counts: Counts::default(),
+        // A subscriber schedules and sends nothing: a known zero, so its counts add into
+        // the case's without making `scheduled` unknown.
+        counts: Counts::zero(),
         delivered_measured: 0,
         phases: Phases::default(),
         errors: ErrorLog::default(),

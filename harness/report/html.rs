@@ -7,28 +7,10 @@
 
 use std::fmt::Write;
 
-use super::table::{self, Table};
+pub use super::markup::{CSS, esc, html_table};
+use super::table;
 use super::{Chart, data, markdown};
 use crate::results::RunResults;
-
-pub(crate) const CSS: &str = "\
-body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#222;\
-margin:0 auto;max-width:1100px;padding:1em;line-height:1.45}\
-h1{font-size:1.6em;margin:.3em 0}h2{font-size:1.25em;margin-top:1.6em;border-bottom:1px solid #ddd}\
-.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;margin:.5em 0}\
-table{border-collapse:collapse;font-size:.85em;white-space:nowrap}\
-th,td{padding:.3em .6em;border-bottom:1px solid #e3e3e3;text-align:left}\
-th{background:#f4f4f4;position:sticky;top:0}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}\
-tr.loss td{color:#c00000;font-weight:600}.alert{color:#c00000;font-weight:600}\
-figure{margin:1.5em 0}svg{width:100%;height:auto;display:block}\
-figcaption{font-size:.9em;color:#555}dl{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em}\
-dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}pre{overflow-x:auto;background:#f6f6f6;padding:.8em}\
-.note{font-size:.85em;color:#555}\
-tbody td:first-child,thead th:first-child{position:sticky;left:0;background:#fff;z-index:1}\
-thead th:first-child{background:#f4f4f4;z-index:2}\
-@media (max-width:700px){body{padding:.6em}\
-figure{overflow-x:auto;-webkit-overflow-scrolling:touch}figure svg{width:640px;max-width:none}\
-dl{grid-template-columns:1fr;gap:0}dd{margin-bottom:.4em}}";
 
 pub fn render(results: &RunResults, charts: &[Chart]) -> String {
     let mut h = String::new();
@@ -296,67 +278,4 @@ fn details(h: &mut String, r: &RunResults) {
         let _ = writeln!(h, "<dt>{}</dt><dd>{}</dd>", esc(&k), esc(&v));
     }
     let _ = writeln!(h, "</dl>\n<pre>{}</pre>\n</details>", esc(&scenario.text));
-}
-
-/// A table in a sideways-scrolling box; lossy rows get `class="loss"` (red), one row per line.
-pub(crate) fn html_table(t: &Table) -> String {
-    let class = |i: usize| {
-        if t.numeric.get(i) == Some(&true) {
-            " class=\"num\""
-        } else {
-            ""
-        }
-    };
-    let mut out = String::from("<div class=\"scroll\">\n<table>\n<thead><tr>");
-    for (i, head) in t.headers.iter().enumerate() {
-        let _ = write!(out, "<th{}>{}</th>", class(i), esc(head));
-    }
-    out.push_str("</tr></thead>\n<tbody>\n");
-    for row in &t.rows {
-        out.push_str(if row.lossy {
-            "<tr class=\"loss\">"
-        } else {
-            "<tr>"
-        });
-        for (i, cell) in row.cells.iter().enumerate() {
-            let text = if row.lossy && t.headers.get(i) == Some(&table::LOSS_HEADER) {
-                format!("LOSS {cell}")
-            } else {
-                cell.clone()
-            };
-            let _ = write!(out, "<td{}>{}</td>", class(i), esc(&text));
-        }
-        out.push_str("</tr>\n");
-    }
-    out.push_str("</tbody>\n</table>\n</div>\n");
-    out
-}
-
-/// Escapes text for HTML element content and double-quoted attributes.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(ch),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::esc;
-
-    #[test]
-    fn escapes_markup_and_quotes() {
-        assert_eq!(
-            esc("<a href=\"x\">&'"),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
-        );
-    }
 }

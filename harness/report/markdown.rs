@@ -3,7 +3,8 @@
 
 use std::fmt::Write;
 
-use super::table::{self, Table};
+pub use super::markup::{inline, markdown_table};
+use super::table;
 use super::{Chart, data};
 use crate::results::RunResults;
 
@@ -159,44 +160,6 @@ fn environment(md: &mut String, r: &RunResults) {
         }
     }
     md.push('\n');
-}
-
-/// A pipe table; the loss cell of a lossy row gets a bold LOSS marker.
-pub fn markdown_table(t: &Table) -> String {
-    let mut out = String::new();
-    let header: Vec<String> = t.headers.iter().map(|h| inline(h)).collect();
-    let _ = writeln!(out, "| {} |", header.join(" | "));
-    let rule: Vec<&str> = t
-        .numeric
-        .iter()
-        .map(|&n| if n { "---:" } else { "---" })
-        .collect();
-    let _ = writeln!(out, "| {} |", rule.join(" | "));
-    for row in &t.rows {
-        let cells: Vec<String> = row
-            .cells
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                if row.lossy && t.headers.get(i) == Some(&table::LOSS_HEADER) {
-                    format!("**LOSS {}**", inline(c))
-                } else {
-                    inline(c)
-                }
-            })
-            .collect();
-        let _ = writeln!(out, "| {} |", cells.join(" | "));
-    }
-    out
-}
-
-/// Text from results.json made safe for a Markdown line or table cell: no line breaks, no
-/// column separators, no accidental HTML.
-pub(crate) fn inline(s: &str) -> String {
-    s.replace(['\r', '\n'], " ")
-        .replace('|', "\\|")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 /// Text for inside a code span: backticks would end it early.

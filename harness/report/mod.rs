@@ -16,7 +16,6 @@ pub mod center_table;
 pub mod center_vs_clients;
 pub mod center_vs_size;
 pub mod compare;
-pub mod compare_ratio;
 pub mod crypto_throughput;
 pub mod crypto_vs_size;
 pub mod csv;
@@ -28,6 +27,7 @@ pub mod intervals;
 pub mod latency_percentiles;
 pub mod loss;
 pub mod markdown;
+pub mod markup;
 pub mod mode_heatmap;
 pub mod narrow;
 pub mod outages;
@@ -37,6 +37,7 @@ pub mod recommend;
 pub mod security_properties;
 pub mod style;
 pub mod table;
+pub mod terminal;
 pub mod throughput;
 pub mod tls_vs_payload;
 pub mod tradeoff;
@@ -57,7 +58,7 @@ use plotters::drawing::DrawingAreaErrorKind;
 
 use crate::results::RunResults;
 
-pub use table::terminal_table;
+pub use terminal::terminal_table;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {

@@ -9,8 +9,6 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::frame::{self, Frame};
 use super::{ReportError, data, style};
-use crate::crypto::Suite;
-use crate::crypto::suite::{BlockCipher, Family, Mode};
 use crate::results::{CaseResult, RunResults, phase};
 
 pub const NAME: &str = "mode_heatmap";
@@ -30,9 +28,15 @@ struct Cell {
     p50_ns: f64,
 }
 
+/// A block suite's cipher and mode by their codes (the two nibbles of its wire id, as the run
+/// recorded it in `suites`): rows and columns sort by them.
+type CipherMode = (u8, u8);
+
 struct Grid {
-    ciphers: Vec<BlockCipher>,
-    modes: Vec<Mode>,
+    /// (cipher code, row label "aes-128 (128)"), in code order.
+    ciphers: Vec<(u8, String)>,
+    /// (mode code, column label "CBC"), in code order.
+    modes: Vec<(u8, String)>,
     /// cells[row][col]
     cells: Vec<Vec<Option<Cell>>>,
     size: usize,
@@ -40,19 +44,16 @@ struct Grid {
     size_not_common: bool,
 }
 
-fn block_family(c: &CaseResult) -> Option<(BlockCipher, Mode)> {
-    match Suite::from_name(&c.params.suite)?.family() {
-        Family::Block(cipher, mode) => Some((cipher, mode)),
-        _ => None,
-    }
+fn block_family(results: &RunResults, c: &CaseResult) -> Option<CipherMode> {
+    results.suite(&c.params.suite)?.block_codes()
 }
 
 /// The p50 encrypt of one suite at one size. Cases without MAC or signature first, in case a
 /// run's encrypt phase includes them; among those, the one with the most samples, as the
 /// median across its repetitions when it was repeated.
 fn p50_encrypt(
-    cases: &[(&CaseResult, (BlockCipher, Mode))],
-    cm: (BlockCipher, Mode),
+    cases: &[(&CaseResult, CipherMode)],
+    cm: CipherMode,
     size: usize,
 ) -> Option<f64> {
     let of = || {
@@ -72,20 +73,20 @@ fn p50_encrypt(
 }
 
 fn grid(results: &RunResults) -> Option<Grid> {
-    let cases: Vec<(&CaseResult, (BlockCipher, Mode))> = data::ok_cases(results)
+    let cases: Vec<(&CaseResult, CipherMode)> = data::ok_cases(results)
         .filter(|c| data::phase(c, phase::ENCRYPT).is_some())
-        .filter_map(|c| Some((c, block_family(c)?)))
+        .filter_map(|c| Some((c, block_family(results, c)?)))
         .collect();
-    let suites: Vec<(BlockCipher, Mode)> = {
+    let suites: Vec<CipherMode> = {
         let mut s: Vec<_> = cases.iter().map(|(_, f)| *f).collect();
-        s.sort_by_key(|(c, m)| (c.code(), m.code()));
+        s.sort();
         s.dedup();
         s
     };
     if suites.len() < 2 {
         return None;
     }
-    let sizes_of = |cm: (BlockCipher, Mode)| {
+    let sizes_of = |cm: CipherMode| {
         data::sizes(cases.iter().filter(|(_, f)| *f == cm).map(|(c, _)| *c))
     };
     let common = suites
@@ -96,20 +97,45 @@ fn grid(results: &RunResults) -> Option<Grid> {
         Some(&s) => (s, false),
         None => (*data::sizes(cases.iter().map(|(c, _)| *c)).last()?, true),
     };
-    let ciphers: Vec<BlockCipher> = BlockCipher::ALL
-        .into_iter()
-        .filter(|c| suites.iter().any(|(sc, _)| sc == c))
+    // Labels from the recorded suites: any block suite of a cipher (mode) names it.
+    let blocks: Vec<_> = results
+        .suites
+        .iter()
+        .filter_map(|s| Some((s.block_codes()?, s)))
         .collect();
-    let modes: Vec<Mode> = Mode::ALL
+    let cipher_label = |code: u8| {
+        blocks
+            .iter()
+            .find(|(cm, _)| cm.0 == code)
+            .map_or_else(String::new, |(_, s)| {
+                let name = s.cipher.as_deref().unwrap_or("?");
+                format!("{name} ({})", s.block_bits.unwrap_or(0))
+            })
+    };
+    let mode_label = |code: u8| {
+        blocks
+            .iter()
+            .find(|(cm, _)| cm.1 == code)
+            .map_or_else(String::new, |(_, s)| {
+                s.mode.as_deref().unwrap_or("?").to_uppercase()
+            })
+    };
+    let mut cipher_codes: Vec<u8> = suites.iter().map(|&(c, _)| c).collect();
+    cipher_codes.dedup();
+    let mut mode_codes: Vec<u8> = suites.iter().map(|&(_, m)| m).collect();
+    mode_codes.sort();
+    mode_codes.dedup();
+    let ciphers: Vec<(u8, String)> = cipher_codes
         .into_iter()
-        .filter(|m| suites.iter().any(|(_, sm)| sm == m))
+        .map(|c| (c, cipher_label(c)))
         .collect();
+    let modes: Vec<(u8, String)> = mode_codes.into_iter().map(|m| (m, mode_label(m))).collect();
     let cells = ciphers
         .iter()
-        .map(|&c| {
+        .map(|&(c, _)| {
             modes
                 .iter()
-                .map(|&m| p50_encrypt(&cases, (c, m), size).map(|p50_ns| Cell { p50_ns }))
+                .map(|&(m, _)| p50_encrypt(&cases, (c, m), size).map(|p50_ns| Cell { p50_ns }))
                 .collect()
         })
         .collect();
@@ -176,19 +202,18 @@ pub fn render(results: &RunResults) -> Result<Option<String>, ReportError> {
             centred(style::AXIS_LABEL_PX).transform(FontTransform::Rotate270),
         ))?;
 
-        for (ci, mode) in grid.modes.iter().enumerate() {
+        for (ci, (_, mode)) in grid.modes.iter().enumerate() {
             let x = LEFT_PX + ci as i32 * cell_w + cell_w / 2;
             area.draw(&Text::new(
-                mode.name().to_uppercase(),
+                mode.clone(),
                 (x, TOP_PX - 18),
                 centred(style::TICK_PX),
             ))?;
         }
-        for (ri, cipher) in grid.ciphers.iter().enumerate() {
+        for (ri, (_, label)) in grid.ciphers.iter().enumerate() {
             let y0 = TOP_PX + ri as i32 * CELL_H;
-            let label = format!("{} ({})", cipher.name(), cipher.block_len() * 8);
             area.draw(&Text::new(
-                label,
+                label.clone(),
                 (LEFT_PX - 10, y0 + CELL_H / 2),
                 style::anchored(style::text(style::TICK_PX), HPos::Right, VPos::Center),
             ))?;

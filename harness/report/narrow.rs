@@ -129,7 +129,7 @@ pub fn terminal(results: &RunResults) -> String {
                 r.cells[0] = format!("{clipped}…");
             }
         }
-        out.push_str(&table::aligned(&t));
+        out.push_str(&super::terminal::aligned(&t));
     }
     for (id, error) in table::failed(results) {
         out.push_str(&super::recommend::text::wrap(

@@ -9,7 +9,7 @@
 use super::data::sig3;
 use super::table::{Row, Table};
 use crate::results::{CaseResult, ProtectionSecurity, RunResults};
-use crate::security::tamper::{self, TamperKind, pct};
+use crate::results::security::{TamperKind, label, pct};
 
 pub const TITLE: &str = "Security properties (measured)";
 
@@ -69,12 +69,12 @@ trait Label {
 
 impl Label for ProtectionSecurity {
     fn label_of(&self) -> String {
-        tamper::label(&self.suite, &self.mac, &self.signature)
+        label(&self.suite, &self.mac, &self.signature)
     }
 }
 
 fn case_label(c: &CaseResult) -> String {
-    tamper::label(&c.params.suite, &c.params.mac, &c.params.signature)
+    label(&c.params.suite, &c.params.mac, &c.params.signature)
 }
 
 fn row(results: &RunResults, label: &str) -> Row {
@@ -89,7 +89,11 @@ fn row(results: &RunResults, label: &str) -> Row {
         .collect();
     let authenticated = measured
         .map(|p| p.authenticated)
-        .or_else(|| cases.first().map(|c| super::table::has_integrity(c)));
+        .or_else(|| {
+            cases
+                .first()
+                .map(|c| super::table::has_integrity(results, c))
+        });
     let mut cells = vec![
         label.to_owned(),
         authenticated.map_or_else(|| "n/a".into(), |a| if a { "yes" } else { "no" }.into()),

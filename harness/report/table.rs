@@ -7,12 +7,12 @@
 //!   "tie" where the repetitions' intervals overlap), integrity and authenticity.
 //! - [`security`]: one row per suite: what it protects on its own.
 //!
-//! Failed cases have no numbers and are listed apart (see [`failed`]).
+//! Failed cases have no numbers and are listed apart (see [`failed`]). The terminal's
+//! rendering of the summary is report/terminal.rs.
 
 use std::collections::BTreeMap;
 
 use super::data::{self, sig3};
-use crate::crypto::Suite;
 use crate::results::repetitions::{self, CRYPTO_CPU};
 use crate::results::{CaseResult, Estimate, RunResults, phase};
 
@@ -204,9 +204,11 @@ fn yes_no(b: bool) -> String {
     if b { "yes" } else { "no" }.into()
 }
 
-/// The suite protects integrity, or a MAC or signature does.
-pub fn has_integrity(case: &CaseResult) -> bool {
-    let by_suite = Suite::from_name(&case.params.suite).is_some_and(|s| s.authenticated());
+/// The suite protects integrity (as `results` recorded it), or a MAC or signature does.
+pub fn has_integrity(results: &RunResults, case: &CaseResult) -> bool {
+    let by_suite = results
+        .suite(&case.params.suite)
+        .is_some_and(|s| s.authenticated);
     by_suite || case.params.mac != "none" || case.params.signature != "none"
 }
 
@@ -276,7 +278,7 @@ pub fn summary(results: &RunResults) -> Table {
                 format!("{}/{}", n.lost, n.expected),
                 format!("{}/{}", n.failed_auth, n.failed_decrypt),
                 relative,
-                yes_no(has_integrity(c)),
+                yes_no(has_integrity(results, c)),
                 yes_no(has_authenticity(c)),
             ];
             Row {
@@ -356,13 +358,13 @@ pub fn security(results: &RunResults) -> Table {
             continue;
         }
         seen.push(name.clone());
-        let (note, integrity) = match Suite::from_name(name) {
-            Some(s) if s.authenticated() => (s.confidentiality_note(), "yes (authenticated)"),
+        let (note, integrity) = match results.suite(name) {
+            Some(s) if s.authenticated => (s.confidentiality.as_str(), "yes (authenticated)"),
             Some(s) => (
-                s.confidentiality_note(),
+                s.confidentiality.as_str(),
                 "only with hmac-sha256 or a signature",
             ),
-            None => ("unknown suite (not in this build's catalogue)", "n/a"),
+            None => ("unknown suite (not recorded by the run)", "n/a"),
         };
         rows.push(Row {
             cells: vec![
@@ -388,7 +390,6 @@ const PATTERNED_PAYLOADS: [&str; 2] = ["zeros", "sensor-json"];
 /// A warning when the run sent patterned payloads through an ECB suite: the ciphertext of
 /// those rows repeats wherever the plaintext does, which an eavesdropper can see.
 pub fn ecb_warning(results: &RunResults) -> Option<String> {
-    use crate::crypto::suite::{Family, Mode};
     let payload = results.load.payload.as_str();
     if !PATTERNED_PAYLOADS.contains(&payload) {
         return None;
@@ -396,8 +397,7 @@ pub fn ecb_warning(results: &RunResults) -> Option<String> {
     let mut ecb: Vec<&str> = Vec::new();
     for c in &results.cases {
         let n = c.params.suite.as_str();
-        let is_ecb =
-            Suite::from_name(n).is_some_and(|s| matches!(s.family(), Family::Block(_, Mode::Ecb)));
+        let is_ecb = results.suite(n).is_some_and(|s| s.is_ecb());
         if is_ecb && !ecb.contains(&n) {
             ecb.push(n);
         }
@@ -438,87 +438,6 @@ fn with_status(results: &RunResults, status: crate::results::CaseStatus) -> Vec<
         .collect()
 }
 
-/// The summary as aligned plain text for the terminal; columns with one value for every case
-/// are folded into a line above the table, lossy rows get a LOSS marker, failed cases follow.
-pub fn terminal_table(results: &RunResults) -> String {
-    let mut table = summary(results);
-    let mut out = String::new();
-    if table.rows.is_empty() {
-        out.push_str("No finished cases.\n");
-    } else {
-        let constant = table.fold_constant();
-        if !constant.is_empty() {
-            out.push_str(&format!("All cases: {}\n", constant.join(", ")));
-        }
-        // Units once above the table instead of in every header: 30 columns narrower.
-        out.push_str(
-            "Times: enc/dec in µs (cpu: thread CPU clock, else wall), lat (end-to-end latency) \
-             in ms; n: samples (lat has dec's); p99 n/a below 1000 samples\n",
-        );
-        out.push_str(&relative_note(results));
-        out.push('\n');
-        for h in &mut table.headers {
-            *h = h.trim_end_matches(" (µs)").trim_end_matches(" (ms)");
-        }
-        let loss_col = table.headers.iter().position(|h| *h == LOSS_HEADER);
-        for r in &mut table.rows {
-            if let (true, Some(i)) = (r.lossy, loss_col) {
-                r.cells[i] = format!("LOSS {}", r.cells[i]);
-            }
-        }
-        out.push_str(&aligned(&table));
-    }
-    for (id, error) in failed(results) {
-        out.push_str(&format!("FAILED {id}: {error}\n"));
-    }
-    for (id, why) in degraded(results) {
-        out.push_str(&format!("DEGRADED {id}: {why}\n"));
-    }
-    for l in super::loss::lines(results) {
-        out.push_str(&format!("LOSS {l}\n"));
-    }
-    for o in super::outages::lines(results) {
-        out.push_str(&format!("OUTAGE {o}\n"));
-    }
-    if let Some(w) = ecb_warning(results) {
-        out.push_str(&format!("WARNING: {w}\n"));
-    }
-    out
-}
-
-pub(crate) fn aligned(table: &Table) -> String {
-    let width = |s: &str| s.chars().count();
-    let mut widths: Vec<usize> = table.headers.iter().map(|h| width(h)).collect();
-    for r in &table.rows {
-        for (w, c) in widths.iter_mut().zip(&r.cells) {
-            *w = (*w).max(width(c));
-        }
-    }
-    let line = |cells: Vec<&str>| {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .zip(&table.numeric)
-            .map(|((c, &w), &right)| {
-                let pad = " ".repeat(w - width(c));
-                if right {
-                    format!("{pad}{c}")
-                } else {
-                    format!("{c}{pad}")
-                }
-            })
-            .collect();
-        format!("{}\n", padded.join("  ").trim_end())
-    };
-    let mut out = line(table.headers.clone());
-    let rule: Vec<String> = widths.iter().map(|&w| "-".repeat(w)).collect();
-    out.push_str(&line(rule.iter().map(String::as_str).collect()));
-    for r in &table.rows {
-        out.push_str(&line(r.cells.iter().map(String::as_str).collect()));
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -533,23 +452,12 @@ mod tests {
 
     #[test]
     fn integrity_comes_from_aead_mac_or_signature() {
-        assert!(has_integrity(&case("aes-128-gcm", "none", "none")));
-        assert!(!has_integrity(&case("aes-128-cbc", "none", "none")));
-        assert!(has_integrity(&case("aes-128-cbc", "hmac-sha256", "none")));
-        assert!(has_integrity(&case("none", "none", "ed25519")));
-        assert!(!has_integrity(&case("no-such-suite", "none", "none")));
-    }
-
-    #[test]
-    fn ecb_warning_only_for_patterned_payloads_with_ecb_suites() {
-        let mut r = super::super::fixture::run();
-        assert!(ecb_warning(&r).is_none(), "random payload leaks nothing");
-        r.load.payload = "zeros".into();
-        let w = ecb_warning(&r).expect("warning");
-        assert!(w.contains("aes-128-ecb, des-ecb"), "{w}");
-        assert!(terminal_table(&r).contains("ECB leaks patterns"));
-        r.cases.retain(|c| !c.params.suite.ends_with("-ecb"));
-        assert!(ecb_warning(&r).is_none());
+        let r = super::super::fixture::run();
+        assert!(has_integrity(&r, &case("aes-128-gcm", "none", "none")));
+        assert!(!has_integrity(&r, &case("aes-128-cbc", "none", "none")));
+        assert!(has_integrity(&r, &case("aes-128-cbc", "hmac-sha256", "none")));
+        assert!(has_integrity(&r, &case("none", "none", "ed25519")));
+        assert!(!has_integrity(&r, &case("no-such-suite", "none", "none")));
     }
 
     fn with_cpu(mut c: CaseResult, enc_ns: u64, dec_ns: u64, n: u64) -> CaseResult {

@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 use hdrhistogram::serialization::V2DeflateSerializer;
 use hdrhistogram::serialization::interval_log::{IntervalLogWriterBuilder, Tag};
 
-use crate::measure::histograms::{Phase, Phases};
+use super::histograms::{Phase, Phases};
 
 pub const HLOG_FILE: &str = "histograms.hlog";
 

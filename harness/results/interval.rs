@@ -1,7 +1,7 @@
 //! A 95% confidence interval for the median of a case's metric across its repetitions, with
 //! a method that holds its coverage at the repetition counts studies use (3 to 5).
 //!
-//! [`super::repetitions::estimate`]'s order-statistic interval is distribution-free but with
+//! [`estimate`]'s order-statistic interval is distribution-free but with
 //! n repetitions its widest choice, the range, covers the median only 1 − 2^(1−n) of the
 //! time: 75% for 3, 87.5% for 4, 93.75% for 5. So below 6 repetitions this uses a Student t
 //! interval on the logarithms: `exp(mean(ln x) ± t(0.975, n−1) · sd(ln x) / √n)`, exact 95%
@@ -12,7 +12,7 @@
 //! of 0 (a phase below the clock's resolution, nothing delivered) have no logarithm: then the
 //! order-statistic interval, with its lower coverage stated.
 
-use super::repetitions;
+use super::Estimate;
 
 /// How an [`Interval`] was computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,10 +56,10 @@ impl Interval {
         }
     }
 
-    /// Wider than [`repetitions::TOO_WIDE`] (20%) of the median: differences smaller than
+    /// Wider than [`TOO_WIDE`] (20%) of the median: differences smaller than
     /// that between cases are not evidence.
     pub fn too_wide(&self) -> bool {
-        self.relative_width() > repetitions::TOO_WIDE
+        self.relative_width() > TOO_WIDE
     }
 }
 
@@ -77,7 +77,7 @@ pub fn median_interval(values: &[f64]) -> Option<Interval> {
         return None;
     }
     let order = || {
-        let e = repetitions::estimate(values.to_vec());
+        let e = estimate(values.to_vec());
         Interval {
             n,
             median: e.median,
@@ -102,6 +102,45 @@ pub fn median_interval(values: &[f64]) -> Option<Interval> {
         coverage: 0.95,
         method: Method::LogT,
     })
+}
+
+/// Interval wider than this fraction of the median: too noisy to compare.
+pub const TOO_WIDE: f64 = 0.20;
+
+/// Median and the narrowest symmetric order-statistic interval [x(k), x(n+1-k)] whose
+/// binomial coverage is at least 95%; the full range (with its lower coverage) when n is too
+/// small for that.
+pub fn estimate(mut v: Vec<f64>) -> Estimate {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    let median = if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    };
+    // coverage(k) = 1 - 2 * P(Binomial(n, 1/2) < k), for 1-based k.
+    let coverage = |k: usize| 1.0 - 2.0 * binomial_cdf_half(n, k - 1);
+    let mut k = 1;
+    while k < n / 2 && coverage(k + 1) >= 0.95 {
+        k += 1;
+    }
+    Estimate {
+        median,
+        low: v[k - 1],
+        high: v[n - k],
+        confidence: coverage(k),
+    }
+}
+
+/// P(X <= m) for X ~ Binomial(n, 1/2).
+fn binomial_cdf_half(n: usize, m: usize) -> f64 {
+    let mut term = 0.5f64.powi(n as i32); // C(n,0) / 2^n
+    let mut sum = term;
+    for i in 1..=m.min(n) {
+        term *= (n + 1 - i) as f64 / i as f64;
+        sum += term;
+    }
+    sum.min(1.0)
 }
 
 #[cfg(test)]
@@ -160,5 +199,29 @@ mod tests {
             // 4000 trials: the standard error of a 95% rate is 0.34%.
             assert!((0.935..=0.965).contains(&rate), "n = {n}: coverage {rate}");
         }
+    }
+
+
+    #[test]
+    fn small_samples_use_the_range_with_honest_coverage() {
+        let e = estimate(vec![3.0, 1.0, 2.0]);
+        assert_eq!((e.median, e.low, e.high), (2.0, 1.0, 3.0));
+        assert!((e.confidence - 0.75).abs() < 1e-12, "{}", e.confidence);
+        let e = estimate(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+        assert!((e.confidence - (1.0 - 2.0 / 64.0)).abs() < 1e-12);
+        assert_eq!((e.low, e.high, e.median), (1.0, 6.0, 3.5));
+    }
+
+    #[test]
+    fn larger_samples_narrow_to_a_95_percent_interval() {
+        let v: Vec<f64> = (1..=20).map(f64::from).collect();
+        let e = estimate(v);
+        // For n = 20 the classic interval is [x(6), x(15)] with coverage 95.9%.
+        assert_eq!((e.low, e.high), (6.0, 15.0));
+        assert!(
+            e.confidence >= 0.95 && e.confidence < 0.96,
+            "{}",
+            e.confidence
+        );
     }
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::hlog::{self, CaseHistograms};
 use super::{CaseResult, CaseStatus, RunResults, RunStatus, reader};
-use crate::measure::histograms::{Phase, Phases, summarize};
+use super::histograms::{Phase, Phases, summarize};
 
 #[derive(Debug, thiserror::Error)]
 pub enum MergeError {
@@ -123,66 +123,24 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Merged, MergeError> {
 fn merge_case(parts: &[(usize, &CaseResult)], shards: usize, phases: &Phases) -> CaseResult {
     let mut c = parts[0].1.clone();
     let (mut user, mut system, mut rss) = (0.0, 0.0, 0u64);
-    c.counts = Default::default();
-    c.throughput.offered_msgs_per_s = None;
-    c.throughput.sent_msgs_per_s = 0.0;
-    c.throughput.delivered_msgs_per_s = 0.0;
-    c.throughput.delivered_bytes_per_s = 0.0;
+    // Known only when every shard recorded it: the sum starts from a known zero.
+    c.counts = super::Counts::zero();
+    c.throughput = super::Throughput::default();
     c.errors.clear();
     c.saturation = None;
     // Each shard's outages are relative to its own start; listed one after another.
     c.outages.clear();
     c.block_repeats = None;
     c.broker_qos = None;
-    // Known only when every shard recorded it.
-    c.counts.scheduled = Some(0);
     for &(run, p) in parts {
-        let n = &p.counts;
-        let m = &mut c.counts;
-        m.scheduled = m.scheduled.zip(n.scheduled).map(|(a, b)| a + b);
-        m.sent += n.sent;
-        m.sent_warmup += n.sent_warmup;
-        m.unsent += n.unsent;
-        m.expected += n.expected;
-        m.delivered += n.delivered;
-        m.lost += n.lost;
-        m.duplicated += n.duplicated;
-        m.replayed += n.replayed;
-        m.out_of_order += n.out_of_order;
-        m.failed_auth += n.failed_auth;
-        m.failed_decrypt += n.failed_decrypt;
-        m.malformed += n.malformed;
-        m.corrupted += n.corrupted;
-        m.unacked += n.unacked;
-        m.rejected += n.rejected;
-        let t = &p.throughput;
-        c.throughput.offered_msgs_per_s =
-            match (c.throughput.offered_msgs_per_s, t.offered_msgs_per_s) {
-                (Some(a), Some(b)) => Some(a + b),
-                (None, b) => b,
-                (a, None) => a,
-            };
-        c.throughput.sent_msgs_per_s += t.sent_msgs_per_s;
-        c.throughput.delivered_msgs_per_s += t.delivered_msgs_per_s;
-        c.throughput.delivered_bytes_per_s += t.delivered_bytes_per_s;
+        c.counts += &p.counts;
+        c.throughput += &p.throughput;
         c.wall_s = c.wall_s.max(p.wall_s);
         user += p.cpu.user_s;
         system += p.cpu.system_s;
         rss = rss.max(p.cpu.max_rss_bytes.unwrap_or(0));
         if let Some(q) = &p.broker_qos {
-            let m = c
-                .broker_qos
-                .get_or_insert_with(|| crate::results::BrokerQos {
-                    granted: q.granted,
-                    ..Default::default()
-                });
-            m.granted = match (m.granted, q.granted) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
-            m.puback += q.puback;
-            m.pubrec += q.pubrec;
-            m.pubcomp += q.pubcomp;
+            *c.broker_qos.get_or_insert_with(Default::default) += q;
         }
         if p.status == CaseStatus::Degraded && c.status == CaseStatus::Ok {
             c.status = CaseStatus::Degraded;
@@ -208,7 +166,7 @@ fn merge_case(parts: &[(usize, &CaseResult)], shards: usize, phases: &Phases) ->
         c.outages.extend(p.outages.iter().cloned());
         if let Some(b) = &p.block_repeats {
             c.block_repeats
-                .get_or_insert_with(|| crate::results::BlockRepeats {
+                .get_or_insert_with(|| super::BlockRepeats {
                     block_len: b.block_len,
                     ..Default::default()
                 })
@@ -258,7 +216,7 @@ fn merge_case(parts: &[(usize, &CaseResult)], shards: usize, phases: &Phases) ->
 /// Writes a merged result like a run: `<root>/<scenario>-merged/<timestamp>/`.
 pub fn write(root: &Path, m: &Merged) -> Result<PathBuf, String> {
     let name = format!("{}-merged", m.results.scenario.name);
-    let dir = crate::run::create_run_dir(root, &name, std::time::SystemTime::now())
+    let dir = super::run_dir::create(root, &name, std::time::SystemTime::now())
         .map_err(|e| e.to_string())?;
     super::writer::write(&dir, &m.results).map_err(|e| e.to_string())?;
     hlog::write(

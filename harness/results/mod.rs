@@ -1,10 +1,14 @@
 //! `results.json`: the one data contract between a run and its report.
 //!
 //! [`types`] are the versioned serde types, [`writer`] writes them atomically after every case
-//! (so a crash keeps what was measured), [`reader`] loads a run folder back.
+//! (so a crash keeps what was measured) into the folder [`run_dir`] makes, [`reader`] loads a
+//! run folder back. [`histograms`] are the per-phase HdrHistograms the summaries and
+//! `histograms.hlog` are made from. Nothing here imports a module above `results`.
 
 pub mod conditions;
+pub mod counts;
 pub mod cpu_types;
+pub mod histograms;
 pub mod hlog;
 pub mod interval;
 pub mod invariants;
@@ -13,13 +17,19 @@ pub mod noise;
 pub mod reader;
 pub mod repetitions;
 pub mod requirements;
+pub mod run_dir;
 pub mod secrets;
+pub mod security;
 pub mod speed_ref;
+pub mod suites;
 pub mod types;
 pub mod writer;
 
 pub use conditions::*;
+pub use counts::{BrokerQos, Counts, Throughput};
 pub use cpu_types::*;
 pub use requirements::*;
+pub use security::{ProtectionSecurity, SecurityResults, TamperCounts};
 pub use speed_ref::*;
+pub use suites::{SuiteFamily, SuiteInfo};
 pub use types::*;

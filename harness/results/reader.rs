@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::writer::RESULTS_FILE;
-use super::{RunResults, SCHEMA_VERSION};
+use super::{OLDEST_READABLE_VERSION, RunResults, SCHEMA_VERSION};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
@@ -17,13 +17,17 @@ pub enum ReadError {
         path: PathBuf,
         source: serde_json::Error,
     },
-    #[error("{path}: schema_version {found}, this build reads {SCHEMA_VERSION}")]
+    #[error(
+        "{path}: schema_version {found}, this build reads {OLDEST_READABLE_VERSION} to {SCHEMA_VERSION}"
+    )]
     Version { path: PathBuf, found: u32 },
     #[error("{path}: accounting does not add up: {detail}")]
     Accounting { path: PathBuf, detail: String },
 }
 
-/// Reads `dir/results.json` (or `dir` itself when it names the file).
+/// Reads `dir/results.json` (or `dir` itself when it names the file). Older versions this build
+/// still reads are brought up to the current one on the way in (version 1: `suites` derived
+/// from version 1's catalogue, see `results::suites`); newer ones are refused.
 pub fn read(dir: &Path) -> Result<RunResults, ReadError> {
     let path = if dir.is_dir() {
         dir.join(RESULTS_FILE)
@@ -39,18 +43,20 @@ pub fn read(dir: &Path) -> Result<RunResults, ReadError> {
     struct Version {
         schema_version: u32,
     }
-    if let Ok(v) = serde_json::from_slice::<Version>(&text)
-        && v.schema_version != SCHEMA_VERSION
+    let version = serde_json::from_slice::<Version>(&text).map(|v| v.schema_version);
+    if let Ok(found) = version
+        && !(OLDEST_READABLE_VERSION..=SCHEMA_VERSION).contains(&found)
     {
-        return Err(ReadError::Version {
-            path,
-            found: v.schema_version,
-        });
+        return Err(ReadError::Version { path, found });
     }
-    let results: RunResults = serde_json::from_slice(&text).map_err(|source| ReadError::Json {
-        path: path.clone(),
-        source,
-    })?;
+    let mut results: RunResults =
+        serde_json::from_slice(&text).map_err(|source| ReadError::Json {
+            path: path.clone(),
+            source,
+        })?;
+    if results.schema_version == 1 {
+        super::suites::upgrade_v1(&mut results);
+    }
     let broken = super::invariants::check(&results);
     if !broken.is_empty() {
         return Err(ReadError::Accounting {

@@ -3,10 +3,9 @@
 
 use std::collections::BTreeMap;
 
+pub use super::interval::{TOO_WIDE, estimate};
 use super::{CaseResult, Estimate, RepeatedCase, phase};
 
-/// Interval wider than this fraction of the median: too noisy to compare.
-pub const TOO_WIDE: f64 = 0.20;
 
 /// Summaries for every case id measured more than once, in first-seen order.
 pub fn summarize(cases: &[CaseResult]) -> Vec<RepeatedCase> {
@@ -91,69 +90,5 @@ fn summarize_one(id: &str, reps: &[&CaseResult]) -> RepeatedCase {
         repetitions: reps.len() as u32,
         metrics,
         too_wide,
-    }
-}
-
-/// Median and the narrowest symmetric order-statistic interval [x(k), x(n+1-k)] whose
-/// binomial coverage is at least 95%; the full range (with its lower coverage) when n is too
-/// small for that.
-pub fn estimate(mut v: Vec<f64>) -> Estimate {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    let median = if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    };
-    // coverage(k) = 1 - 2 * P(Binomial(n, 1/2) < k), for 1-based k.
-    let coverage = |k: usize| 1.0 - 2.0 * binomial_cdf_half(n, k - 1);
-    let mut k = 1;
-    while k < n / 2 && coverage(k + 1) >= 0.95 {
-        k += 1;
-    }
-    Estimate {
-        median,
-        low: v[k - 1],
-        high: v[n - k],
-        confidence: coverage(k),
-    }
-}
-
-/// P(X <= m) for X ~ Binomial(n, 1/2).
-fn binomial_cdf_half(n: usize, m: usize) -> f64 {
-    let mut term = 0.5f64.powi(n as i32); // C(n,0) / 2^n
-    let mut sum = term;
-    for i in 1..=m.min(n) {
-        term *= (n + 1 - i) as f64 / i as f64;
-        sum += term;
-    }
-    sum.min(1.0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn small_samples_use_the_range_with_honest_coverage() {
-        let e = estimate(vec![3.0, 1.0, 2.0]);
-        assert_eq!((e.median, e.low, e.high), (2.0, 1.0, 3.0));
-        assert!((e.confidence - 0.75).abs() < 1e-12, "{}", e.confidence);
-        let e = estimate(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
-        assert!((e.confidence - (1.0 - 2.0 / 64.0)).abs() < 1e-12);
-        assert_eq!((e.low, e.high, e.median), (1.0, 6.0, 3.5));
-    }
-
-    #[test]
-    fn larger_samples_narrow_to_a_95_percent_interval() {
-        let v: Vec<f64> = (1..=20).map(f64::from).collect();
-        let e = estimate(v);
-        // For n = 20 the classic interval is [x(6), x(15)] with coverage 95.9%.
-        assert_eq!((e.low, e.high), (6.0, 15.0));
-        assert!(
-            e.confidence >= 0.95 && e.confidence < 0.96,
-            "{}",
-            e.confidence
-        );
     }
 }

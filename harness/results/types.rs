@@ -10,9 +10,14 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::conditions::{Noise, RunOrder};
+use super::counts::{BrokerQos, Counts, Throughput};
 use super::cpu_types::{ClockInfo, ThreadCpu};
 
-pub const SCHEMA_VERSION: u32 = 1;
+/// 2: `suites` (what the report needs about each suite) recorded by the run. Version 1 files
+/// are still read: [`suites::upgrade_v1`](super::suites::upgrade_v1) fills `suites` in.
+pub const SCHEMA_VERSION: u32 = 2;
+/// The oldest version [`reader`](super::reader) reads (and upgrades).
+pub const OLDEST_READABLE_VERSION: u32 = 1;
 
 /// A whole run: one scenario, every case measured so far.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -42,7 +47,7 @@ pub struct RunResults {
     pub merged_from: Vec<String>,
     /// The tamper matrix of each protection of the run (absent in older runs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub security: Option<SecurityResults>,
+    pub security: Option<super::SecurityResults>,
     /// The order the cases and repetitions ran in (absent in runs made before it was
     /// recorded: those ran in matrix order).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -67,6 +72,11 @@ pub struct RunResults {
     /// signature) (empty in older runs).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub protections: Vec<super::ProtectionProperties>,
+    /// What the report needs about each distinct suite of the cases (family, cipher and mode,
+    /// authentication, confidentiality), from the catalogue of the build that ran them
+    /// (version 1 files: filled in when read, see `results::suites`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suites: Vec<super::SuiteInfo>,
 }
 
 /// Which slice of the scenario's clients a sharded run ran.
@@ -265,22 +275,6 @@ pub struct CaseResult {
     pub broker_qos: Option<BrokerQos>,
 }
 
-/// The QoS a broker really gave a case: a broker that supports only QoS 0 and 1 (RabbitMQ's
-/// MQTT plugin) grants QoS 1 to a QoS 2 SUBSCRIBE and answers QoS 2 publishes with PUBACK.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct BrokerQos {
-    /// Lowest QoS the broker granted in SUBACK over the case's subscribers (the QoS of the
-    /// messages it sends them); null when no subscriber got a SUBACK.
-    pub granted: Option<u8>,
-    /// Acknowledgements received by the publishers, by packet: PUBACK ends a QoS 1 publish,
-    /// PUBREC and PUBCOMP the two halves of a QoS 2 one. A PUBACK for a QoS 2 publish means
-    /// the broker handled it at QoS 1.
-    pub puback: u64,
-    pub pubrec: u64,
-    pub pubcomp: u64,
-}
-
 /// Repeated ciphertext blocks inside envelope bodies, over a sample of received envelopes,
 /// summed over subscribers.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -300,68 +294,6 @@ pub struct BlockRepeats {
     /// key): what an eavesdropper sees repeat from message to message.
     #[serde(default)]
     pub repeated_across: u64,
-}
-
-/// What the run measured about the protections themselves, apart from their cost.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SecurityResults {
-    /// Seed of the tamper engine's choices (envelopes themselves use fresh random IVs).
-    pub seed: u64,
-    /// Trials asked for per kind and protection.
-    pub trials_per_kind: u64,
-    /// Time budget per protection, in seconds.
-    pub budget_s: f64,
-    /// One entry per distinct (suite, mac, signature) of the run.
-    pub protections: Vec<ProtectionSecurity>,
-}
-
-/// The tamper matrix of one protection: real envelopes, damaged one way per trial, opened by
-/// the real subscriber path.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ProtectionSecurity {
-    pub suite: String,
-    pub mac: String,
-    pub signature: String,
-    /// True when the suite, a MAC or a signature authenticates messages.
-    pub authenticated: bool,
-    /// Plaintext bytes of the envelopes tampered with.
-    pub size: usize,
-    /// Per kind: bit-flip, multi-bit-flip, truncate, extend, header-field, header-swap,
-    /// topic-swap.
-    pub kinds: Vec<TamperCounts>,
-    /// Header fields in which a flipped bit was accepted: nothing authenticates them.
-    pub unauthenticated_fields: Vec<String>,
-    /// True when the time budget stopped the trials before `trials_per_kind`.
-    pub truncated_by_budget: bool,
-}
-
-/// Trials of one tamper kind against one protection.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TamperCounts {
-    pub kind: String,
-    pub trials: u64,
-    /// Decode, authentication or decryption error.
-    pub rejected: u64,
-    /// Of `rejected`: the tag, MAC or signature did not verify.
-    pub rejected_auth: u64,
-    /// Opened to a plaintext different from what was sent: a forgery that got through.
-    pub forged: u64,
-    /// Opened to exactly the plaintext sent although bytes changed.
-    pub accepted_identical: u64,
-}
-
-impl TamperCounts {
-    /// Percentage of trials rejected (0 when there were none).
-    pub fn rejected_pct(&self) -> f64 {
-        if self.trials == 0 {
-            0.0
-        } else {
-            self.rejected as f64 * 100.0 / self.trials as f64
-        }
-    }
 }
 
 /// The Security Center's part of a case.
@@ -473,70 +405,6 @@ pub struct Implementation {
 /// Results written before the protocol axis existed were all MQTT 3.1.1.
 fn default_protocol() -> String {
     "v4".into()
-}
-
-/// Message accounting. Over the whole case, warm-up included: a message lost during warm-up is
-/// still lost. `expected = sent x subscribers`, and `expected = delivered + lost` always.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Counts {
-    /// Messages the publishers were due to send: the open-loop schedule's messages before the
-    /// end of the case, or in closed loop the messages sent. `scheduled = sent + unsent`
-    /// always (checked when results.json is written and read; absent in older runs).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scheduled: Option<u64>,
-    /// Messages the publishers handed to their MQTT client.
-    pub sent: u64,
-    /// Of `sent`, those scheduled inside the warm-up.
-    pub sent_warmup: u64,
-    /// Scheduled (open loop) but never sent: the publisher fell so far behind that the case
-    /// ended first (the harness, not the broker, was the bottleneck: see `saturation`), or it
-    /// stopped early on an error (in `errors`), its remaining schedule counted here.
-    /// `sent + unsent = scheduled`.
-    pub unsent: u64,
-    /// Deliveries due: `sent` times the number of subscribers.
-    pub expected: u64,
-    /// Distinct (publisher, seq) pairs each subscriber received and opened, summed.
-    pub delivered: u64,
-    pub lost: u64,
-    /// QoS-level copies of a (publisher, seq) already received: at QoS 1/2, with the DUP
-    /// flag or within 2 s of the first copy (see `security::replay`).
-    pub duplicated: u64,
-    /// Other copies of a (publisher, seq) already received: every copy at QoS 0, and at
-    /// QoS 1/2 copies without DUP more than 2 s after the first. A re-published message.
-    #[serde(default)]
-    pub replayed: u64,
-    /// Received after a higher seq of the same publisher.
-    pub out_of_order: u64,
-    /// Tag, MAC or signature did not verify.
-    pub failed_auth: u64,
-    /// Decryption failed (bad padding, wrong length) without an authentication failure.
-    pub failed_decrypt: u64,
-    /// Not an envelope v1, or of another run.
-    pub malformed: u64,
-    /// Opened without error but the plaintext differs from what was sent (only possible
-    /// with unauthenticated suites).
-    pub corrupted: u64,
-    /// Publishes the broker never acknowledged (QoS >= 1).
-    pub unacked: u64,
-    /// MQTT 5 only: publishes the broker acknowledged with a failure reason code (PUBACK or
-    /// PUBREC >= 0x80: not authorized, quota exceeded, …). The broker dropped them, so they
-    /// are also counted lost; v3.1.1 has no way to report this.
-    #[serde(default)]
-    pub rejected: u64,
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Throughput {
-    /// Scheduled messages per second, all publishers (null for closed loop).
-    pub offered_msgs_per_s: Option<f64>,
-    /// Messages sent per second in the measured window, all publishers.
-    pub sent_msgs_per_s: f64,
-    /// Deliveries per second in the measured window, all subscribers.
-    pub delivered_msgs_per_s: f64,
-    /// Plaintext bytes delivered per second in the measured window.
-    pub delivered_bytes_per_s: f64,
 }
 
 /// Summary of one HdrHistogram, in nanoseconds.

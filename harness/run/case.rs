@@ -21,8 +21,9 @@ use crate::measure::clock::now_ns;
 use crate::measure::cpu;
 use crate::measure::histograms::{Phase, Phases};
 use crate::measure::outage;
+use super::window::{ThreadCounts, sample_window, thread_cpu};
 use crate::results::{
-    CaseParams, CaseResult, CaseStatus, Counts, CpuUsage, Sizes, ThreadCpu, ThreadGroupCpu,
+    CaseParams, CaseResult, CaseStatus, Counts, CpuUsage, Sizes,
     Throughput, WireBytes,
 };
 use crate::scenario::schema::{Protocol, Rate};
@@ -454,23 +455,16 @@ async fn measure(
             *io_cpu_ns.get_or_insert(0) += ns;
         }
         sent[r.index as usize] = r.sent;
-        counts.sent += r.sent;
-        counts.sent_warmup += r.sent_warmup;
-        counts.unacked += r.unacked;
-        counts.rejected += r.rejected;
+        *counts += &r.counts();
         rejection = rejection.or(r.first_rejection);
         if let Some(m) = r.receive_max {
             result.receive_maximum = Some(result.receive_maximum.map_or(m, |x| x.min(m)));
         }
-        counts.unsent += r.unsent;
-        counts.scheduled = counts.scheduled.map(|n| n + r.scheduled);
         if r.stopped.is_some() {
             stopped_unsent += r.unsent;
         }
         stopped.push(r.stopped);
-        acks.puback += r.acks.puback;
-        acks.pubrec += r.acks.pubrec;
-        acks.pubcomp += r.acks.pubcomp;
+        acks += &r.acks;
         phases.merge(&r.phases);
         connections.push(r.connection);
         result.errors.extend(
@@ -494,14 +488,7 @@ async fn measure(
             *sub_cpu_ns.get_or_insert(0) += ns;
         }
         r.receipts.settle(&sent, counts);
-        let c = &r.counts;
-        counts.duplicated += c.duplicated;
-        counts.replayed += c.replayed;
-        counts.out_of_order += c.out_of_order;
-        counts.failed_auth += c.failed_auth;
-        counts.failed_decrypt += c.failed_decrypt;
-        counts.malformed += c.malformed;
-        counts.corrupted += c.corrupted;
+        *counts += &r.counts;
         delivered_measured += r.delivered_measured;
         if r.block_repeats.envelopes > 0 {
             result
@@ -573,71 +560,6 @@ async fn measure(
         stopped,
         stopped_unsent,
     })
-}
-
-/// Every thread's CPU at the start and at the end of the measured window.
-struct WindowSample {
-    before: Vec<cpu::ThreadSample>,
-    after: Vec<cpu::ThreadSample>,
-    window_ns: u64,
-}
-
-/// Sleeps to `start_ns`, samples every thread, sleeps to `end_ns`, samples again; `None` when
-/// the threads cannot be read (not Linux).
-async fn sample_window(start_ns: u64, end_ns: u64) -> Option<WindowSample> {
-    let until = |ns| tokio::time::sleep_until(crate::measure::clock::instant_at(ns).into());
-    until(start_ns).await;
-    let (t0, before) = (now_ns(), cpu::threads());
-    until(end_ns).await;
-    let (t1, after) = (now_ns(), cpu::threads());
-    (!after.is_empty()).then(|| WindowSample {
-        before,
-        after,
-        window_ns: t1.saturating_sub(t0),
-    })
-}
-
-/// What the clients counted, to divide the window's CPU by.
-struct ThreadCounts {
-    send_cpu_ns: u64,
-    send_cpu_messages: u64,
-    /// This case's publisher event-loop and subscriber threads over the window, each read by
-    /// the thread itself (they may end before the window's last sample).
-    io_cpu_ns: Option<u64>,
-    sub_cpu_ns: Option<u64>,
-    /// The broker runs in this process.
-    embedded: bool,
-    window_delivered: u64,
-    window_check_cpu_ns: u64,
-}
-
-/// Per-message CPU of the publisher, subscriber and broker threads over the window.
-fn thread_cpu(w: &WindowSample, n: ThreadCounts) -> ThreadCpu {
-    let groups = cpu::by_group(&w.before, &w.after);
-    let per = |ns: u64, msgs: u64| (msgs > 0).then(|| ns as f64 / 1e3 / msgs as f64);
-    ThreadCpu {
-        window_s: w.window_ns as f64 / 1e9,
-        publisher_us_per_msg: per(n.send_cpu_ns, n.send_cpu_messages),
-        publisher_messages: n.send_cpu_messages,
-        publisher_io_us_per_msg: n.io_cpu_ns.and_then(|ns| per(ns, n.send_cpu_messages)),
-        subscriber_us_per_msg: n
-            .sub_cpu_ns
-            .and_then(|ns| per(ns.saturating_sub(n.window_check_cpu_ns), n.window_delivered)),
-        subscriber_messages: n.window_delivered,
-        // The embedded broker serves the whole process: one run at a time outside tests.
-        broker_us_per_msg: groups
-            .get(cpu::group::BROKER)
-            .filter(|u| n.embedded && u.threads > 0)
-            .and_then(|u| per(u.cpu_ns, n.window_delivered)),
-        groups: groups
-            .iter()
-            .map(|(g, u)| ThreadGroupCpu {
-                group: (*g).to_owned(),
-                threads: u.threads,
-                cpu_s: u.cpu_ns as f64 / 1e9,
-            })
-            .collect(),
-    }
 }
 
 /// A schedule lag beyond this at p99 means publishers ran late often enough to matter.

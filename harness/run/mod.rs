@@ -8,8 +8,10 @@ pub mod center;
 pub mod order;
 pub mod progress;
 pub mod properties;
+pub mod security;
 pub mod speed_ref;
 mod verdict;
+mod window;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -68,38 +70,7 @@ pub struct RunOutcome {
 
 /// Creates `<root>/<name>/<UTC timestamp>[-k]/`.
 pub fn create_run_dir(root: &Path, name: &str, at: SystemTime) -> Result<PathBuf, RunError> {
-    // Colons are not allowed in Windows paths; keep the timestamp sortable without them.
-    let stamp = humantime::format_rfc3339_seconds(at)
-        .to_string()
-        .replace(':', "-");
-    let parent = root.join(name);
-    std::fs::create_dir_all(&parent).map_err(|e| {
-        RunError::Output(format!(
-            "cannot create results folder {}: {e}",
-            parent.display()
-        ))
-    })?;
-    for k in 1..1000 {
-        let dir = if k == 1 {
-            parent.join(&stamp)
-        } else {
-            parent.join(format!("{stamp}-{k}"))
-        };
-        match std::fs::create_dir(&dir) {
-            Ok(()) => return Ok(dir),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => {
-                return Err(RunError::Output(format!(
-                    "cannot create results folder {}: {e}",
-                    dir.display()
-                )));
-            }
-        }
-    }
-    Err(RunError::Output(format!(
-        "too many runs of {name} in one second under {}",
-        parent.display()
-    )))
+    crate::results::run_dir::create(root, name, at).map_err(|e| RunError::Output(e.to_string()))
 }
 
 fn now_rfc3339() -> String {
@@ -368,6 +339,7 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
         speed_reference,
         requirements: Some(scenario.requirements.clone()),
         protections: properties::of_cases(&scenario.cases),
+        suites: properties::suites_of_cases(&scenario.cases),
     };
     let save = |r: &RunResults| writer::write(&dir, r).map_err(|e| RunError::Output(e.to_string()));
     save(&results)?;
@@ -482,7 +454,7 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
     if !interrupted && !results.cases.is_empty() {
         let s = scenario.clone();
         let measured =
-            tokio::task::spawn_blocking(move || crate::security::section::measure(&s, &keys)).await;
+            tokio::task::spawn_blocking(move || security::measure(&s, &keys)).await;
         match measured {
             Ok(Ok(section)) => results.security = Some(section),
             Ok(Err(e)) => opts

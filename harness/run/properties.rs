@@ -6,7 +6,9 @@ use crate::crypto::Suite;
 use crate::crypto::mac::MacAlg;
 use crate::crypto::signature::SigAlg;
 use crate::crypto::suite::{Family, Mode};
-use crate::results::{PropertiesSource, ProtectionProperties, RunResults, Writer};
+use crate::results::{
+    PropertiesSource, ProtectionProperties, RunResults, SuiteFamily, SuiteInfo, Writer,
+};
 use crate::scenario::Case;
 
 /// The claims of one protection.
@@ -41,6 +43,38 @@ pub fn of_cases(cases: &[Case]) -> Vec<ProtectionProperties> {
         let p = of(c.suite, c.mac, c.signature);
         if !out.iter().any(|q| q.is(&p.suite, &p.mac, &p.signature)) {
             out.push(p);
+        }
+    }
+    out
+}
+
+/// What results.json records about `suite` for the report (`suites`).
+pub fn suite_info(suite: Suite) -> SuiteInfo {
+    let (family, block) = match suite.family() {
+        Family::None => (SuiteFamily::None, None),
+        Family::Block(cipher, mode) => (SuiteFamily::Block, Some((cipher, mode))),
+        Family::Aead(_) => (SuiteFamily::Aead, None),
+        Family::Hybrid(_) => (SuiteFamily::Hybrid, None),
+    };
+    SuiteInfo {
+        name: suite.name().to_owned(),
+        id: suite.id(),
+        family,
+        cipher: block.map(|(c, _)| c.name().to_owned()),
+        // Block lengths are 8 or 16 bytes.
+        block_bits: block.map(|(c, _)| c.block_len() as u32 * 8),
+        mode: block.map(|(_, m)| m.name().to_owned()),
+        authenticated: suite.authenticated(),
+        confidentiality: suite.confidentiality_note().to_owned(),
+    }
+}
+
+/// One entry per distinct suite of `cases`, in matrix order.
+pub fn suites_of_cases(cases: &[Case]) -> Vec<SuiteInfo> {
+    let mut out: Vec<SuiteInfo> = Vec::new();
+    for c in cases {
+        if !out.iter().any(|s| s.id == c.suite.id()) {
+            out.push(suite_info(c.suite));
         }
     }
     out
@@ -81,6 +115,20 @@ mod tests {
 
     fn props(suite: &str, mac: MacAlg, sig: SigAlg) -> ProtectionProperties {
         of(Suite::from_name(suite).unwrap(), mac, sig)
+    }
+
+    /// Version 1's frozen table (results/suites.rs, the upgrade path of old files) says what
+    /// this build's catalogue says about every suite both know.
+    #[test]
+    fn the_v1_table_matches_the_catalogue() {
+        let v1 = crate::results::suites::v1_catalogue();
+        for s in Suite::all() {
+            let recorded = suite_info(s);
+            if let Some(old) = v1.iter().find(|o| o.name == recorded.name) {
+                assert_eq!(old, &recorded, "{s}");
+            }
+        }
+        assert_eq!(v1.len(), Suite::all().count(), "a suite was added: extend this check");
     }
 
     #[test]

@@ -15,33 +15,9 @@
 
 use std::ops::Range;
 
-use serde::Deserialize;
-use toml::Spanned;
-
 use super::error::ScenarioError;
-use super::schema::DurationValue;
+pub use super::schema::{Authenticity, RequirementsSection};
 use crate::results::{Requirements, Writer};
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RequirementsSection {
-    pub confidentiality: Option<bool>,
-    pub integrity: Option<bool>,
-    pub authenticity: Option<Authenticity>,
-    pub replay: Option<bool>,
-    pub max_overhead_bytes: Option<Spanned<i64>>,
-    pub max_cpu_us: Option<Spanned<f64>>,
-    pub max_latency_p99: Option<Spanned<DurationValue>>,
-}
-
-/// `authenticity = "..."` as written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Authenticity {
-    None,
-    KeyHolder,
-    Publisher,
-}
 
 /// An error at a span of the requirements' source, naming the field.
 pub type At<'a> = &'a dyn Fn(Range<usize>, &str, String) -> ScenarioError;

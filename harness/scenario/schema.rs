@@ -2,15 +2,17 @@
 //! type checks itself while deserializing, so toml can point at the offending span.
 
 use std::fmt;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::{Deserialize, Deserializer, de};
 use toml::Spanned;
 
+pub use crate::broker::config::{BrokerSection, MAX_SIZE, Protocol, Transport};
 use crate::crypto::mac::MacAlg;
 use crate::crypto::signature::SigAlg;
 use crate::crypto::{Provider, Suite};
+pub use crate::load::payload::Payload;
+pub use crate::load::plan::Rate;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -29,7 +31,7 @@ pub struct ScenarioFile {
     #[serde(default)]
     pub link: LinkSection,
     #[serde(default)]
-    pub requirements: super::requirements::RequirementsSection,
+    pub requirements: RequirementsSection,
 }
 
 /// The in-process proxy every client goes through (bytes on the wire are counted there) and
@@ -103,85 +105,6 @@ impl<'de> Deserialize<'de> for Bandwidth {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
         Bandwidth::parse(&s).map_err(de::Error::custom)
-    }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BrokerSection {
-    /// `embedded`, or `mqtt://host:port` / `mqtts://host:port` / `ws://host:port/path` /
-    /// `wss://host:port/path`.
-    #[serde(default = "default_url")]
-    pub url: Spanned<String>,
-    /// The broker's TLS listener (`mqtts://host:8883`) when `url` is its plain one: the
-    /// `transport` axis uses `url` for tcp and this for tls.
-    pub tls_url: Option<Spanned<String>>,
-    /// The broker's MQTT-over-WebSocket listeners (`ws://host:8080/mqtt`,
-    /// `wss://host:8081/mqtt`), for the `ws` and `wss` values of the `transport` axis.
-    pub ws_url: Option<Spanned<String>>,
-    pub wss_url: Option<Spanned<String>>,
-    /// MQTT 5 listeners of a broker that serves each version on its own port (rumqttd, and
-    /// this tool's `broker --v5-port`): MQTT 5 cases over tcp (tls) dial these, and `url`
-    /// (`tls_url`) then serves the 3.1.1 cases only.
-    pub v5_url: Option<Spanned<String>>,
-    pub v5_tls_url: Option<Spanned<String>>,
-    /// PEM file of the CA that signed the broker's certificate.
-    pub ca: Option<PathBuf>,
-    pub client_cert: Option<PathBuf>,
-    pub client_key: Option<PathBuf>,
-    pub username: Option<String>,
-    /// Name of the environment variable holding the password (never the password itself).
-    pub password_env: Option<String>,
-    /// File whose first line is the password.
-    pub password_file: Option<PathBuf>,
-    /// The MQTT version of every case unless `matrix.protocol` varies it.
-    #[serde(default = "default_protocol")]
-    pub protocol: Spanned<Protocol>,
-}
-
-impl Default for BrokerSection {
-    fn default() -> Self {
-        Self {
-            url: default_url(),
-            tls_url: None,
-            ws_url: None,
-            wss_url: None,
-            v5_url: None,
-            v5_tls_url: None,
-            ca: None,
-            client_cert: None,
-            client_key: None,
-            username: None,
-            password_env: None,
-            password_file: None,
-            protocol: default_protocol(),
-        }
-    }
-}
-
-fn default_url() -> Spanned<String> {
-    Spanned::new(0..0, "embedded".to_owned())
-}
-
-fn default_protocol() -> Spanned<Protocol> {
-    Spanned::new(0..0, Protocol::V4)
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Protocol {
-    /// MQTT 3.1.1.
-    #[default]
-    V4,
-    V5,
-}
-
-impl Protocol {
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::V4 => "v4",
-            Self::V5 => "v5",
-        }
     }
 }
 
@@ -446,10 +369,6 @@ impl<'de> Deserialize<'de> for Qos {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Size(pub usize);
 
-/// The largest plaintext the harness sends (the envelope adds up to ~0.5 KiB; the client's
-/// and the embedded broker's packet limits are raised to fit).
-pub const MAX_SIZE: usize = 16 * 1024 * 1024;
-
 impl Size {
     pub fn parse(s: &str) -> Result<Size, String> {
         let t = s.trim();
@@ -505,56 +424,6 @@ impl<'de> Deserialize<'de> for Size {
     }
 }
 
-/// Messages per second per publisher, or `"max"` for closed loop.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Rate {
-    PerSecond(f64),
-    Max,
-}
-
-impl Default for Rate {
-    fn default() -> Self {
-        Rate::PerSecond(100.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for Rate {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl de::Visitor<'_> for V {
-            type Value = Rate;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("messages per second per publisher (a number > 0) or \"max\"")
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Rate, E> {
-                self.visit_f64(v as f64)
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Rate, E> {
-                self.visit_f64(v as f64)
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Rate, E> {
-                if v.is_finite() && v > 0.0 && v <= 1_000_000.0 {
-                    Ok(Rate::PerSecond(v))
-                } else {
-                    Err(E::custom(format!(
-                        "expected messages per second per publisher from >0 to 1000000, or \"max\"; got {v}"
-                    )))
-                }
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Rate, E> {
-                if v.eq_ignore_ascii_case("max") {
-                    Ok(Rate::Max)
-                } else {
-                    Err(E::custom(format!(
-                        "expected a number of messages per second or \"max\", got \"{v}\""
-                    )))
-                }
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
 /// A duration written as `"10s"`, `"500ms"`, `"2m"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct DurationValue(pub Duration);
@@ -572,43 +441,24 @@ impl<'de> Deserialize<'de> for DurationValue {
     }
 }
 
-/// What the plaintext looks like (patterned data shows ECB leakage).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+/// `[requirements]` as written (checked and defaulted by `scenario::requirements`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequirementsSection {
+    pub confidentiality: Option<bool>,
+    pub integrity: Option<bool>,
+    pub authenticity: Option<Authenticity>,
+    pub replay: Option<bool>,
+    pub max_overhead_bytes: Option<Spanned<i64>>,
+    pub max_cpu_us: Option<Spanned<f64>>,
+    pub max_latency_p99: Option<Spanned<DurationValue>>,
+}
+
+/// `authenticity = "..."` as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Payload {
-    #[default]
-    Random,
-    Zeros,
-    SensorJson,
-}
-
-impl Payload {
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Random => "random",
-            Self::Zeros => "zeros",
-            Self::SensorJson => "sensor-json",
-        }
-    }
-}
-
-/// How clients reach the broker.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Transport {
-    Tcp,
-    Tls,
-    Ws,
-    Wss,
-}
-
-impl Transport {
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Tcp => "tcp",
-            Self::Tls => "tls",
-            Self::Ws => "ws",
-            Self::Wss => "wss",
-        }
-    }
+pub enum Authenticity {
+    None,
+    KeyHolder,
+    Publisher,
 }

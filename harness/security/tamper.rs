@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 
 use rand::rngs::StdRng;
 use rand::{Rng, RngExt, SeedableRng};
-use serde::{Deserialize, Serialize};
 
+pub use crate::results::security::{TamperKind, label, pct};
 pub use crate::results::{ProtectionSecurity, TamperCounts};
 
 use crate::crypto::envelope::{self, Fields, PREFIX_LEN};
@@ -39,55 +39,6 @@ const POOL: usize = 16;
 const MAX_EXTENSION: usize = 64;
 /// Most bits a multi-bit flip changes.
 const MAX_FLIPS: usize = 8;
-
-/// One way of damaging a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum TamperKind {
-    /// One random bit anywhere in the envelope (header, IV, body, tag, signature).
-    BitFlip,
-    /// 2 to 8 random bits anywhere.
-    MultiBitFlip,
-    /// The envelope cut short by 1 byte up to all of it.
-    Truncate,
-    /// 1 to 64 random bytes appended.
-    Extend,
-    /// One random bit of one header field (version, ids, key id, publisher, seq, timestamps,
-    /// IV length, body length).
-    HeaderField,
-    /// The header (IV included) of another real envelope of the same protection.
-    HeaderSwap,
-    /// The untouched envelope opened as if received on another topic.
-    TopicSwap,
-}
-
-impl TamperKind {
-    pub const ALL: [TamperKind; 7] = [
-        Self::BitFlip,
-        Self::MultiBitFlip,
-        Self::Truncate,
-        Self::Extend,
-        Self::HeaderField,
-        Self::HeaderSwap,
-        Self::TopicSwap,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::BitFlip => "bit-flip",
-            Self::MultiBitFlip => "multi-bit-flip",
-            Self::Truncate => "truncate",
-            Self::Extend => "extend",
-            Self::HeaderField => "header-field",
-            Self::HeaderSwap => "header-swap",
-            Self::TopicSwap => "topic-swap",
-        }
-    }
-
-    pub fn from_name(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.name() == s)
-    }
-}
 
 /// The header fields a [`TamperKind::HeaderField`] trial may flip a bit of: name, offset,
 /// width (offsets after the IV are relative to the end of the IV, see [`field_range`]).
@@ -155,18 +106,6 @@ impl ReportExt for ProtectionSecurity {
     fn counts(&self, kind: TamperKind) -> Option<&TamperCounts> {
         self.kinds.iter().find(|c| c.kind == kind.name())
     }
-}
-
-/// `suite`, `suite+hmac-sha256`, `suite+ed25519`, …
-pub fn label(suite: &str, mac: &str, signature: &str) -> String {
-    let mut s = suite.to_owned();
-    for extra in [mac, signature] {
-        if extra != "none" {
-            s.push('+');
-            s.push_str(extra);
-        }
-    }
-    s
 }
 
 /// True when tampering with `p` must always be rejected.
@@ -365,16 +304,6 @@ impl Lab {
             TamperKind::TopicSwap => other_topic = true,
         }
         (self.open(&m, other_topic), i, field)
-    }
-}
-
-/// A percentage with one decimal; 100 only when it is exactly 100, so one accepted forgery in
-/// thousands of trials never rounds away.
-pub fn pct(p: f64) -> String {
-    if p >= 100.0 {
-        "100".into()
-    } else {
-        format!("{:.1}", p.min(99.9))
     }
 }
 

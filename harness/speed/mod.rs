@@ -112,9 +112,9 @@ impl Providers {
     /// The providers to measure `suite` on, in [`Provider::ALL`] order.
     pub fn for_suite(self, suite: Suite) -> Vec<Provider> {
         match self {
-            Self::Default => vec![provider::default_for_suite(suite)],
-            Self::Only(p) => [p].into_iter().filter(|p| p.has_suite(suite)).collect(),
-            Self::All => provider::providers_of_suite(suite),
+            Self::Default => vec![suite.default_provider()],
+            Self::Only(p) => [p].into_iter().filter(|&p| suite.has_provider(p)).collect(),
+            Self::All => suite.providers(),
         }
     }
 
@@ -309,7 +309,7 @@ impl SuiteSpeed {
     /// name none, count as default: they were the only row).
     pub fn on_default_provider(&self) -> bool {
         self.provider
-            .is_none_or(|p| p == provider::default_for_suite(self.suite))
+            .is_none_or(|p| p == self.suite.default_provider())
     }
 }
 
@@ -413,7 +413,7 @@ pub fn run(opts: &SpeedOptions) -> SpeedReport {
     } else {
         Vec::new()
     };
-    let default_ecdh = Suite::from_name("ecies-p256").map(provider::default_for_suite);
+    let default_ecdh = Suite::from_name("ecies-p256").map(Suite::default_provider);
     let ecdh_p256 = ecdh
         .iter()
         .find(|e| Some(e.provider) == default_ecdh)

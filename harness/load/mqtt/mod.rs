@@ -12,7 +12,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use rumqttc::QoS;
 
-use crate::scenario::schema::Protocol;
+use crate::broker::config::Protocol;
 
 pub mod v4;
 pub mod v5;

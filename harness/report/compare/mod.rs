@@ -14,7 +14,7 @@
 //! agree (the set-up differences are still printed as warnings).
 //!
 //! Outputs ([`render`]): the terminal table, `compare.md`, `compare.html` (self-contained like
-//! `report.html`), `charts/compare_ratio.svg` (see [`compare_ratio`](super::compare_ratio)),
+//! `report.html`), `charts/compare_ratio.svg` (see [`ratio`]),
 //! and with `--json` the [`Comparison`] itself on stdout. Its fields: `a_label`, `b_label`;
 //! `test`, `correction` (`holm` / `benjamini_hochberg`), `controls`, `alpha`, `min_effect`,
 //! `min_repetitions`, `pairing`, `repetitions_a` / `repetitions_b` (`min`, `max` per case),
@@ -28,6 +28,7 @@
 
 pub mod metrics;
 pub mod pairing;
+pub mod ratio;
 mod render;
 pub mod verdict;
 

@@ -6,7 +6,8 @@ use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
 use super::super::table::{Row, Table};
-use super::super::{Chart, ReportError, compare_ratio, data, html, markdown};
+use super::ratio as compare_ratio;
+use super::super::{Chart, ReportError, data, html, markdown};
 use super::verdict::plain;
 use super::{Comparison, Interval, MetricDelta, Verdict};
 use crate::results::RunResults;
@@ -156,7 +157,7 @@ pub fn terminal(c: &Comparison) -> String {
     if c.cases.is_empty() {
         out.push_str("No case finished in both runs.\n");
     } else {
-        out.push_str(&super::super::table::aligned(&table(c)));
+        out.push_str(&super::super::terminal::aligned(&table(c)));
     }
     for line in unmatched(c) {
         out.push_str(&line);

@@ -318,7 +318,7 @@ fn every_output_prints_the_rule_word_for_word() {
 }
 
 fn compare_ratio_title() -> &'static str {
-    super::super::compare_ratio::TITLE
+    super::ratio::TITLE
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use super::Recommendation;
 use super::text::{self, LEGEND, TITLE};
-use crate::report::html::{esc, html_table};
+use crate::report::markup::{CSS, esc, html_table};
 
 /// The section, with the trade-off chart (`tradeoff_svg`) inlined after the tables.
 pub fn section(rec: &Recommendation, tradeoff_svg: Option<&str>) -> String {
@@ -64,7 +64,7 @@ pub fn page(rec: &Recommendation, tradeoff_svg: Option<&str>) -> String {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>{}</title>\n<style>{}</style>\n</head>\n<body>\n<main>\n<h1>{}</h1>\n{}</main>\n</body>\n</html>\n",
         esc(&title),
-        crate::report::html::CSS,
+        CSS,
         esc(&rec.runs.join("; ")),
         section(rec, tradeoff_svg)
     )

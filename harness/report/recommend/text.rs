@@ -6,7 +6,7 @@ use std::fmt::Write;
 use super::checks;
 use super::{Entry, Ranked, Recommendation, Section};
 use crate::report::data::{fmt_rate, sig3};
-use crate::report::markdown::{inline, markdown_table};
+use crate::report::markup::{inline, markdown_table};
 use crate::report::table::{Row, Table};
 use crate::results::{REQUIREMENT_FIELDS, Requirements};
 

@@ -8,7 +8,7 @@ use crate::crypto::protect::Protection;
 use crate::results::SecurityResults;
 use crate::scenario::Scenario;
 
-use super::tamper::{self, TamperError, TamperOptions};
+use crate::security::tamper::{self, TamperError, TamperOptions};
 
 /// Trials per kind and protection in a run.
 pub const RUN_TRIALS: u64 = 1000;

@@ -6,7 +6,7 @@ use crate::crypto::protect::Protection;
 use crate::crypto::signature::SigAlg;
 use crate::scenario::schema::MAX_SIZE;
 
-use super::tamper::{self, TamperError, TamperOptions};
+use crate::security::tamper::{self, TamperError, TamperOptions};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CommandError {

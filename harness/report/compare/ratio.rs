@@ -3,9 +3,9 @@
 //! dashed line at 1 (no change). The p99s and loss stay in the table: tails are too noisy for
 //! a bar to mean much. Intervals and verdicts are in the table, next to the chart.
 
-use super::bars::{BarChart, Group};
-use super::compare::Comparison;
-use super::{ReportError, data};
+use super::Comparison;
+use crate::report::bars::{BarChart, Group};
+use crate::report::{ReportError, data};
 use crate::results::RunResults;
 
 pub const NAME: &str = "compare_ratio";
@@ -13,7 +13,7 @@ pub const TITLE: &str = "Run B relative to run A (B/A)";
 pub const X_LABEL: &str = "B/A ratio (1 = no change; times: above 1 is slower)";
 pub const Y_LABEL: &str = "case, bars by metric";
 
-/// The metrics drawn, by their [`Metric::name`](super::compare::Metric).
+/// The metrics drawn, by their [`Metric::name`](super::Metric).
 const DRAWN: [&str; 4] = ["enc p50", "dec p50", "lat p50", "delivered/s"];
 
 /// `None` when no case has any ratio to draw.

@@ -1,0 +1,83 @@
+//! The bottom of `crypto/`: the error and the four traits every implementation fills in, and
+//! the one helper every AEAD opener shares. Nothing here names a suite, a provider or a key;
+//! every other file of `crypto/` may use this one, and this one uses none of them.
+
+/// Why opening a message failed. Each variant is counted, never a crash.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CryptoError {
+    /// The tag, MAC or signature did not verify: the message was forged or damaged.
+    #[error("authentication failed")]
+    Authentication,
+    /// The ciphertext decrypted but its padding (or length) was invalid.
+    #[error("decryption failed: {0}")]
+    Decrypt(&'static str),
+    /// Key material was missing or of the wrong shape.
+    #[error("key error: {0}")]
+    Key(String),
+}
+
+/// The publisher's half of a suite, keyed once per topic and reused for every message.
+pub trait Sealer: Send {
+    /// Bytes of IV / nonce this suite puts in the envelope (0 for none and ECB).
+    fn iv_len(&self) -> usize;
+    /// Body length for a plaintext of `plaintext_len` bytes; must be exact, because the
+    /// body length is part of the header and so of the associated data.
+    fn body_len(&self, plaintext_len: usize) -> usize;
+    /// Appends the body for `plaintext` to `out`. `iv` holds `iv_len()` fresh random bytes;
+    /// `aad` is topic ‖ header (used by AEAD and hybrid suites, ignored by the others).
+    fn seal(
+        &mut self,
+        iv: &[u8],
+        aad: &[u8],
+        plaintext: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), CryptoError>;
+}
+
+/// The subscriber's half of a suite.
+pub trait Opener: Send {
+    /// Appends the plaintext of `body` to `out`.
+    fn open(
+        &mut self,
+        iv: &[u8],
+        aad: &[u8],
+        body: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), CryptoError>;
+}
+
+/// The publisher's half of a signature algorithm.
+pub trait Signer: Send {
+    /// Appends the signature of `msg` to `out`.
+    fn sign(&mut self, msg: &[u8], out: &mut Vec<u8>) -> Result<(), CryptoError>;
+}
+
+/// The subscriber's half of a signature algorithm.
+pub trait Verifier: Send {
+    fn verify(&mut self, msg: &[u8], sig: &[u8]) -> Result<(), CryptoError>;
+}
+
+/// Every AEAD of the catalogue (and the data half of both hybrids) uses a 16-byte tag.
+pub const TAG_LEN: usize = 16;
+
+/// Splits `body` into ciphertext ‖ 16-byte tag, appends the ciphertext to `out` and lets
+/// `decrypt` open it in place (true when the tag verified). On any failure `out` is left as
+/// it was: unauthenticated plaintext is never handed back.
+pub(crate) fn open_detached(
+    body: &[u8],
+    out: &mut Vec<u8>,
+    decrypt: impl FnOnce(&mut [u8], &[u8]) -> bool,
+) -> Result<(), CryptoError> {
+    let ct_len = body
+        .len()
+        .checked_sub(TAG_LEN)
+        .ok_or(CryptoError::Authentication)?;
+    let (ct, tag) = body.split_at(ct_len);
+    let start = out.len();
+    out.extend_from_slice(ct);
+    if !decrypt(&mut out[start..], tag) {
+        out.truncate(start);
+        return Err(CryptoError::Authentication);
+    }
+    Ok(())
+}
