@@ -1,7 +1,8 @@
 //! `results.json`: the one data contract between a run and its report.
 //!
-//! [`types`] are the versioned serde types, [`writer`] writes them atomically after every case
-//! (so a crash keeps what was measured), [`reader`] loads a run folder back.
+//! [`types`] are the versioned serde types; during a run [`stream`] adds each case to the file
+//! once, as it ends (so a crash keeps what was measured), and [`writer`] writes the whole file
+//! atomically at the end; [`reader`] loads a run folder back.
 
 pub mod conditions;
 pub mod cpu_types;
@@ -15,6 +16,7 @@ pub mod repetitions;
 pub mod requirements;
 pub mod secrets;
 pub mod speed_ref;
+pub mod stream;
 pub mod types;
 pub mod writer;
 
