@@ -410,3 +410,37 @@ fn speed_with_a_provider_that_lacks_the_suite_exits_2() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("unknown provider \"boringssl\""), "{err}");
 }
+
+#[test]
+fn center_rate_limit_or_burst_of_zero_exits_2_at_the_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("center.toml");
+    for (text, expect) in [
+        (
+            "[limits]\nrate = 0\n",
+            ":2:8: limits.rate: expected requests per second per client > 0 (e.g. 20",
+        ),
+        (
+            "[limits]\nrate = 5\nburst = 0\n",
+            ":3:9: limits.burst: expected at least 1 request a client may send at once",
+        ),
+        (
+            "[limits]\nconcurrency = 0\n",
+            ":2:15: limits.concurrency: expected at least 1",
+        ),
+    ] {
+        std::fs::write(&path, text).unwrap();
+        let (code, _, err) = run_bin(&[
+            "center",
+            "--config",
+            path.to_str().unwrap(),
+            "--broker",
+            "embedded",
+        ]);
+        assert_eq!(code, 2, "{text}: {err}");
+        assert!(
+            err.contains(&format!("{}{expect}", path.display())),
+            "{text}: {err}"
+        );
+    }
+}

@@ -116,6 +116,16 @@ impl Authority {
         &self.config
     }
 
+    /// True if `id` is in the registry (the service gives registered clients their own rate
+    /// limit).
+    pub fn knows(&self, id: &str) -> bool {
+        self.registry
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(id)
+            .is_some()
+    }
+
     /// The key clients verify answers with.
     pub fn public_key(&self) -> ed25519_dalek::VerifyingKey {
         self.key.verifying_key()
@@ -381,6 +391,16 @@ pub fn signed_request(
     key_id: u16,
     timestamp_ms: u64,
 ) -> Result<Vec<u8>, super::CenterError> {
+    if topic.len() > super::protocol::MAX_TOPIC {
+        return Err(super::CenterError::Malformed {
+            what: "request",
+            why: format!(
+                "topic of {} bytes, the Security Center takes at most {}",
+                topic.len(),
+                super::protocol::MAX_TOPIC
+            ),
+        });
+    }
     let mut nonce = [0u8; NONCE_LEN];
     getrandom::fill(&mut nonce)
         .map_err(|e| super::CenterError::Key(format!("no OS randomness: {e}")))?;

@@ -1,6 +1,7 @@
 //! The SC's settings: which suite each device class gets, the freshness window of requests,
 //! how long clients may cache keys, the grace period of replaced keys, and optional periodic
-//! rotation. The standalone `center` command reads them from `center.toml` (see
+//! rotation, and the limits a client's requests meet ([`super::limits`]). The standalone
+//! `center` command reads them from `center.toml` (see
 //! [`CenterFile`]); a run builds them from the scenario's `[keys.center]` table.
 
 use std::collections::BTreeMap;
@@ -12,6 +13,7 @@ use serde::Deserialize;
 use crate::crypto::Suite;
 
 use super::CenterError;
+use super::limits::{Limits, RateLimit};
 
 #[derive(Debug, Clone)]
 pub struct CenterConfig {
@@ -25,6 +27,8 @@ pub struct CenterConfig {
     pub grace: Duration,
     /// Rotate a topic's key at the first request after it is this old.
     pub rotate_after: Option<Duration>,
+    /// Concurrency, queue and per-client rate of the service.
+    pub limits: Limits,
 }
 
 /// Seed 002: Blowfish for light clients, AES for moderate ones.
@@ -43,6 +47,7 @@ impl Default for CenterConfig {
             key_ttl: Duration::from_secs(600),
             grace: Duration::from_secs(30),
             rotate_after: None,
+            limits: Limits::default(),
         }
     }
 }
@@ -63,7 +68,9 @@ impl CenterConfig {
         if self.window.is_zero() {
             return Err("window: expected a duration > 0".into());
         }
-        Ok(())
+        self.limits
+            .validate()
+            .map_err(|(field, why)| format!("{field}: {why}"))
     }
 }
 
@@ -89,6 +96,50 @@ pub struct CenterFile {
     #[serde(default, with = "opt_duration")]
     pub rotate_after: Option<Duration>,
     pub classes: Option<BTreeMap<String, Suite>>,
+    /// `[limits]`: what one client and everyone together may ask (defaults: [`Limits::default`]).
+    #[serde(default)]
+    pub limits: LimitsFile,
+}
+
+/// `[limits]` of center.toml, with the place of each value for errors.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsFile {
+    pub concurrency: Option<toml::Spanned<usize>>,
+    pub queue: Option<toml::Spanned<usize>>,
+    /// Requests per second per client.
+    pub rate: Option<toml::Spanned<f64>>,
+    pub burst: Option<toml::Spanned<u32>>,
+}
+
+impl LimitsFile {
+    fn limits(&self) -> Limits {
+        let d = Limits::default();
+        let dr = d.rate.unwrap_or(RateLimit {
+            per_second: 20.0,
+            burst: 40,
+        });
+        let get = |v: &Option<toml::Spanned<usize>>, or| v.as_ref().map_or(or, |v| *v.get_ref());
+        Limits {
+            concurrency: get(&self.concurrency, d.concurrency),
+            queue: get(&self.queue, d.queue),
+            rate: Some(RateLimit {
+                per_second: self.rate.as_ref().map_or(dr.per_second, |v| *v.get_ref()),
+                burst: self.burst.as_ref().map_or(dr.burst, |v| *v.get_ref()),
+            }),
+        }
+    }
+
+    /// Where `field` (`limits.rate`, ...) was written, if it was.
+    fn span(&self, field: &str) -> Option<std::ops::Range<usize>> {
+        match field {
+            "limits.concurrency" => self.concurrency.as_ref().map(|v| v.span()),
+            "limits.queue" => self.queue.as_ref().map(|v| v.span()),
+            "limits.rate" => self.rate.as_ref().map(|v| v.span()),
+            "limits.burst" => self.burst.as_ref().map(|v| v.span()),
+            _ => None,
+        }
+    }
 }
 
 fn registry_default() -> PathBuf {
@@ -134,12 +185,25 @@ impl CenterFile {
             }
         }
         let d = CenterConfig::default();
+        let limits = f.limits.limits();
+        if let Err((field, why)) = limits.validate() {
+            // At the value, `file:line:col: limits.rate: ...`, as scenario errors are.
+            let e = match f.limits.span(field) {
+                Some(span) => {
+                    crate::scenario::ScenarioError::at(path, &text, span, Some(field), why)
+                        .to_string()
+                }
+                None => format!("{}: {field}: {why}", path.display()),
+            };
+            return Err(CenterError::Input(e));
+        }
         let config = CenterConfig {
             classes: f.classes.clone().unwrap_or(d.classes),
             window: f.window.unwrap_or(d.window),
             key_ttl: f.key_ttl.unwrap_or(d.key_ttl),
             grace: f.grace.unwrap_or(d.grace),
             rotate_after: f.rotate_after,
+            limits,
         };
         config
             .validate()
@@ -162,6 +226,12 @@ grace = \"30s\"                 # how long a replaced key still decrypts
 [classes]                      # device class -> suite of its keys (seed 002)
 light = \"blowfish-cbc\"
 moderate = \"aes-128-cbc\"
+
+[limits]                       # beyond these, requests are dropped unanswered and counted
+concurrency = 8                # requests worked on at once (about the cores)
+queue = 1024                   # requests that may wait for a slot
+rate = 20                      # requests per second per client (unregistered ids share one)
+burst = 40                     # requests a client may send at once
 ";
 }
 
@@ -184,5 +254,28 @@ mod tests {
             e.contains("classes.x: suite none has no symmetric key"),
             "{e}"
         );
+        assert_eq!(c.limits, Limits::default(), "the template states the defaults");
+    }
+
+    #[test]
+    fn zero_rate_or_burst_is_refused_at_its_line_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("center.toml");
+        std::fs::write(&p, "prefix = \"x\"\n[limits]\nburst = 5\nrate = 0\n").unwrap();
+        let e = CenterFile::load(&p).unwrap_err().to_string();
+        assert!(
+            e.contains(&format!("{}:4:8: limits.rate: expected", p.display())),
+            "{e}"
+        );
+        std::fs::write(&p, "[limits]\nrate = 2.5\nburst = 0\n").unwrap();
+        let e = CenterFile::load(&p).unwrap_err().to_string();
+        assert!(e.contains(":3:9: limits.burst: expected at least 1"), "{e}");
+        std::fs::write(&p, "[limits]\nrate = 2.5\nconcurency = 3\n").unwrap();
+        let e = CenterFile::load(&p).unwrap_err().to_string();
+        assert!(e.contains("unknown field `concurency`"), "{e}");
+        std::fs::write(&p, "[limits]\nrate = 2.5\nqueue = 0\n").unwrap();
+        let (_, c) = CenterFile::load(&p).unwrap();
+        let r = c.limits.rate.unwrap();
+        assert_eq!((r.per_second, r.burst, c.limits.queue), (2.5, 40, 0));
     }
 }

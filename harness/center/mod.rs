@@ -20,7 +20,8 @@
 //!
 //! Files, one job each: [`protocol`] (wire format), [`acl`], [`registry`] (client id →
 //! public keys), [`store`] (topic keys, ids, rotation, grace), [`wrap`] (ECIES), [`authority`]
-//! (authn → authz → keygen + wrap, timed), [`service`] (the MQTT loop), [`client`] (the
+//! (authn → authz → keygen + wrap, timed), [`service`] (the MQTT loop, within [`limits`]:
+//! per-client rate, concurrency, request size), [`client`] (the
 //! requesting side with its cache), [`config`] and [`command`] (the `center` and `keygen`
 //! commands).
 
@@ -29,6 +30,8 @@ pub mod authority;
 pub mod client;
 pub mod command;
 pub mod config;
+pub mod fuzz;
+pub mod limits;
 pub mod protocol;
 pub mod registry;
 pub mod service;

@@ -30,6 +30,9 @@
 //! | SC timings: authn, authz, keygen+wrap (ns) | 8 + 8 + 8 |
 //! | Ed25519 signature by the SC's key over `"mcb-sc/v1/response\0"` ‖ every byte above | 64 |
 //!
+//! Limits: a request is at most [`MAX_REQUEST`] (2,048) bytes, its client id at most 128 and
+//! its topic at most [`MAX_TOPIC`] (1,024) bytes; a longer one is malformed (not answered).
+//!
 //! The wrapped key is [`super::wrap`]'s `ephemeral P-256 point (65) ‖ nonce (12) ‖
 //! AES-128-GCM(key) ‖ tag (16)`.
 
@@ -43,6 +46,14 @@ const KIND_RESPONSE: u8 = 2;
 pub const NONCE_LEN: usize = 16;
 pub const SIG_LEN: usize = 64;
 pub const REQUEST_DOMAIN: &[u8] = b"mcb-sc/v1/request\0";
+/// The longest topic a request may name: MQTT allows 65,535 bytes, no device needs more than
+/// a few hundred, and the SC keeps the topic (key store, ACL match) per request.
+pub const MAX_TOPIC: usize = 1024;
+/// The longest client id (as [`super::valid_client_id`]).
+pub const MAX_CLIENT_ID: usize = 128;
+/// The largest request the decoder reads: every field at its longest, rounded up. The service
+/// drops anything larger before reading a byte of it.
+pub const MAX_REQUEST: usize = 2048;
 pub const RESPONSE_DOMAIN: &[u8] = b"mcb-sc/v1/response\0";
 
 /// A client's signature algorithm (its identity key).
@@ -197,6 +208,12 @@ impl Request {
             what: "request",
             why,
         };
+        if bytes.len() > MAX_REQUEST {
+            return Err(bad(format!(
+                "{} bytes, the largest request is {MAX_REQUEST}",
+                bytes.len()
+            )));
+        }
         let mut r = Reader::new(bytes, "request");
         let (v, kind) = (r.u8()?, r.u8()?);
         if v != VERSION || kind != KIND_REQUEST {
@@ -211,10 +228,22 @@ impl Request {
             .try_into()
             .map_err(|_| bad("nonce".into()))?;
         let client_id = r.string()?;
+        if client_id.len() > MAX_CLIENT_ID {
+            return Err(bad(format!(
+                "client id of {} bytes, at most {MAX_CLIENT_ID}",
+                client_id.len()
+            )));
+        }
         let access_code = r.u8()?;
         let access =
             Access::from_code(access_code).ok_or_else(|| bad(format!("access {access_code}")))?;
         let topic = r.string()?;
+        if topic.len() > MAX_TOPIC {
+            return Err(bad(format!(
+                "topic of {} bytes, at most {MAX_TOPIC}",
+                topic.len()
+            )));
+        }
         let key_id = r.u16()?;
         let sig_code = r.u8()?;
         let sig = SigKind::from_code(sig_code)
@@ -510,6 +539,28 @@ mod tests {
         for n in 0..bytes.len() {
             assert!(Request::parse(&bytes[..n]).is_err(), "{n}");
         }
+    }
+
+    #[test]
+    fn requests_over_the_size_limits_are_malformed() {
+        let mut req = request();
+        req.topic = "t".repeat(MAX_TOPIC);
+        let mut ok = req.body();
+        ok.extend_from_slice(&[1; SIG_LEN]);
+        assert!(Request::parse(&ok).is_ok(), "the longest topic is fine");
+        req.topic.push('t');
+        let mut long = req.body();
+        long.extend_from_slice(&[1; SIG_LEN]);
+        let e = Request::parse(&long).unwrap_err().to_string();
+        assert!(e.contains("topic of 1025 bytes, at most 1024"), "{e}");
+        let mut req = request();
+        req.client_id = "c".repeat(MAX_CLIENT_ID + 1);
+        let mut b = req.body();
+        b.extend_from_slice(&[1; SIG_LEN]);
+        assert!(Request::parse(&b).unwrap_err().to_string().contains("client id of 129"));
+        let huge = vec![0u8; MAX_REQUEST + 1];
+        let e = Request::parse(&huge).unwrap_err().to_string();
+        assert!(e.contains("2049 bytes, the largest request is 2048"), "{e}");
     }
 
     #[test]

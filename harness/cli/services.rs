@@ -197,6 +197,17 @@ impl CenterArgs {
                 sc.public,
                 p = sc.prefix
             );
+            let l = sc.authority.config().limits;
+            if let Some(r) = l.rate {
+                println!(
+                    "limits: {} request(s) at once, {} queued, {} per second per client (burst {}); requests over {} B dropped",
+                    l.concurrency,
+                    l.queue,
+                    r.per_second,
+                    r.burst,
+                    crate::center::protocol::MAX_REQUEST
+                );
+            }
             println!("Ctrl-C stops it.");
             tokio::signal::ctrl_c()
                 .await
@@ -208,6 +219,15 @@ impl CenterArgs {
                 s.granted,
                 s.denied_total(),
                 s.denied
+            );
+            let d = sc.service.dropped();
+            println!(
+                "dropped {} request(s) unanswered: {} over {} B, {} over their client's rate, {} busy (every slot and the queue full)",
+                d.total(),
+                d.oversize,
+                crate::center::protocol::MAX_REQUEST,
+                d.rate_limited,
+                d.busy
             );
             sc.service.stop().await;
             Ok(())

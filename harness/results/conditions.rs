@@ -5,8 +5,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// The order a run measured its cases in; `cases` itself stays in matrix order (round by
-/// round, every case of the scenario once per round) whatever the order run.
+/// The order a run measured its cases in; `cases` itself is in matrix order (round by round,
+/// every case of the scenario once per round) whatever the order run, once the run ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RunOrder {
@@ -25,7 +25,9 @@ pub struct RunOrder {
     /// differ under another version.
     #[serde(default)]
     pub rand_version: String,
-    /// The cases in the order they ran (so far, while the run goes).
+    /// The cases in the order they ran. Filled when the run ends: while it goes (status
+    /// `running`), `cases` itself holds the cases so far in the order they ran and this is
+    /// empty (each case is written once, not the whole file again).
     #[serde(default)]
     pub sequence: Vec<OrderStep>,
 }

@@ -1,9 +1,10 @@
 //! `results.json`: the one data contract between a run and its report.
 //!
-//! [`types`] are the versioned serde types, [`writer`] writes them atomically after every case
-//! (so a crash keeps what was measured) into the folder [`run_dir`] makes, [`reader`] loads a
-//! run folder back. [`histograms`] are the per-phase HdrHistograms the summaries and
-//! `histograms.hlog` are made from. Nothing here imports a module above `results`.
+//! [`types`] are the versioned serde types; during a run [`stream`] adds each case to the file
+//! once, as it ends (so a crash keeps what was measured), and [`writer`] writes the whole file
+//! atomically at the end, into the folder [`run_dir`] makes; [`reader`] loads a run folder
+//! back. [`histograms`] are the per-phase HdrHistograms the summaries and `histograms.hlog` are
+//! made from. Nothing here imports a module above `results`.
 
 pub mod conditions;
 pub mod counts;
@@ -21,6 +22,7 @@ pub mod run_dir;
 pub mod secrets;
 pub mod security;
 pub mod speed_ref;
+pub mod stream;
 pub mod suites;
 pub mod types;
 pub mod writer;

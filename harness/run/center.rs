@@ -81,8 +81,12 @@ impl RunCenter {
         run_tag: &str,
     ) -> Result<RunCenter, RunError> {
         let key = ed25519_dalek::SigningKey::generate(&mut rand::rng());
+        // Only the run's own clients ask this center: no rate limit (a subscriber asks for a
+        // key per publisher topic at once), a long queue.
+        let mut config = settings.config.clone();
+        config.limits = crate::center::limits::Limits::for_run();
         let authority = Arc::new(Authority::new(
-            settings.config.clone(),
+            config,
             key,
             Registry::default(),
             Default::default(),

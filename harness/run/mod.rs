@@ -1,5 +1,9 @@
 //! A whole run: scenario → cases → (load + measure) → results.json after every case.
 //!
+//! Memory and I/O stay flat in the number of cases: each case's result and histograms are
+//! written once, when it ends ([`results::stream`], [`hlog::append`]), and dropped; the final
+//! results.json is written once, from the file, when the run ends.
+//!
 //! The report is rendered by the caller from what this returns (or from the folder later), so
 //! a run never depends on the report code and an old run can always be re-rendered.
 
@@ -22,6 +26,7 @@ use crate::crypto::keys::KeyRing;
 use crate::load::client::{self, ClientSpec};
 use crate::measure::env;
 use crate::results::hlog::{self, CaseHistograms};
+use crate::results::stream::ResultsStream;
 use crate::results::{
     self, BrokerInfo, CaseStatus, LoadInfo, RunResults, RunStatus, ScenarioInfo, ToolInfo, writer,
 };
@@ -342,7 +347,12 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
         suites: properties::suites_of_cases(&scenario.cases),
     };
     let save = |r: &RunResults| writer::write(&dir, r).map_err(|e| RunError::Output(e.to_string()));
-    save(&results)?;
+    let out = |e: writer::WriteError| RunError::Output(e.to_string());
+    let mut stream = ResultsStream::create(&dir, &results).map_err(out)?;
+    if let Err(e) = hlog::begin(&dir, started) {
+        opts.progress
+            .warn(&format!("cannot write {}: {e}", hlog::HLOG_FILE));
+    }
 
     let keys = Arc::new(KeyRing::from_seed(&scenario.keys.0));
     // The Security Center runs next to the broker: it connects directly (not through the
@@ -367,7 +377,6 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
         run_tag: &run_tag,
         center: center.as_ref(),
     };
-    let mut hists: Vec<CaseHistograms> = Vec::new();
     let total = scenario.cases.len() * load.repeat as usize;
     let mut interrupted = false;
     opts.progress.start(total, load.duration);
@@ -387,8 +396,9 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
     // order unless `--order matrix`), so slow drift (thermal, a neighbour's load) spreads
     // over every case instead of biasing the last ones.
     let schedule = order::schedule(scenario.cases.len(), load.repeat, seed.map(|s| s.0));
-    // Where each entry of results.cases belongs in matrix order, kept sorted beside it.
-    let mut slots: Vec<order::Step> = Vec::with_capacity(schedule.len());
+    // What ran, in order: where each streamed case belongs in matrix order, and the sequence.
+    let mut ran: Vec<order::Step> = Vec::with_capacity(schedule.len());
+    let mut sequence: Vec<results::OrderStep> = Vec::with_capacity(schedule.len());
     // One listener for the whole run, polled once now so the handler is installed before the
     // first case: a Ctrl-C that lands between cases (while results are being written) is kept
     // for the next select instead of being lost.
@@ -419,29 +429,32 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
             }
         };
         opts.progress.case_finished(step, total, &outcome.result);
-        hists.push(CaseHistograms {
+        let hist = CaseHistograms {
             case_id: outcome.result.id.clone(),
             repetition: rep,
             start: case_start,
             duration: case_start.elapsed().unwrap_or_default(),
             phases: outcome.phases,
+        };
+        sequence.push(results::OrderStep {
+            case: outcome.result.id.clone(),
+            repetition: rep,
         });
-        if let Some(o) = results.order.as_mut() {
-            o.sequence.push(results::OrderStep {
-                case: outcome.result.id.clone(),
-                repetition: rep,
-            });
-        }
-        let at = slots.partition_point(|s| *s < slot);
-        slots.insert(at, slot);
-        results.cases.insert(at, outcome.result);
+        ran.push(slot);
         results.noise = Some(noise.finish());
-        results.repetitions = results::repetitions::summarize(&results.cases);
-        save(&results)?;
-        if let Err(e) = hlog::write(&dir, started, &hists) {
+        stream.append(&outcome.result, &results).map_err(out)?;
+        if let Err(e) = hlog::append(&dir, started, &hist) {
             opts.progress
                 .warn(&format!("cannot write {}: {e}", hlog::HLOG_FILE));
         }
+    }
+    // Back from the file, into matrix order, with what is computed over all of them.
+    let mut placed: Vec<_> = ran.into_iter().zip(stream.cases().map_err(out)?).collect();
+    placed.sort_by_key(|(slot, _)| *slot);
+    results.cases = placed.into_iter().map(|(_, c)| c).collect();
+    results.repetitions = results::repetitions::summarize(&results.cases);
+    if let Some(o) = results.order.as_mut() {
+        o.sequence = sequence;
     }
     opts.progress.finish();
     let keys = ctx.keys.clone();

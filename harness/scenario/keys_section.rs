@@ -65,6 +65,7 @@ pub(super) fn center_settings(
         key_ttl: c.key_ttl.map_or(d.key_ttl, |v| v.0),
         grace: c.grace.map_or(d.grace, |v| v.0),
         rotate_after: None,
+        limits: d.limits,
     };
     if let Err(e) = config.validate() {
         let span = c.classes.as_ref().map_or(table.span(), |m| m.span());
