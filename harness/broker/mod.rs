@@ -3,6 +3,7 @@
 pub mod certs;
 pub mod embedded;
 pub mod endpoint;
+pub mod faults;
 pub mod link;
 pub mod nagle;
 pub mod standalone;

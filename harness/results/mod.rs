@@ -5,6 +5,7 @@
 
 pub mod conditions;
 pub mod cpu_types;
+pub mod faults;
 pub mod hlog;
 pub mod interval;
 pub mod invariants;
@@ -20,6 +21,7 @@ pub mod writer;
 
 pub use conditions::*;
 pub use cpu_types::*;
+pub use faults::FaultOutcome;
 pub use requirements::*;
 pub use speed_ref::*;
 pub use types::*;

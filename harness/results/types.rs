@@ -263,6 +263,9 @@ pub struct CaseResult {
     /// acknowledgements the publishers received (absent at QoS 0 and in older runs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub broker_qos: Option<BrokerQos>,
+    /// The `[link] faults` fault this case ran under (absent: a clean link).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fault: Option<super::FaultOutcome>,
 }
 
 /// The QoS a broker really gave a case: a broker that supports only QoS 0 and 1 (RabbitMQ's

@@ -5,6 +5,7 @@
 //! the flag instead.
 
 pub mod error;
+pub mod faults;
 pub mod matrix;
 pub mod overrides;
 pub mod requirements;
@@ -41,6 +42,8 @@ pub struct Scenario {
     /// Route clients through the counting proxy (`[link] proxy`).
     pub proxy: bool,
     pub link: crate::broker::link::LinkSpec,
+    /// `[link] faults` (one case per fault) and `keep_alive`.
+    pub faults: faults::LinkFaults,
     /// `[requirements]` with the defaults filled in, recorded in results.json.
     pub requirements: crate::results::Requirements,
     pub cases: Vec<Case>,
@@ -324,7 +327,8 @@ fn validate(
         provider: providers,
         mac_only_where_needed: m.mac_only_where_needed,
     };
-    let cases = matrix::expand(&axes);
+    let link_faults = faults::resolve(&file.link, duration, &axes.protocol, &at)?;
+    let cases = faults::expand(matrix::expand(&axes), &link_faults);
     check_suite_limits(&axes.suite, &m.size, &at)?;
 
     let seed = match (&file.keys.seed, &file.keys.seed_env) {
@@ -374,6 +378,7 @@ fn validate(
         center,
         proxy: *file.link.proxy.get_ref(),
         link: link_spec(&file.link, &at)?,
+        faults: link_faults,
         requirements,
         cases,
     })
