@@ -75,8 +75,14 @@ async fn accept_errors_back_off_and_the_link_recovers() {
     drop(fillers);
     set_nofile(saved);
     // Spinning would retry millions of times in 2 s; doubling from 5 ms to 500 ms is 9.
-    assert!(errors >= 1, "accept never failed: the test did not provoke EMFILE");
-    assert!(errors <= 20, "{errors} accept errors in 2 s: the proxy spins");
+    assert!(
+        errors >= 1,
+        "accept never failed: the test did not provoke EMFILE"
+    );
+    assert!(
+        errors <= 20,
+        "{errors} accept errors in 2 s: the proxy spins"
+    );
 
     // Descriptors are back: the waiting client is served end to end.
     let echoed = tokio::time::timeout(Duration::from_secs(5), async {

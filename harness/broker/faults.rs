@@ -46,7 +46,9 @@ pub enum FaultKind {
 pub enum Schedule {
     Every(Duration),
     /// Exponential gaps of this mean, drawn from the fault's seed.
-    Random { mean: Duration },
+    Random {
+        mean: Duration,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,9 +81,9 @@ impl FaultKind {
 
     fn schedule(&self) -> Option<Schedule> {
         match *self {
-            FaultKind::Reset { at } | FaultKind::Stall { at, .. } | FaultKind::HalfOpen { at, .. } => {
-                Some(at)
-            }
+            FaultKind::Reset { at }
+            | FaultKind::Stall { at, .. }
+            | FaultKind::HalfOpen { at, .. } => Some(at),
             FaultKind::None | FaultKind::Corrupt { .. } => None,
         }
     }
@@ -230,7 +232,11 @@ impl Injector {
     }
 
     /// Runs the schedule from `start` to `end` (a task of the link; aborted with it).
-    pub fn arm(self: &Arc<Self>, start: Instant, end: Instant) -> Option<tokio::task::JoinHandle<()>> {
+    pub fn arm(
+        self: &Arc<Self>,
+        start: Instant,
+        end: Instant,
+    ) -> Option<tokio::task::JoinHandle<()>> {
         let at = self.spec.kind.schedule()?;
         let me = self.clone();
         Some(tokio::spawn(async move {

@@ -84,19 +84,7 @@ impl Link {
         fault: Option<FaultSpec>,
     ) -> std::io::Result<Link> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
-        Ok(Self::serve(listener, upstream, spec, fault))
-    }
-
-    /// Runs the proxy on a listener already bound.
-    pub fn serve(
-        listener: TcpListener,
-        upstream: (String, u16),
-        spec: LinkSpec,
-        fault: Option<FaultSpec>,
-    ) -> Link {
-        let addr = listener
-            .local_addr()
-            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)));
+        let addr = listener.local_addr()?;
         let counters = Arc::new(Counters::default());
         let faults = fault.map(Injector::new);
         let (c, inj) = (counters.clone(), faults.clone());
@@ -133,13 +121,13 @@ impl Link {
                 while conns.try_join_next().is_some() {}
             }
         });
-        Link {
+        Ok(Link {
             addr,
             counters,
             accept,
             faults,
             schedule: None,
-        }
+        })
     }
 
     /// Starts the fault schedule over `[start, end)` (no-op without a scheduled fault).

@@ -48,7 +48,10 @@ impl SeqSet {
             // Below the window: too old to tell a copy from a first arrival.
             return None;
         }
-        let top = self.highest.map_or(0, |h| h.saturating_add(1)).max(self.base);
+        let top = self
+            .highest
+            .map_or(0, |h| h.saturating_add(1))
+            .max(self.base);
         if seq >= top.saturating_add(WINDOW) {
             return None;
         }
@@ -212,7 +215,11 @@ mod tests {
         for _ in 0..64 {
             seq += WINDOW - 1;
             assert!(r.arrive(0, seq).is_some());
-            assert!(r.tracked_words() as u64 <= WINDOW / 64, "{}", r.tracked_words());
+            assert!(
+                r.tracked_words() as u64 <= WINDOW / 64,
+                "{}",
+                r.tracked_words()
+            );
         }
         // What slid out of the window is still counted; seqs below it are refused, not stored.
         let mut c = Counts::default();

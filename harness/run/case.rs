@@ -428,7 +428,7 @@ async fn measure(
 
     // Faults strike over the scheduled span only: set-up and the drain run on a clean link.
     if let Some(l) = &mut link {
-        let at = |ns| crate::measure::clock::instant_at(ns).into();
+        let at = |ns| tokio::time::Instant::from_std(crate::measure::clock::instant_at(ns));
         l.arm(at(plan.start_ns), at(plan.end_ns));
     }
     let setup_bytes = link.as_ref().map(Link::bytes);

@@ -70,7 +70,8 @@ pub struct LinkFaults {
 impl LinkFaults {
     /// The spec a case runs under.
     pub fn of(&self, case: &Case) -> Option<&FaultSpec> {
-        case.fault.and_then(|f| self.specs.get(usize::from(f.index)))
+        case.fault
+            .and_then(|f| self.specs.get(usize::from(f.index)))
     }
 }
 
@@ -373,7 +374,13 @@ fn schedule(
             ));
         }
         (Some(v), None) => ("every", v, Schedule::Every(v.get_ref().0)),
-        (None, Some(v)) => ("mean", v, Schedule::Random { mean: v.get_ref().0 }),
+        (None, Some(v)) => (
+            "mean",
+            v,
+            Schedule::Random {
+                mean: v.get_ref().0,
+            },
+        ),
         (None, None) => {
             return Err(at(
                 span,
@@ -467,11 +474,9 @@ mod tests {
 
     #[test]
     fn mqtt5_needs_a_five_second_keep_alive() {
-        let e = parse(
-            "name = \"t\"\n[broker]\nprotocol = \"v5\"\n[link]\nkeep_alive = \"2s\"\n",
-        )
-        .unwrap_err()
-        .to_string();
+        let e = parse("name = \"t\"\n[broker]\nprotocol = \"v5\"\n[link]\nkeep_alive = \"2s\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(
             e.starts_with("t.toml:5:14: link.keep_alive: expected whole seconds from 5s"),
             "{e}"
