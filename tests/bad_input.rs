@@ -444,3 +444,116 @@ fn center_rate_limit_or_burst_of_zero_exits_2_at_the_value() {
         );
     }
 }
+
+/// `[link] faults`: each field out of range, a field of another kind, a fault without the
+/// proxy, a corruption rate of 0: exit 2 at the value's line and column, naming the field and
+/// what would work.
+#[test]
+fn bad_faults_exit_2_at_the_field_with_what_would_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let head = "name = \"f\"\n[load]\nduration = \"5s\"\nwarmup = \"1s\"\n[link]\n";
+    // (lines after the head, the text the caret points at, field, words the message must hold)
+    let cases: &[(&str, &str, &str, &str)] = &[
+        (
+            "faults = [\n  { kind = \"reset\", every = \"10s\" },\n]\n",
+            "\"10s\"",
+            "link.faults.every",
+            "expected from 100ms to less than load.duration (5s)",
+        ),
+        (
+            "faults = [\n  { kind = \"reset\", mean = \"20ms\", seed = 3 },\n]\n",
+            "\"20ms\"",
+            "link.faults.mean",
+            "expected from 100ms",
+        ),
+        (
+            "faults = [\n  { kind = \"stall\", every = \"2s\", for = \"3s\" },\n]\n",
+            "\"3s\"",
+            "link.faults.for",
+            "expected a stall from 10ms to less than the gap between stalls (2s), got 3s",
+        ),
+        (
+            "faults = [\n  { kind = \"corrupt\", rate = 0.0 },\n]\n",
+            "0.0",
+            "link.faults.rate",
+            "a rate of 0 corrupts nothing: use kind = \"none\" for a baseline",
+        ),
+        (
+            "faults = [\n  { kind = \"corrupt\", rate = 0.5 },\n]\n",
+            "0.5",
+            "link.faults.rate",
+            "at most 0.01",
+        ),
+        (
+            "faults = [\n  { kind = \"half-open\", every = \"2s\" },\n]\n",
+            "{",
+            "link.faults.direction",
+            "needs `direction`: \"down\"",
+        ),
+        (
+            "faults = [\n  { kind = \"reset\", every = \"2s\", for = \"1s\" },\n]\n",
+            "\"1s\"",
+            "link.faults.for",
+            "`for` does not apply to a reset fault (its fields: every, mean, seed)",
+        ),
+        (
+            "faults = [\n  { kind = \"stall\", for = \"1s\" },\n]\n",
+            "{",
+            "link.faults.every",
+            "needs `every` (e.g. every = \"3s\") or `mean`",
+        ),
+        (
+            "faults = [\n  { kind = \"reset\", every = \"1s\" },\n  { kind = \"reset\", every = \"2s\" },\n]\n",
+            "{ kind = \"reset\", every = \"2s\" }",
+            "link.faults.name",
+            "two faults are named \"reset\"; give each a unique `name`",
+        ),
+        (
+            "proxy = false\nfaults = [\n  { kind = \"reset\", every = \"1s\" },\n]\n",
+            "[",
+            "link.faults",
+            "set `proxy = true` in [link] or remove `faults`",
+        ),
+        (
+            "faults = []\n",
+            "[]",
+            "link.faults",
+            "expected 1 to 32 faults, got 0",
+        ),
+        (
+            "keep_alive = \"500ms\"\n",
+            "\"500ms\"",
+            "link.keep_alive",
+            "expected whole seconds from 1s to 65535s, got 500ms",
+        ),
+    ];
+    for &(tail, caret, field, want) in cases {
+        let text = format!("{head}{tail}");
+        let (code, err) = run_scenario(dir.path(), "faults.toml", &text);
+        assert_eq!(code, 2, "{tail}: {err}");
+        // The caret's place: the last line holding it (a duplicate is the second entry).
+        let (line, col) = text
+            .lines()
+            .enumerate()
+            .filter_map(|(i, l)| l.find(caret).map(|c| (i + 1, c + 1)))
+            .filter(|&(i, _)| i > 5)
+            .last()
+            .unwrap();
+        let place = format!("faults.toml:{line}:{col}: {field}: ");
+        assert!(err.contains(&place), "{tail}: want {place} in {err}");
+        assert!(err.contains(want), "{tail}: want {want:?} in {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    // An unknown kind names the kinds there are.
+    let (code, err) = run_scenario(
+        dir.path(),
+        "faults.toml",
+        &format!("{head}faults = [{{ kind = \"rest\", every = \"1s\" }}]\n"),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("faults.toml:6:") && err.contains("half-open") && err.contains("corrupt"),
+        "{err}"
+    );
+    assert!(!dir.path().join("out").exists(), "no results folder");
+}

@@ -43,6 +43,8 @@ pub struct Endpoint {
     /// When set, clients dial this (the link proxy) instead of host:port; errors and results
     /// still name host:port.
     pub via: Option<std::net::SocketAddr>,
+    /// MQTT keep-alive of clients dialling this endpoint (`[link] keep_alive`); None: 30 s.
+    pub keep_alive: Option<std::time::Duration>,
     /// Every listener known, by transport; the `transport` axis picks one per case.
     pub listeners: Vec<Listener>,
 }
@@ -287,6 +289,7 @@ impl Endpoint {
                 path: String::new(),
                 embedded: true,
                 via: None,
+                keep_alive: None,
                 listeners,
             });
         }
@@ -332,6 +335,7 @@ impl Endpoint {
             path: main.path,
             embedded: false,
             via: None,
+            keep_alive: None,
             listeners,
         })
     }

@@ -12,10 +12,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{ReadHalf, WriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
+
+use super::faults::{ConnFaults, Direction, FaultLog, FaultSpec, Injector, PumpFaults};
 
 /// What the link emulates; all zero = a plain counting proxy.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -32,11 +35,12 @@ impl LinkSpec {
     }
 }
 
-/// Bytes that crossed the link so far.
+/// Bytes that crossed the link so far, and accept errors survived.
 #[derive(Debug, Default)]
 struct Counters {
     up: AtomicU64,
     down: AtomicU64,
+    accept_errors: AtomicU64,
 }
 
 /// A running proxy; stops (and drops every connection through it) when dropped.
@@ -44,6 +48,8 @@ pub struct Link {
     pub addr: SocketAddr,
     counters: Arc<Counters>,
     accept: JoinHandle<()>,
+    faults: Option<Arc<Injector>>,
+    schedule: Option<JoinHandle<()>>,
 }
 
 /// Client → broker and broker → client byte counts.
@@ -62,21 +68,46 @@ impl WireBytes {
     }
 }
 
+/// Back-off after a failed accept, doubling up to [`ACCEPT_BACKOFF_MAX`]: an accept error
+/// such as EMFILE (out of file descriptors) repeats at once, and retrying in a loop would
+/// spin a core the clients and the broker need, while the condition clears only when some
+/// connection closes.
+const ACCEPT_BACKOFF_MIN: Duration = Duration::from_millis(5);
+const ACCEPT_BACKOFF_MAX: Duration = Duration::from_millis(500);
+
 impl Link {
-    /// Listens on a free 127.0.0.1 port and forwards every connection to `upstream`.
-    pub async fn start(upstream: (String, u16), spec: LinkSpec) -> std::io::Result<Link> {
+    /// Listens on a free 127.0.0.1 port and forwards every connection to `upstream`,
+    /// injecting `fault` once [`Link::arm`] starts its schedule.
+    pub async fn start(
+        upstream: (String, u16),
+        spec: LinkSpec,
+        fault: Option<FaultSpec>,
+    ) -> std::io::Result<Link> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let counters = Arc::new(Counters::default());
-        let c = counters.clone();
+        let faults = fault.map(Injector::new);
+        let (c, inj) = (counters.clone(), faults.clone());
         let accept = tokio::spawn(async move {
             // Connection tasks live in this set so dropping the link aborts them all.
             let mut conns = tokio::task::JoinSet::new();
+            let mut backoff = ACCEPT_BACKOFF_MIN;
             loop {
-                let Ok((client, _)) = listener.accept().await else {
-                    continue;
+                let client = match listener.accept().await {
+                    Ok((client, _)) => {
+                        backoff = ACCEPT_BACKOFF_MIN;
+                        client
+                    }
+                    Err(_) => {
+                        c.accept_errors.fetch_add(1, Ordering::Relaxed);
+                        while conns.try_join_next().is_some() {}
+                        tokio::time::sleep(backoff).await;
+                        backoff = (backoff * 2).min(ACCEPT_BACKOFF_MAX);
+                        continue;
+                    }
                 };
                 let (upstream, c) = (upstream.clone(), c.clone());
+                let faults = inj.as_ref().map(|i| i.connection());
                 conns.spawn(async move {
                     // A failed upstream connect closes the client's socket: it sees the same
                     // "connection closed" it would see from an unreachable broker.
@@ -84,13 +115,7 @@ impl Link {
                     else {
                         return;
                     };
-                    let _ = client.set_nodelay(true);
-                    let _ = broker.set_nodelay(true);
-                    let (cr, cw) = client.into_split();
-                    let (br, bw) = broker.into_split();
-                    let up = pump(cr, bw, spec, c.clone(), true);
-                    let down = pump(br, cw, spec, c, false);
-                    tokio::join!(up, down);
+                    forward(client, broker, spec, c, faults).await;
                 });
                 // Reap finished connections so the set does not grow over a long case.
                 while conns.try_join_next().is_some() {}
@@ -100,7 +125,21 @@ impl Link {
             addr,
             counters,
             accept,
+            faults,
+            schedule: None,
         })
+    }
+
+    /// Starts the fault schedule over `[start, end)` (no-op without a scheduled fault).
+    pub fn arm(&mut self, start: Instant, end: Instant) {
+        if let Some(inj) = &self.faults {
+            self.schedule = inj.arm(start, end);
+        }
+    }
+
+    /// What the fault injector did so far.
+    pub fn fault_log(&self) -> Option<FaultLog> {
+        self.faults.as_ref().map(|f| f.log())
     }
 
     pub fn bytes(&self) -> WireBytes {
@@ -109,22 +148,76 @@ impl Link {
             down: self.counters.down.load(Ordering::Relaxed),
         }
     }
+
+    /// Accepts that failed (each followed by a back-off).
+    pub fn accept_errors(&self) -> u64 {
+        self.counters.accept_errors.load(Ordering::Relaxed)
+    }
 }
 
 impl Drop for Link {
     fn drop(&mut self) {
         self.accept.abort();
+        if let Some(s) = &self.schedule {
+            s.abort();
+        }
     }
 }
 
-/// One direction: read, count, (delay and throttle), write; EOF or an error closes the
+/// Both directions of one connection until either side closes, or a reset fault ends it with
+/// an RST each way.
+async fn forward(
+    mut client: TcpStream,
+    mut broker: TcpStream,
+    spec: LinkSpec,
+    c: Arc<Counters>,
+    faults: Option<ConnFaults>,
+) {
+    let _ = client.set_nodelay(true);
+    let _ = broker.set_nodelay(true);
+    let (mut faults, up_f, down_f) = match faults {
+        Some(f) => {
+            let (u, d) = (f.pump(Direction::Up), f.pump(Direction::Down));
+            (Some(f), Some(u), Some(d))
+        }
+        None => (None, None, None),
+    };
+    let reset = {
+        let (cr, cw) = client.split();
+        let (br, bw) = broker.split();
+        let pumps = async {
+            tokio::join!(
+                pump(cr, bw, spec, &c, true, up_f),
+                pump(br, cw, spec, &c, false, down_f)
+            )
+        };
+        let reset = async {
+            match faults.as_mut() {
+                Some(f) => f.reset().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = pumps => false,
+            () = reset => true,
+        }
+    };
+    if reset {
+        // SO_LINGER 0: closing sends RST instead of FIN, as a reset link does.
+        let _ = client.set_zero_linger();
+        let _ = broker.set_zero_linger();
+    }
+}
+
+/// One direction: read, count, (fault, delay and throttle), write; EOF or an error closes the
 /// writing half so the other side sees the close.
 async fn pump(
-    mut from: tokio::net::tcp::OwnedReadHalf,
-    mut to: tokio::net::tcp::OwnedWriteHalf,
+    mut from: ReadHalf<'_>,
+    mut to: WriteHalf<'_>,
     spec: LinkSpec,
-    counters: Arc<Counters>,
+    counters: &Counters,
     up: bool,
+    mut faults: Option<PumpFaults>,
 ) {
     let count = |n: usize| {
         let c = if up { &counters.up } else { &counters.down };
@@ -137,6 +230,11 @@ async fn pump(
                 Ok(0) | Err(_) => break,
                 Ok(n) => {
                     count(n);
+                    if let Some(f) = &mut faults
+                        && !f.pass(&mut buf[..n]).await
+                    {
+                        continue;
+                    }
                     if to.write_all(&buf[..n]).await.is_err() {
                         break;
                     }
@@ -146,11 +244,11 @@ async fn pump(
         let _ = to.shutdown().await;
         return;
     }
-    // Emulated: the reader stamps each chunk with when it may leave the far end; a writer
-    // task sleeps until then. Reading never waits for the delay, as on a real link where
-    // bytes in flight do not stop the sender (bandwidth does, through `free_at`).
+    // Emulated: the reader stamps each chunk with when it may leave the far end; the writer
+    // sleeps until then. Reading never waits for the delay, as on a real link where bytes in
+    // flight do not stop the sender (bandwidth does, through `free_at`).
     let (tx, mut rx) = mpsc::unbounded_channel::<(Instant, Vec<u8>)>();
-    let writer = tokio::spawn(async move {
+    let writer = async move {
         while let Some((at, chunk)) = rx.recv().await {
             tokio::time::sleep_until(at).await;
             if to.write_all(&chunk).await.is_err() {
@@ -158,37 +256,46 @@ async fn pump(
             }
         }
         let _ = to.shutdown().await;
-    });
+    };
     let one_way = spec.rtt / 2;
-    let mut free_at = Instant::now();
-    let mut last = Instant::now();
-    loop {
-        match from.read(&mut buf).await {
-            Ok(0) | Err(_) => break,
-            Ok(n) => {
-                count(n);
-                let now = Instant::now();
-                // Serialization: the link carries bandwidth bits per second, one chunk after
-                // the other.
-                let ser = spec.bandwidth_bps.map_or(Duration::ZERO, |bps| {
-                    Duration::from_nanos((n as u64 * 8).saturating_mul(1_000_000_000) / bps.max(1))
-                });
-                free_at = free_at.max(now) + ser;
-                let at = (free_at + delay(one_way, spec.jitter)).max(last);
-                last = at;
-                if tx.send((at, buf[..n].to_vec())).is_err() {
-                    break;
-                }
-                // Throttle the reader too, so a fast sender is pushed back like on a real
-                // link instead of queueing unbounded data here.
-                if free_at > now + Duration::from_millis(50) {
-                    tokio::time::sleep_until(free_at - Duration::from_millis(50)).await;
+    let reader = async move {
+        let mut free_at = Instant::now();
+        let mut last = Instant::now();
+        loop {
+            match from.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    count(n);
+                    if let Some(f) = &mut faults
+                        && !f.pass(&mut buf[..n]).await
+                    {
+                        continue;
+                    }
+                    let now = Instant::now();
+                    // Serialization: the link carries bandwidth bits per second, one chunk
+                    // after the other.
+                    let ser = spec.bandwidth_bps.map_or(Duration::ZERO, |bps| {
+                        Duration::from_nanos(
+                            (n as u64 * 8).saturating_mul(1_000_000_000) / bps.max(1),
+                        )
+                    });
+                    free_at = free_at.max(now) + ser;
+                    let at = (free_at + delay(one_way, spec.jitter)).max(last);
+                    last = at;
+                    if tx.send((at, buf[..n].to_vec())).is_err() {
+                        break;
+                    }
+                    // Throttle the reader too, so a fast sender is pushed back like on a real
+                    // link instead of queueing unbounded data here.
+                    if free_at > now + Duration::from_millis(50) {
+                        tokio::time::sleep_until(free_at - Duration::from_millis(50)).await;
+                    }
                 }
             }
         }
-    }
-    drop(tx);
-    let _ = writer.await;
+        drop(tx);
+    };
+    tokio::join!(reader, writer);
 }
 
 /// One-way delay: `base` ± uniform jitter `j`, never below zero.

@@ -4,6 +4,7 @@ pub mod certs;
 pub mod config;
 pub mod embedded;
 pub mod endpoint;
+pub mod faults;
 pub mod link;
 pub mod nagle;
 pub mod standalone;

@@ -108,7 +108,7 @@ pub fn settings(
         address,
         port,
         transport,
-        keep_alive: Duration::from_secs(30),
+        keep_alive: endpoint.keep_alive.unwrap_or(Duration::from_secs(30)),
         // rumqttc's default limit is 10 KiB; sizes go to 16 MiB.
         max_packet: spec.max_packet,
         inflight: spec.inflight,

@@ -29,6 +29,11 @@ impl ConnectionLog {
         }
     }
 
+    /// Times the client got its connection back.
+    pub fn reconnects(&self) -> u64 {
+        self.intervals.len() as u64
+    }
+
     /// True if the client ever lost its connection.
     pub fn any(&self) -> bool {
         self.down_since.is_some() || !self.intervals.is_empty()

@@ -322,6 +322,7 @@ fn case(suite: &str, mac: &str, qos: u8, size: usize, per_msg: f64, per_byte: f6
         center: None,
         receive_maximum: None,
         broker_qos: None,
+        fault: None,
     }
 }
 
@@ -393,5 +394,6 @@ fn failed_case() -> CaseResult {
         center: None,
         receive_maximum: None,
         broker_qos: None,
+        fault: None,
     }
 }

@@ -63,6 +63,11 @@ pub fn render(results: &RunResults, charts: &[Chart]) -> String {
         }
         h.push_str("</ul>\n");
     }
+    if let Some(t) = super::faults::table(results) {
+        let _ = writeln!(h, "<h2 id=\"faults\">{}</h2>", esc(super::faults::TITLE));
+        let _ = writeln!(h, "<p>{}</p>", esc(super::faults::LEGEND));
+        h.push_str(&html_table(&t));
+    }
     if !results.cases.is_empty() {
         h.push_str("<h2>Security properties per suite</h2>\n");
         h.push_str(&html_table(&table::security(results)));

@@ -94,6 +94,12 @@ pub fn render(results: &RunResults, charts: &[Chart]) -> String {
         }
     }
 
+    if let Some(t) = super::faults::table(results) {
+        let _ = writeln!(md, "\n## {}\n", super::faults::TITLE);
+        let _ = writeln!(md, "{}\n", inline(super::faults::LEGEND));
+        md.push_str(&markdown_table(&t));
+    }
+
     if !results.cases.is_empty() {
         md.push_str("\n## Security properties per suite\n\n");
         md.push_str(&markdown_table(&table::security(results)));

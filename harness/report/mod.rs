@@ -30,6 +30,7 @@ pub mod markdown;
 pub mod markup;
 pub mod mode_heatmap;
 pub mod narrow;
+pub mod faults;
 pub mod outages;
 pub mod overhead;
 pub mod rankings;

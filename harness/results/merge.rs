@@ -139,6 +139,15 @@ fn merge_case(parts: &[(usize, &CaseResult)], shards: usize, phases: &Phases) ->
         user += p.cpu.user_s;
         system += p.cpu.system_s;
         rss = rss.max(p.cpu.max_rss_bytes.unwrap_or(0));
+        // Each shard ran its own proxy: its fault's events, resets and reconnects add up.
+        if let (Some(m), Some(f), true) = (&mut c.fault, &p.fault, run != parts[0].0) {
+            m.events += f.events;
+            m.connections_reset += f.connections_reset;
+            m.corrupted_bytes += f.corrupted_bytes;
+            m.reconnects += f.reconnects;
+            m.recover_s.extend_from_slice(&f.recover_s);
+            m.unrecovered += f.unrecovered;
+        }
         if let Some(q) = &p.broker_qos {
             *c.broker_qos.get_or_insert_with(Default::default) += q;
         }

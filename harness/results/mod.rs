@@ -9,6 +9,7 @@
 pub mod conditions;
 pub mod counts;
 pub mod cpu_types;
+pub mod faults;
 pub mod histograms;
 pub mod hlog;
 pub mod interval;
@@ -30,6 +31,7 @@ pub mod writer;
 pub use conditions::*;
 pub use counts::{BrokerQos, Counts, Throughput};
 pub use cpu_types::*;
+pub use faults::FaultOutcome;
 pub use requirements::*;
 pub use security::{ProtectionSecurity, SecurityResults, TamperCounts};
 pub use speed_ref::*;

@@ -273,6 +273,9 @@ pub struct CaseResult {
     /// acknowledgements the publishers received (absent at QoS 0 and in older runs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub broker_qos: Option<BrokerQos>,
+    /// The `[link] faults` fault this case ran under (absent: a clean link).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fault: Option<super::FaultOutcome>,
 }
 
 /// Repeated ciphertext blocks inside envelope bodies, over a sample of received envelopes,

@@ -170,6 +170,7 @@ pub async fn run(ctx: &CaseContext<'_>, case: &Case, repetition: u32) -> CaseOut
         center: None,
         receive_maximum: None,
         broker_qos: None,
+        fault: None,
     };
 
     let facts = match measure(
@@ -265,8 +266,11 @@ async fn measure(
         .map_err(|e| e.to_string())?;
     // Every client of the case goes through one proxy, which counts the bytes (and emulates
     // the link); it stops when this function returns.
-    let link = if ctx.scenario.proxy {
-        let l = Link::start((endpoint.host.clone(), endpoint.port), ctx.scenario.link)
+    endpoint.keep_alive = ctx.scenario.faults.keep_alive;
+    let fault = ctx.scenario.faults.of(case);
+    let mut link = if ctx.scenario.proxy {
+        let upstream = (endpoint.host.clone(), endpoint.port);
+        let l = Link::start(upstream, ctx.scenario.link, fault.cloned())
             .await
             .map_err(|e| format!("cannot start the link proxy: {e}"))?;
         endpoint.via = Some(l.addr);
@@ -423,6 +427,11 @@ async fn measure(
         max_packet,
     });
 
+    // Faults strike over the scheduled span only: set-up and the drain run on a clean link.
+    if let Some(l) = &mut link {
+        let at = |ns| tokio::time::Instant::from_std(crate::measure::clock::instant_at(ns));
+        l.arm(at(plan.start_ns), at(plan.end_ns));
+    }
     let setup_bytes = link.as_ref().map(Link::bytes);
     let (sent_tx, sent_rx) = watch::channel(None);
     // Every thread's CPU at the two edges of the measured window.
@@ -506,6 +515,15 @@ async fn measure(
     }
 
     result.outages = outage::merge(&connections, start_ns, now_ns());
+    if let (Some(spec), Some(log)) = (fault, link.as_ref().and_then(Link::fault_log)) {
+        result.fault = Some(super::faults::outcome(
+            spec,
+            &log,
+            &connections,
+            &result.outages,
+            start_ns,
+        ));
+    }
     // The sampler finished at end_ns, before the publishers did.
     if let Ok(Some(window)) = sampler.await {
         result.cpu.threads = Some(thread_cpu(

@@ -9,6 +9,7 @@
 
 pub mod case;
 pub mod center;
+mod faults;
 pub mod order;
 pub mod progress;
 pub mod properties;

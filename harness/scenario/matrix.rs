@@ -21,11 +21,13 @@ pub struct Case {
     /// The `provider` axis value; None when the scenario has no provider axis (each part on
     /// its default provider).
     pub provider: Option<Provider>,
+    /// The `[link] faults` axis value; None without one.
+    pub fault: Option<super::faults::FaultRef>,
 }
 
 impl Case {
     /// A stable id such as `aes-128-gcm/q1/64B/tcp` (`+hmac-sha256`, `+ed25519` when present,
-    /// `/v5` for MQTT 5, `/aws-lc` for a provider axis value: ids of cases without those axes
+    /// `/v5` for MQTT 5, `/aws-lc` for a provider axis value, `/fault-reset` for a fault: ids of cases without those axes
     /// stay as they were before them).
     pub fn id(&self) -> String {
         let mut id = self.suite.name().to_owned();
@@ -46,8 +48,12 @@ impl Case {
             .provider
             .map(|p| format!("/{}", p.name()))
             .unwrap_or_default();
+        let fault = self
+            .fault
+            .map(|f| format!("/fault-{}", f.name()))
+            .unwrap_or_default();
         format!(
-            "{id}/q{}/{}B/{}{v5}{provider}",
+            "{id}/q{}/{}B/{}{v5}{provider}{fault}",
             self.qos,
             self.size,
             self.transport.name()
@@ -105,6 +111,7 @@ pub fn expand(axes: &Axes) -> Vec<Case> {
                                 transport,
                                 protocol,
                                 provider,
+                                fault: None,
                             });
                         }
                     }

@@ -6,6 +6,7 @@
 
 mod broker_section;
 pub mod error;
+pub mod faults;
 mod keys_section;
 pub mod matrix;
 mod matrix_section;
@@ -45,6 +46,8 @@ pub struct Scenario {
     /// Route clients through the counting proxy (`[link] proxy`).
     pub proxy: bool,
     pub link: crate::broker::link::LinkSpec,
+    /// `[link] faults` (one case per fault) and `keep_alive`.
+    pub faults: faults::LinkFaults,
     /// `[requirements]` with the defaults filled in, recorded in results.json.
     pub requirements: crate::results::Requirements,
     pub cases: Vec<Case>,
@@ -217,7 +220,8 @@ fn validate(
         provider: providers,
         mac_only_where_needed: m.mac_only_where_needed,
     };
-    let cases = matrix::expand(&axes);
+    let link_faults = faults::resolve(&file.link, duration, &axes.protocol, &at)?;
+    let cases = faults::expand(matrix::expand(&axes), &link_faults);
     matrix_section::check_suite_limits(&axes.suite, &m.size, &at)?;
 
     let seed = keys_section::seed(&file.keys, path)?;
@@ -249,6 +253,7 @@ fn validate(
         center,
         proxy: *file.link.proxy.get_ref(),
         link: broker_section::link_spec(&file.link, &at)?,
+        faults: link_faults,
         requirements,
         cases,
     })

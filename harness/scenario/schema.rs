@@ -49,6 +49,10 @@ pub struct LinkSection {
     pub jitter: Option<Spanned<DurationValue>>,
     /// Each direction is throttled to this, e.g. "250kbit", "1Mbit", "50kB" (bytes/s).
     pub bandwidth: Option<Spanned<Bandwidth>>,
+    /// Faults the proxy injects, one case per fault (see `scenario/faults.rs`).
+    pub faults: Option<Spanned<Vec<Spanned<super::faults::FaultEntry>>>>,
+    /// MQTT keep-alive of every client: how soon a dead link is noticed (default 30s).
+    pub keep_alive: Option<Spanned<DurationValue>>,
 }
 
 impl Default for LinkSection {
@@ -58,6 +62,8 @@ impl Default for LinkSection {
             rtt: None,
             jitter: None,
             bandwidth: None,
+            faults: None,
+            keep_alive: None,
         }
     }
 }
