@@ -355,7 +355,10 @@ fn every_module_has_a_place_in_the_order() {
     let crypto = std::fs::read_to_string(root.join("harness/crypto/mod.rs")).unwrap();
     let files: BTreeSet<String> = declared_modules(&crypto).into_iter().collect();
     let crypto_layers: BTreeSet<String> = CRYPTO_LAYERS.iter().map(|s| s.to_string()).collect();
-    assert_eq!(files, crypto_layers, "crypto/mod.rs modules vs CRYPTO_LAYERS");
+    assert_eq!(
+        files, crypto_layers,
+        "crypto/mod.rs modules vs CRYPTO_LAYERS"
+    );
 }
 
 fn file(path: &str, text: &str) -> (String, String) {
@@ -367,7 +370,10 @@ fn file(path: &str, text: &str) -> (String, String) {
 #[test]
 fn the_rule_catches_upward_paths_and_only_those() {
     let bad = [
-        file("harness/results/merge.rs", "use crate::run::create_run_dir;\n"),
+        file(
+            "harness/results/merge.rs",
+            "use crate::run::create_run_dir;\n",
+        ),
         file(
             "harness/report/table.rs",
             "fn f() { let s = crate::crypto::Suite::from_name(\"x\"); }\n",
@@ -396,7 +402,10 @@ fn the_rule_catches_upward_paths_and_only_those() {
             "harness/run/mod.rs",
             "use crate::results::RunResults;\nuse crate::{crypto::Suite, load::plan};\n",
         ),
-        file("harness/results/merge.rs", "// crate::run::create_run_dir\n"),
+        file(
+            "harness/results/merge.rs",
+            "// crate::run::create_run_dir\n",
+        ),
         file(
             "harness/report/compare/render.rs",
             "use super::super::table::Row;\nuse super::ratio;\n",
@@ -405,7 +414,10 @@ fn the_rule_catches_upward_paths_and_only_those() {
             "harness/report/table.rs",
             "#[cfg(test)]\nmod tests {\n    use super::super::fixture;\n}\n",
         ),
-        file("harness/crypto/suite.rs", "use super::{aead, block, hybrid};\n"),
+        file(
+            "harness/crypto/suite.rs",
+            "use super::{aead, block, hybrid};\n",
+        ),
         file(
             "harness/broker/endpoint.rs",
             "const URL: &str = \"mqtt://x\"; // crate::cli\n",

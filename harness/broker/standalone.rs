@@ -12,8 +12,8 @@ use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use super::{certs, embedded};
 use super::config::Protocol;
+use super::{certs, embedded};
 
 #[derive(Debug, Clone)]
 pub struct StandaloneOptions {

@@ -254,7 +254,11 @@ mod tests {
             e.contains("classes.x: suite none has no symmetric key"),
             "{e}"
         );
-        assert_eq!(c.limits, Limits::default(), "the template states the defaults");
+        assert_eq!(
+            c.limits,
+            Limits::default(),
+            "the template states the defaults"
+        );
     }
 
     #[test]

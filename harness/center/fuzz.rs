@@ -113,11 +113,11 @@ impl Target {
         let genuine: HashSet<Vec<u8>> = seeds.iter().cloned().collect();
         // The SC's answers (a grant, a denial) as seeds of the response decoder; answering
         // spends those requests' nonces, so the rest stay grantable.
-        for s in [&seeds[0], &seeds[3]] {
-            if let Some(a) = authority.handle("fz-ed", s) {
-                seeds.push(a);
-            }
-        }
+        let answers: Vec<Vec<u8>> = [&seeds[0], &seeds[3]]
+            .into_iter()
+            .filter_map(|s| authority.handle("fz-ed", s))
+            .collect();
+        seeds.extend(answers);
         let target = Target { authority, genuine };
         Ok((target, seeds))
     }

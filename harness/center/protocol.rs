@@ -557,7 +557,12 @@ mod tests {
         req.client_id = "c".repeat(MAX_CLIENT_ID + 1);
         let mut b = req.body();
         b.extend_from_slice(&[1; SIG_LEN]);
-        assert!(Request::parse(&b).unwrap_err().to_string().contains("client id of 129"));
+        assert!(
+            Request::parse(&b)
+                .unwrap_err()
+                .to_string()
+                .contains("client id of 129")
+        );
         let huge = vec![0u8; MAX_REQUEST + 1];
         let e = Request::parse(&huge).unwrap_err().to_string();
         assert!(e.contains("2049 bytes, the largest request is 2048"), "{e}");

@@ -93,10 +93,7 @@ impl SpeedArgs {
                     .map_err(|e| BadInput(format!("--provider: {e}, or all")))?;
                 // A suite named on the command line that the provider lacks is an error, not a
                 // silently missing row.
-                if let Some(e) = suites
-                    .iter()
-                    .find_map(|&s| s.provider(Some(p)).err())
-                {
+                if let Some(e) = suites.iter().find_map(|&s| s.provider(Some(p)).err()) {
                     return Err(BadInput(format!("--provider: {e}")).into());
                 }
                 crate::speed::Providers::Only(p)

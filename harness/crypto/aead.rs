@@ -136,7 +136,10 @@ fn lacks(provider: Provider, alg: AeadAlg) -> CryptoError {
     CryptoError::Key(
         provider::for_family(Family::Aead(alg), alg.name(), Some(provider))
             .err()
-            .map_or_else(|| format!("{provider} lacks {}", alg.name()), |e| e.to_string()),
+            .map_or_else(
+                || format!("{provider} lacks {}", alg.name()),
+                |e| e.to_string(),
+            ),
     )
 }
 

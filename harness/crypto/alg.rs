@@ -188,7 +188,6 @@ pub enum Family {
     Hybrid(HybridAlg),
 }
 
-
 /// A signature algorithm (the envelope's `sig` byte).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum SigAlg {

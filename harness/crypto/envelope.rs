@@ -8,8 +8,8 @@
 //! The header is `[0, 39+n)`; AEAD associated data is topic ‖ header, the MAC covers
 //! topic ‖ header ‖ body and the signature topic ‖ header ‖ body ‖ tag.
 
-use super::mac::MacAlg;
 use super::alg::SigAlg;
+use super::mac::MacAlg;
 
 pub const VERSION: u8 = 1;
 /// Bytes before the IV.

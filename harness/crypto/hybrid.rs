@@ -26,8 +26,8 @@ use p256::elliptic_curve::sec1::ToSec1Point;
 use rsa::{Oaep, RsaPrivateKey, RsaPublicKey};
 use sha2::Sha256;
 
-pub use super::alg::{P256_POINT_LEN, RSA_WRAPPED_LEN};
 use super::alg::HybridAlg;
+pub use super::alg::{P256_POINT_LEN, RSA_WRAPPED_LEN};
 use super::awslc_pk;
 use super::base::{CryptoError, Opener, Sealer};
 use super::material::{TopicKeys, TopicPair};

@@ -12,8 +12,8 @@ use sha2::Sha256;
 
 pub use super::alg::SigAlg;
 use super::awslc_pk;
-pub use super::base::{Signer, Verifier};
 use super::base::CryptoError;
+pub use super::base::{Signer, Verifier};
 use super::keys::KeyRing;
 use super::material::SigningPair;
 use super::provider::{self, Provider};

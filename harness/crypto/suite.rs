@@ -69,7 +69,8 @@ fn build_catalogue() -> Vec<SuiteSpec> {
     let aead_row = |id, alg: AeadAlg, key_len| {
         SuiteSpec::new(id, alg.name(), Family::Aead(alg), key_len, alg.nonce_len())
     };
-    let hybrid_row = |id, alg: HybridAlg| SuiteSpec::new(id, alg.name(), Family::Hybrid(alg), 0, 12);
+    let hybrid_row =
+        |id, alg: HybridAlg| SuiteSpec::new(id, alg.name(), Family::Hybrid(alg), 0, 12);
     rows.extend([
         aead_row(0x80, AeadAlg::Aes128Gcm, 16),
         aead_row(0x81, AeadAlg::Aes256Gcm, 32),

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::broker::Endpoint;
-use crate::measure::clock::now_ns;
 use crate::broker::config::{Protocol, Transport};
+use crate::measure::clock::now_ns;
 
 use super::mqtt::{self, Client, ConnectionError, Event, EventLoop, Refusal};
 use super::tls;

@@ -25,9 +25,9 @@ use crate::security::blocks::{self, BlockSampler};
 use crate::security::replay::{self, CopyKind, RecentFirsts};
 
 use super::client::{self, ClientError, Connected};
+use super::errors::ErrorLog;
 use super::mqtt::{Event, Message};
 use super::plan::CasePlan;
-use super::errors::ErrorLog;
 
 /// What one subscriber saw.
 pub struct SubscriberReport {

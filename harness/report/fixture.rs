@@ -270,7 +270,7 @@ fn case(suite: &str, mac: &str, qos: u8, size: usize, per_msg: f64, per_byte: f6
             qos,
             size,
             suite: suite.into(),
-            suite_id: spec.map_or(0, |s| s.id()),
+            suite_id: v1_suite(suite).map_or(0, |s| s.id),
             mac: mac.into(),
             signature: "none".into(),
             transport: "tcp".into(),

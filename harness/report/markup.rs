@@ -93,7 +93,7 @@ pub fn markdown_table(t: &Table) -> String {
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                if row.lossy && t.headers.get(i) == Some(&table::LOSS_HEADER) {
+                if row.lossy && t.headers.get(i) == Some(&LOSS_HEADER) {
                     format!("**LOSS {}**", inline(c))
                 } else {
                     inline(c)

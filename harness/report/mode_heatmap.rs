@@ -51,11 +51,7 @@ fn block_family(results: &RunResults, c: &CaseResult) -> Option<CipherMode> {
 /// The p50 encrypt of one suite at one size. Cases without MAC or signature first, in case a
 /// run's encrypt phase includes them; among those, the one with the most samples, as the
 /// median across its repetitions when it was repeated.
-fn p50_encrypt(
-    cases: &[(&CaseResult, CipherMode)],
-    cm: CipherMode,
-    size: usize,
-) -> Option<f64> {
+fn p50_encrypt(cases: &[(&CaseResult, CipherMode)], cm: CipherMode, size: usize) -> Option<f64> {
     let of = || {
         cases
             .iter()
@@ -86,9 +82,8 @@ fn grid(results: &RunResults) -> Option<Grid> {
     if suites.len() < 2 {
         return None;
     }
-    let sizes_of = |cm: CipherMode| {
-        data::sizes(cases.iter().filter(|(_, f)| *f == cm).map(|(c, _)| *c))
-    };
+    let sizes_of =
+        |cm: CipherMode| data::sizes(cases.iter().filter(|(_, f)| *f == cm).map(|(c, _)| *c));
     let common = suites
         .iter()
         .map(|&cm| sizes_of(cm))

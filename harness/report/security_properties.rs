@@ -8,8 +8,8 @@
 
 use super::data::sig3;
 use super::table::{Row, Table};
-use crate::results::{CaseResult, ProtectionSecurity, RunResults};
 use crate::results::security::{TamperKind, label, pct};
+use crate::results::{CaseResult, ProtectionSecurity, RunResults};
 
 pub const TITLE: &str = "Security properties (measured)";
 
@@ -87,13 +87,11 @@ fn row(results: &RunResults, label: &str) -> Row {
         .iter()
         .filter(|c| case_label(c) == label)
         .collect();
-    let authenticated = measured
-        .map(|p| p.authenticated)
-        .or_else(|| {
-            cases
-                .first()
-                .map(|c| super::table::has_integrity(results, c))
-        });
+    let authenticated = measured.map(|p| p.authenticated).or_else(|| {
+        cases
+            .first()
+            .map(|c| super::table::has_integrity(results, c))
+    });
     let mut cells = vec![
         label.to_owned(),
         authenticated.map_or_else(|| "n/a".into(), |a| if a { "yes" } else { "no" }.into()),

@@ -455,7 +455,10 @@ mod tests {
         let r = super::super::fixture::run();
         assert!(has_integrity(&r, &case("aes-128-gcm", "none", "none")));
         assert!(!has_integrity(&r, &case("aes-128-cbc", "none", "none")));
-        assert!(has_integrity(&r, &case("aes-128-cbc", "hmac-sha256", "none")));
+        assert!(has_integrity(
+            &r,
+            &case("aes-128-cbc", "hmac-sha256", "none")
+        ));
         assert!(has_integrity(&r, &case("none", "none", "ed25519")));
         assert!(!has_integrity(&r, &case("no-such-suite", "none", "none")));
     }

@@ -201,7 +201,6 @@ mod tests {
         }
     }
 
-
     #[test]
     fn small_samples_use_the_range_with_honest_coverage() {
         let e = estimate(vec![3.0, 1.0, 2.0]);

@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use super::histograms::{Phase, Phases, summarize};
 use super::hlog::{self, CaseHistograms};
 use super::{CaseResult, CaseStatus, RunResults, RunStatus, reader};
-use super::histograms::{Phase, Phases, summarize};
 
 #[derive(Debug, thiserror::Error)]
 pub enum MergeError {

@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 pub use super::interval::{TOO_WIDE, estimate};
 use super::{CaseResult, Estimate, RepeatedCase, phase};
 
-
 /// Summaries for every case id measured more than once, in first-seen order.
 pub fn summarize(cases: &[CaseResult]) -> Vec<RepeatedCase> {
     let mut order: Vec<&str> = Vec::new();

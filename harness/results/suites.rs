@@ -186,7 +186,11 @@ pub fn v1_suites<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<SuiteInfo>
 /// Brings a version-1 run up to the current version: `suites` from [`v1_catalogue`]'s table.
 pub fn upgrade_v1(results: &mut RunResults) {
     if results.suites.is_empty() {
-        let names: Vec<String> = results.cases.iter().map(|c| c.params.suite.clone()).collect();
+        let names: Vec<String> = results
+            .cases
+            .iter()
+            .map(|c| c.params.suite.clone())
+            .collect();
         results.suites = v1_suites(names.iter().map(String::as_str));
     }
     results.schema_version = super::SCHEMA_VERSION;

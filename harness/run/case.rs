@@ -8,6 +8,7 @@ use rumqttc::QoS;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+use super::window::{ThreadCounts, sample_window, thread_cpu};
 use crate::broker::Endpoint;
 use crate::broker::link::Link;
 use crate::crypto::envelope::HARNESS_BYTES;
@@ -21,10 +22,8 @@ use crate::measure::clock::now_ns;
 use crate::measure::cpu;
 use crate::measure::histograms::{Phase, Phases};
 use crate::measure::outage;
-use super::window::{ThreadCounts, sample_window, thread_cpu};
 use crate::results::{
-    CaseParams, CaseResult, CaseStatus, Counts, CpuUsage, Sizes,
-    Throughput, WireBytes,
+    CaseParams, CaseResult, CaseStatus, Counts, CpuUsage, Sizes, Throughput, WireBytes,
 };
 use crate::scenario::schema::{Protocol, Rate};
 use crate::scenario::{Case, Scenario};

@@ -467,8 +467,7 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
     // never competes with them for the CPU.
     if !interrupted && !results.cases.is_empty() {
         let s = scenario.clone();
-        let measured =
-            tokio::task::spawn_blocking(move || security::measure(&s, &keys)).await;
+        let measured = tokio::task::spawn_blocking(move || security::measure(&s, &keys)).await;
         match measured {
             Ok(Ok(section)) => results.security = Some(section),
             Ok(Err(e)) => opts

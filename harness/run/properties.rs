@@ -128,7 +128,11 @@ mod tests {
                 assert_eq!(old, &recorded, "{s}");
             }
         }
-        assert_eq!(v1.len(), Suite::all().count(), "a suite was added: extend this check");
+        assert_eq!(
+            v1.len(),
+            Suite::all().count(),
+            "a suite was added: extend this check"
+        );
     }
 
     #[test]

@@ -5,8 +5,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::schema;
-use crate::crypto::keys::DEFAULT_SEED;
 use super::{At, Case, CenterSettings, ScenarioError};
+use crate::crypto::keys::DEFAULT_SEED;
 
 /// `[keys] source` and `[keys.center]`: the run's Security Center, checked against the cases
 /// (every suite must be some class's suite; the center issues encryption keys only, so no

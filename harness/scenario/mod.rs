@@ -207,7 +207,8 @@ fn validate(
     matrix_section::no_empty_axis(m, path)?;
     let transports = broker_section::validate_broker(&file.broker, m.transport.as_ref(), &at)?;
     let protocols = broker_section::protocols(&file.broker, m, &transports, &at)?;
-    let providers = matrix_section::validate_providers(m.provider.as_ref(), &suites, &m.signature, &at)?;
+    let providers =
+        matrix_section::validate_providers(m.provider.as_ref(), &suites, &m.signature, &at)?;
 
     let axes = matrix::Axes {
         qos: m.qos.iter().map(|q| q.0).collect(),

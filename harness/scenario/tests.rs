@@ -65,7 +65,10 @@ fn bad_values_name_field_and_expectation() {
 
 #[test]
 fn shorthand_expands_and_rejects_unknown_modes() {
-    let s = parse_str("name = \"t\"\n[matrix]\nciphers = [\"des\", \"aes-128\"]\nmodes = [\"cbc\", \"ofb\"]\n").unwrap();
+    let s = parse_str(
+        "name = \"t\"\n[matrix]\nciphers = [\"des\", \"aes-128\"]\nmodes = [\"cbc\", \"ofb\"]\n",
+    )
+    .unwrap();
     let names: Vec<_> = s.cases.iter().map(|c| c.suite.name()).collect();
     assert_eq!(names, ["des-cbc", "des-ofb", "aes-128-cbc", "aes-128-ofb"]);
     let e = parse_str("name = \"t\"\n[matrix]\nciphers = [\"des\"]\nmodes = [\"gcm\"]\n")
@@ -86,8 +89,7 @@ fn transport_axis_needs_a_listener() {
     .unwrap_err()
     .to_string();
     assert!(
-        e.starts_with("t.toml:5:13: matrix.transport: no tls listener")
-            && e.contains("tls_url"),
+        e.starts_with("t.toml:5:13: matrix.transport: no tls listener") && e.contains("tls_url"),
         "{e}"
     );
     let s = parse_str(

@@ -6,8 +6,8 @@ use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
 use super::super::table::{Row, Table};
-use super::ratio as compare_ratio;
 use super::super::{Chart, ReportError, data, html, markdown};
+use super::ratio as compare_ratio;
 use super::verdict::plain;
 use super::{Comparison, Interval, MetricDelta, Verdict};
 use crate::results::RunResults;
