@@ -17,3 +17,4 @@ pub mod scenario;
 pub mod security;
 pub mod speed;
 pub mod stats;
+pub mod textpos;

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 /// The top-level modules of harness/, bottom first: each may use only those before it.
 /// `report` sits right above `results`: it reads results.json and nothing that measures.
 const LAYERS: &[&str] = &[
-    "stats", "results", "report", "crypto", "measure", "broker", "probe", "security", "load",
-    "center", "speed", "scenario", "run", "present", "cli",
+    "textpos", "stats", "results", "report", "crypto", "measure", "broker", "probe", "security",
+    "load", "center", "speed", "scenario", "run", "present", "cli",
 ];
 
 /// The files of `crypto/`, bottom first: the error, traits and algorithm names, then what the

@@ -11,6 +11,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::crypto::Suite;
+use crate::textpos::TextPos;
 
 use super::CenterError;
 use super::limits::{Limits, RateLimit};
@@ -190,8 +191,14 @@ impl CenterFile {
             // At the value, `file:line:col: limits.rate: ...`, as scenario errors are.
             let e = match f.limits.span(field) {
                 Some(span) => {
-                    crate::scenario::ScenarioError::at(path, &text, span, Some(field), why)
-                        .to_string()
+                    let pos = TextPos::locate(&text, span.start);
+                    format!(
+                        "{}:{}:{}: {field}: {why}{}",
+                        path.display(),
+                        pos.line,
+                        pos.col,
+                        pos.caret()
+                    )
                 }
                 None => format!("{}: {field}: {why}", path.display()),
             };

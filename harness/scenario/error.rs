@@ -4,6 +4,8 @@ use std::fmt;
 use std::ops::Range;
 use std::path::PathBuf;
 
+use crate::textpos::TextPos;
+
 /// Where an error sits: in the file (with a position) or in a command-line override.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
@@ -39,13 +41,13 @@ impl fmt::Display for ScenarioError {
             write!(f, "{}: ", self.field)?;
         }
         f.write_str(&self.message)?;
-        if let (Some(snippet), Origin::File { line, col, .. }) = (&self.snippet, &self.origin) {
-            let gutter = line.to_string().len();
-            write!(
-                f,
-                "\n{:gutter$} |\n{line} | {snippet}\n{:gutter$} | {:>col$}",
-                "", "", "^"
-            )?;
+        if let Origin::File { line, col, .. } = &self.origin {
+            let pos = TextPos {
+                line: *line,
+                col: *col,
+                snippet: self.snippet.clone(),
+            };
+            write!(f, "{}", pos.caret())?;
         }
         Ok(())
     }
@@ -61,11 +63,7 @@ impl ScenarioError {
         message: impl Into<String>,
     ) -> Self {
         let start = span.start.min(text.len());
-        let before = &text[..start];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let col = text[line_start..start].chars().count() + 1;
-        let snippet = text[line_start..].lines().next().map(str::to_owned);
+        let TextPos { line, col, snippet } = TextPos::locate(text, start);
         let field = field.map_or_else(|| field_at(text, start), str::to_owned);
         Self {
             origin: Origin::File {

@@ -16,47 +16,14 @@
 use std::ops::Range;
 use std::time::Duration;
 
-use serde::Deserialize;
 use toml::Spanned;
 
 use super::error::ScenarioError;
-use super::matrix::Case;
-use super::schema::{DurationValue, Protocol};
+use super::matrix::{Case, FaultRef, MAX_NAME};
+use super::schema::{DirectionName, DurationValue, FaultEntry, KindName, Protocol};
 use crate::broker::faults::{Direction, FaultKind, FaultSpec, Schedule};
 
 type At<'a> = &'a dyn Fn(Range<usize>, &str, String) -> ScenarioError;
-
-/// One entry of `faults`, as written.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FaultEntry {
-    pub kind: Spanned<KindName>,
-    pub name: Option<Spanned<String>>,
-    pub every: Option<Spanned<DurationValue>>,
-    pub mean: Option<Spanned<DurationValue>>,
-    #[serde(rename = "for")]
-    pub length: Option<Spanned<DurationValue>>,
-    pub direction: Option<Spanned<DirectionName>>,
-    pub rate: Option<Spanned<f64>>,
-    pub seed: Option<Spanned<u64>>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum KindName {
-    None,
-    Reset,
-    Stall,
-    HalfOpen,
-    Corrupt,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DirectionName {
-    Up,
-    Down,
-}
 
 /// The validated faults axis and the clients' keep-alive.
 #[derive(Debug, Clone, Default)]
@@ -72,35 +39,6 @@ impl LinkFaults {
     pub fn of(&self, case: &Case) -> Option<&FaultSpec> {
         case.fault
             .and_then(|f| self.specs.get(usize::from(f.index)))
-    }
-}
-
-/// Longest fault name: it goes into every case id.
-pub const MAX_NAME: usize = 24;
-
-/// A fault's place in the axis and its name, small enough for [`Case`] to stay `Copy`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FaultRef {
-    pub index: u8,
-    name: [u8; MAX_NAME],
-    len: u8,
-}
-
-impl FaultRef {
-    fn new(index: u8, name: &str) -> Self {
-        let mut buf = [0u8; MAX_NAME];
-        let n = name.len().min(MAX_NAME);
-        buf[..n].copy_from_slice(&name.as_bytes()[..n]);
-        Self {
-            index,
-            name: buf,
-            len: n as u8,
-        }
-    }
-
-    pub fn name(&self) -> &str {
-        // Validation allows ASCII names only, so any prefix is UTF-8.
-        std::str::from_utf8(&self.name[..usize::from(self.len)]).unwrap_or("fault")
     }
 }
 

@@ -22,7 +22,7 @@ pub struct Case {
     /// its default provider).
     pub provider: Option<Provider>,
     /// The `[link] faults` axis value; None without one.
-    pub fault: Option<super::faults::FaultRef>,
+    pub fault: Option<FaultRef>,
 }
 
 impl Case {
@@ -130,6 +130,35 @@ fn dedup<T: PartialEq + Copy>(v: &[T]) -> Vec<T> {
         }
     }
     out
+}
+
+/// Longest fault name: it goes into every case id.
+pub const MAX_NAME: usize = 24;
+
+/// A fault's place in the axis and its name, small enough for [`Case`] to stay `Copy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FaultRef {
+    pub index: u8,
+    name: [u8; MAX_NAME],
+    len: u8,
+}
+
+impl FaultRef {
+    pub(super) fn new(index: u8, name: &str) -> Self {
+        let mut buf = [0u8; MAX_NAME];
+        let n = name.len().min(MAX_NAME);
+        buf[..n].copy_from_slice(&name.as_bytes()[..n]);
+        Self {
+            index,
+            name: buf,
+            len: n as u8,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        // Validation allows ASCII names only, so any prefix is UTF-8.
+        std::str::from_utf8(&self.name[..usize::from(self.len)]).unwrap_or("fault")
+    }
 }
 
 #[cfg(test)]

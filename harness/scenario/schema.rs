@@ -50,7 +50,7 @@ pub struct LinkSection {
     /// Each direction is throttled to this, e.g. "250kbit", "1Mbit", "50kB" (bytes/s).
     pub bandwidth: Option<Spanned<Bandwidth>>,
     /// Faults the proxy injects, one case per fault (see `scenario/faults.rs`).
-    pub faults: Option<Spanned<Vec<Spanned<super::faults::FaultEntry>>>>,
+    pub faults: Option<Spanned<Vec<Spanned<FaultEntry>>>>,
     /// MQTT keep-alive of every client: how soon a dead link is noticed (default 30s).
     pub keep_alive: Option<Spanned<DurationValue>>,
 }
@@ -467,4 +467,36 @@ pub enum Authenticity {
     None,
     KeyHolder,
     Publisher,
+}
+
+/// One entry of `faults`, as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultEntry {
+    pub kind: Spanned<KindName>,
+    pub name: Option<Spanned<String>>,
+    pub every: Option<Spanned<DurationValue>>,
+    pub mean: Option<Spanned<DurationValue>>,
+    #[serde(rename = "for")]
+    pub length: Option<Spanned<DurationValue>>,
+    pub direction: Option<Spanned<DirectionName>>,
+    pub rate: Option<Spanned<f64>>,
+    pub seed: Option<Spanned<u64>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KindName {
+    None,
+    Reset,
+    Stall,
+    HalfOpen,
+    Corrupt,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DirectionName {
+    Up,
+    Down,
 }
