@@ -209,7 +209,7 @@ pub async fn run(ctx: &CaseContext<'_>, case: &Case, repetition: u32) -> CaseOut
         .map(|(p, s)| (p.name().to_owned(), s))
         .collect();
     let stopped_unsent = facts.as_ref().map_or(0, |f| f.stopped_unsent);
-    result.saturation = saturation(&result, stopped_unsent, ctx.scenario.load.rate);
+    result.saturation = super::verdict::saturation(&result, stopped_unsent, ctx.scenario.load.rate);
     result.wall_s = wall.elapsed().as_secs_f64();
     CaseOutcome { result, phases }
 }
@@ -577,29 +577,4 @@ async fn measure(
         stopped,
         stopped_unsent,
     })
-}
-
-/// A schedule lag beyond this at p99 means publishers ran late often enough to matter.
-const LAG_LIMIT_NS: u64 = 10_000_000;
-
-/// Says why the harness could not keep up, if it could not. Messages of publishers that
-/// stopped on an error (`stopped_unsent`) are unsent for that error, not for being behind.
-fn saturation(r: &CaseResult, stopped_unsent: u64, rate: Rate) -> Option<String> {
-    let mut why = Vec::new();
-    let behind = r.counts.unsent.saturating_sub(stopped_unsent);
-    if behind > 0 {
-        why.push(format!("{behind} scheduled messages were never sent"));
-    }
-    if let Rate::PerSecond(rate) = rate {
-        let period = (1e9 / rate) as u64;
-        if let Some(lag) = r.phases.get(crate::results::phase::SCHEDULE_LAG)
-            && lag.p99 > period.max(LAG_LIMIT_NS)
-        {
-            why.push(format!(
-                "publishers started messages up to {:.1} ms late (schedule lag p99)",
-                lag.p99 as f64 / 1e6
-            ));
-        }
-    }
-    (!why.is_empty()).then(|| format!("harness saturated: {}", why.join("; ")))
 }

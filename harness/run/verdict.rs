@@ -5,8 +5,11 @@
 //! names (a lower QoS granted in SUBACK, a PUBACK for a QoS 2 publish) is `degraded`, its
 //! numbers kept out of the tables and charts; a case whose broker acknowledged none of its
 //! publishes at QoS >= 1 is `failed`.
+//!
+//! [`saturation`] says when the harness itself could not keep the schedule.
 
 use crate::load::mqtt::Rejection;
+use crate::load::plan::Rate;
 use crate::results::{CaseResult, CaseStatus};
 
 /// What the publishers reported beyond their counts.
@@ -136,4 +139,29 @@ fn rejection_hint(code: &str, scenario: &str) -> String {
         }
         _ => "see the broker's log for why".into(),
     }
+}
+
+/// A schedule lag beyond this at p99 means publishers ran late often enough to matter.
+const LAG_LIMIT_NS: u64 = 10_000_000;
+
+/// Says why the harness could not keep up, if it could not. Messages of publishers that
+/// stopped on an error (`stopped_unsent`) are unsent for that error, not for being behind.
+pub fn saturation(r: &CaseResult, stopped_unsent: u64, rate: Rate) -> Option<String> {
+    let mut why = Vec::new();
+    let behind = r.counts.unsent.saturating_sub(stopped_unsent);
+    if behind > 0 {
+        why.push(format!("{behind} scheduled messages were never sent"));
+    }
+    if let Rate::PerSecond(rate) = rate {
+        let period = (1e9 / rate) as u64;
+        if let Some(lag) = r.phases.get(crate::results::phase::SCHEDULE_LAG)
+            && lag.p99 > period.max(LAG_LIMIT_NS)
+        {
+            why.push(format!(
+                "publishers started messages up to {:.1} ms late (schedule lag p99)",
+                lag.p99 as f64 / 1e6
+            ));
+        }
+    }
+    (!why.is_empty()).then(|| format!("harness saturated: {}", why.join("; ")))
 }
