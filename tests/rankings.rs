@@ -137,3 +137,56 @@ fn a_file_that_is_not_a_speed_json_exits_2_and_another_machine_is_named() {
     assert!(warning.contains("Imaginary CPU 9000"), "{warning}");
     assert!(err.contains("Imaginary CPU 9000"), "{err}");
 }
+
+/// With a provider axis each provider of a suite is ranked against `speed` on that provider:
+/// the reference has a cell per provider, and the rankings name suite and provider.
+#[test]
+fn a_provider_axis_is_ranked_provider_by_provider() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("providers.toml");
+    std::fs::write(
+        &scenario,
+        SCENARIO
+            .replace("name = \"rank\"", "name = \"rank-providers\"")
+            .replace("size = [64, 1024]", "size = [1024]")
+            .replace(
+                "suite = [\"none\", \"aes-128-gcm\", \"des-cbc\"]",
+                "suite = [\"aes-128-gcm\", \"aes-128-cbc\"]\nprovider = [\"rustcrypto\", \"aws-lc\"]",
+            ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let (code, _stdout, err) = run_bin(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+        "--speed",
+        "auto",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let r = results_of(&out);
+    let cells = r["speed_reference"]["cells"].as_array().expect("cells");
+    for (suite, provider) in [
+        ("aes-128-gcm", "rustcrypto"),
+        ("aes-128-gcm", "aws-lc"),
+        ("aes-128-cbc", "rustcrypto"),
+        ("aes-128-cbc", "aws-lc"),
+    ] {
+        assert!(
+            cells
+                .iter()
+                .any(|c| c["suite"] == suite && c["provider"] == provider),
+            "no {suite} on {provider}: {cells:?}"
+        );
+    }
+    let md_path = walk(&out).unwrap().with_file_name("report.md");
+    let md = std::fs::read_to_string(md_path).unwrap();
+    let rankings = md
+        .split("## Rankings: in-run vs speed")
+        .nth(1)
+        .expect("a rankings section");
+    assert!(rankings.contains("aes-128-gcm/rustcrypto"), "{rankings}");
+    assert!(rankings.contains("aes-128-gcm/aws-lc"), "{rankings}");
+}

@@ -125,8 +125,11 @@ pub fn agreements(results: &RunResults) -> Vec<Agreement> {
     let Some(reference) = &results.speed_reference else {
         return Vec::new();
     };
-    // (size, direction, suite) -> the in-run medians of its cases.
-    let mut inrun: BTreeMap<(usize, Direction, String), Vec<f64>> = BTreeMap::new();
+    // (size, direction, suite, provider run on, provider axis) -> the in-run medians of its
+    // cases. With a provider axis each provider of a suite is its own entry, ranked against
+    // `speed` on that provider.
+    type Key = (usize, Direction, String, Option<String>, bool);
+    let mut inrun: BTreeMap<Key, Vec<f64>> = BTreeMap::new();
     for case in data::ok_cases(results) {
         if case.params.mac != "none" {
             continue;
@@ -135,22 +138,38 @@ pub fn agreements(results: &RunResults) -> Vec<Agreement> {
             continue;
         };
         let p = &case.params;
+        let ran_on = p
+            .implementation
+            .as_ref()
+            .map(|i| i.suite_provider.clone())
+            .or_else(|| p.provider.clone());
         for (dir, v, n) in [
             (Direction::Encrypt, f.encrypt_cpu_p50_ns, f.encrypt_n),
             (Direction::Decrypt, f.decrypt_cpu_p50_ns, f.decrypt_n),
         ] {
             if n > 0 {
                 inrun
-                    .entry((p.size, dir, p.suite.clone()))
+                    .entry((
+                        p.size,
+                        dir,
+                        p.suite.clone(),
+                        ran_on.clone(),
+                        p.provider.is_some(),
+                    ))
                     .or_default()
                     .push(v);
             }
         }
     }
     let mut by_cell: BTreeMap<(usize, Direction, Warmth), Vec<Ranked>> = BTreeMap::new();
-    for ((size, dir, suite), values) in inrun {
-        let Some(cell) = reference.cell(&suite, size) else {
+    for ((size, dir, suite, ran_on, axis), values) in inrun {
+        let Some(cell) = reference.cell(&suite, ran_on.as_deref(), axis, size) else {
             continue;
+        };
+        // The name the two orders show: the suite, and its provider where the run varied it.
+        let suite = match (&ran_on, axis) {
+            (Some(p), true) => format!("{suite}/{p}"),
+            _ => suite,
         };
         let Some(inrun_ns) = data::median(values) else {
             continue;

@@ -33,6 +33,10 @@ pub struct SpeedReference {
 #[serde(deny_unknown_fields)]
 pub struct SpeedCell {
     pub suite: String,
+    /// The provider measured (`rustcrypto`, `ring`, `aws-lc`). Absent in references written
+    /// before the provider axis, whose cells are each suite's default provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
     pub size: usize,
     pub encrypt: SpeedFigure,
     pub decrypt: SpeedFigure,
@@ -56,9 +60,89 @@ pub struct SpeedFigure {
 }
 
 impl SpeedReference {
-    pub fn cell(&self, suite: &str, size: usize) -> Option<&SpeedCell> {
+    /// The cell of `suite` at `size` measured on `provider` (the provider the case ran on).
+    /// A cell without a provider (an older reference) stands for the suite's default provider,
+    /// so it answers only for a case that ran without a provider axis (`axis == false`).
+    pub fn cell(
+        &self,
+        suite: &str,
+        provider: Option<&str>,
+        axis: bool,
+        size: usize,
+    ) -> Option<&SpeedCell> {
+        let same = |c: &&SpeedCell| c.suite == suite && c.size == size;
         self.cells
             .iter()
-            .find(|c| c.suite == suite && c.size == size)
+            .filter(same)
+            .find(|c| provider.is_some() && c.provider.as_deref() == provider)
+            .or_else(|| {
+                (!axis)
+                    .then(|| {
+                        self.cells
+                            .iter()
+                            .filter(same)
+                            .find(|c| c.provider.is_none())
+                    })
+                    .flatten()
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cell(suite: &str, provider: Option<&str>, ns: f64) -> SpeedCell {
+        let f = SpeedFigure {
+            median_ns: ns,
+            low_ns: ns,
+            high_ns: ns,
+            confidence: 0.95,
+        };
+        SpeedCell {
+            suite: suite.into(),
+            provider: provider.map(str::to_owned),
+            size: 64,
+            encrypt: f,
+            decrypt: f,
+            encrypt_cold: None,
+            decrypt_cold: None,
+        }
+    }
+
+    fn reference(cells: Vec<SpeedCell>) -> SpeedReference {
+        SpeedReference {
+            source: "test".into(),
+            cpu_model: None,
+            warning: None,
+            samples: 10,
+            time_per_cell_ms: 60.0,
+            cells,
+            cold_evict_bytes: None,
+        }
+    }
+
+    #[test]
+    fn a_case_is_matched_to_the_provider_it_ran_on() {
+        let r = reference(vec![
+            cell("aes-128-gcm", Some("rustcrypto"), 300.0),
+            cell("aes-128-gcm", Some("aws-lc"), 100.0),
+        ]);
+        let ns = |p, axis| {
+            r.cell("aes-128-gcm", p, axis, 64)
+                .map(|c| c.encrypt.median_ns)
+        };
+        assert_eq!(ns(Some("aws-lc"), true), Some(100.0));
+        assert_eq!(ns(Some("rustcrypto"), false), Some(300.0));
+        assert_eq!(ns(Some("ring"), true), None);
+        assert_eq!(r.cell("aes-128-gcm", Some("aws-lc"), true, 65), None);
+    }
+
+    #[test]
+    fn an_older_cell_without_a_provider_answers_only_without_an_axis() {
+        let r = reference(vec![cell("des-cbc", None, 700.0)]);
+        assert!(r.cell("des-cbc", Some("rustcrypto"), false, 64).is_some());
+        assert!(r.cell("des-cbc", None, false, 64).is_some());
+        assert!(r.cell("des-cbc", Some("rustcrypto"), true, 64).is_none());
     }
 }

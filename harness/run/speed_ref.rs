@@ -11,7 +11,7 @@ use std::time::Duration;
 use crate::crypto::Suite;
 use crate::results::{Environment, SpeedCell, SpeedFigure, SpeedReference};
 use crate::scenario::Scenario;
-use crate::speed::{self, Rate, SpeedOptions, SpeedReport};
+use crate::speed::{self, Providers, Rate, SpeedOptions, SpeedReport};
 
 /// Where a run's speed reference comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,10 +65,18 @@ pub fn read(path: &Path, here: &Environment) -> Result<SpeedReference, String> {
     Ok(r)
 }
 
-/// Measures the scenario's suites and sizes now.
+/// Measures the scenario's suites and sizes now: on each suite's default provider, or on every
+/// provider of each suite when the scenario has a provider axis (each case is then ranked
+/// against the provider it ran on).
 pub fn measure(scenario: &Scenario) -> SpeedReference {
     let (suites, sizes) = suites_and_sizes(scenario);
+    let axis = scenario.cases.iter().any(|c| c.provider.is_some());
     let opts = SpeedOptions {
+        providers: if axis {
+            Providers::All
+        } else {
+            Providers::Default
+        },
         suites,
         sizes,
         min_time: CELL_TIME,
@@ -97,12 +105,14 @@ fn convert(report: &SpeedReport, source: String) -> SpeedReference {
     let cells = report
         .suites
         .iter()
-        // A case without a provider axis runs each suite on its default provider; a report made
-        // with `--provider all` has other rows too, which are no reference for those cases.
-        .filter(|s| s.error.is_none() && s.on_default_provider())
+        // Every provider's row, named: a case is ranked against the provider it ran on (a row
+        // of an older report without a provider is the suite's default).
+        .filter(|s| s.error.is_none())
         .flat_map(|s| {
+            let provider = Some(s.provider.unwrap_or_else(|| s.suite.default_provider()));
             s.sizes.iter().map(move |c| SpeedCell {
                 suite: s.suite.name().to_owned(),
+                provider: provider.map(|p| p.name().to_owned()),
                 size: c.size,
                 encrypt: figure(&c.encrypt),
                 decrypt: figure(&c.decrypt),
