@@ -52,7 +52,12 @@ impl Varying {
     /// The series name of a case without QoS and size: `aes-128-cbc · hmac-sha256 · v5 · tls`
     /// (the transport always last: the TLS-vs-payload chart reads it from there).
     pub fn label(&self, p: &CaseParams) -> String {
-        let mut parts = vec![p.suite.clone()];
+        // With a provider axis one suite runs on several providers: each is its own series.
+        let suite = match &p.provider {
+            Some(provider) => format!("{} ({provider})", p.suite),
+            None => p.suite.clone(),
+        };
+        let mut parts = vec![suite];
         if self.mac && p.mac != "none" {
             parts.push(p.mac.clone());
         }
@@ -69,8 +74,9 @@ impl Varying {
     }
 }
 
-/// What identifies a series across QoS levels and sizes.
-pub type SeriesKey = (String, String, String, String, String);
+/// What identifies a series across QoS levels and sizes: suite, MAC, signature, transport,
+/// protocol and the provider axis value (empty without one).
+pub type SeriesKey = (String, String, String, String, String, String);
 
 pub fn series_key(p: &CaseParams) -> SeriesKey {
     (
@@ -79,6 +85,7 @@ pub fn series_key(p: &CaseParams) -> SeriesKey {
         p.signature.clone(),
         p.transport.clone(),
         p.protocol.clone(),
+        p.provider.clone().unwrap_or_default(),
     )
 }
 

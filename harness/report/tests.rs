@@ -398,3 +398,45 @@ fn x_fastest_is_one_for_the_fastest_suite_at_each_size() {
         assert!(ratios.contains(&1.0), "{s} B: {ratios:?}");
     }
 }
+
+/// Two providers of one suite are two series, named with their provider, never one averaged
+/// line.
+#[test]
+fn a_provider_axis_keeps_each_provider_its_own_series() {
+    let mut results = fixture::run();
+    let before = data::series_keys(data::ok_cases(&results)).len();
+    let gcm: Vec<_> = results
+        .cases
+        .iter()
+        .filter(|c| c.params.suite == "aes-128-gcm")
+        .cloned()
+        .collect();
+    assert!(!gcm.is_empty());
+    for c in results.cases.iter_mut() {
+        if c.params.suite == "aes-128-gcm" {
+            c.params.provider = Some("rustcrypto".into());
+        }
+    }
+    for mut c in gcm {
+        c.id = format!("{}/aws-lc", c.id);
+        c.params.provider = Some("aws-lc".into());
+        results.cases.push(c);
+    }
+    let keys = data::series_keys(data::ok_cases(&results));
+    assert_eq!(keys.len(), before + 1);
+    let varying = data::Varying::of(&results);
+    let labels: Vec<String> = data::ok_cases(&results)
+        .map(|c| varying.label(&c.params))
+        .collect();
+    assert!(
+        labels.iter().any(|l| l.starts_with("aes-128-gcm (aws-lc)")),
+        "{labels:?}"
+    );
+    assert!(
+        labels
+            .iter()
+            .any(|l| l.starts_with("aes-128-gcm (rustcrypto)")),
+        "{labels:?}"
+    );
+    render_everything(&results, "providers");
+}
