@@ -43,8 +43,13 @@ fn walk(dir: &Path) -> Option<std::path::PathBuf> {
 
 /// Runs SCENARIO from `dir` into `dir/out` with `--speed speed`.
 fn run_with_speed(dir: &Path, speed: &str) -> (i32, String, String) {
+    run_text_with_speed(dir, SCENARIO, speed)
+}
+
+/// Runs the scenario `text` from `dir` into `dir/out` with `--speed speed`.
+fn run_text_with_speed(dir: &Path, text: &str, speed: &str) -> (i32, String, String) {
     let scenario = dir.join("rank.toml");
-    std::fs::write(&scenario, SCENARIO).unwrap();
+    std::fs::write(&scenario, text).unwrap();
     let out = dir.join("out");
     run_bin(&[
         "run",
@@ -143,28 +148,15 @@ fn a_file_that_is_not_a_speed_json_exits_2_and_another_machine_is_named() {
 #[test]
 fn a_provider_axis_is_ranked_provider_by_provider() {
     let dir = tempfile::tempdir().unwrap();
-    let scenario = dir.path().join("providers.toml");
-    std::fs::write(
-        &scenario,
-        SCENARIO
-            .replace("name = \"rank\"", "name = \"rank-providers\"")
-            .replace("size = [64, 1024]", "size = [1024]")
-            .replace(
-                "suite = [\"none\", \"aes-128-gcm\", \"des-cbc\"]",
-                "suite = [\"aes-128-gcm\", \"aes-128-cbc\"]\nprovider = [\"rustcrypto\", \"aws-lc\"]",
-            ),
-    )
-    .unwrap();
+    let text = SCENARIO
+        .replace("name = \"rank\"", "name = \"rank-providers\"")
+        .replace("size = [64, 1024]", "size = [1024]")
+        .replace(
+            "suite = [\"none\", \"aes-128-gcm\", \"des-cbc\"]",
+            "suite = [\"aes-128-gcm\", \"aes-128-cbc\"]\nprovider = [\"rustcrypto\", \"aws-lc\"]",
+        );
     let out = dir.path().join("out");
-    let (code, _stdout, err) = run_bin(&[
-        "run",
-        scenario.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "-q",
-        "--speed",
-        "auto",
-    ]);
+    let (code, _stdout, err) = run_text_with_speed(dir.path(), &text, "auto");
     assert_eq!(code, 0, "{err}");
     let r = results_of(&out);
     let cells = r["speed_reference"]["cells"].as_array().expect("cells");
