@@ -1,8 +1,9 @@
-//! A place in a text file, as errors about user input name it: `file:line:col`, the line and a
-//! caret under the column. Scenario files and the Security Center's file both report this way,
-//! so the shape lives here, below both.
+//! A place in a text file, as errors about user input name it: `file:line:col: field: what`,
+//! the line and a caret under the column. Scenario files and the Security Center's file both
+//! report this way, so the shape lives here, below both.
 
 use std::fmt;
+use std::path::Path;
 
 /// Line and column (from 1, in characters) of a byte offset, and the line that holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +51,31 @@ impl fmt::Display for Caret<'_> {
             "\n{:gutter$} |\n{line} | {snippet}\n{:gutter$} | {:>col$}",
             "", "", "^"
         )
+    }
+}
+
+/// An error at a place in a file: `path:line:col: field: message` (no `field: ` when empty),
+/// then the caret.
+pub struct Located<'a> {
+    pub path: &'a Path,
+    pub pos: &'a TextPos,
+    pub field: &'a str,
+    pub message: &'a str,
+}
+
+impl fmt::Display for Located<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Located {
+            path,
+            pos,
+            field,
+            message,
+        } = self;
+        write!(f, "{}:{}:{}: ", path.display(), pos.line, pos.col)?;
+        if !field.is_empty() {
+            write!(f, "{field}: ")?;
+        }
+        write!(f, "{message}{}", pos.caret())
     }
 }
 

@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::crypto::Suite;
-use crate::textpos::TextPos;
+use crate::textpos::{Located, TextPos};
 
 use super::CenterError;
 use super::limits::{Limits, RateLimit};
@@ -192,13 +192,13 @@ impl CenterFile {
             let e = match f.limits.span(field) {
                 Some(span) => {
                     let pos = TextPos::locate(&text, span.start);
-                    format!(
-                        "{}:{}:{}: {field}: {why}{}",
-                        path.display(),
-                        pos.line,
-                        pos.col,
-                        pos.caret()
-                    )
+                    Located {
+                        path,
+                        pos: &pos,
+                        field,
+                        message: &why,
+                    }
+                    .to_string()
                 }
                 None => format!("{}: {field}: {why}", path.display()),
             };

@@ -4,7 +4,7 @@ use std::fmt;
 use std::ops::Range;
 use std::path::PathBuf;
 
-use crate::textpos::TextPos;
+use crate::textpos::{Located, TextPos};
 
 /// Where an error sits: in the file (with a position) or in a command-line override.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,24 +32,31 @@ pub struct ScenarioError {
 
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let unplaced = |f: &mut fmt::Formatter<'_>, origin: &dyn fmt::Display| {
+            write!(f, "{origin}: ")?;
+            if !self.field.is_empty() {
+                write!(f, "{}: ", self.field)?;
+            }
+            f.write_str(&self.message)
+        };
         match &self.origin {
-            Origin::File { path, line, col } => write!(f, "{}:{line}:{col}: ", path.display())?,
-            Origin::Path(path) => write!(f, "{}: ", path.display())?,
-            Origin::Flag(flag) => write!(f, "{flag}: ")?,
+            Origin::File { path, line, col } => {
+                let pos = TextPos {
+                    line: *line,
+                    col: *col,
+                    snippet: self.snippet.clone(),
+                };
+                let located = Located {
+                    path,
+                    pos: &pos,
+                    field: &self.field,
+                    message: &self.message,
+                };
+                write!(f, "{located}")
+            }
+            Origin::Path(path) => unplaced(f, &path.display()),
+            Origin::Flag(flag) => unplaced(f, flag),
         }
-        if !self.field.is_empty() {
-            write!(f, "{}: ", self.field)?;
-        }
-        f.write_str(&self.message)?;
-        if let Origin::File { line, col, .. } = &self.origin {
-            let pos = TextPos {
-                line: *line,
-                col: *col,
-                snippet: self.snippet.clone(),
-            };
-            write!(f, "{}", pos.caret())?;
-        }
-        Ok(())
     }
 }
 
