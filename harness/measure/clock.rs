@@ -83,6 +83,23 @@ pub fn thread_cpu_resolution_ns() -> u64 {
     0
 }
 
+/// The wall clock's ([`Instant`]) tick, ns: the smallest step between two successive reads
+/// that differ. A VM's clock may step in 10 ns or more, so a figure from one timed call (speed's
+/// cold cells) is a whole number of ticks, and an interval within one tick prints as ±0.0%.
+pub fn wall_tick_ns() -> f64 {
+    let mut tick = f64::INFINITY;
+    let mut last = Instant::now();
+    for _ in 0..20_000 {
+        let now = Instant::now();
+        let d = now.duration_since(last).as_secs_f64() * 1e9;
+        if d > 0.0 && d < tick {
+            tick = d;
+        }
+        last = now;
+    }
+    if tick.is_finite() { tick } else { 0.0 }
+}
+
 /// What reading each clock costs on this machine: the floor under every phase timed with it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClockCost {
@@ -180,6 +197,12 @@ mod tests {
             mine < 25_000_000,
             "saw {mine} ns of the other thread's 50 ms"
         );
+    }
+
+    #[test]
+    fn the_wall_clock_tick_is_positive_and_below_a_microsecond() {
+        let tick = wall_tick_ns();
+        assert!(tick > 0.0 && tick < 1_000.0, "{tick}");
     }
 
     #[test]

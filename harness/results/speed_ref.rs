@@ -70,21 +70,14 @@ impl SpeedReference {
         axis: bool,
         size: usize,
     ) -> Option<&SpeedCell> {
-        let same = |c: &&SpeedCell| c.suite == suite && c.size == size;
-        self.cells
-            .iter()
-            .filter(same)
-            .find(|c| provider.is_some() && c.provider.as_deref() == provider)
-            .or_else(|| {
-                (!axis)
-                    .then(|| {
-                        self.cells
-                            .iter()
-                            .filter(same)
-                            .find(|c| c.provider.is_none())
-                    })
-                    .flatten()
-            })
+        self.cells.iter().find(|c| {
+            c.suite == suite
+                && c.size == size
+                && match c.provider.as_deref() {
+                    Some(p) => Some(p) == provider,
+                    None => !axis,
+                }
+        })
     }
 }
 

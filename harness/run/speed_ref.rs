@@ -109,10 +109,10 @@ fn convert(report: &SpeedReport, source: String) -> SpeedReference {
         // of an older report without a provider is the suite's default).
         .filter(|s| s.error.is_none())
         .flat_map(|s| {
-            let provider = Some(s.provider.unwrap_or_else(|| s.suite.default_provider()));
+            let provider = s.provider.unwrap_or_else(|| s.suite.default_provider());
             s.sizes.iter().map(move |c| SpeedCell {
                 suite: s.suite.name().to_owned(),
-                provider: provider.map(|p| p.name().to_owned()),
+                provider: Some(provider.name().to_owned()),
                 size: c.size,
                 encrypt: figure(&c.encrypt),
                 decrypt: figure(&c.decrypt),

@@ -149,23 +149,6 @@ pub fn baseline(budget: Budget, evictor: &mut Evictor) -> Rate {
     }
 }
 
-/// The clock's tick, ns: the smallest step between two successive reads that differ. A VM's
-/// clock may step in 10 ns or more, so a cold figure (one call per sample) is a whole number of
-/// ticks, and an interval that lies within one tick prints as ±0.0%: the table says so.
-pub fn clock_tick_ns() -> f64 {
-    let mut tick = f64::INFINITY;
-    let mut last = Instant::now();
-    for _ in 0..20_000 {
-        let now = Instant::now();
-        let d = now.duration_since(last).as_secs_f64() * 1e9;
-        if d > 0.0 && d < tick {
-            tick = d;
-        }
-        last = now;
-    }
-    if tick.is_finite() { tick } else { 0.0 }
-}
-
 /// Single-call samples that fit `budget_ns` at `pass_ns` per eviction.
 fn shots(budget_ns: f64, pass_ns: f64) -> u32 {
     if pass_ns <= 0.0 {
@@ -178,12 +161,6 @@ fn shots(budget_ns: f64, pass_ns: f64) -> u32 {
 mod tests {
     use super::*;
     use std::time::Duration;
-
-    #[test]
-    fn the_clock_tick_is_positive_and_below_a_microsecond() {
-        let tick = clock_tick_ns();
-        assert!(tick > 0.0 && tick < 1_000.0, "{tick}");
-    }
 
     #[test]
     fn cache_sizes_parse_as_sysfs_writes_them() {

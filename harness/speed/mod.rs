@@ -367,7 +367,7 @@ pub fn run(opts: &SpeedOptions) -> SpeedReport {
         evict_bytes: e.bytes(),
         pass_ns: e.pass_ns(),
         baseline: cold::baseline(budget, e),
-        tick_ns: cold::clock_tick_ns(),
+        tick_ns: crate::measure::clock::wall_tick_ns(),
     });
     let cell = cells::SuiteCell {
         sizes: &opts.sizes,
