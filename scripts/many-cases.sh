@@ -2,8 +2,9 @@
 # Is a run's memory flat and its I/O linear in the number of cases? Runs N tiny cases (10 sizes
 # x N/10 repetitions of one publisher and one subscriber against the embedded broker, 100 ms
 # each) and prints the process's peak RSS (VmHWM) and the bytes it has written (wchar: every
-# write() call; write_bytes: what reached the block layer) after case N/10 and after case N,
-# read from /proc/<pid> while the run goes.
+# write() call; write_bytes: what reached the block layer) after case N/10 and after case N-1
+# (once case N ends the run reads its cases back for the final file and the report, whose peak
+# is printed apart), read from /proc/<pid> while the run goes.
 #
 # Targets: peak RSS at case N-1 within 10% of that at case N/10 (each case's results and
 # histograms are written when it ends and dropped), and bytes written per case the same in the
@@ -84,23 +85,13 @@ wait_case() {
     exit 1
 }
 
-# Waits until case $1 has started (its first "[k/N]" line): every case before it has ended.
-wait_started() {
-    while kill -0 "$pid" 2>/dev/null; do
-        grep -q "^\[$1/$n\] " "$tmp/progress.log" && return 0
-        sleep 0.05
-    done
-    echo "the run ended before case $1 started" >&2
-    exit 1
-}
-
 start=$(date +%s)
 wait_case "$early"
 read -r rss1 w1 b1 <<<"$(sample)"
-# The late sample is taken when case N starts, i.e. after case N-1: the moment case N ends the
-# run reads every case back from results.json to write it in matrix order and render the
-# report, which is the run's end, not growth per case (its peak is printed apart).
-wait_started "$n"
+# The late sample is taken after case N-1: the moment case N ends the run reads every case back
+# from results.json to write it in matrix order and render the report, which is the run's end,
+# not growth per case (its peak is printed apart).
+wait_case "$((n - 1))"
 read -r rss2 w2 b2 <<<"$(sample)"
 # The peak of the whole run, the final read-back and report included: polled until it exits.
 peak=$rss2
