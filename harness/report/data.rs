@@ -53,11 +53,7 @@ impl Varying {
     /// (the transport always last: the TLS-vs-payload chart reads it from there).
     pub fn label(&self, p: &CaseParams) -> String {
         // With a provider axis one suite runs on several providers: each is its own series.
-        let suite = match &p.provider {
-            Some(provider) => format!("{} ({provider})", p.suite),
-            None => p.suite.clone(),
-        };
-        let mut parts = vec![suite];
+        let mut parts = vec![suite_label(p)];
         if self.mac && p.mac != "none" {
             parts.push(p.mac.clone());
         }
@@ -71,6 +67,15 @@ impl Varying {
             parts.push(p.transport.clone());
         }
         parts.join(" · ")
+    }
+}
+
+/// The suite as tables and charts name it: the suite, and the provider when the case names one
+/// (a provider axis puts several rows and series of one suite side by side).
+pub fn suite_label(p: &CaseParams) -> String {
+    match &p.provider {
+        Some(provider) => format!("{} ({provider})", p.suite),
+        None => p.suite.clone(),
     }
 }
 

@@ -256,7 +256,7 @@ pub fn summary(results: &RunResults) -> Table {
                 relative_cell(results, c, basis, fastest.get(&p.size))
             };
             let cells = vec![
-                suite_label(p),
+                data::suite_label(p),
                 p.mac.clone(),
                 p.signature.clone(),
                 p.transport.clone(),
@@ -291,15 +291,6 @@ pub fn summary(results: &RunResults) -> Table {
         headers: SUMMARY_HEADERS.iter().map(|h| h.0).collect(),
         numeric: SUMMARY_HEADERS.iter().map(|h| h.1).collect(),
         rows,
-    }
-}
-
-/// The suite column: the suite, and the provider when the case names one (a provider axis puts
-/// several rows of one suite side by side).
-pub fn suite_label(p: &crate::results::CaseParams) -> String {
-    match &p.provider {
-        Some(provider) => format!("{} ({provider})", p.suite),
-        None => p.suite.clone(),
     }
 }
 
