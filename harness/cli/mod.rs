@@ -2,6 +2,7 @@
 //! struct with its own `execute`. Errors carry their exit code: [`BadInput`] (2) for anything
 //! the user can fix in a file or flag, anything else 1.
 
+mod fleet;
 mod recommend;
 mod results;
 mod run;

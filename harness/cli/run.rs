@@ -23,10 +23,24 @@ pub struct RunArgs {
     /// No progress output (the summary table is still printed).
     #[arg(long, short)]
     quiet: bool,
-    /// Run slice i of n of the clients (1-based, e.g. 2/3), for multi-machine runs against
-    /// one broker; combine the folders with `merge`.
-    #[arg(long, value_name = "I/N")]
-    shard: Option<scenario::Shard>,
+    /// Run slice I of N of the clients (1-based, e.g. 2/3), for multi-machine runs against
+    /// one broker; combine the folders with `merge`. `auto/N` takes I from Kubernetes' Indexed
+    /// Job variable JOB_COMPLETION_INDEX, which is 0-based: I = JOB_COMPLETION_INDEX + 1.
+    /// Without --shard, MCB_SHARD_COUNT=N means auto/N.
+    #[arg(long, value_name = "I/N|auto/N", env = "MCB_SHARD")]
+    shard: Option<scenario::ShardSpec>,
+    /// Start the first case at this instant (RFC 3339: 2026-12-02T12:00:00Z, or with an
+    /// offset), after set-up (pre-flight, results folder, Security Center): give every shard
+    /// the same one.
+    #[arg(long, value_name = "TIME")]
+    start_at: Option<String>,
+    /// Like --start-at, this long after the flag is read (e.g. 30s).
+    #[arg(long, value_name = "DURATION")]
+    start_in: Option<String>,
+    /// How late a shard may begin its first case before results.json and the terminal say
+    /// so; also how far in the past --start-at may be.
+    #[arg(long, value_name = "DURATION", default_value = "1s")]
+    start_tolerance: String,
     /// Order of the cases: `shuffled` (each repetition round a fresh random permutation of
     /// every case, so no matrix axis lines up with time) or `matrix` (the scenario's order,
     /// for debugging).
@@ -63,8 +77,19 @@ impl RunArgs {
             )
             .into());
         }
+        // Read before the scenario: a start time is checked against the clock as given.
+        let start = super::fleet::start_plan(
+            self.start_at.as_deref(),
+            self.start_in.as_deref(),
+            &self.start_tolerance,
+            std::time::SystemTime::now(),
+        )?;
+        let (shard, warning) = super::fleet::resolve_shard(self.shard, |k| std::env::var(k).ok())?;
+        if let Some(w) = warning {
+            eprintln!("warning: {w}");
+        }
         let mut scenario = scenario::load(&self.scenario, &self.set, self.broker.as_deref())?;
-        if let Some(s) = self.shard {
+        if let Some(s) = shard {
             s.apply(&mut scenario)?;
         }
         let opts = RunOptions {
@@ -74,7 +99,7 @@ impl RunArgs {
             } else {
                 Progress::auto()
             },
-            shard: self.shard,
+            shard,
             order: run::OrderSpec {
                 kind: match self.order {
                     OrderArg::Shuffled => crate::results::OrderKind::Shuffled,
@@ -83,6 +108,7 @@ impl RunArgs {
                 seed: self.order_seed,
             },
             speed: self.speed,
+            start,
         };
         let outcome = runtime()?
             .block_on(run::run(&scenario, &opts))

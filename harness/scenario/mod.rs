@@ -13,7 +13,7 @@ mod matrix_section;
 pub mod overrides;
 pub mod requirements;
 pub mod schema;
-mod shard;
+pub mod shard;
 #[cfg(test)]
 mod tests;
 
@@ -24,7 +24,7 @@ use std::time::Duration;
 pub use error::ScenarioError;
 pub use matrix::Case;
 use schema::{BrokerSection, Payload, Rate, ScenarioFile};
-pub use shard::Shard;
+pub use shard::{Shard, ShardSpec};
 
 use crate::crypto::Suite;
 
