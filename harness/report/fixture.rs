@@ -62,6 +62,7 @@ pub fn run() -> RunResults {
             text: "name = \"fixture\"\n[load]\nrate = 200 # <script>alert(1)</script>\n".into(),
             overrides: vec!["load.rate=200".into()],
             key_seed_sha256: Some("0123456789abcdef".into()),
+            text_sha256: None,
         },
         started_at: "2026-11-22T05:30:00Z".into(),
         finished_at: Some("2026-11-22T05:41:00Z".into()),
@@ -110,6 +111,8 @@ pub fn run() -> RunResults {
         requirements: None,
         protections: Vec::new(),
         suites,
+        timing: None,
+        merge: None,
     }
 }
 

@@ -1,6 +1,7 @@
 //! `merge`: combines run folders measured at the same time against one broker (the shards of
 //! a multi-machine run) into one result: counts and rates summed, histograms added from each
 //! folder's histograms.hlog (so percentiles are of the union, not averages of percentiles).
+//! [`merge_check`](super::merge_check) refuses folders that are not the shards of one run.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -11,7 +12,7 @@ use super::{CaseResult, CaseStatus, RunResults, RunStatus, reader};
 
 #[derive(Debug, thiserror::Error)]
 pub enum MergeError {
-    #[error("merge needs at least two run folders")]
+    #[error("merge needs at least one run folder")]
     TooFew,
     #[error(transparent)]
     Read(#[from] reader::ReadError),
@@ -20,15 +21,9 @@ pub enum MergeError {
         dir: PathBuf,
         source: std::io::Error,
     },
-    #[error(
-        "{a} and {b} ran different scenarios ({name_a} vs {name_b}); merge combines shards of one scenario"
-    )]
-    Mismatch {
-        a: PathBuf,
-        b: PathBuf,
-        name_a: String,
-        name_b: String,
-    },
+    /// Not a shard of the same run as the others (exit 2): names the folder and the field.
+    #[error(transparent)]
+    Refused(#[from] super::merge_check::Refusal),
 }
 
 /// The merged results and histograms, ready to be written like a run.
@@ -37,8 +32,14 @@ pub struct Merged {
     pub histograms: Vec<CaseHistograms>,
 }
 
+/// Merges the shards in `dirs`: every one of 1..N, each once, of one scenario and build.
 pub fn merge(dirs: &[PathBuf]) -> Result<Merged, MergeError> {
-    if dirs.len() < 2 {
+    merge_with(dirs, false)
+}
+
+/// Like [`merge`]; `partial` accepts missing shards (recorded in `merge.shards_missing`).
+pub fn merge_with(dirs: &[PathBuf], partial: bool) -> Result<Merged, MergeError> {
+    if dirs.is_empty() {
         return Err(MergeError::TooFew);
     }
     let mut runs = Vec::with_capacity(dirs.len());
@@ -50,17 +51,15 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Merged, MergeError> {
         })?;
         runs.push((d.as_path(), r, h));
     }
-    let (first_dir, first, _) = &runs[0];
-    for (d, r, _) in &runs[1..] {
-        if r.scenario.name != first.scenario.name {
-            return Err(MergeError::Mismatch {
-                a: first_dir.to_path_buf(),
-                b: d.to_path_buf(),
-                name_a: first.scenario.name.clone(),
-                name_b: r.scenario.name.clone(),
-            });
-        }
-    }
+    let listed: Vec<(&Path, &RunResults)> = runs.iter().map(|(d, r, _)| (*d, r)).collect();
+    let info = super::merge_check::check(&listed, partial)?;
+    // In shard order, so "shard k" in the merged errors is `--shard k/N`.
+    runs.sort_by_key(|(_, r, _)| r.shard.as_ref().map_or(0, |s| s.index));
+    let index_of: Vec<u32> = runs
+        .iter()
+        .map(|(_, r, _)| r.shard.as_ref().map_or(0, |s| s.index))
+        .collect();
+    let (_, first, _) = &runs[0];
 
     // `order` and `noise` are the first run's: shards of one run share their order (the same
     // seed, derived from the scenario text unless given), and the report's noise warnings
@@ -70,6 +69,8 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Merged, MergeError> {
     merged.repetitions.clear();
     merged.shard = None;
     merged.merged_from = dirs.iter().map(|d| d.display().to_string()).collect();
+    merged.timing = Some(union_window(runs.iter().map(|(_, r, _)| r)));
+    merged.merge = Some(info);
     merged.load.publishers = runs.iter().map(|(_, r, _)| r.load.publishers).sum();
     merged.load.subscribers = runs.iter().map(|(_, r, _)| r.load.subscribers).sum();
     merged.status = if runs.iter().all(|(_, r, _)| r.status == RunStatus::Complete) {
@@ -103,7 +104,7 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Merged, MergeError> {
                 }
             }
         }
-        let case = merge_case(parts, runs.len(), &phases);
+        let case = merge_case(parts, &index_of, &phases);
         histograms.push(CaseHistograms {
             case_id: case.id.clone(),
             repetition: case.repetition,
@@ -120,7 +121,33 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Merged, MergeError> {
     })
 }
 
-fn merge_case(parts: &[(usize, &CaseResult)], shards: usize, phases: &Phases) -> CaseResult {
+/// The merged run's timing: the agreed start, and a window from the earliest first case start
+/// to the latest last case end.
+fn union_window<'a>(runs: impl Iterator<Item = &'a RunResults>) -> super::RunTiming {
+    use super::fleet::{parse_timestamp, timestamp};
+    let (mut planned, mut from, mut to) = (None, None::<std::time::SystemTime>, None);
+    for t in runs.filter_map(|r| r.timing.as_ref()) {
+        planned = planned.or(t.planned_start.clone());
+        if let Some(s) = t.first_case_start.as_deref().and_then(parse_timestamp) {
+            from = Some(from.map_or(s, |f| f.min(s)));
+        }
+        if let Some(e) = t.last_case_end.as_deref().and_then(parse_timestamp) {
+            to = Some(to.map_or(e, |x: std::time::SystemTime| x.max(e)));
+        }
+    }
+    super::RunTiming {
+        planned_start: planned,
+        actual_start: None,
+        late_s: None,
+        tolerance_s: None,
+        late_warning: None,
+        first_case_start: from.map(timestamp),
+        last_case_end: to.map(timestamp),
+    }
+}
+
+fn merge_case(parts: &[(usize, &CaseResult)], index_of: &[u32], phases: &Phases) -> CaseResult {
+    let shards = index_of.len();
     let mut c = parts[0].1.clone();
     let (mut user, mut system, mut rss) = (0.0, 0.0, 0u64);
     // Known only when every shard recorded it: the sum starts from a known zero.
@@ -155,7 +182,7 @@ fn merge_case(parts: &[(usize, &CaseResult)], shards: usize, phases: &Phases) ->
             c.status = CaseStatus::Degraded;
             c.error = Some(format!(
                 "shard {}: {}",
-                run + 1,
+                index_of[run],
                 p.error.as_deref().unwrap_or("degraded")
             ));
         }
@@ -163,14 +190,17 @@ fn merge_case(parts: &[(usize, &CaseResult)], shards: usize, phases: &Phases) ->
             c.status = CaseStatus::Failed;
             c.error = Some(format!(
                 "shard {}: {}",
-                run + 1,
+                index_of[run],
                 p.error.as_deref().unwrap_or("failed")
             ));
         }
-        c.errors
-            .extend(p.errors.iter().map(|e| format!("shard {}: {e}", run + 1)));
+        c.errors.extend(
+            p.errors
+                .iter()
+                .map(|e| format!("shard {}: {e}", index_of[run])),
+        );
         if let Some(s) = &p.saturation {
-            c.saturation = Some(format!("shard {}: {s}", run + 1));
+            c.saturation = Some(format!("shard {}: {s}", index_of[run]));
         }
         c.outages.extend(p.outages.iter().cloned());
         if let Some(b) = &p.block_repeats {

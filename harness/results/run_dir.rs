@@ -11,10 +11,25 @@ pub struct RunDirError(pub String);
 
 /// Creates `<root>/<name>/<UTC timestamp>[-k]/`.
 pub fn create(root: &Path, name: &str, at: SystemTime) -> Result<PathBuf, RunDirError> {
+    create_tagged(root, name, at, None)
+}
+
+/// Creates `<root>/<name>/<UTC timestamp>[-<tag>][-k]/`: a shard's `tag` (`shard-2of3`) keeps
+/// the folders of shards started in one second apart by name, not by the order they won the
+/// race for `-k`.
+pub fn create_tagged(
+    root: &Path,
+    name: &str,
+    at: SystemTime,
+    tag: Option<&str>,
+) -> Result<PathBuf, RunDirError> {
     // Colons are not allowed in Windows paths; keep the timestamp sortable without them.
-    let stamp = humantime::format_rfc3339_seconds(at)
+    let mut stamp = humantime::format_rfc3339_seconds(at)
         .to_string()
         .replace(':', "-");
+    if let Some(t) = tag {
+        stamp = format!("{stamp}-{t}");
+    }
     let parent = root.join(name);
     std::fs::create_dir_all(&parent).map_err(|e| {
         RunDirError(format!(

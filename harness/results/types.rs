@@ -77,6 +77,13 @@ pub struct RunResults {
     /// (version 1 files: filled in when read, see `results::suites`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub suites: Vec<super::SuiteInfo>,
+    /// When the cases ran (the measured window) and, with a synchronized start, when they
+    /// were meant to (absent in older runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timing: Option<super::RunTiming>,
+    /// For a `merge` result: the shards merged, missing, and what the checks found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merge: Option<super::MergeInfo>,
 }
 
 /// Which slice of the scenario's clients a sharded run ran.
@@ -150,6 +157,11 @@ pub struct ScenarioInfo {
     /// `overrides` have the seed's value replaced by `<redacted>` (absent in older runs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_seed_sha256: Option<String>,
+    /// SHA-256 (hex) of `text` and the `--set` flags of `overrides` (see
+    /// `results::fleet::scenario_hash`): `merge` refuses shards whose hashes differ (absent in
+    /// older runs: `merge` computes it from the fields).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_sha256: Option<String>,
 }
 
 /// Where and on what the numbers were measured.

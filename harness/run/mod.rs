@@ -15,6 +15,7 @@ pub mod progress;
 pub mod properties;
 pub mod security;
 pub mod speed_ref;
+pub mod start;
 mod verdict;
 mod window;
 
@@ -66,6 +67,8 @@ pub struct RunOptions {
     pub order: OrderSpec,
     /// The `speed` reference the report ranks the run against.
     pub speed: speed_ref::SpeedSource,
+    /// `--start-at`/`--start-in`: the case loop waits for this instant, after set-up.
+    pub start: Option<start::StartPlan>,
 }
 
 /// A finished (or interrupted) run.
@@ -74,9 +77,15 @@ pub struct RunOutcome {
     pub results: RunResults,
 }
 
-/// Creates `<root>/<name>/<UTC timestamp>[-k]/`.
-pub fn create_run_dir(root: &Path, name: &str, at: SystemTime) -> Result<PathBuf, RunError> {
-    crate::results::run_dir::create(root, name, at).map_err(|e| RunError::Output(e.to_string()))
+/// Creates `<root>/<name>/<UTC timestamp>[-<tag>][-k]/` (a shard's tag: `shard-2of3`).
+pub fn create_run_dir(
+    root: &Path,
+    name: &str,
+    at: SystemTime,
+    tag: Option<&str>,
+) -> Result<PathBuf, RunError> {
+    crate::results::run_dir::create_tagged(root, name, at, tag)
+        .map_err(|e| RunError::Output(e.to_string()))
 }
 
 fn now_rfc3339() -> String {
@@ -253,7 +262,8 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
         }
         speed_ref::SpeedSource::Auto | speed_ref::SpeedSource::Off => None,
     };
-    let dir = create_run_dir(&opts.out_root, &scenario.name, started)?;
+    let tag = opts.shard.map(|s| s.folder_suffix());
+    let dir = create_run_dir(&opts.out_root, &scenario.name, started, tag.as_deref())?;
     let noise = env::NoiseProbe::start();
 
     let mut results = RunResults {
@@ -262,15 +272,21 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
             name: env!("CARGO_PKG_NAME").to_owned(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
         },
-        // Shared files: the key seed's fingerprint, never the seed.
-        scenario: results::secrets::redact(&ScenarioInfo {
-            name: scenario.name.clone(),
-            description: scenario.description.clone(),
-            path: scenario.path.display().to_string(),
-            text: scenario.text.clone(),
-            overrides: scenario.overrides.clone(),
-            key_seed_sha256: Some(results::secrets::fingerprint(&scenario.keys.0)),
-        }),
+        // Shared files: the key seed's fingerprint, never the seed; the hash is of what is
+        // recorded, so `merge` can check it from the file.
+        scenario: {
+            let mut info = results::secrets::redact(&ScenarioInfo {
+                name: scenario.name.clone(),
+                description: scenario.description.clone(),
+                path: scenario.path.display().to_string(),
+                text: scenario.text.clone(),
+                overrides: scenario.overrides.clone(),
+                key_seed_sha256: Some(results::secrets::fingerprint(&scenario.keys.0)),
+                text_sha256: None,
+            });
+            info.text_sha256 = Some(results::fleet::scenario_hash(&info));
+            info
+        },
         started_at: now_rfc3339(),
         finished_at: None,
         status: RunStatus::Running,
@@ -346,6 +362,8 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
         requirements: Some(scenario.requirements.clone()),
         protections: properties::of_cases(&scenario.cases),
         suites: properties::suites_of_cases(&scenario.cases),
+        timing: None,
+        merge: None,
     };
     let save = |r: &RunResults| writer::write(&dir, r).map_err(|e| RunError::Output(e.to_string()));
     let out = |e: writer::WriteError| RunError::Output(e.to_string());
@@ -410,6 +428,29 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
         _ = &mut ctrl_c => interrupted = true,
         _ = std::future::ready(()) => {}
     }
+    // Set-up is done: wait for the instant the shards agreed on (Ctrl-C still stops).
+    let who = opts.shard.map_or("the run".to_owned(), |s| {
+        format!("shard {}/{}", s.index, s.count)
+    });
+    if let Some(plan) = opts.start.as_ref().filter(|_| !interrupted) {
+        opts.progress.info(&format!(
+            "{who}: set up; waiting until {} to start the first case",
+            results::fleet::timestamp(plan.at)
+        ));
+        tokio::select! {
+            _ = start::wait(plan) => {}
+            _ = &mut ctrl_c => interrupted = true,
+        }
+    }
+    let loop_start = SystemTime::now();
+    if let Some(w) = opts
+        .start
+        .as_ref()
+        .and_then(|p| start::late_warning(p, loop_start, &who))
+    {
+        opts.progress.warn(&w);
+    }
+    let mut window: Option<(SystemTime, SystemTime)> = None;
     for (step, &slot) in schedule.iter().enumerate() {
         if interrupted {
             break;
@@ -430,6 +471,8 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
             }
         };
         opts.progress.case_finished(step, total, &outcome.result);
+        let case_end = SystemTime::now();
+        window = Some((window.map_or(case_start, |w| w.0), case_end));
         let hist = CaseHistograms {
             case_id: outcome.result.id.clone(),
             repetition: rep,
@@ -457,6 +500,7 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
     if let Some(o) = results.order.as_mut() {
         o.sequence = sequence;
     }
+    results.timing = Some(start::record(opts.start.as_ref(), loop_start, window, &who));
     opts.progress.finish();
     let keys = ctx.keys.clone();
     if let Some(c) = center {
