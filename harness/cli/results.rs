@@ -56,11 +56,18 @@ pub fn read_run(dir: &std::path::Path) -> anyhow::Result<crate::results::RunResu
 }
 
 /// Combine run folders (the shards of one multi-machine run) into one result and report.
+/// Refuses (exit 2, naming the folder and the field) folders that are not the shards of one
+/// run: another scenario text or --set flags (scenario.text_sha256), keys, tool version or
+/// build, cases, shard count, a shard given twice, or a shard of 1..N missing.
 #[derive(Debug, clap::Args)]
 pub struct MergeArgs {
-    /// Two or more run folders of the same scenario.
-    #[arg(required = true, num_args = 2..)]
+    /// The shards' run folders (`run --shard I/N`), all of 1..N unless --partial.
+    #[arg(required = true, num_args = 1..)]
     run_dirs: Vec<PathBuf>,
+    /// Merge even when shards of 1..N are missing (or a shard lacks cases): the merged
+    /// results.json records which were present and missing (`merge`).
+    #[arg(long)]
+    partial: bool,
     /// Results root for the merged folder (DIR/<scenario>-merged/<timestamp>/).
     #[arg(long, default_value = "results")]
     out: PathBuf,
@@ -68,8 +75,22 @@ pub struct MergeArgs {
 
 impl MergeArgs {
     pub fn execute(self) -> anyhow::Result<()> {
-        let merged =
-            crate::results::merge::merge(&self.run_dirs).map_err(|e| BadInput(e.to_string()))?;
+        let merged = crate::results::merge::merge_with(&self.run_dirs, self.partial)
+            .map_err(|e| BadInput(e.to_string()))?;
+        if let Some(m) = &merged.results.merge {
+            for w in &m.warnings {
+                eprintln!("warning: {w}");
+            }
+            let fmt = |s: Option<f64>| s.map_or("unknown".to_owned(), |s| format!("{s:.3} s"));
+            eprintln!(
+                "merged shards {:?} of {}; start skew {}; windows {}",
+                m.shards_present,
+                m.shard_count,
+                fmt(m.start_skew_s),
+                m.window_gap_s
+                    .map_or("overlap".to_owned(), |g| format!("apart by {g:.3} s"))
+            );
+        }
         let dir = crate::results::merge::write(&self.out, &merged).map_err(BadInput)?;
         crate::present::render(&dir, &merged.results, false)
     }
