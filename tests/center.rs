@@ -637,6 +637,7 @@ source = "center"
             shard: Some(shard),
             order: Default::default(),
             speed: mqtt_cipher_bench::run::speed_ref::SpeedSource::Off,
+            metrics: None,
         };
         let out = run::run(&s, &opts).await.unwrap();
         // One publisher and one subscriber per shard: 1 + 1 keys.

@@ -213,6 +213,7 @@ async fn unreachable_port_names_the_url_and_the_os_error() {
         shard: None,
         order: Default::default(),
         speed: mqtt_cipher_bench::run::speed_ref::SpeedSource::Off,
+        metrics: None,
     };
     let msg = match run::run(&s, &opts).await {
         Ok(_) => panic!("run against a closed port succeeded"),

@@ -36,6 +36,7 @@ suite = ["aes-128-gcm", "none"]
             shard: Some(shard),
             order: Default::default(),
             speed: mqtt_cipher_bench::run::speed_ref::SpeedSource::Off,
+            metrics: None,
         };
         async move { run::run(&s, &opts).await.unwrap() }
     };

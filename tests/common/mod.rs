@@ -22,6 +22,7 @@ pub async fn run_in_temp(s: &Scenario) -> (RunOutcome, tempfile::TempDir) {
         shard: None,
         order: Default::default(),
         speed: mqtt_cipher_bench::run::speed_ref::SpeedSource::Off,
+        metrics: None,
     };
     let outcome = run::run(s, &opts)
         .await
@@ -38,6 +39,7 @@ pub async fn run_error(s: &Scenario) -> run::RunError {
         shard: None,
         order: Default::default(),
         speed: mqtt_cipher_bench::run::speed_ref::SpeedSource::Off,
+        metrics: None,
     };
     match run::run(s, &opts).await {
         Ok(_) => panic!("run of {} succeeded but must fail", s.name),
