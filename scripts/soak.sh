@@ -76,11 +76,21 @@ size = [256]
 suite = ["aes-128-gcm"]
 EOF
 mport=$(free_port)
+: >"$tmp/progress.log"
 "$bin" run "$tmp/soak.toml" --broker "$broker" --out "$tmp/out" --speed none \
     --metrics "127.0.0.1:$mport" >"$tmp/summary.txt" 2>"$tmp/progress.log" &
 pid=$!
 
-rss() { awk '$1 == "VmRSS:" {print $2}' "/proc/$pid/status" 2>/dev/null; }
+rss() {
+    local v
+    v=$(awk '$1 == "VmRSS:" {print $2}' "/proc/$pid/status" 2>/dev/null || true)
+    if [ -z "$v" ]; then
+        echo "the run process is gone before its sample:" >&2
+        tail -n 20 "$tmp/progress.log" >&2
+        exit 1
+    fi
+    echo "$v"
+}
 # Waits until the case has started (its "[1/1] <case> …" line), scraping meanwhile.
 while ! grep -q '^\[1/1\] .*…' "$tmp/progress.log"; do
     kill -0 "$pid" 2>/dev/null || {
@@ -92,6 +102,7 @@ while ! grep -q '^\[1/1\] .*…' "$tmp/progress.log"; do
 done
 t0=$(date +%s)
 # Sleeps until $1 s after the case started, scraping /metrics every 5 s.
+last_scrape=0
 until_at() {
     while (($(date +%s) < t0 + $1)); do
         kill -0 "$pid" 2>/dev/null || {
@@ -99,17 +110,18 @@ until_at() {
             tail -n 20 "$tmp/progress.log" >&2
             exit 1
         }
-        if command -v curl >/dev/null; then
+        if command -v curl >/dev/null && (($(date +%s) >= last_scrape + 5)); then
             curl -s -o /dev/null --max-time 5 "http://127.0.0.1:$mport/metrics" || true
+            last_scrape=$(date +%s)
         fi
-        sleep 5
+        sleep 1
     done
 }
 until_at $((warmup + 2))
 r1=$(rss)
 until_at $((secs / 2))
 r2=$(rss)
-until_at $((secs - 3))
+until_at $((secs - 2))
 r3=$(rss)
 wait "$pid" || {
     echo "the run failed:" >&2
@@ -123,7 +135,7 @@ awk -v d="$dur" -v r1="$r1" -v r2="$r2" -v r3="$r3" -v b="$broker" -v bin="$bin"
     printf "one case of %s (%s, broker %s): RSS of the run process (VmRSS)\n", d, bin, b
     printf "  start  (%5d s, after the %d s warm-up): %8.1f MiB\n", w + 2, w, r1 / 1024
     printf "  middle (%5d s):                        %8.1f MiB\n", s / 2, r2 / 1024
-    printf "  end    (%5d s):                        %8.1f MiB\n", s - 3, r3 / 1024
+    printf "  end    (%5d s):                        %8.1f MiB\n", s - 2, r3 / 1024
     printf "  growth start->end %+.1f%%, middle->end %+.1f%%\n",
         100 * (r3 - r1) / r1, 100 * (r3 - r2) / r2
 }'
