@@ -142,6 +142,15 @@ impl LiveCase {
         self.subscribers.get(i as usize)
     }
 
+    /// Marks every subscriber connected (the case connected them all or failed).
+    pub fn subscribers_connected(&self) {
+        self.subscribers.iter().for_each(|c| c.connected(true));
+    }
+
+    pub fn publishers_connected(&self) {
+        self.publishers.iter().for_each(|c| c.connected(true));
+    }
+
     /// Marks every client down: the case ended and disconnected them.
     pub fn disconnect_all(&self) {
         for c in self.publishers.iter().chain(&self.subscribers) {

@@ -312,11 +312,7 @@ async fn measure(
         .map(|i| format!("{client_base}-s{i}"))
         .collect();
     let mut subs = connect_all(endpoint, sub_ids, max_packet, inflight, ramp).await?;
-    if let Some(l) = &live {
-        (0..load.subscribers)
-            .filter_map(|i| l.subscriber(i))
-            .for_each(|c| c.connected(true));
-    }
+    live.iter().for_each(|l| l.subscribers_connected());
     let filter = format!("{topic_prefix}/+");
     let mut granted: Option<u8> = None;
     for s in &mut subs {
@@ -333,11 +329,7 @@ async fn measure(
         .map(|i| format!("{client_base}-p{i}"))
         .collect();
     let pubs = connect_all(endpoint, pub_ids, max_packet, inflight, ramp).await?;
-    if let Some(l) = &live {
-        (0..load.publishers)
-            .filter_map(|i| l.publisher(i))
-            .for_each(|c| c.connected(true));
-    }
+    live.iter().for_each(|l| l.publishers_connected());
     for p in &pubs {
         record_connect(phases, p);
     }
