@@ -638,6 +638,7 @@ source = "center"
             order: Default::default(),
             speed: mqtt_cipher_bench::run::speed_ref::SpeedSource::Off,
             start: None,
+            metrics: None,
         };
         let out = run::run(&s, &opts).await.unwrap();
         // One publisher and one subscriber per shard: 1 + 1 keys.

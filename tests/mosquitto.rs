@@ -214,6 +214,7 @@ async fn unreachable_port_names_the_url_and_the_os_error() {
         order: Default::default(),
         speed: mqtt_cipher_bench::run::speed_ref::SpeedSource::Off,
         start: None,
+        metrics: None,
     };
     let msg = match run::run(&s, &opts).await {
         Ok(_) => panic!("run against a closed port succeeded"),

@@ -437,6 +437,7 @@ async fn run_ordered(
         order,
         speed: mqtt_cipher_bench::run::speed_ref::SpeedSource::Off,
         start: None,
+        metrics: None,
     };
     let out = run::run(s, &opts).await.unwrap_or_else(|e| panic!("{e}"));
     // What was written is what was returned.

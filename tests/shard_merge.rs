@@ -37,6 +37,7 @@ suite = ["aes-128-gcm", "none"]
             order: Default::default(),
             speed: mqtt_cipher_bench::run::speed_ref::SpeedSource::Off,
             start: None,
+            metrics: None,
         };
         async move { run::run(&s, &opts).await.unwrap() }
     };

@@ -59,6 +59,10 @@ pub struct RunArgs {
     /// Print every column of the summary (default: what fits 100 columns).
     #[arg(long)]
     wide: bool,
+    /// Serve live Prometheus metrics at http://ADDR/metrics while the run goes (e.g.
+    /// 127.0.0.1:9464); see README "Live metrics".
+    #[arg(long, value_name = "ADDR")]
+    metrics: Option<std::net::SocketAddr>,
 }
 
 /// `run --order`.
@@ -92,6 +96,15 @@ impl RunArgs {
         if let Some(s) = shard {
             s.apply(&mut scenario)?;
         }
+        let rt = runtime()?;
+        // Bound before the run starts, so a port in use stops the command before any case.
+        let metrics = match self.metrics {
+            Some(addr) => Some(
+                rt.block_on(run::metrics::Exporter::start(addr))
+                    .map_err(|e| BadInput(e.to_string()))?,
+            ),
+            None => None,
+        };
         let opts = RunOptions {
             out_root: self.out,
             progress: if self.quiet {
@@ -109,16 +122,15 @@ impl RunArgs {
             },
             speed: self.speed,
             start,
+            metrics,
         };
-        let outcome = runtime()?
-            .block_on(run::run(&scenario, &opts))
-            .map_err(|e| {
-                if e.is_input_error() {
-                    anyhow::Error::new(BadInput(e.to_string()))
-                } else {
-                    anyhow::Error::new(e)
-                }
-            })?;
+        let outcome = rt.block_on(run::run(&scenario, &opts)).map_err(|e| {
+            if e.is_input_error() {
+                anyhow::Error::new(BadInput(e.to_string()))
+            } else {
+                anyhow::Error::new(e)
+            }
+        })?;
         crate::present::after_run(&outcome, self.wide)
     }
 }

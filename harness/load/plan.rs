@@ -8,6 +8,7 @@ use serde::{Deserialize, Deserializer, de};
 
 use crate::crypto::keys::KeyRing;
 use crate::crypto::protect::Protection;
+use crate::measure::live::LiveCase;
 
 use super::payload::PayloadSource;
 
@@ -36,6 +37,8 @@ pub struct CasePlan {
     pub keys: Arc<KeyRing>,
     /// Largest MQTT packet a client of this case sends or receives.
     pub max_packet: usize,
+    /// The case's live tallies, with `run --metrics` (see [`crate::measure::live`]).
+    pub live: Option<Arc<LiveCase>>,
 }
 
 /// Digits of the largest index below `count` (at least one): the width indices in topics are
@@ -60,6 +63,15 @@ impl CasePlan {
     /// The subscription filter covering every publisher of the case.
     pub fn filter(&self) -> String {
         format!("{}/+", self.topic_prefix)
+    }
+
+    /// Publisher `i`'s live cell, with `run --metrics`.
+    pub fn live_publisher(&self, i: u32) -> Option<&crate::measure::live::LiveCell> {
+        self.live.as_deref().and_then(|l| l.publisher(i))
+    }
+
+    pub fn live_subscriber(&self, i: u32) -> Option<&crate::measure::live::LiveCell> {
+        self.live.as_deref().and_then(|l| l.subscriber(i))
     }
 
     pub fn measured(&self, scheduled_ns: u64) -> bool {

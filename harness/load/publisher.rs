@@ -19,6 +19,7 @@ use crate::crypto::signature::SigAlg;
 use crate::measure::clock::{now_ns, thread_cpu_ns};
 use crate::measure::cpu::{PUBLISHER_IO_THREAD, PUBLISHER_THREAD, WindowClock};
 use crate::measure::histograms::{Phase, Phases};
+use crate::measure::live::LiveCell;
 use crate::measure::outage::ConnectionLog;
 use crate::results::Counts;
 
@@ -180,7 +181,7 @@ pub async fn run(
         index,
         WindowClock::new(plan.warmup_end_ns, plan.end_ns),
         eventloop,
-        plan.qos,
+        plan.clone(),
         tracker.clone(),
         window.clone(),
         stop_rx,
@@ -286,7 +287,7 @@ fn spawn_driver(
     index: u32,
     mut clock: WindowClock,
     eventloop: EventLoop,
-    qos: QoS,
+    plan: Arc<CasePlan>,
     tracker: Arc<Mutex<AckTracker>>,
     window: Arc<Window>,
     stop: watch::Receiver<bool>,
@@ -297,7 +298,10 @@ fn spawn_driver(
     std::thread::Builder::new()
         .name(format!("{PUBLISHER_IO_THREAD}{index}"))
         .spawn(move || {
-            rt.block_on(drive(eventloop, qos, tracker, window, stop, &mut clock));
+            let live = plan.live_publisher(index);
+            rt.block_on(drive(
+                eventloop, plan.qos, live, tracker, window, stop, &mut clock,
+            ));
             clock.finish()
         })
 }
@@ -307,6 +311,7 @@ fn spawn_driver(
 async fn drive(
     mut eventloop: EventLoop,
     qos: QoS,
+    live: Option<&LiveCell>,
     tracker: Arc<Mutex<AckTracker>>,
     window: Arc<Window>,
     mut stop: watch::Receiver<bool>,
@@ -367,6 +372,9 @@ async fn drive(
                 let mut t = lock(&tracker);
                 if t.awaiting.remove(&pkid).is_some() {
                     t.rejected += 1;
+                    if let Some(l) = live {
+                        l.rejected();
+                    }
                     window.release();
                 }
                 t.errors
@@ -380,12 +388,20 @@ async fn drive(
                 }
                 t.first_rejection.get_or_insert(reason);
             }
-            Ok(Event::ConnAck { .. }) => lock(&tracker).connection.up(now_ns()),
+            Ok(Event::ConnAck { .. }) => {
+                lock(&tracker).connection.up(now_ns());
+                if let Some(l) = live {
+                    l.connected(true);
+                }
+            }
             Ok(Event::Disconnected) => return,
             Ok(_) => {}
             Err(e) => {
                 if *stop.borrow() {
                     return;
+                }
+                if let Some(l) = live {
+                    l.connected(false);
                 }
                 {
                     let mut t = lock(&tracker);
@@ -567,6 +583,9 @@ fn send_loop(
             break;
         }
         report.sent += 1;
+        if let Some(l) = plan.live_publisher(index) {
+            l.sent(pacer.is_some().then(|| start.saturating_sub(scheduled)));
+        }
         if measured {
             report.send_cpu_ns += thread_cpu_ns().saturating_sub(c0);
             report.send_cpu_messages += 1;

@@ -19,6 +19,7 @@ use crate::measure::accounting::{Arrival, Receipts};
 use crate::measure::clock::{now_ns, thread_cpu_ns};
 use crate::measure::cpu::{SUBSCRIBER_THREAD, WindowClock};
 use crate::measure::histograms::{Phase, Phases};
+use crate::measure::live::{LiveCase, LiveCell};
 use crate::measure::outage::ConnectionLog;
 use crate::results::{BlockRepeats, Counts};
 use crate::security::blocks::{self, BlockSampler};
@@ -68,7 +69,7 @@ pub fn spawn(
     std::thread::Builder::new()
         .name(format!("{SUBSCRIBER_THREAD}{index}"))
         .spawn(move || {
-            let report = rt.block_on(run(plan, conn, openers, sent));
+            let report = rt.block_on(run(index, plan, conn, openers, sent));
             let _ = tx.send(report);
         })?;
     Ok(rx)
@@ -123,6 +124,7 @@ pub async fn subscribe(
 /// Runs until every message the publishers report sent has arrived, or `plan.drain` after
 /// they report; `sent` carries those totals (one per publisher) once known.
 pub async fn run(
+    index: u32,
     plan: Arc<CasePlan>,
     conn: Connected,
     mut openers: Vec<Unprotector>,
@@ -149,6 +151,8 @@ pub async fn run(
         blocks: BlockSampler::new(blocks::block_len(plan.protection.suite), BLOCK_SAMPLE),
         window_delivered: 0,
         window_check_cpu_ns: 0,
+        live: plan.live.clone(),
+        index,
     };
     let mut totals: Option<Vec<u64>> = None;
     let mut connection = ConnectionLog::default();
@@ -166,6 +170,9 @@ pub async fn run(
                 Ok(Event::Publish(p)) => s.on_publish(&plan, &mut openers, &p),
                 Ok(Event::ConnAck { .. }) => {
                     connection.up(now_ns());
+                    if let Some(l) = s.live_cell() {
+                        l.connected(true);
+                    }
                     // A reconnect with a clean session has lost the subscription: renew it
                     // (try_: never await a request in the task that polls the event loop).
                     if let Err(e) = client.try_subscribe(&plan.filter(), plan.qos) {
@@ -175,6 +182,9 @@ pub async fn run(
                 Ok(_) => {}
                 Err(e) => {
                     connection.down(now_ns());
+                    if let Some(l) = s.live_cell() {
+                        l.connected(false);
+                    }
                     s.errors.push(format!("subscriber connection error at {}: {e}", humantime::format_rfc3339_millis(std::time::SystemTime::now())));
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
@@ -229,9 +239,16 @@ struct State {
     blocks: BlockSampler,
     window_delivered: u64,
     window_check_cpu_ns: u64,
+    /// With `run --metrics`: the case's live tallies, this subscriber's cell at `index`.
+    live: Option<Arc<LiveCase>>,
+    index: u32,
 }
 
 impl State {
+    fn live_cell(&self) -> Option<&LiveCell> {
+        self.live.as_deref().and_then(|l| l.subscriber(self.index))
+    }
+
     fn on_publish(&mut self, plan: &CasePlan, openers: &mut [Unprotector], p: &Message) {
         let topic: &[u8] = &p.topic;
         let Some(opener) = publisher_of(plan, topic).and_then(|i| openers.get_mut(i as usize))
@@ -286,7 +303,12 @@ impl State {
             Arrival::Duplicate => {
                 let within = self.qos > 0 && self.recent.within(t2, f.publisher, f.seq);
                 match replay::classify(self.qos, p.dup, within) {
-                    CopyKind::QosDuplicate => self.counts.duplicated += 1,
+                    CopyKind::QosDuplicate => {
+                        self.counts.duplicated += 1;
+                        if let Some(l) = self.live_cell() {
+                            l.duplicated();
+                        }
+                    }
                     CopyKind::Replay => self.counts.replayed += 1,
                 }
                 return;
@@ -316,19 +338,37 @@ impl State {
             self.phases.record(Phase::DecryptCpu, c2 - c1);
             self.phases
                 .record(Phase::Latency, t2.saturating_sub(f.scheduled_ns));
+            if let Some(l) = self.live_cell() {
+                // As the phase records it: a zero reading counts as 1 ns.
+                l.latency(t2.saturating_sub(f.scheduled_ns).max(1));
+            }
             self.phases
                 .record(Phase::LatencyUncorrected, t2.saturating_sub(f.start_ns));
         }
         if !intact {
             self.counts.corrupted += 1;
         }
+        if let Some(l) = self.live_cell() {
+            l.delivered();
+        }
     }
 
     fn count_failure(&mut self, e: OpenError) {
+        let live = self.live.as_deref().and_then(|l| l.subscriber(self.index));
         match e {
             OpenError::Malformed(_) => self.counts.malformed += 1,
-            OpenError::Crypto(CryptoError::Authentication) => self.counts.failed_auth += 1,
-            OpenError::Crypto(_) => self.counts.failed_decrypt += 1,
+            OpenError::Crypto(CryptoError::Authentication) => {
+                self.counts.failed_auth += 1;
+                if let Some(l) = live {
+                    l.failed_auth();
+                }
+            }
+            OpenError::Crypto(_) => {
+                self.counts.failed_decrypt += 1;
+                if let Some(l) = live {
+                    l.failed_decrypt();
+                }
+            }
         }
     }
 }

@@ -6,4 +6,5 @@ pub mod clock;
 pub mod cpu;
 pub mod env;
 pub mod histograms;
+pub mod live;
 pub mod outage;

@@ -21,6 +21,7 @@ use crate::load::{CasePlan, publisher, subscriber};
 use crate::measure::clock::now_ns;
 use crate::measure::cpu;
 use crate::measure::histograms::{Phase, Phases};
+use crate::measure::live::LiveCase;
 use crate::measure::outage;
 use crate::results::{
     CaseParams, CaseResult, CaseStatus, Counts, CpuUsage, Sizes, Throughput, WireBytes,
@@ -108,8 +109,13 @@ fn publisher_width(load: &crate::scenario::Load) -> usize {
 }
 
 /// Measures `case` once; `repetition` (1-based) keeps each repetition's topics and client ids
-/// apart.
-pub async fn run(ctx: &CaseContext<'_>, case: &Case, repetition: u32) -> CaseOutcome {
+/// apart. With `live` (`run --metrics`), the clients keep its tallies as they go.
+pub async fn run(
+    ctx: &CaseContext<'_>,
+    case: &Case,
+    repetition: u32,
+    live: Option<Arc<LiveCase>>,
+) -> CaseOutcome {
     let started_at = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     let wall = std::time::Instant::now();
     let cpu_before = cpu::sample();
@@ -172,17 +178,12 @@ pub async fn run(ctx: &CaseContext<'_>, case: &Case, repetition: u32) -> CaseOut
         fault: None,
     };
 
-    let facts = match measure(
-        ctx,
-        case,
-        protection,
+    let setup = Setup {
         topic_prefix,
         max_packet,
-        &mut phases,
-        &mut result,
-    )
-    .await
-    {
+        live,
+    };
+    let facts = match measure(ctx, case, protection, setup, &mut phases, &mut result).await {
         Ok(f) => Some(f),
         Err(e) => {
             result.status = CaseStatus::Failed;
@@ -246,15 +247,27 @@ async fn connect_all(
     .await
 }
 
+/// What every client of one case is set up with.
+struct Setup {
+    topic_prefix: String,
+    max_packet: usize,
+    /// With `run --metrics`: the tallies the clients keep as they go.
+    live: Option<Arc<LiveCase>>,
+}
+
 async fn measure(
     ctx: &CaseContext<'_>,
     case: &Case,
     protection: Protection,
-    topic_prefix: String,
-    max_packet: usize,
+    setup: Setup,
     phases: &mut Phases,
     result: &mut CaseResult,
 ) -> Result<super::verdict::Facts, String> {
+    let Setup {
+        topic_prefix,
+        max_packet,
+        live,
+    } = setup;
     let load = &ctx.scenario.load;
     let qos = qos_of(case.qos);
     let inflight = load.inflight;
@@ -299,6 +312,7 @@ async fn measure(
         .map(|i| format!("{client_base}-s{i}"))
         .collect();
     let mut subs = connect_all(endpoint, sub_ids, max_packet, inflight, ramp).await?;
+    live.iter().for_each(|l| l.subscribers_connected());
     let filter = format!("{topic_prefix}/+");
     let mut granted: Option<u8> = None;
     for s in &mut subs {
@@ -315,6 +329,7 @@ async fn measure(
         .map(|i| format!("{client_base}-p{i}"))
         .collect();
     let pubs = connect_all(endpoint, pub_ids, max_packet, inflight, ramp).await?;
+    live.iter().for_each(|l| l.publishers_connected());
     for p in &pubs {
         record_connect(phases, p);
     }
@@ -424,6 +439,7 @@ async fn measure(
         )),
         keys: ctx.keys.clone(),
         max_packet,
+        live,
     });
 
     // Faults strike over the scheduled span only: set-up and the drain run on a clean link.

@@ -10,6 +10,7 @@
 pub mod case;
 pub mod center;
 mod faults;
+pub mod metrics;
 pub mod order;
 pub mod progress;
 pub mod properties;
@@ -69,6 +70,8 @@ pub struct RunOptions {
     pub speed: speed_ref::SpeedSource,
     /// `--start-at`/`--start-in`: the case loop waits for this instant, after set-up.
     pub start: Option<start::StartPlan>,
+    /// `--metrics`: the Prometheus exporter the run keeps up to date (already listening).
+    pub metrics: Option<metrics::Exporter>,
 }
 
 /// A finished (or interrupted) run.
@@ -399,6 +402,9 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
     let total = scenario.cases.len() * load.repeat as usize;
     let mut interrupted = false;
     opts.progress.start(total, load.duration);
+    if let Some(m) = &opts.metrics {
+        m.run_started(&scenario.name, total);
+    }
     opts.progress.info(&match seed {
         Some((s, source)) => format!(
             "order: shuffled, seed {s} ({}; --order-seed {s} replays it)",
@@ -463,8 +469,16 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
         };
         opts.progress.case_started(step, total, &label);
         let case_start = SystemTime::now();
+        let live = opts.metrics.as_ref().map(|m| {
+            let live = Arc::new(crate::measure::live::LiveCase::new(
+                load.publishers,
+                load.subscribers,
+            ));
+            m.case_started(c, rep, live.clone());
+            live
+        });
         let outcome = tokio::select! {
-            o = case::run(&ctx, c, rep) => o,
+            o = case::run(&ctx, c, rep, live) => o,
             _ = &mut ctrl_c => {
                 interrupted = true;
                 break;
@@ -473,6 +487,9 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
         opts.progress.case_finished(step, total, &outcome.result);
         let case_end = SystemTime::now();
         window = Some((window.map_or(case_start, |w| w.0), case_end));
+        if let Some(m) = &opts.metrics {
+            m.case_finished(&outcome.result);
+        }
         let hist = CaseHistograms {
             case_id: outcome.result.id.clone(),
             repetition: rep,

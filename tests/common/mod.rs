@@ -23,6 +23,7 @@ pub async fn run_in_temp(s: &Scenario) -> (RunOutcome, tempfile::TempDir) {
         order: Default::default(),
         speed: mqtt_cipher_bench::run::speed_ref::SpeedSource::Off,
         start: None,
+        metrics: None,
     };
     let outcome = run::run(s, &opts)
         .await
@@ -40,6 +41,7 @@ pub async fn run_error(s: &Scenario) -> run::RunError {
         order: Default::default(),
         speed: mqtt_cipher_bench::run::speed_ref::SpeedSource::Off,
         start: None,
+        metrics: None,
     };
     match run::run(s, &opts).await {
         Ok(_) => panic!("run of {} succeeded but must fail", s.name),
