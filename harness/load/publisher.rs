@@ -380,7 +380,11 @@ async fn drive(
                 }
                 t.first_rejection.get_or_insert(reason);
             }
-            Ok(Event::ConnAck { .. }) => lock(&tracker).connection.up(now_ns()),
+            Ok(Event::ConnAck {
+                session_present, ..
+            }) => lock(&tracker)
+                .connection
+                .up_with_session(now_ns(), session_present),
             Ok(Event::Disconnected) => return,
             Ok(_) => {}
             Err(e) => {

@@ -275,6 +275,7 @@ fn case(suite: &str, mac: &str, qos: u8, size: usize, per_msg: f64, per_byte: f6
             signature: "none".into(),
             transport: "tcp".into(),
             protocol: "v4".into(),
+            session: "clean".into(),
             provider: None,
             implementation: None,
         },
@@ -323,6 +324,7 @@ fn case(suite: &str, mac: &str, qos: u8, size: usize, per_msg: f64, per_byte: f6
         receive_maximum: None,
         broker_qos: None,
         fault: None,
+        session_resumes: None,
     }
 }
 
@@ -372,6 +374,7 @@ fn failed_case() -> CaseResult {
             signature: "none".into(),
             transport: "tcp".into(),
             protocol: "v4".into(),
+            session: "clean".into(),
             provider: None,
             implementation: None,
         },
@@ -395,5 +398,6 @@ fn failed_case() -> CaseResult {
         receive_maximum: None,
         broker_qos: None,
         fault: None,
+        session_resumes: None,
     }
 }
