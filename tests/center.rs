@@ -95,6 +95,7 @@ impl Fixture {
                 client_id: &id,
                 max_packet: 64 * 1024,
                 inflight: 10,
+                session: mqtt_cipher_bench::broker::config::Session::Clean,
             },
         )
         .await

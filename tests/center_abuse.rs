@@ -94,6 +94,7 @@ impl Center {
                 client_id: name,
                 max_packet: 256 * 1024,
                 inflight: 100,
+                session: mqtt_cipher_bench::broker::config::Session::Clean,
             },
         )
         .await

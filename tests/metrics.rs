@@ -157,6 +157,7 @@ async fn a_scraped_run_ends_with_the_counts_of_results_json() {
         order: Default::default(),
         speed: run::speed_ref::SpeedSource::Off,
         metrics: Some(exporter),
+        start: None,
     };
     // A scraper on a thread of its own, every 100 ms for as long as the run goes.
     let stop = Arc::new(AtomicBool::new(false));

@@ -4,45 +4,14 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::mosquitto::{Mosquitto, tool_exists};
+use common::mosquitto::{Mosquitto, first_message_seen, observer_missing};
 use mqtt_cipher_bench::results::CaseStatus;
 
 const PUBLISHERS: u32 = 2;
 const SUBSCRIBERS: u32 = 1;
 const DOWN_FOR: Duration = Duration::from_millis(1500);
-
-/// True (after a note) when `mosquitto_sub`, which watches for the run's first message, is
-/// not installed; a failure instead when MCB_REQUIRE_MOSQUITTO is set.
-fn observer_missing() -> bool {
-    if tool_exists("mosquitto_sub") {
-        return false;
-    }
-    assert!(
-        std::env::var_os("MCB_REQUIRE_MOSQUITTO").is_none(),
-        "mosquitto_sub is not installed and MCB_REQUIRE_MOSQUITTO is set"
-    );
-    eprintln!("note: skipping: mosquitto_sub is not installed");
-    true
-}
-
-/// Waits (up to 60 s) until `mosquitto_sub` sees a message of a run on `m`.
-async fn first_message_seen(m: &Mosquitto) -> bool {
-    let (port, user, password) = (m.plain, m.user.clone(), m.password.clone());
-    tokio::task::spawn_blocking(move || {
-        let status = Command::new("mosquitto_sub")
-            .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-u", &user])
-            .args(["-P", &password, "-t", "mcb/#", "-C", "1", "-W", "60"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-        status.map(|s| s.success()).unwrap_or(false)
-    })
-    .await
-    .unwrap_or(false)
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broker_killed_and_restarted_mid_case_is_reported_and_every_message_accounted_for() {

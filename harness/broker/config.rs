@@ -91,6 +91,32 @@ impl Protocol {
     }
 }
 
+/// What the broker keeps of a client between its connections (`load.session`,
+/// `matrix.session`).
+///
+/// `clean` is a fresh session at every connect (3.1.1 clean session, MQTT 5 clean start with
+/// no expiry): what a subscriber misses while away is gone. `persistent` keeps the session
+/// (3.1.1 clean session false; MQTT 5 clean start false with a Session Expiry Interval):
+/// the broker queues QoS 1/2 messages for an absent subscriber and keeps its subscription,
+/// and a publisher resends what was not acknowledged. Client ids are stable for the whole
+/// case (one per client, case and repetition), which a persistent session needs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Session {
+    #[default]
+    Clean,
+    Persistent,
+}
+
+impl Session {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Clean => "clean",
+            Self::Persistent => "persistent",
+        }
+    }
+}
+
 /// How clients reach the broker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -141,6 +141,7 @@ impl CenterClient {
             client_id: &mqtt_id,
             max_packet: super::service::MAX_PACKET,
             inflight: 10,
+            session: crate::broker::config::Session::Clean,
         };
         let mut conn = client::connect(endpoint, &spec)
             .await

@@ -97,6 +97,7 @@ impl CenterService {
             client_id,
             max_packet: MAX_PACKET,
             inflight: 100,
+            session: crate::broker::config::Session::Clean,
         };
         let mut conn = client::connect(endpoint, &spec)
             .await

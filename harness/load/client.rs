@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::broker::Endpoint;
-use crate::broker::config::{Protocol, Transport};
+use crate::broker::config::{Protocol, Session, Transport};
 use crate::measure::clock::now_ns;
 
 use super::mqtt::{self, Client, ConnectionError, Event, EventLoop, Refusal};
@@ -69,6 +69,7 @@ pub struct ClientSpec<'a> {
     pub max_packet: usize,
     /// Unacknowledged QoS 1/2 publishes allowed in flight.
     pub inflight: u16,
+    pub session: Session,
 }
 
 /// The settings of one client (no I/O), for the endpoint's protocol.
@@ -118,6 +119,7 @@ pub fn settings(
             .credentials
             .as_ref()
             .map(|c| (c.username.clone(), c.password.clone())),
+        session: spec.session,
     })
 }
 
@@ -222,6 +224,7 @@ async fn connect_with(
         Ok(Ok(Event::ConnAck {
             receive_max,
             max_packet,
+            ..
         })) => Ok(Connected {
             client,
             eventloop,

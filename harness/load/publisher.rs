@@ -388,8 +388,12 @@ async fn drive(
                 }
                 t.first_rejection.get_or_insert(reason);
             }
-            Ok(Event::ConnAck { .. }) => {
-                lock(&tracker).connection.up(now_ns());
+            Ok(Event::ConnAck {
+                session_present, ..
+            }) => {
+                lock(&tracker)
+                    .connection
+                    .up_with_session(now_ns(), session_present);
                 if let Some(l) = live {
                     l.connected(true);
                 }

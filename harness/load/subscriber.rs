@@ -168,14 +168,18 @@ pub async fn run(
         tokio::select! {
             ev = eventloop.poll() => match ev {
                 Ok(Event::Publish(p)) => s.on_publish(&plan, &mut openers, &p),
-                Ok(Event::ConnAck { .. }) => {
-                    connection.up(now_ns());
+                Ok(Event::ConnAck { session_present, .. }) => {
+                    connection.up_with_session(now_ns(), session_present);
                     if let Some(l) = s.live_cell() {
                         l.connected(true);
                     }
-                    // A reconnect with a clean session has lost the subscription: renew it
-                    // (try_: never await a request in the task that polls the event loop).
-                    if let Err(e) = client.try_subscribe(&plan.filter(), plan.qos) {
+                    // A reconnect without the session (a clean one, or a persistent one the
+                    // broker lost) has lost the subscription: renew it (try_: never await a
+                    // request in the task that polls the event loop). A resumed session
+                    // still has it, and the broker is already sending what it queued.
+                    if !session_present
+                        && let Err(e) = client.try_subscribe(&plan.filter(), plan.qos)
+                    {
                         s.errors.push(format!("cannot resubscribe after reconnect: {e}"));
                     }
                 }

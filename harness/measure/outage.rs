@@ -13,6 +13,8 @@ pub struct ConnectionLog {
     down_since: Option<u64>,
     /// Closed down intervals, [from, to) in clock ns.
     intervals: Vec<(u64, u64)>,
+    /// Reconnects whose CONNACK said the broker still had this client's session.
+    resumed: u64,
 }
 
 impl ConnectionLog {
@@ -24,9 +26,22 @@ impl ConnectionLog {
 
     /// The client got a CONNACK at `t`.
     pub fn up(&mut self, t: u64) {
+        self.up_with_session(t, false);
+    }
+
+    /// The client got a CONNACK at `t` whose session-present flag was `session_present`.
+    pub fn up_with_session(&mut self, t: u64, session_present: bool) {
         if let Some(from) = self.down_since.take() {
             self.intervals.push((from, t.max(from)));
+            if session_present {
+                self.resumed += 1;
+            }
         }
+    }
+
+    /// Reconnects that found the client's session still on the broker.
+    pub fn resumed(&self) -> u64 {
+        self.resumed
     }
 
     /// Times the client got its connection back.

@@ -278,6 +278,7 @@ fn case(suite: &str, mac: &str, qos: u8, size: usize, per_msg: f64, per_byte: f6
             signature: "none".into(),
             transport: "tcp".into(),
             protocol: "v4".into(),
+            session: "clean".into(),
             provider: None,
             implementation: None,
         },
@@ -326,6 +327,7 @@ fn case(suite: &str, mac: &str, qos: u8, size: usize, per_msg: f64, per_byte: f6
         receive_maximum: None,
         broker_qos: None,
         fault: None,
+        session_resumes: None,
     }
 }
 
@@ -375,6 +377,7 @@ fn failed_case() -> CaseResult {
             signature: "none".into(),
             transport: "tcp".into(),
             protocol: "v4".into(),
+            session: "clean".into(),
             provider: None,
             implementation: None,
         },
@@ -398,5 +401,6 @@ fn failed_case() -> CaseResult {
         receive_maximum: None,
         broker_qos: None,
         fault: None,
+        session_resumes: None,
     }
 }

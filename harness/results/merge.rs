@@ -159,6 +159,7 @@ fn merge_case(parts: &[(usize, &CaseResult)], index_of: &[u32], phases: &Phases)
     c.outages.clear();
     c.block_repeats = None;
     c.broker_qos = None;
+    c.session_resumes = None;
     for &(run, p) in parts {
         c.counts += &p.counts;
         c.throughput += &p.throughput;
@@ -177,6 +178,11 @@ fn merge_case(parts: &[(usize, &CaseResult)], index_of: &[u32], phases: &Phases)
         }
         if let Some(q) = &p.broker_qos {
             *c.broker_qos.get_or_insert_with(Default::default) += q;
+        }
+        if let Some(r) = &p.session_resumes {
+            let m = c.session_resumes.get_or_insert_with(Default::default);
+            m.reconnects += r.reconnects;
+            m.resumed += r.resumed;
         }
         if p.status == CaseStatus::Degraded && c.status == CaseStatus::Ok {
             c.status = CaseStatus::Degraded;

@@ -288,6 +288,21 @@ pub struct CaseResult {
     /// The `[link] faults` fault this case ran under (absent: a clean link).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fault: Option<super::FaultOutcome>,
+    /// Persistent-session cases only: what the clients' reconnects found on the broker.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_resumes: Option<SessionResumes>,
+}
+
+/// Reconnects of a persistent-session case, summed over its clients.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SessionResumes {
+    /// Connections regained after a loss (a broker restart, a reset link).
+    pub reconnects: u64,
+    /// Of those, the ones whose CONNACK had session present: the broker still had the
+    /// client's subscription and queued messages. The rest started empty (the broker lost the
+    /// session, e.g. killed before it saved it) and subscribers subscribed again.
+    pub resumed: u64,
 }
 
 /// Repeated ciphertext blocks inside envelope bodies, over a sample of received envelopes,
@@ -392,6 +407,9 @@ pub struct CaseParams {
     /// MQTT version the clients spoke: `v4` (3.1.1) or `v5`.
     #[serde(default = "default_protocol")]
     pub protocol: String,
+    /// `clean` or `persistent` (results written before sessions could be chosen: `clean`).
+    #[serde(default = "default_session")]
+    pub session: String,
     /// The case's `provider` axis value (`rustcrypto`, `ring`, `aws-lc`); absent when the
     /// scenario has no provider axis and every part ran on its default provider.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -415,6 +433,11 @@ pub struct Implementation {
     /// Provider of the signature (`rustcrypto` for `none`).
     pub signature_provider: String,
     pub signature: String,
+}
+
+/// Results written before the session kind could be chosen all used clean sessions.
+fn default_session() -> String {
+    "clean".into()
 }
 
 /// Results written before the protocol axis existed were all MQTT 3.1.1.

@@ -26,7 +26,7 @@ use crate::measure::outage;
 use crate::results::{
     CaseParams, CaseResult, CaseStatus, Counts, CpuUsage, Sizes, Throughput, WireBytes,
 };
-use crate::scenario::schema::{Protocol, Rate};
+use crate::scenario::schema::{Protocol, Rate, Session};
 use crate::scenario::{Case, Scenario};
 
 /// Time between the last client set-up and the first scheduled message.
@@ -140,6 +140,7 @@ pub async fn run(
             signature: case.signature.name().to_owned(),
             transport: case.transport.name().to_owned(),
             protocol: case.protocol.name().to_owned(),
+            session: case.session.name().to_owned(),
             provider: case.provider.map(|p| p.name().to_owned()),
             implementation: crate::speed::implementation::protection(
                 &protection,
@@ -176,10 +177,11 @@ pub async fn run(
         receive_maximum: None,
         broker_qos: None,
         fault: None,
+        session_resumes: None,
     };
 
     let setup = Setup {
-        topic_prefix,
+        topic_prefix: topic_prefix.clone(),
         max_packet,
         live,
     };
@@ -193,6 +195,12 @@ pub async fn run(
     };
     if let Some(f) = &facts {
         super::verdict::settle(&mut result, f, &ctx.scenario.name);
+    }
+    // A persistent session outlives its connection: end the case's sessions on the broker
+    // (whether the case succeeded or not), so none of them keeps a subscription or queue.
+    if case.session == Session::Persistent {
+        let ids = super::sessions::client_ids(&topic_prefix, &ctx.scenario.load);
+        super::sessions::end(ctx.endpoint, case, ids, max_packet, &mut result.errors).await;
     }
 
     let used = cpu::sample().since(&cpu_before);
@@ -229,6 +237,7 @@ async fn connect_all(
     ids: Vec<String>,
     max_packet: usize,
     inflight: u16,
+    session: Session,
     ramp: Ramp,
 ) -> Result<Vec<Connected>, String> {
     ramp::connect_in_batches(ids, ramp, |id| {
@@ -238,6 +247,7 @@ async fn connect_all(
                 client_id: &id,
                 max_packet,
                 inflight,
+                session,
             };
             client::connect(&endpoint, &spec)
                 .await
@@ -293,25 +303,15 @@ async fn measure(
     let endpoint = &endpoint;
     let topic =
         |i: u32| crate::load::plan::publisher_topic(&topic_prefix, i, publisher_width(load));
-    // Client ids mirror the topic prefix: unique per run, case and repetition.
-    let client_base = format!(
-        "mcb-{}",
-        topic_prefix
-            .rsplit('/')
-            .take(2)
-            .collect::<Vec<_>>()
-            .join("-")
-    );
+    let client_base = super::sessions::client_base(&topic_prefix);
 
     let ramp = Ramp {
         batch: load.connect_batch as usize,
         interval: load.connect_interval,
     };
     // Subscribers first, so nothing is published before someone listens.
-    let sub_ids = (0..load.subscribers)
-        .map(|i| format!("{client_base}-s{i}"))
-        .collect();
-    let mut subs = connect_all(endpoint, sub_ids, max_packet, inflight, ramp).await?;
+    let (sub_ids, pub_ids) = super::sessions::client_ids(&topic_prefix, load);
+    let mut subs = connect_all(endpoint, sub_ids, max_packet, inflight, case.session, ramp).await?;
     live.iter().for_each(|l| l.subscribers_connected());
     let filter = format!("{topic_prefix}/+");
     let mut granted: Option<u8> = None;
@@ -325,10 +325,7 @@ async fn measure(
             (a, b) => a.or(b),
         };
     }
-    let pub_ids = (0..load.publishers)
-        .map(|i| format!("{client_base}-p{i}"))
-        .collect();
-    let pubs = connect_all(endpoint, pub_ids, max_packet, inflight, ramp).await?;
+    let pubs = connect_all(endpoint, pub_ids, max_packet, inflight, case.session, ramp).await?;
     live.iter().for_each(|l| l.publishers_connected());
     for p in &pubs {
         record_connect(phases, p);
@@ -530,6 +527,9 @@ async fn measure(
     }
 
     result.outages = outage::merge(&connections, start_ns, now_ns());
+    if case.session == Session::Persistent {
+        result.session_resumes = Some(super::sessions::resumes(&connections));
+    }
     if let (Some(spec), Some(log)) = (fault, link.as_ref().and_then(Link::fault_log)) {
         result.fault = Some(super::faults::outcome(
             spec,

@@ -15,6 +15,7 @@ pub mod order;
 pub mod progress;
 pub mod properties;
 pub mod security;
+mod sessions;
 pub mod speed_ref;
 pub mod start;
 mod verdict;
@@ -114,6 +115,7 @@ async fn preflight(endpoint: &Endpoint, run_tag: &str) -> Result<Preflight, RunE
         client_id: &id,
         max_packet: 64 * 1024,
         inflight: 10,
+        session: crate::broker::config::Session::Clean,
     };
     let mut c = client::connect(endpoint, &spec).await.map_err(|e| {
         if e.is_input_error() {

@@ -4,7 +4,7 @@ use crate::crypto::mac::MacAlg;
 use crate::crypto::signature::SigAlg;
 use crate::crypto::{Provider, Suite};
 
-use super::schema::{Protocol, Transport};
+use super::schema::{Protocol, Session, Transport};
 
 /// One point of the matrix: everything that varies between cases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,6 +18,8 @@ pub struct Case {
     pub signature: SigAlg,
     pub transport: Transport,
     pub protocol: Protocol,
+    /// What the broker keeps of a client between connections.
+    pub session: Session,
     /// The `provider` axis value; None when the scenario has no provider axis (each part on
     /// its default provider).
     pub provider: Option<Provider>,
@@ -27,7 +29,8 @@ pub struct Case {
 
 impl Case {
     /// A stable id such as `aes-128-gcm/q1/64B/tcp` (`+hmac-sha256`, `+ed25519` when present,
-    /// `/v5` for MQTT 5, `/aws-lc` for a provider axis value, `/fault-reset` for a fault: ids of cases without those axes
+    /// `/v5` for MQTT 5, `/persistent` for a persistent session, `/aws-lc` for a provider
+    /// axis value, `/fault-reset` for a fault: ids of cases without those axes
     /// stay as they were before them).
     pub fn id(&self) -> String {
         let mut id = self.suite.name().to_owned();
@@ -44,6 +47,11 @@ impl Case {
         } else {
             ""
         };
+        let session = if self.session == Session::Persistent {
+            "/persistent"
+        } else {
+            ""
+        };
         let provider = self
             .provider
             .map(|p| format!("/{}", p.name()))
@@ -53,7 +61,7 @@ impl Case {
             .map(|f| format!("/fault-{}", f.name()))
             .unwrap_or_default();
         format!(
-            "{id}/q{}/{}B/{}{v5}{provider}{fault}",
+            "{id}/q{}/{}B/{}{v5}{session}{provider}{fault}",
             self.qos,
             self.size,
             self.transport.name()
@@ -71,6 +79,7 @@ pub struct Axes {
     pub signature: Vec<SigAlg>,
     pub transport: Vec<Transport>,
     pub protocol: Vec<Protocol>,
+    pub session: Vec<Session>,
     /// `[None]` without a provider axis.
     pub provider: Vec<Option<Provider>>,
     /// Drop the cases that add a MAC to a suite that needs none: AEADs and hybrids (which
@@ -99,7 +108,10 @@ pub fn expand(axes: &Axes) -> Vec<Case> {
                     continue;
                 }
                 for &signature in &dedup(&axes.signature) {
-                    for &qos in &dedup(&axes.qos) {
+                    for (session, qos) in dedup(&axes.session)
+                        .into_iter()
+                        .flat_map(|s| dedup(&axes.qos).into_iter().map(move |q| (s, q)))
+                    {
                         for &size in &dedup(&axes.size) {
                             cases.push(Case {
                                 index: cases.len(),
@@ -110,6 +122,7 @@ pub fn expand(axes: &Axes) -> Vec<Case> {
                                 signature,
                                 transport,
                                 protocol,
+                                session,
                                 provider,
                                 fault: None,
                             });
@@ -176,6 +189,7 @@ mod tests {
             signature: vec![SigAlg::None],
             transport: vec![Transport::Tcp],
             protocol: vec![Protocol::V4],
+            session: vec![Session::Clean],
             provider: vec![None],
             mac_only_where_needed: false,
         };
@@ -189,6 +203,32 @@ mod tests {
     }
 
     #[test]
+    fn session_axis_sits_outside_qos_and_marks_persistent_ids() {
+        let axes = Axes {
+            qos: vec![1, 2],
+            size: vec![64],
+            suite: vec![Suite::from_name("aes-128-gcm").unwrap()],
+            mac: vec![MacAlg::None],
+            signature: vec![SigAlg::None],
+            transport: vec![Transport::Tcp],
+            protocol: vec![Protocol::V4],
+            session: vec![Session::Clean, Session::Persistent],
+            provider: vec![None],
+            mac_only_where_needed: false,
+        };
+        let ids: Vec<String> = expand(&axes).iter().map(|c| c.id()).collect();
+        assert_eq!(
+            ids,
+            [
+                "aes-128-gcm/q1/64B/tcp",
+                "aes-128-gcm/q2/64B/tcp",
+                "aes-128-gcm/q1/64B/tcp/persistent",
+                "aes-128-gcm/q2/64B/tcp/persistent"
+            ]
+        );
+    }
+
+    #[test]
     fn protocol_axis_is_outermost_and_marks_v5_ids() {
         let axes = Axes {
             qos: vec![1],
@@ -198,6 +238,7 @@ mod tests {
             signature: vec![SigAlg::None],
             transport: vec![Transport::Tcp, Transport::Tls],
             protocol: vec![Protocol::V4, Protocol::V5],
+            session: vec![Session::Clean],
             provider: vec![None],
             mac_only_where_needed: false,
         };
@@ -224,6 +265,7 @@ mod tests {
             signature: vec![SigAlg::None],
             transport: vec![Transport::Tcp],
             protocol: vec![Protocol::V4],
+            session: vec![Session::Clean],
             provider: vec![None],
             mac_only_where_needed: true,
         };
@@ -250,6 +292,7 @@ mod tests {
             signature: vec![SigAlg::None],
             transport: vec![Transport::Tcp],
             protocol: vec![Protocol::V4],
+            session: vec![Session::Clean],
             provider: vec![Some(Provider::RustCrypto), Some(Provider::AwsLc)],
             mac_only_where_needed: false,
         };

@@ -218,6 +218,10 @@ fn validate(
         signature: m.signature.clone(),
         transport: transports,
         protocol: protocols,
+        session: match &m.session {
+            Some(s) => s.get_ref().clone(),
+            None => vec![*load.session.get_ref()],
+        },
         provider: providers,
         mac_only_where_needed: m.mac_only_where_needed,
     };

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::{Deserialize, Deserializer, de};
 use toml::Spanned;
 
-pub use crate::broker::config::{BrokerSection, MAX_SIZE, Protocol, Transport};
+pub use crate::broker::config::{BrokerSection, MAX_SIZE, Protocol, Session, Transport};
 use crate::crypto::mac::MacAlg;
 use crate::crypto::signature::SigAlg;
 use crate::crypto::{Provider, Suite};
@@ -149,6 +149,9 @@ pub struct LoadSection {
     /// connection rates.
     #[serde(default = "zero_duration")]
     pub connect_interval: DurationValue,
+    /// `clean` or `persistent` (see [`Session`]); `matrix.session` varies it per case.
+    #[serde(default = "default_session")]
+    pub session: Spanned<Session>,
 }
 
 /// In-flight window: 1 to 65535 (MQTT packet ids are 16-bit).
@@ -186,10 +189,14 @@ impl Default for LoadSection {
             repeat: one_repeat(),
             connect_batch: default_connect_batch(),
             connect_interval: zero_duration(),
+            session: default_session(),
         }
     }
 }
 
+fn default_session() -> Spanned<Session> {
+    Spanned::new(0..0, Session::Clean)
+}
 fn one() -> Count {
     Count(1)
 }
@@ -229,6 +236,8 @@ pub struct MatrixSection {
     pub transport: Option<Spanned<Vec<Transport>>>,
     /// MQTT version per case. Default: `broker.protocol`.
     pub protocol: Option<Spanned<Vec<Protocol>>>,
+    /// Session kind per case (`clean`, `persistent`). Default: `load.session`.
+    pub session: Option<Spanned<Vec<Session>>>,
     /// Which library runs the suites and signatures (`rustcrypto`, `ring`, `aws-lc`).
     /// Default: no axis, each part on its default provider (crypto/provider.rs).
     pub provider: Option<Spanned<Vec<Spanned<Provider>>>>,
@@ -250,6 +259,7 @@ impl Default for MatrixSection {
             signature: default_sig(),
             transport: None,
             protocol: None,
+            session: None,
             provider: None,
             mac_only_where_needed: false,
         }

@@ -162,3 +162,28 @@ fn overrides_apply_and_are_recorded() {
     .unwrap_err();
     assert!(e.to_string().starts_with("--set load.rate=abc: "), "{e}");
 }
+
+#[test]
+fn session_kind_from_load_or_the_matrix_axis() {
+    let s = parse_str("name = \"t\"\n[load]\nsession = \"persistent\"\n").unwrap();
+    assert_eq!(s.cases[0].id(), "none/q1/64B/tcp/persistent");
+    let s = parse_str("name = \"t\"\n[matrix]\nsession = [\"clean\", \"persistent\"]\n").unwrap();
+    let ids: Vec<String> = s.cases.iter().map(|c| c.id()).collect();
+    assert_eq!(ids, ["none/q1/64B/tcp", "none/q1/64B/tcp/persistent"]);
+    let e = parse_str("name = \"t\"\n[load]\nsession = \"persistant\"\n")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("t.toml:3:11: load.session:")
+            && e.contains("expected `clean` or `persistent`")
+            && e.contains("did you mean \"persistent\""),
+        "{e}"
+    );
+    let e = parse_str("name = \"t\"\n[matrix]\nsession = []\n")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("matrix.session: expected at least one value"),
+        "{e}"
+    );
+}

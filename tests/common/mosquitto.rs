@@ -177,6 +177,22 @@ impl Mosquitto {
         assert_eq!(rc, 0, "signal mosquitto");
     }
 
+    /// Stops the broker the way an operator or init system does (SIGTERM): Mosquitto closes
+    /// its connections and, with `persistence true`, saves its sessions and queued messages
+    /// before it exits. Waits until it has.
+    pub fn terminate(&mut self) {
+        // SAFETY: kill(2) with a pid this helper spawned and owns; no memory is involved.
+        unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
+        let _ = self.child.wait();
+    }
+
+    /// Starts the broker after [`Mosquitto::terminate`] or [`Mosquitto::kill`], with the same
+    /// configuration, ports and persistence file.
+    pub fn start_again(&mut self) {
+        self.child = spawn(&self.bin, &self.conf);
+        self.wait_listening();
+    }
+
     /// Starts the broker again with the same configuration and ports.
     pub fn restart(&mut self) {
         self.kill();
@@ -247,4 +263,35 @@ impl Drop for Mosquitto {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// True (after a note) when `mosquitto_sub`, which watches for the run's first message, is
+/// not installed; a failure instead when MCB_REQUIRE_MOSQUITTO is set.
+pub fn observer_missing() -> bool {
+    if tool_exists("mosquitto_sub") {
+        return false;
+    }
+    assert!(
+        std::env::var_os("MCB_REQUIRE_MOSQUITTO").is_none(),
+        "mosquitto_sub is not installed and MCB_REQUIRE_MOSQUITTO is set"
+    );
+    eprintln!("note: skipping: mosquitto_sub is not installed");
+    true
+}
+
+/// Waits (up to 60 s) until `mosquitto_sub` sees a message of a run on `m`: the case is then
+/// surely publishing, however long its set-up took on this machine.
+pub async fn first_message_seen(m: &Mosquitto) -> bool {
+    let (port, user, password) = (m.plain, m.user.clone(), m.password.clone());
+    tokio::task::spawn_blocking(move || {
+        let status = Command::new("mosquitto_sub")
+            .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-u", &user])
+            .args(["-P", &password, "-t", "mcb/#", "-C", "1", "-W", "60"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        status.map(|s| s.success()).unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use rumqttc::QoS;
 
-use crate::broker::config::Protocol;
+use crate::broker::config::{Protocol, Session};
 
 pub mod v4;
 pub mod v5;
@@ -34,7 +34,15 @@ pub struct Settings {
     pub request_capacity: usize,
     pub connect_timeout: Duration,
     pub credentials: Option<(String, String)>,
+    /// Clean or persistent (see [`Session`]).
+    pub session: Session,
 }
+
+/// MQTT 5 Session Expiry Interval of a persistent session: how long the broker keeps it after
+/// the connection closes. It counts from the disconnect, so it bounds the outage a session
+/// survives; an hour outlasts any restart a case measures, and a session the harness could
+/// not end itself (a crash) is gone an hour later.
+pub const PERSISTENT_SESSION_EXPIRY_S: u32 = 3600;
 
 /// A client and its (not yet connected) event loop for `protocol`.
 pub fn new(protocol: Protocol, settings: Settings) -> (Client, EventLoop) {
@@ -69,6 +77,9 @@ pub enum Event {
     ConnAck {
         receive_max: Option<u16>,
         max_packet: Option<u32>,
+        /// The broker resumed a session it kept for this client id (only ever true for a
+        /// persistent session): its subscriptions and queued messages are still there.
+        session_present: bool,
     },
     /// An application message arrived.
     Publish(Message),

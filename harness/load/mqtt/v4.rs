@@ -3,12 +3,15 @@
 use rumqttc::{ConnectReturnCode, Incoming, MqttOptions, NetworkOptions, Outgoing, StateError};
 
 use super::{Client, ConnectionError, Event, EventLoop, Message, Refusal, Settings};
+use crate::broker::config::Session;
 
 pub fn new(s: Settings) -> (Client, EventLoop) {
     let mut o = MqttOptions::new(s.client_id, s.address, s.port);
     o.set_transport(s.transport);
     o.set_keep_alive(s.keep_alive);
-    o.set_clean_session(true);
+    // A persistent session is 3.1.1's clean session = false; the broker keeps it until a
+    // clean connect with the same id ends it (run/case.rs does that after the case).
+    o.set_clean_session(s.session == Session::Clean);
     o.set_max_packet_size(s.max_packet, s.max_packet);
     o.set_inflight(s.inflight.max(1));
     o.set_request_channel_capacity(s.request_capacity);
@@ -31,9 +34,10 @@ pub(super) fn network(timeout: &std::time::Duration) -> NetworkOptions {
 pub(super) fn event(e: rumqttc::Event) -> Event {
     match e {
         rumqttc::Event::Incoming(i) => match i {
-            Incoming::ConnAck(_) => Event::ConnAck {
+            Incoming::ConnAck(c) => Event::ConnAck {
                 receive_max: None,
                 max_packet: None,
+                session_present: c.session_present,
             },
             Incoming::Publish(p) => Event::Publish(Message {
                 topic: bytes::Bytes::from(p.topic),

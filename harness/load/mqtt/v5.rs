@@ -1,7 +1,8 @@
 //! MQTT 5 through rumqttc's v5 client.
 //!
-//! Session semantics match the v4 client's: clean start with no session expiry (the v5 form
-//! of a clean session), so a reconnect starts empty under either protocol.
+//! Session semantics match the v4 client's: a clean session is clean start with no session
+//! expiry (the v5 form of 3.1.1's clean session), a persistent one is clean start false with
+//! a Session Expiry Interval ([`super::PERSISTENT_SESSION_EXPIRY_S`]).
 
 use rumqttc::Outgoing;
 use rumqttc::v5::mqttbytes::QoS as QoS5;
@@ -11,12 +12,21 @@ use rumqttc::v5::mqttbytes::v5::{
 use rumqttc::v5::{MqttOptions, StateError};
 
 use super::{Client, ConnectionError, Event, EventLoop, Message, Refusal, Rejection, Settings};
+use crate::broker::config::Session;
 
 pub fn new(s: Settings) -> (Client, EventLoop) {
     let mut o = MqttOptions::new(s.client_id, s.address, s.port);
     o.set_transport(s.transport);
     o.set_keep_alive(s.keep_alive);
-    o.set_clean_start(true);
+    match s.session {
+        Session::Clean => {
+            o.set_clean_start(true);
+        }
+        Session::Persistent => {
+            o.set_clean_start(false);
+            o.set_session_expiry_interval(Some(super::PERSISTENT_SESSION_EXPIRY_S));
+        }
+    }
     // CONNECT's Maximum Packet Size: what we accept; the broker's CONNACK sets what we send.
     o.set_max_packet_size(Some(u32::try_from(s.max_packet).unwrap_or(u32::MAX)));
     // The broker's Receive Maximum may lower this further.
@@ -45,6 +55,7 @@ pub(super) fn event(e: rumqttc::v5::Event) -> Event {
             Packet::ConnAck(c) => Event::ConnAck {
                 receive_max: c.properties.as_ref().and_then(|p| p.receive_max),
                 max_packet: c.properties.as_ref().and_then(|p| p.max_packet_size),
+                session_present: c.session_present,
             },
             Packet::Publish(p) => Event::Publish(Message {
                 topic: p.topic,

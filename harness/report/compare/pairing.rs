@@ -9,7 +9,7 @@ use crate::results::{CaseParams, CaseResult, CaseStatus, RunResults};
 
 /// The fields of [`CaseParams`], the names `--match` accepts (a test checks the list against
 /// the type's schema, so a new parameter cannot be forgotten here).
-pub const FIELDS: [&str; 10] = [
+pub const FIELDS: [&str; 11] = [
     "qos",
     "size",
     "suite",
@@ -18,6 +18,7 @@ pub const FIELDS: [&str; 10] = [
     "signature",
     "transport",
     "protocol",
+    "session",
     "provider",
     "implementation",
 ];
@@ -32,6 +33,7 @@ fn field(p: &CaseParams, name: &str) -> String {
         "signature" => p.signature.clone(),
         "transport" => p.transport.clone(),
         "protocol" => p.protocol.clone(),
+        "session" => p.session.clone(),
         "provider" => p.provider.clone().unwrap_or_else(|| "default".into()),
         // The code of every part: pairing on it pairs cases that ran the same code.
         "implementation" => p.implementation.as_ref().map_or_else(String::new, |i| {
