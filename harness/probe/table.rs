@@ -109,7 +109,7 @@ pub fn print_table(r: &ProbeReport, out: &mut impl std::io::Write) -> std::io::R
             .collect::<Vec<_>>()
             .join("  ")
     };
-    writeln!(out, "{}", line(&head))?;
+    writeln!(out, "{}", line(&head).trim_end())?;
     let rule: Vec<String> = w.iter().map(|n| "-".repeat(*n)).collect();
     writeln!(out, "{}", line(&rule))?;
     for r in &rows {
