@@ -1,7 +1,10 @@
 //! Robustness probes against real brokers: the embedded rumqttd always, Mosquitto when it is
-//! installed. What a broker does with each malformed packet is the measurement, so these
-//! tests assert only what must hold for the measurement to mean something: every probe got
-//! a verdict, the bystander was watching, and the well-formed control was accepted.
+//! installed. Most of what a broker does with each malformed packet is the measurement, so
+//! the common checks are what must hold for it to mean something (every probe got a verdict,
+//! every bystander was watching, the well-formed control was accepted); on top, each broker
+//! test asserts seed 004's finding as measured on that broker, with real libmosquitto
+//! (mosquitto_sub) and paho-mqtt bystanders. They skip when absent, and fail instead under
+//! MCB_REQUIRE_MOSQUITTO (CI installs both).
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
@@ -9,16 +12,53 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use mqtt_cipher_bench::broker::embedded;
-use mqtt_cipher_bench::probe::{self, Offender, ProbeOptions, ProbeReport, Target};
+use mqtt_cipher_bench::probe::{
+    self, Fate, Offender, ProbeOptions, ProbeReport, ProbeResult, Side, Target,
+};
 
 fn opts() -> ProbeOptions {
     // Short windows: the machine is shared, and the verdicts need only a reaction, not a
-    // benchmark of its speed.
+    // benchmark of its speed. The recovery bound stays generous: libmosquitto waits a second
+    // before it reconnects, and the wait ends as soon as every bystander is back.
     ProbeOptions {
         observe: Duration::from_millis(500),
         after: Duration::from_millis(300),
-        publish_every: Duration::from_millis(20),
+        recover: Duration::from_secs(5),
+        ..Default::default()
     }
+}
+
+/// Whether bystander `name` ran; when it did not, skip (a note) or, under
+/// MCB_REQUIRE_MOSQUITTO, fail.
+fn ran(r: &ProbeReport, name: &str) -> bool {
+    let b = r
+        .bystanders
+        .iter()
+        .find(|b| b.name == name)
+        .unwrap_or_else(|| panic!("bystander {name} listed"));
+    if b.implementation.is_some() {
+        return true;
+    }
+    let why = b.skipped.clone().unwrap_or_default();
+    if std::env::var_os("MCB_REQUIRE_MOSQUITTO").is_some() {
+        panic!("bystander {name} skipped ({why}) and MCB_REQUIRE_MOSQUITTO is set");
+    }
+    println!("note: bystander {name} skipped: {why}");
+    false
+}
+
+fn probe<'a>(r: &'a ProbeReport, name: &str) -> &'a ProbeResult {
+    r.probes
+        .iter()
+        .find(|p| p.name == name)
+        .unwrap_or_else(|| panic!("probe {name}"))
+}
+
+fn fate<'a>(p: &'a ProbeResult, bystander: &str) -> &'a Fate {
+    p.bystanders
+        .iter()
+        .find(|f| f.bystander == bystander)
+        .unwrap_or_else(|| panic!("{}: no fate for {bystander}", p.name))
 }
 
 fn check_complete(r: &ProbeReport) {
@@ -33,11 +73,14 @@ fn check_complete(r: &ProbeReport) {
             got.name,
             got.offender
         );
-        assert!(
-            got.bystander.ready,
-            "{}: bystander not subscribed and receiving before the probe: {:?}",
-            got.name, got.bystander
-        );
+        for f in &got.bystanders {
+            assert!(
+                f.ready,
+                "{}: bystander {} not subscribed and receiving before the probe: {f:?}",
+                got.name, f.bystander
+            );
+        }
+        assert_eq!(got.canary_error, None, "{}", got.name);
     }
     let control = r.probes.iter().find(|p| p.control).expect("control probe");
     match &control.offender {
@@ -48,17 +91,20 @@ fn check_complete(r: &ProbeReport) {
         other => panic!("the well-formed control must be accepted, got {other:?}"),
     }
     assert!(control.broker_alive);
-    assert!(
-        control.bystander.unharmed(),
-        "a well-formed PUBLISH harms nobody: {:?}",
-        control.bystander
-    );
+    for f in &control.bystanders {
+        assert!(
+            f.unharmed() && f.delivered_ms.is_some() && f.app_received,
+            "a well-formed PUBLISH reaches every bystander and harms nobody: {f:?}"
+        );
+    }
     let mut table = Vec::new();
     probe::print_table(r, &mut table).expect("table");
     let table = String::from_utf8(table).expect("utf-8 table");
     for p in &r.probes {
         assert!(table.contains(&p.name), "table row for {}", p.name);
     }
+    assert!(table.contains("Seed 004, measured"), "{table}");
+    assert!(table.contains("packet type 0"), "{table}");
     let json = serde_json::to_string(r).expect("json");
     let back: ProbeReport = serde_json::from_str(&json).expect("json round trip");
     assert_eq!(&back, r);
@@ -73,6 +119,74 @@ async fn probes_the_embedded_broker() {
         .expect("loopback target");
     let r = probe::run(&t, &opts()).await.expect("probe run");
     check_complete(&r);
+    // rumqttd decodes topics as Rust strings: it refuses what from_utf8 refuses and forwards
+    // U+0000 and U+FFFF, which MQTT 3.1.1 forbids (1.5.3-2) and libmosquitto refuses.
+    for name in ["publish-topic-nul", "publish-topic-nonchar"] {
+        let p = probe(&r, name);
+        assert!(
+            matches!(&p.offender, Offender::Accepted { answers } if answers.iter().any(|a| a.contains("PUBLISH routed"))),
+            "{name}: rumqttd routes it: {:?}",
+            p.offender
+        );
+        let own = fate(p, "rumqttc");
+        assert!(
+            own.delivered_ms.is_some() && own.app_received && own.unharmed(),
+            "{name}: {own:?}"
+        );
+        if ran(&r, "libmosquitto") {
+            let m = fate(p, "libmosquitto");
+            assert!(
+                m.delivered_ms.is_some(),
+                "{name}: forwarded to libmosquitto: {m:?}"
+            );
+            assert!(!m.app_received, "{name}: libmosquitto refuses it: {m:?}");
+            let d = m
+                .disconnect
+                .as_ref()
+                .unwrap_or_else(|| panic!("{name}: knocked off: {m:?}"));
+            assert_eq!(
+                d.by,
+                Side::Client,
+                "{name}: libmosquitto closes itself: {m:?}"
+            );
+            assert!(d.after_delivery_ms.is_some(), "{name}: {m:?}");
+            assert!(
+                m.reconnected_ms.is_some() && m.canary_ms.is_some(),
+                "{name}: libmosquitto comes back: {m:?}"
+            );
+            let row = r
+                .finding
+                .rows
+                .iter()
+                .find(|x| x.probe == name)
+                .expect("finding row");
+            assert!(
+                row.knocked_off
+                    .iter()
+                    .any(|k| k.bystander == "libmosquitto" && k.by == "itself"),
+                "{row:?}"
+            );
+        }
+        if ran(&r, "paho") {
+            // Python decodes NUL and U+FFFF: paho takes both.
+            let f = fate(p, "paho");
+            assert!(
+                f.delivered_ms.is_some() && f.app_received && f.unharmed(),
+                "{name}: paho: {f:?}"
+            );
+        }
+    }
+    // What rumqttd refuses as a topic it forwards to nobody.
+    for name in [
+        "publish-topic-overlong",
+        "publish-topic-surrogate",
+        "publish-topic-truncated",
+    ] {
+        let p = probe(&r, name);
+        for f in &p.bystanders {
+            assert!(f.delivered_ms.is_none() && f.unharmed(), "{name}: {f:?}");
+        }
+    }
 }
 
 #[tokio::test]
@@ -169,6 +283,22 @@ async fn probes_mosquitto() {
         .expect("loopback target");
     let r = probe::run(&t, &opts()).await.expect("probe run");
     check_complete(&r);
+    ran(&r, "libmosquitto");
+    ran(&r, "paho");
+    // Mosquitto checks every string as libmosquitto does: no ill-formed topic reaches a
+    // subscriber, so the seed's discrepancy cannot be exploited through it.
+    for p in r.probes.iter().filter(|p| !p.control) {
+        for f in &p.bystanders {
+            assert!(
+                f.delivered_ms.is_none(),
+                "{}: forwarded to {}: {f:?}",
+                p.name,
+                f.bystander
+            );
+            assert!(f.unharmed(), "{}: {} harmed: {f:?}", p.name, f.bystander);
+        }
+    }
+    assert!(r.finding.rows.is_empty(), "{:?}", r.finding);
 }
 
 #[test]
@@ -182,6 +312,8 @@ fn probe_command_prints_the_table_and_json() {
             &format!("mqtt://{}", b.addr),
             "--observe",
             "300ms",
+            "--bystanders",
+            "rumqttc",
             "--json",
         ])
         .output()
@@ -190,6 +322,30 @@ fn probe_command_prints_the_table_and_json() {
     assert!(out.status.success(), "{stderr}");
     let r: ProbeReport = serde_json::from_slice(&out.stdout).expect("json report");
     assert_eq!(r.probes.len(), probe::catalogue::probes("b", "i").len());
+    assert!(r.probes.iter().all(|p| p.bystanders.len() == 1));
+    assert!(
+        r.bystanders
+            .iter()
+            .filter(|b| b.name != "rumqttc")
+            .all(|b| b.skipped.as_deref() == Some("not selected (--bystanders)")),
+        "{:?}",
+        r.bystanders
+    );
+    let unknown = Command::new(env!("CARGO_BIN_EXE_mqtt-cipher-bench"))
+        .args([
+            "probe",
+            "--broker",
+            &format!("mqtt://{}", b.addr),
+            "--bystanders",
+            "hivemq",
+        ])
+        .output()
+        .expect("run binary");
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr).contains("libmosquitto"),
+        "names the known bystanders"
+    );
     let bad = Command::new(env!("CARGO_BIN_EXE_mqtt-cipher-bench"))
         .args(["probe", "--broker", "ws://127.0.0.1:1/mqtt"])
         .output()

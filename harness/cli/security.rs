@@ -2,8 +2,8 @@
 
 use super::{BadInput, runtime};
 
-/// Robustness probes: malformed MQTT packets from a sacrificial client, with a bystander
-/// subscriber watching (loopback, or the broker named here).
+/// Robustness probes: malformed MQTT packets from a sacrificial client, with bystander
+/// subscribers of several client libraries watching (loopback, or the broker named here).
 #[derive(Debug, clap::Args)]
 pub struct ProbeArgs {
     /// The broker: mqtt://host:port, host:port, or `embedded`.
@@ -15,6 +15,13 @@ pub struct ProbeArgs {
     /// Print JSON instead of the table.
     #[arg(long)]
     json: bool,
+    /// Bystander implementations, comma-separated (rumqttc, libmosquitto, paho; default:
+    /// every one installed here).
+    #[arg(long, value_delimiter = ',')]
+    bystanders: Vec<String>,
+    /// At most this long after each probe for a knocked-off bystander to come back, e.g. 3s.
+    #[arg(long, default_value = "3s", value_parser = humantime::parse_duration)]
+    recover: std::time::Duration,
 }
 
 impl ProbeArgs {
@@ -29,6 +36,8 @@ impl ProbeArgs {
         };
         let opts = probe::ProbeOptions {
             observe: self.observe,
+            recover: self.recover,
+            bystanders: self.bystanders,
             ..Default::default()
         };
         let broker = self.broker;

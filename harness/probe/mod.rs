@@ -1,28 +1,40 @@
 //! Broker robustness probes: a sacrificial raw-TCP client sends malformed MQTT 3.1.1 packets
-//! (seed 004's ill-formed UTF-8 and the other Malformed Packet rules) while a bystander
-//! subscriber and a well-behaved publisher (both rumqttc) keep talking. For each probe the
-//! result says what the broker did to the offender, whether it still answers a fresh
-//! connection, and whether the bystander stayed connected and kept receiving.
+//! (seed 004's ill-formed UTF-8 and the other Malformed Packet rules) while a canary publisher
+//! keeps publishing and bystander subscribers of several client implementations (the
+//! harness's rumqttc, libmosquitto, paho-mqtt: see [`bystander`]) listen on `#`, each through
+//! its own [`tap`]. For each probe the result says what the broker did to the offender,
+//! whether it still answers a fresh connection, and per bystander whether the broker forwarded
+//! the probe to it, whether that knocked it off (and who closed), whether it came back and
+//! kept receiving: seed 004's "discrepancy between validating and non-validating nodes".
 //!
 //! Targets are one broker the user named: loopback always, anything else only when the URL
 //! was given explicitly. Nothing here scans or tries more than the one address.
 
+pub mod bystander;
+mod canary;
 pub mod catalogue;
+mod finding;
 mod table;
+pub mod tap;
 pub mod wire;
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rumqttc::{AsyncClient, Event, Incoming as RIncoming, MqttOptions, QoS};
 use serde::{Deserialize, Serialize};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
+pub use bystander::{BystanderInfo, Disconnect, Fate};
 pub use catalogue::{Field, Probe, Setup};
+pub use finding::{Finding, Forwarded};
 pub use table::print_table;
+pub use tap::Side;
+
+use bystander::{Implementation, Session, Start, Topics, Window};
+use canary::Canary;
+use tap::Tap;
 use wire::{Incoming, ReadEnd};
 
 #[derive(Debug, thiserror::Error)]
@@ -33,12 +45,17 @@ pub enum ProbeError {
     Unreachable { addr: SocketAddr, why: String },
     #[error("cannot start the embedded broker: {0}")]
     Embedded(String),
+    #[error("--bystanders: unknown bystander {name:?} (expected one of: {known})")]
+    UnknownBystander { name: String, known: String },
 }
 
 impl ProbeError {
     /// Whether the user fixes this in their flags (exit code 2).
     pub fn is_input_error(&self) -> bool {
-        matches!(self, ProbeError::BadTarget { .. })
+        matches!(
+            self,
+            ProbeError::BadTarget { .. } | ProbeError::UnknownBystander { .. }
+        )
     }
 }
 
@@ -107,15 +124,22 @@ impl Target {
     }
 }
 
-/// How long to watch each phase.
-#[derive(Debug, Clone, Copy)]
+/// How long to watch each phase, and who watches.
+#[derive(Debug, Clone)]
 pub struct ProbeOptions {
     /// Waiting for the broker's reaction to the probe packet.
     pub observe: Duration,
-    /// After the observation, for the bystander to show it still receives.
+    /// After the observation, for the bystanders to show they still receive.
     pub after: Duration,
-    /// Interval of the well-behaved publisher.
+    /// At most this long after the observation, for a knocked-off bystander to reconnect
+    /// and receive the canary again (the wait ends as soon as every bystander has).
+    pub recover: Duration,
+    /// For the bystanders to be subscribed and receiving before the probe.
+    pub ready: Duration,
+    /// Interval of the canary publisher.
     pub publish_every: Duration,
+    /// Bystander implementations by name (empty: every one present here).
+    pub bystanders: Vec<String>,
 }
 
 impl Default for ProbeOptions {
@@ -123,7 +147,10 @@ impl Default for ProbeOptions {
         Self {
             observe: Duration::from_secs(2),
             after: Duration::from_secs(1),
+            recover: Duration::from_secs(3),
+            ready: Duration::from_secs(10),
             publish_every: Duration::from_millis(20),
+            bystanders: Vec::new(),
         }
     }
 }
@@ -173,30 +200,6 @@ impl Offender {
     }
 }
 
-/// The bystander subscriber's fate during and after one probe.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Bystander {
-    /// The bystander was subscribed and receiving before the probe was sent.
-    pub ready: bool,
-    /// No connection error from the probe until the end of the after-window.
-    pub stayed_connected: bool,
-    /// Messages from the well-behaved publisher received while the broker reacted.
-    pub received_during: u64,
-    /// ... and in the after-window.
-    pub received_after: u64,
-    /// Messages the bystander received on the probe's malformed topics (forwarded as-is).
-    pub forwarded_to_bystander: u64,
-    /// The bystander's or the well-behaved publisher's first connection error, if any.
-    pub error: Option<String>,
-}
-
-impl Bystander {
-    /// Connected and receiving after the probe: the DoS of seed 004 did not happen.
-    pub fn unharmed(&self) -> bool {
-        self.ready && self.stayed_connected && self.received_after > 0
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProbeResult {
     pub name: String,
@@ -208,7 +211,11 @@ pub struct ProbeResult {
     pub offender: Offender,
     /// A fresh connection got CONNACK 0 after the probe (false: crashed or hung).
     pub broker_alive: bool,
-    pub bystander: Bystander,
+    /// Each bystander's fate, in the order of [`ProbeReport::bystanders`] that ran.
+    pub bystanders: Vec<Fate>,
+    /// The canary publisher's connection error, if it had one (then no bystander can show
+    /// it kept receiving).
+    pub canary_error: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -217,7 +224,11 @@ pub struct ProbeReport {
     pub addr: String,
     pub observe_ms: u64,
     pub after_ms: u64,
+    /// Every bystander implementation, run or skipped (with why).
+    pub bystanders: Vec<BystanderInfo>,
     pub probes: Vec<ProbeResult>,
+    /// Seed 004's finding as measured here.
+    pub finding: Finding,
 }
 
 fn hex(b: &[u8]) -> String {
@@ -256,136 +267,57 @@ async fn connect_raw(s: &mut TcpStream, id: &str, wait: Duration) -> Result<(), 
     }
 }
 
-/// Shared record of what the bystander and the publisher saw.
-#[derive(Default)]
-struct Seen {
-    ok_arrivals: Vec<Instant>,
-    forwarded: u64,
-    error: Option<(Instant, String)>,
-    subscribed: bool,
-}
+/// The bystanders that run, and every one's line for the report.
+type Selected = (Vec<Box<dyn Implementation>>, Vec<BystanderInfo>);
 
-struct Witnesses {
-    seen: Arc<Mutex<Seen>>,
-    tasks: Vec<tokio::task::JoinHandle<()>>,
-    clients: Vec<AsyncClient>,
-}
-
-impl Witnesses {
-    async fn start(addr: SocketAddr, base: &str, id: &str, every: Duration) -> Witnesses {
-        let seen = Arc::new(Mutex::new(Seen::default()));
-        let ok_topic = format!("{base}/ok");
-        let opts = |who: &str| {
-            let mut o = MqttOptions::new(format!("{id}-{who}"), addr.ip().to_string(), addr.port());
-            o.set_keep_alive(Duration::from_secs(30));
-            o
-        };
-        let (sub, mut sub_loop) = AsyncClient::new(opts("bystander"), 64);
-        let (publ, mut pub_loop) = AsyncClient::new(opts("publisher"), 64);
-        let filter = format!("{base}/#");
-        let s1 = seen.clone();
-        let sub2 = sub.clone();
-        let ok1 = ok_topic.clone();
-        let bystander = tokio::spawn(async move {
-            loop {
-                match sub_loop.poll().await {
-                    Ok(Event::Incoming(RIncoming::ConnAck(_))) => {
-                        // Subscribing after CONNACK: the client id is fresh per probe, so no
-                        // earlier session holds the subscription.
-                        let _ = sub2.try_subscribe(filter.clone(), QoS::AtMostOnce);
-                    }
-                    Ok(Event::Incoming(RIncoming::SubAck(_))) => {
-                        lock(&s1).subscribed = true;
-                    }
-                    Ok(Event::Incoming(RIncoming::Publish(p))) => {
-                        let mut g = lock(&s1);
-                        if p.topic == ok1 {
-                            g.ok_arrivals.push(Instant::now());
-                        } else {
-                            g.forwarded += 1;
-                        }
-                    }
-                    Ok(_) => {}
-                    Err(e) => {
-                        let mut g = lock(&s1);
-                        g.error
-                            .get_or_insert((Instant::now(), format!("bystander: {e}")));
-                        // No reconnect: a dropped bystander is the finding, and a
-                        // reconnected one would hide it.
-                        return;
-                    }
-                }
-            }
+/// Which bystanders run: those selected (all known when `names` is empty) and present here.
+/// An unknown name is the user's error.
+fn bystanders(names: &[String]) -> Result<Selected, ProbeError> {
+    let all = bystander::all();
+    if let Some(bad) = names
+        .iter()
+        .find(|n| all.iter().all(|i| i.name() != n.as_str()))
+    {
+        return Err(ProbeError::UnknownBystander {
+            name: bad.clone(),
+            known: all.iter().map(|i| i.name()).collect::<Vec<_>>().join(", "),
         });
-        let s2 = seen.clone();
-        let publisher_loop = tokio::spawn(async move {
-            loop {
-                if let Err(e) = pub_loop.poll().await {
-                    lock(&s2)
-                        .error
-                        .get_or_insert((Instant::now(), format!("publisher: {e}")));
-                    return;
-                }
+    }
+    let mut run = Vec::new();
+    let mut info = Vec::new();
+    for i in all {
+        let name = i.name().to_owned();
+        if !names.is_empty() && !names.contains(&name) {
+            info.push(BystanderInfo {
+                name,
+                implementation: None,
+                skipped: Some("not selected (--bystanders)".into()),
+            });
+            continue;
+        }
+        match i.detect() {
+            Ok(v) => {
+                info.push(BystanderInfo {
+                    name,
+                    implementation: Some(v),
+                    skipped: None,
+                });
+                run.push(i);
             }
-        });
-        let publ2 = publ.clone();
-        let ticker = tokio::spawn(async move {
-            let mut t = tokio::time::interval(every);
-            loop {
-                t.tick().await;
-                if publ2
-                    .publish(ok_topic.clone(), QoS::AtMostOnce, false, b"ok".to_vec())
-                    .await
-                    .is_err()
-                {
-                    return;
-                }
-            }
-        });
-        Witnesses {
-            seen,
-            tasks: vec![bystander, publisher_loop, ticker],
-            clients: vec![sub, publ],
+            Err(why) => info.push(BystanderInfo {
+                name,
+                implementation: None,
+                skipped: Some(why),
+            }),
         }
     }
-
-    /// Waits until the bystander is subscribed and has received a message.
-    async fn ready(&self, wait: Duration) -> bool {
-        let end = Instant::now() + wait;
-        while Instant::now() < end {
-            {
-                let g = lock(&self.seen);
-                if g.subscribed && !g.ok_arrivals.is_empty() {
-                    return true;
-                }
-                if g.error.is_some() {
-                    return false;
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-        false
-    }
-
-    async fn stop(self) {
-        for c in &self.clients {
-            let _ = c.try_disconnect();
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-        for t in self.tasks {
-            t.abort();
-        }
-    }
-}
-
-fn lock(m: &Mutex<Seen>) -> std::sync::MutexGuard<'_, Seen> {
-    // A panicking witness task leaves plain counters behind: still worth reading.
-    m.lock().unwrap_or_else(|e| e.into_inner())
+    Ok((run, info))
 }
 
 /// Runs every probe against `target`, one after another (a probe that kills the broker
 /// must not be blamed on the next).
 pub async fn run(target: &Target, opts: &ProbeOptions) -> Result<ProbeReport, ProbeError> {
+    let (implementations, info) = bystanders(&opts.bystanders)?;
     let nonce = {
         let mut b = [0u8; 4];
         // Falls back to the clock: uniqueness across runs matters, secrecy does not.
@@ -406,52 +338,125 @@ pub async fn run(target: &Target, opts: &ProbeOptions) -> Result<ProbeReport, Pr
             why,
         })?;
     let base = format!("mcb-probe/{nonce}");
+    let topics = Topics {
+        canary: format!("{base}/ok"),
+        base: base.clone(),
+    };
     let id = format!("mcb-probe-{nonce}");
     let mut probes = Vec::new();
     for (i, p) in catalogue::probes(&base, &id).into_iter().enumerate() {
         let pid = format!("{id}-{i}");
-        // Probes carry the run's base; the witnesses listen under the same base so the
-        // malformed topics land in the bystander's subscription.
-        probes.push(run_one(target.addr, &p, &base, &pid, opts).await);
+        probes.push(run_one(target.addr, &p, &topics, &pid, &implementations, opts).await);
     }
+    let finding = finding::of(&probes);
     Ok(ProbeReport {
         broker: target.url.clone(),
         addr: target.addr.to_string(),
         observe_ms: opts.observe.as_millis() as u64,
         after_ms: opts.after.as_millis() as u64,
+        bystanders: info,
         probes,
+        finding,
     })
+}
+
+/// A bystander started for one probe: its tap and its session (or why it did not start).
+struct Standing {
+    name: &'static str,
+    tap: Option<Tap>,
+    session: Result<Session, String>,
 }
 
 async fn run_one(
     addr: SocketAddr,
     p: &Probe,
-    base: &str,
+    topics: &Topics,
     id: &str,
+    implementations: &[Box<dyn Implementation>],
     opts: &ProbeOptions,
 ) -> ProbeResult {
-    let w = Witnesses::start(addr, base, id, opts.publish_every).await;
-    let ready = w.ready(Duration::from_secs(3)).await;
-    let t0 = Instant::now();
-    let offender = offend(addr, p, base, id, opts).await;
-    let t1 = Instant::now();
-    tokio::time::sleep(opts.after).await;
-    let t2 = Instant::now();
-    let bystander = {
-        let g = lock(&w.seen);
-        let in_range = |a: Instant, b: Instant| {
-            g.ok_arrivals.iter().filter(|&&x| x >= a && x < b).count() as u64
+    let canary = Canary::start(
+        addr,
+        &topics.canary,
+        &format!("{id}-canary"),
+        opts.publish_every,
+    );
+    let mut standing = Vec::new();
+    for imp in implementations {
+        let name = imp.name();
+        let client_id = format!("{id}-{name}");
+        let (tap, session) = match Tap::start(addr).await {
+            Ok(tap) => {
+                let s = imp.start(&Start {
+                    addr: tap.addr,
+                    client_id: &client_id,
+                    filter: "#",
+                });
+                (Some(tap), s)
+            }
+            Err(e) => (None, Err(format!("cannot start its tap: {e}"))),
         };
-        Bystander {
-            ready,
-            stayed_connected: g.error.as_ref().is_none_or(|(t, _)| *t >= t2),
-            received_during: in_range(t0, t1),
-            received_after: in_range(t1, t2),
-            forwarded_to_bystander: g.forwarded,
-            error: g.error.as_ref().map(|(_, e)| e.clone()),
-        }
+        standing.push(Standing { name, tap, session });
+    }
+    // Readiness: subscribed and the canary seen by each application (a Python interpreter
+    // takes a while to start on a busy machine, hence the generous bound).
+    let ready_by = Instant::now() + opts.ready;
+    let ready_of = |st: &Standing| {
+        st.session
+            .as_ref()
+            .is_ok_and(|s| bystander::is_ready(&s.events(), topics))
     };
-    w.stop().await;
+    while Instant::now() < ready_by
+        && !standing
+            .iter()
+            .all(|st| ready_of(st) || st.session.is_err())
+    {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let ready: Vec<bool> = standing.iter().map(ready_of).collect();
+    let t0 = Instant::now();
+    let offender = offend(addr, p, &topics.base, id, opts).await;
+    let t1 = Instant::now();
+    // The after-window, and longer while a bystander has neither received the canary again
+    // nor gone: libmosquitto and paho come back a second after a lost connection.
+    let settle_by = t1 + opts.recover.max(opts.after);
+    loop {
+        let now = Instant::now();
+        let all_settled = standing.iter().all(|st| {
+            st.session.as_ref().map_or(true, |s| {
+                bystander::settled(&s.events(), topics, t1.into_std())
+            })
+        });
+        if now >= settle_by || (now >= t1 + opts.after && all_settled) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let window = Window {
+        t0: t0.into_std(),
+        t1: t1.into_std(),
+        t2: std::time::Instant::now(),
+    };
+    let mut fates = Vec::new();
+    for (st, ready) in standing.into_iter().zip(ready) {
+        let fate = match &st.session {
+            Ok(s) => bystander::fate(
+                st.name,
+                ready,
+                &st.tap.as_ref().map(Tap::events).unwrap_or_default(),
+                &s.events(),
+                topics,
+                window,
+            ),
+            Err(why) => Fate::failed(st.name, why.clone()),
+        };
+        fates.push(fate);
+        if let Ok(s) = st.session {
+            s.stop();
+        }
+    }
+    let canary_error = canary.error();
+    canary.stop().await;
     let broker_alive = mqtt_alive(addr, &format!("{id}-alive"), Duration::from_secs(3))
         .await
         .is_ok();
@@ -463,7 +468,8 @@ async fn run_one(
         control: p.control,
         offender,
         broker_alive,
-        bystander,
+        bystanders: fates,
+        canary_error,
     }
 }
 
