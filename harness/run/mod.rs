@@ -346,6 +346,7 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
         requirements: Some(scenario.requirements.clone()),
         protections: properties::of_cases(&scenario.cases),
         suites: properties::suites_of_cases(&scenario.cases),
+        references: scenario.references.clone(),
     };
     let save = |r: &RunResults| writer::write(&dir, r).map_err(|e| RunError::Output(e.to_string()));
     let out = |e: writer::WriteError| RunError::Output(e.to_string());
