@@ -34,6 +34,7 @@ const CRYPTO_LAYERS: &[&str] = &[
     "transport",
     "awslc_pk",
     "hybrid",
+    "smqtt",
     "suite",
     "keys",
     "signature",

@@ -88,6 +88,14 @@ fn seed_studies_cover_what_the_papers_compare() {
             .iter()
             .any(|c| c.suite.name() == "ecies-p256" && c.signature.name() == "ecdsa-p256")
     );
+    // The paper's own scheme, at every size, and only without a signature (it takes none).
+    let smqtt: Vec<_> = s
+        .cases
+        .iter()
+        .filter(|c| c.suite.name() == "s-mqtt")
+        .collect();
+    assert_eq!(smqtt.len(), sizes.len());
+    assert!(smqtt.iter().all(|c| c.signature.name() == "none"));
 
     let s = load("seed-001-signatures.toml");
     let sigs: std::collections::BTreeSet<_> = s.cases.iter().map(|c| c.signature.name()).collect();

@@ -73,8 +73,9 @@ fn authenticated_protections_reject_every_tampered_message() {
     for s in Suite::all().filter(|s| s.authenticated()) {
         ps.push(protection(s, MacAlg::None, SigAlg::None));
     }
-    // Every suite that does not authenticate itself, with encrypt-then-MAC.
-    for s in Suite::all().filter(|s| !s.authenticated()) {
+    // Every suite that does not authenticate itself, with encrypt-then-MAC (not s-mqtt, which
+    // takes no MAC: its own row is below).
+    for s in Suite::all().filter(|s| !s.authenticated() && !s.encodes()) {
         ps.push(protection(s, MacAlg::HmacSha256, SigAlg::None));
     }
     // Every signature alone (suite none), and with an unauthenticated cipher.
@@ -115,7 +116,7 @@ fn authenticated_protections_reject_every_tampered_message() {
 fn unauthenticated_protections_let_forgeries_through() {
     let keys = KeyRing::from_seed(b"tamper-test");
     let ps: Vec<Protection> = Suite::all()
-        .filter(|s| !s.authenticated())
+        .filter(|s| !s.authenticated() && !s.encodes())
         .map(|s| protection(s, MacAlg::None, SigAlg::None))
         .collect();
     assert_eq!(ps.len(), 37, "none and the 36 block cipher x mode suites");
@@ -229,4 +230,82 @@ fn the_time_budget_bounds_the_trials_and_says_so() {
     // Kinds are interleaved: each got the same share.
     assert!(r.kinds.iter().all(|c| c.trials == trials));
     assert!(r.kinds.iter().all(|c| c.rejected == c.trials));
+}
+
+/// s-mqtt's row: its Hash(M) rejects every changed point or hash (no random tampering opens to
+/// another plaintext), what nothing covers (header fields, timestamp 1) opens to the message
+/// sent, and, since the hash is unkeyed and the publisher holds only the public key, a
+/// message re-encrypted with that key opens as a forgery: the suite is not authenticated.
+#[test]
+fn s_mqtt_rejects_changed_points_and_hashes_but_not_a_re_encryption() {
+    use mqtt_cipher_bench::crypto::keys::TopicPair;
+    use mqtt_cipher_bench::crypto::smqtt;
+    use p256::elliptic_curve::Generate;
+    use rand::SeedableRng;
+    const N_SMQTT: u64 = 1_000;
+    let keys = KeyRing::from_seed(b"tamper-test");
+    let suite = Suite::from_name("s-mqtt").unwrap();
+    let p = protection(suite, MacAlg::None, SigAlg::None);
+    // Each open costs a scalar multiplication per byte: 4-byte messages keep it to seconds.
+    let mut o = opts(N_SMQTT, 0x7a3e);
+    o.size = 4;
+    let r = tamper::run(&keys, p, &o).unwrap();
+    assert!(!r.authenticated);
+    for c in &r.kinds {
+        assert_eq!(c.trials, N_SMQTT, "{}", c.kind);
+        assert_eq!(c.forged, 0, "{}: a random change got past Hash(M)", c.kind);
+        assert_eq!(c.rejected + c.accepted_identical, c.trials, "{}", c.kind);
+    }
+    let bf = r.counts(TamperKind::BitFlip).unwrap();
+    assert!(bf.rejected > bf.trials / 2, "{bf:?}");
+    for f in ["key_id", "publisher", "seq"] {
+        assert!(r.unauthenticated_fields.iter().any(|x| x == f), "{f}");
+    }
+
+    let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+    let mut lab = Lab::new(&keys, p, 4, &mut rng).unwrap();
+    let hlen = mqtt_cipher_bench::crypto::envelope::header_len(0);
+    let env = lab.envelope(0).to_vec();
+    // Every bit of Hash(M) and of the points: rejected. Of timestamp 1: opens as sent (the
+    // per-message path carries it; the paper's check of it is the validation exchange's).
+    for bit in 0..(env.len() - hlen) * 8 {
+        let mut m = env.clone();
+        tamper::flip(&mut m, hlen * 8 + bit);
+        let outcome = lab.open(&m, false);
+        if bit < smqtt::TIMESTAMP_LEN * 8 {
+            assert_eq!(
+                outcome,
+                Outcome::Accepted(lab.plaintext(0).to_vec()),
+                "bit {bit}"
+            );
+        } else {
+            assert!(matches!(outcome, Outcome::Rejected(_)), "body bit {bit}");
+        }
+    }
+    // A forger with only the public key: a new message and its hash, same length.
+    let TopicPair::P256(sk) = keys
+        .topic_keys(suite, tamper::TOPIC)
+        .unwrap()
+        .pair()
+        .unwrap()
+        .clone()
+    else {
+        panic!("s-mqtt has a P-256 pair");
+    };
+    let q = sk.public_key().to_projective();
+    let fake = b"evil".to_vec();
+    let mut points = Vec::new();
+    smqtt::encode_into(&fake, &mut points).unwrap();
+    let mut body = Vec::new();
+    smqtt::seal_points(
+        &points,
+        &fake,
+        smqtt::unix_us(),
+        &q,
+        || p256::NonZeroScalar::generate_from_rng(&mut rand::rng()),
+        &mut body,
+    );
+    let mut m = env[..hlen].to_vec();
+    m.extend_from_slice(&body);
+    assert_eq!(lab.open(&m, false), Outcome::Accepted(fake));
 }

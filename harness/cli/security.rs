@@ -64,7 +64,8 @@ impl ProbeArgs {
 /// and which forgeries got through.
 #[derive(Debug, clap::Args)]
 pub struct TamperArgs {
-    /// Suites, comma-separated (default: every suite of the catalogue).
+    /// Suites, comma-separated (default: every suite of the catalogue that combines with
+    /// --mac and --signature; s-mqtt takes neither).
     #[arg(long, value_delimiter = ',')]
     suite: Vec<String>,
     /// Trials per tamper kind and protection.

@@ -59,7 +59,10 @@ pub fn tamper(
         )));
     }
     let suites: Vec<Suite> = if suites.is_empty() {
-        Suite::all().collect()
+        // Every suite that combines with --mac and --signature (s-mqtt takes neither).
+        Suite::all()
+            .filter(|s| s.incompatibility(mac.name(), signature.name()).is_none())
+            .collect()
     } else {
         suites
             .iter()
@@ -69,6 +72,12 @@ pub fn tamper(
             })
             .collect::<Result<_, _>>()?
     };
+    if let Some(e) = suites
+        .iter()
+        .find_map(|s| s.incompatibility(mac.name(), signature.name()))
+    {
+        return Err(CommandError::Input(format!("--suite: {e}")));
+    }
     let keys =
         crate::crypto::keys::KeyRing::from_seed(crate::crypto::keys::DEFAULT_SEED.as_bytes());
     let opts = TamperOptions {

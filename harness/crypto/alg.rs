@@ -186,6 +186,9 @@ pub enum Family {
     Block(BlockCipher, Mode),
     Aead(AeadAlg),
     Hybrid(HybridAlg),
+    /// Seed 004's S-MQTT (id 0xB0, crypto/smqtt.rs): every byte encoded onto a P-256 point
+    /// and EC-ElGamal encrypted point by point, with SHA-256 Hash(M) and a timestamp.
+    SMqtt,
 }
 
 /// A signature algorithm (the envelope's `sig` byte).

@@ -32,6 +32,13 @@ pub trait Sealer: Send {
         plaintext: &[u8],
         out: &mut Vec<u8>,
     ) -> Result<(), CryptoError>;
+    /// A suite that encodes the message before encrypting it (s-mqtt: each byte onto a curve
+    /// point) does that here, so it can be timed apart from [`seal`](Self::seal), which then
+    /// encrypts what this encoded when given the same plaintext. False, doing nothing, for
+    /// suites without such a step (all others).
+    fn encode(&mut self, _plaintext: &[u8]) -> Result<bool, CryptoError> {
+        Ok(false)
+    }
 }
 
 /// The subscriber's half of a suite.
@@ -44,6 +51,23 @@ pub trait Opener: Send {
         body: &[u8],
         out: &mut Vec<u8>,
     ) -> Result<(), CryptoError>;
+    /// A suite that decodes after decrypting (s-mqtt: points back to bytes and the hash
+    /// comparison) splits [`open`](Self::open) so the halves can be timed apart: this decrypts
+    /// `body` and keeps the result, [`decode`](Self::decode) turns it into the plaintext.
+    /// False, doing nothing, for suites without a decode step: call `open`.
+    fn decrypt_encoded(
+        &mut self,
+        _iv: &[u8],
+        _aad: &[u8],
+        _body: &[u8],
+    ) -> Result<bool, CryptoError> {
+        Ok(false)
+    }
+    /// The second half of a split open: appends the plaintext of what `decrypt_encoded` kept
+    /// (nothing on failure). Repeatable: it does not consume what it decodes.
+    fn decode(&mut self, _out: &mut Vec<u8>) -> Result<(), CryptoError> {
+        Err(CryptoError::Decrypt("this suite has no decode step"))
+    }
 }
 
 /// The publisher's half of a signature algorithm.

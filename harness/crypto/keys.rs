@@ -2,7 +2,7 @@
 //! and caches the key pairs.
 //!
 //! Key pairs cannot be derived, so the ring generates them on first use and caches them for the
-//! run: one per (hybrid suite, topic) and one per (signature, publisher). Callers ask for them
+//! run: one per (public-key suite, topic) and one per (signature, publisher). Callers ask for them
 //! during setup, so generation (seconds for RSA-3072) never lands in a measured phase; the
 //! second ask is a map lookup. The ring sits above the catalogue (it keys by [`Suite`]); the
 //! material it hands out is re-exported here for callers outside `crypto/`.
@@ -49,6 +49,8 @@ impl KeyRing {
         let symmetric = (len > 0).then(|| derive_enc_key(&self.seed, suite.name(), topic, len));
         let pair = match suite.family() {
             Family::Hybrid(alg) => Some(self.topic_pair(suite, alg, topic)?),
+            // The subscriber's P-256 pair, generated as ecies-p256's is (cached per suite).
+            Family::SMqtt => Some(self.topic_pair(suite, HybridAlg::EciesP256, topic)?),
             _ => None,
         };
         Ok(TopicKeys::new(symmetric, pair))

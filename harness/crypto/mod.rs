@@ -7,7 +7,8 @@
 //!   default per algorithm), [`material`] (HKDF key derivation of DESIGN.md and the key types),
 //!   [`mac`], [`envelope`] (the v1 byte layout every implementation must agree on), `pcbc`.
 //! - the implementations: [`block`] (block cipher x mode), [`aead`] (with `ring_aead` and
-//!   `awslc_sym`), [`transport`] (the framing both hybrids share), `awslc_pk`, [`hybrid`].
+//!   `awslc_sym`), [`transport`] (the framing both hybrids share), `awslc_pk`, [`hybrid`],
+//!   [`smqtt`] (seed 004's point-encoding EC-ElGamal).
 //! - [`suite`]: the catalogue on top (wire id, name, key and IV sizes) that maps a row to its
 //!   implementation; adding a suite is a row in its table plus a small impl.
 //! - [`keys`]: the per-run key ring (derives per suite and topic, generates and caches the key
@@ -30,6 +31,7 @@ pub mod protect;
 pub mod provider;
 mod ring_aead;
 pub mod signature;
+pub mod smqtt;
 pub mod suite;
 pub mod transport;
 

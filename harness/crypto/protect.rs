@@ -1,7 +1,7 @@
 //! One message through the whole suite: the publisher's [`Protector`] and the subscriber's
 //! [`Unprotector`], each keyed once per topic. Their steps are separate methods so callers
-//! can time encode, encrypt (cipher + MAC, as encrypt-then-MAC is one unit comparable with an
-//! AEAD) and sign apart.
+//! can time the envelope, encode (s-mqtt only), encrypt (cipher + MAC, as encrypt-then-MAC is
+//! one unit comparable with an AEAD) and sign apart, and verify, decrypt and decode.
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -37,6 +37,18 @@ impl Protection {
             signature,
             provider: None,
         }
+    }
+
+    /// Why the suite cannot be combined with this MAC or signature, if it cannot (s-mqtt:
+    /// see [`Suite::incompatibility`]).
+    pub fn incompatibility(&self) -> Option<String> {
+        self.suite
+            .incompatibility(self.mac.name(), self.signature.name())
+    }
+
+    fn check(&self) -> Result<(), CryptoError> {
+        self.incompatibility()
+            .map_or(Ok(()), |e| Err(CryptoError::Key(e)))
     }
 
     /// The provider that runs the suite (an error when the one asked for lacks it).
@@ -131,6 +143,7 @@ impl Protector {
         topic_keys: &TopicKeys,
         key_id: u16,
     ) -> Result<Self, CryptoError> {
+        p.check()?;
         let sealer = p.suite.sealer_with(p.suite_provider()?, topic_keys)?;
         let (mac, signer) = p.mac_and_signature(keys, topic, |alg, provider| {
             alg.signer_with(provider, keys, publisher)
@@ -152,7 +165,7 @@ impl Protector {
         })
     }
 
-    /// Encode: a buffer of the exact envelope size holding the header (IV still zero).
+    /// Envelope: a buffer of the exact envelope size holding the header (IV still zero).
     pub fn begin(&self, mut fields: Fields, plaintext_len: usize) -> Vec<u8> {
         fields.key_id = self.key_id;
         fields.suite = self.p.suite.id();
@@ -162,6 +175,13 @@ impl Protector {
         let body_len = self.p.suite.body_len(plaintext_len) as u32;
         envelope::write_header(&mut buf, &fields, &self.iv, body_len);
         buf
+    }
+
+    /// Encode, for suites that have the step ([`Suite::encodes`]: s-mqtt's bytes onto curve
+    /// points); the next [`encrypt`](Self::encrypt) of `plaintext` encrypts what it encoded.
+    /// False, doing nothing, for every other suite.
+    pub fn encode(&mut self, plaintext: &[u8]) -> Result<bool, CryptoError> {
+        self.sealer.encode(plaintext)
     }
 
     /// Encrypt: fresh IV, body, and the MAC tag if any.
@@ -191,13 +211,14 @@ impl Protector {
         Ok(())
     }
 
-    /// All three steps (for tests and tools that do not time them).
+    /// Every step (for tests and tools that do not time them).
     pub fn seal_message(
         &mut self,
         fields: Fields,
         plaintext: &[u8],
     ) -> Result<Vec<u8>, CryptoError> {
         let mut buf = self.begin(fields, plaintext.len());
+        self.encode(plaintext)?;
         self.encrypt(&mut buf, plaintext)?;
         self.sign(&mut buf)?;
         Ok(buf)
@@ -265,6 +286,7 @@ impl Unprotector {
         topic_keys: &TopicKeys,
         key_id: u16,
     ) -> Result<Self, CryptoError> {
+        p.check()?;
         let opener = p.suite.opener_with(p.suite_provider()?, topic_keys)?;
         let (mac, verifier) = p.mac_and_signature(keys, topic, |alg, provider| {
             alg.verifier_with(provider, keys, publisher)
@@ -366,7 +388,8 @@ impl Unprotector {
         Ok(())
     }
 
-    /// Decrypt: MAC check (before touching the ciphertext), then the suite's open.
+    /// Decrypt: MAC check (before touching the ciphertext), then the suite's open (decrypt and,
+    /// for s-mqtt, decode).
     pub fn decrypt(
         &mut self,
         topic: &[u8],
@@ -374,6 +397,35 @@ impl Unprotector {
         out: &mut Vec<u8>,
     ) -> Result<(), OpenError> {
         out.clear();
+        self.with_opener(topic, env, |o, iv, aad, body| o.open(iv, aad, body, out))
+    }
+
+    /// Decrypt only, for suites with a decode step ([`Suite::encodes`]): MAC check, then the
+    /// suite's decryption, kept for [`decode_plaintext`](Self::decode_plaintext). False,
+    /// doing nothing, for every other suite (call [`decrypt`](Self::decrypt)).
+    pub fn decrypt_encoded(&mut self, topic: &[u8], env: &Envelope) -> Result<bool, OpenError> {
+        if !self.p.suite.encodes() {
+            return Ok(false);
+        }
+        self.with_opener(topic, env, |o, iv, aad, body| {
+            o.decrypt_encoded(iv, aad, body)
+        })
+    }
+
+    /// Decode: the plaintext of what [`decrypt_encoded`](Self::decrypt_encoded) decrypted, for
+    /// `key_id`'s key (s-mqtt: points to bytes, and Hash(M') against Hash(M)).
+    pub fn decode_plaintext(&mut self, key_id: u16, out: &mut Vec<u8>) -> Result<(), OpenError> {
+        out.clear();
+        self.opener_for(key_id)?.decode(out)?;
+        Ok(())
+    }
+
+    fn with_opener<T>(
+        &mut self,
+        topic: &[u8],
+        env: &Envelope,
+        f: impl FnOnce(&mut Box<dyn Opener>, &[u8], &[u8], &[u8]) -> Result<T, CryptoError>,
+    ) -> Result<T, OpenError> {
         let mac_input_len = env.header.len() + env.body.len();
         if let Some(mac) = &self.mac {
             mac.verify(&[topic, &env.signed[..mac_input_len]], env.mac_tag)?;
@@ -384,10 +436,9 @@ impl Unprotector {
         let aad = std::mem::take(&mut self.aad);
         let res = self
             .opener_for(env.fields.key_id)
-            .and_then(|o| o.open(env.iv, &aad, env.body, out));
+            .and_then(|o| f(o, env.iv, &aad, env.body));
         self.aad = aad;
-        res?;
-        Ok(())
+        Ok(res?)
     }
 
     /// The topic this side was keyed for.

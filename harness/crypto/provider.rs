@@ -3,7 +3,7 @@
 //! Three providers, each named after the crate that does the work:
 //! - `rustcrypto`: the RustCrypto crates (`aes`, `des`, `blowfish`, the mode crates, `aes-gcm`,
 //!   `ccm`, `chacha20poly1305`, `ascon-aead`, `p256`, `ed25519-dalek`, `rsa`): every suite and
-//!   signature of the catalogue.
+//!   signature of the catalogue, and the only provider of `s-mqtt` (crypto/smqtt.rs).
 //! - `ring`: ring's AEADs (AES-GCM, ChaCha20-Poly1305), BoringSSL-derived assembly.
 //! - `aws-lc`: aws-lc-rs (AWS-LC, the OpenSSL/BoringSSL lineage): AES-GCM, ChaCha20-Poly1305, AES
 //!   in ECB/CBC/CFB/OFB/CTR, ECDSA P-256, Ed25519, RSA-PSS, and both hybrids (RSA-OAEP, ECDH
@@ -63,6 +63,9 @@ impl Provider {
                 AeadAlg::Aes128Gcm | AeadAlg::Aes256Gcm | AeadAlg::ChaCha20Poly1305
             ),
             (Self::AwsLc, Family::Hybrid(_)) => true,
+            // s-mqtt's point encoding and per-point EC-ElGamal are RustCrypto `p256`
+            // arithmetic; aws-lc-rs exposes no point addition.
+            (Self::AwsLc, Family::SMqtt) => false,
         }
     }
 

@@ -3,7 +3,8 @@
 //!
 //! A suite is a row in [`catalogue`] plus the constructor arm in [`Suite::sealer_with`] /
 //! [`Suite::opener_with`]. The wire id is the envelope's `suite` byte: `0xCM` for block cipher C
-//! in mode M, `0x8x` for AEADs, `0xAx` for hybrid public-key suites. The algorithm enums live in
+//! in mode M, `0x8x` for AEADs, `0xAx` for hybrid public-key suites, `0xBx` for suites that
+//! encode the message onto curve points (`0xB0` s-mqtt, seed 004's scheme). The algorithm enums live in
 //! `alg.rs` (re-exported here), so the implementations below never name this file.
 
 use std::fmt;
@@ -15,7 +16,7 @@ pub use super::alg::{AeadAlg, BlockCipher, Family, HybridAlg, Mode};
 use super::base::{CryptoError, Opener, Sealer, TAG_LEN};
 use super::material::TopicKeys;
 use super::provider::{self, Provider, Unsupported};
-use super::{aead, awslc_sym, block, hybrid};
+use super::{aead, awslc_sym, block, hybrid, smqtt};
 
 /// A suite's largest message and the reason for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +80,8 @@ fn build_catalogue() -> Vec<SuiteSpec> {
         aead_row(0x84, AeadAlg::AsconAead128, 16),
         hybrid_row(0xA0, HybridAlg::Rsa2048Oaep),
         hybrid_row(0xA1, HybridAlg::EciesP256),
+        // Its randomness is the per-point k; no envelope IV.
+        SuiteSpec::new(0xB0, "s-mqtt", Family::SMqtt, 0, 0),
     ]);
     rows
 }
@@ -148,8 +151,37 @@ impl Suite {
     }
 
     /// True when the suite itself rejects forged bodies (AEADs and the AEAD-based hybrids).
+    /// Not s-mqtt: its unkeyed Hash(M) catches a changed point, not a message re-encrypted
+    /// with the public key.
     pub fn authenticated(self) -> bool {
         matches!(self.0.family, Family::Aead(_) | Family::Hybrid(_))
+    }
+
+    /// True when the suite has an encode step before encryption and a decode step after
+    /// decryption ([`Sealer::encode`], [`Opener::decrypt_encoded`]): s-mqtt.
+    pub fn encodes(self) -> bool {
+        self.0.family == Family::SMqtt
+    }
+
+    /// Why this suite cannot be combined with `mac` or `signature`, if it cannot. s-mqtt's
+    /// publisher holds only the subscriber's public key (seed 004 §3.3, setup phase): it has
+    /// no shared key to MAC with and no key pair to sign with; its integrity check is its own
+    /// Hash(M), and the scheme's signature is the subscriber's, over Hash(M'), in the
+    /// validation exchange, not a per-message axis.
+    pub fn incompatibility(self, mac: &str, signature: &str) -> Option<String> {
+        if self.0.family != Family::SMqtt {
+            return None;
+        }
+        let what = match (mac, signature) {
+            ("none", "none") => return None,
+            (m, "none") => format!("mac \"{m}\""),
+            (_, sig) => format!("signature \"{sig}\""),
+        };
+        Some(format!(
+            "s-mqtt cannot be combined with {what}: its publisher holds only the subscriber's \
+             public key (seed 004's setup phase), so it has no key to MAC or sign with; its \
+             integrity check is its own Hash(M) (use mac \"none\" and signature \"none\")"
+        ))
     }
 
     /// What a reader must know about this suite's confidentiality, in a few words.
@@ -165,6 +197,7 @@ impl Suite {
             Family::Block(_, _) => "malleable stream: bit flips pass through",
             Family::Aead(_) => "IND-CCA2 (nonce must not repeat)",
             Family::Hybrid(_) => "public-key wrapped AEAD key per message",
+            Family::SMqtt => "EC-ElGamal per byte; Hash(M) in clear gives short messages away",
         }
     }
 
@@ -194,6 +227,7 @@ impl Suite {
             (Family::Block(cipher, mode), _) => block::sealer(cipher, mode, keys.symmetric()?),
             (Family::Aead(alg), _) => aead::sealer(provider, alg, keys.symmetric()?),
             (Family::Hybrid(alg), _) => hybrid::sealer(provider, alg, keys),
+            (Family::SMqtt, _) => smqtt::sealer(keys),
         }
     }
 
@@ -212,6 +246,7 @@ impl Suite {
             (Family::Block(cipher, mode), _) => block::opener(cipher, mode, keys.symmetric()?),
             (Family::Aead(alg), _) => aead::opener(provider, alg, keys.symmetric()?),
             (Family::Hybrid(alg), _) => hybrid::opener(provider, alg, keys),
+            (Family::SMqtt, _) => smqtt::opener(keys),
         }
     }
 
@@ -268,6 +303,7 @@ impl Suite {
             Family::Block(_, _) => n,
             Family::Aead(_) => n + TAG_LEN,
             Family::Hybrid(alg) => alg.prefix_len() + n + TAG_LEN,
+            Family::SMqtt => smqtt::body_len(n),
         }
     }
 }
@@ -374,7 +410,7 @@ mod tests {
     #[test]
     fn ids_and_names_are_unique_and_match_design() {
         let all: Vec<_> = Suite::all().collect();
-        assert_eq!(all.len(), 1 + 36 + 5 + 2);
+        assert_eq!(all.len(), 1 + 36 + 5 + 2 + 1);
         let mut ids: Vec<u8> = all.iter().map(|s| s.id()).collect();
         ids.dedup();
         assert_eq!(ids.len(), all.len(), "ids sorted and unique");
@@ -388,6 +424,7 @@ mod tests {
             Some(0x84)
         );
         assert_eq!(Suite::from_name("ecies-p256").map(|s| s.id()), Some(0xA1));
+        assert_eq!(Suite::from_name("s-mqtt").map(|s| s.id()), Some(0xB0));
     }
 
     #[test]

@@ -24,6 +24,7 @@
 //! | `wire_up_bytes_per_msg`, `wire_down_bytes_per_msg` | bytes at the socket per message sent / delivered (empty: proxy off) |
 //! | `<phase>_count` … `<phase>_max_ns` for `encode_cpu`, `encrypt_cpu`, `sign_cpu`, `verify_cpu`, `decrypt_cpu` | the crypto phases on the thread CPU clock |
 //! | `thread_publisher_us_per_msg`, `thread_publisher_io_us_per_msg`, `thread_subscriber_us_per_msg`, `thread_broker_us_per_msg` | per-thread CPU per message over the measured window (`cpu.threads` in results.json; empty: not measured) |
+//! | `<phase>_count` … `<phase>_max_ns` for `envelope`, `decode`, `envelope_cpu`, `decode_cpu` | the envelope header (every suite; runs before these columns have it in `encode`) and s-mqtt's decoding |
 
 use std::sync::LazyLock;
 
@@ -79,6 +80,9 @@ pub static COLUMNS: LazyLock<Vec<String>> = LazyLock::new(|| {
         cols.extend(PHASE_STATS.iter().map(|s| format!("{p}_{s}")));
     }
     cols.extend(THREAD_CPU.iter().map(|s| s.to_string()));
+    for p in LATER_PHASES {
+        cols.extend(PHASE_STATS.iter().map(|s| format!("{p}_{s}")));
+    }
     cols
 });
 
@@ -91,6 +95,15 @@ const CPU_PHASES: [&str; 5] = [
     phase::DECRYPT_CPU,
 ];
 
+/// The phases added with s-mqtt (the envelope header, which `encode` was before, and
+/// s-mqtt's decoding), both clocks, last.
+const LATER_PHASES: [&str; 4] = [
+    phase::ENVELOPE,
+    phase::DECODE,
+    phase::ENVELOPE_CPU,
+    phase::DECODE_CPU,
+];
+
 /// Per-thread CPU per message, last.
 const THREAD_CPU: [&str; 4] = [
     "thread_publisher_us_per_msg",
@@ -101,7 +114,9 @@ const THREAD_CPU: [&str; 4] = [
 
 /// The phases of the first releases, in their column order.
 fn first_phases() -> impl Iterator<Item = &'static str> {
-    phase::ALL.into_iter().filter(|p| !CPU_PHASES.contains(p))
+    phase::ALL
+        .into_iter()
+        .filter(|p| !CPU_PHASES.contains(p) && !LATER_PHASES.contains(p))
 }
 
 fn phase_fields(c: &CaseResult, name: &str, f: &mut Vec<String>) {
@@ -223,6 +238,9 @@ fn row(c: &CaseResult) -> Vec<String> {
     f.push(opt(th.and_then(|t| t.publisher_io_us_per_msg)));
     f.push(opt(th.and_then(|t| t.subscriber_us_per_msg)));
     f.push(opt(th.and_then(|t| t.broker_us_per_msg)));
+    for name in LATER_PHASES {
+        phase_fields(c, name, &mut f);
+    }
     f
 }
 
@@ -256,9 +274,18 @@ mod tests {
             .position(|c| c == "encrypt_cpu_p50_ns")
             .expect("cpu column");
         assert!(cpu > error);
+        let thread = COLUMNS
+            .iter()
+            .position(|c| c == "thread_broker_us_per_msg")
+            .expect("thread column");
+        let envelope = COLUMNS
+            .iter()
+            .position(|c| c == "envelope_count")
+            .expect("envelope column");
+        assert_eq!(envelope, thread + 1);
         assert_eq!(
             COLUMNS.last().map(String::as_str),
-            Some("thread_broker_us_per_msg")
+            Some("decode_cpu_max_ns")
         );
     }
 

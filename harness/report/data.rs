@@ -441,6 +441,8 @@ pub fn crypto_clock(results: &RunResults, wall: &'static str) -> (&'static str, 
         p::SIGN => p::SIGN_CPU,
         p::VERIFY => p::VERIFY_CPU,
         p::DECRYPT => p::DECRYPT_CPU,
+        p::ENVELOPE => p::ENVELOPE_CPU,
+        p::DECODE => p::DECODE_CPU,
         _ => return (wall, "wall clock"),
     };
     let mut cases = ok_cases(results)

@@ -110,6 +110,7 @@ pub fn run() -> RunResults {
         speed_reference: None,
         requirements: None,
         protections: Vec::new(),
+        references: Vec::new(),
         suites,
         timing: None,
         merge: None,
@@ -235,6 +236,8 @@ fn iv_and_body(suite: &str, size: usize) -> (usize, usize) {
             let prefix = if s.name == "rsa-2048-oaep" { 256 } else { 65 };
             (12, prefix + size + 16)
         }
+        // s-mqtt: timestamp and Hash(M), then two 33-byte points per byte.
+        SuiteFamily::PointEncoding => (0, 40 + 66 * size),
     }
 }
 

@@ -55,6 +55,7 @@ pub fn render(results: &RunResults, charts: &[Chart]) -> String {
     failed(&mut h, results);
     degraded(&mut h, results);
     loss(&mut h, results);
+    h.push_str(&super::reference_vs_size::html(results));
     let outages = super::outages::lines(results);
     if !outages.is_empty() {
         h.push_str("<h2>Broker outages</h2>\n<ul>\n");

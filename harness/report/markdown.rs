@@ -86,6 +86,14 @@ pub fn render(results: &RunResults, charts: &[Chart]) -> String {
         }
     }
 
+    let reported = super::reference_vs_size::lines(results);
+    if !reported.is_empty() {
+        md.push_str("\n## Beside the reported figures\n\n");
+        for l in reported {
+            let _ = writeln!(md, "- {}", inline(&l));
+        }
+    }
+
     let outages = super::outages::lines(results);
     if !outages.is_empty() {
         md.push_str("\n## Broker outages\n\n");

@@ -35,6 +35,7 @@ pub mod outages;
 pub mod overhead;
 pub mod rankings;
 pub mod recommend;
+pub mod reference_vs_size;
 pub mod security_properties;
 pub mod style;
 pub mod table;
@@ -109,11 +110,17 @@ pub fn charts(results: &RunResults) -> Result<Vec<Chart>, ReportError> {
     type Render = fn(&RunResults) -> Result<Option<String>, ReportError>;
     // Crypto cost first (the question most readers come with), then what it does to the
     // system: throughput, latency, bytes on the wire.
-    let before_latency: [(&str, &str, Render); 4] = [
+    let before_latency: [(&str, &str, Render); 5] = [
         (
             crypto_vs_size::NAME,
             crypto_vs_size::TITLE,
             crypto_vs_size::render,
+        ),
+        // Only with the scenario's `[[reference]]`: a paper's figures beside the run's.
+        (
+            reference_vs_size::NAME,
+            reference_vs_size::TITLE,
+            reference_vs_size::render,
         ),
         (
             mode_heatmap::NAME,

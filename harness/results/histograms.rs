@@ -45,10 +45,16 @@ pub enum Phase {
     SignCpu,
     VerifyCpu,
     DecryptCpu,
+    /// The envelope buffer and header, every suite (what `Encode` timed before s-mqtt).
+    Envelope,
+    /// s-mqtt's decoding (points to bytes, hash comparison).
+    Decode,
+    EnvelopeCpu,
+    DecodeCpu,
 }
 
 impl Phase {
-    pub const ALL: [Phase; 24] = [
+    pub const ALL: [Phase; 28] = [
         Phase::Encode,
         Phase::Encrypt,
         Phase::Sign,
@@ -73,6 +79,10 @@ impl Phase {
         Phase::SignCpu,
         Phase::VerifyCpu,
         Phase::DecryptCpu,
+        Phase::Envelope,
+        Phase::Decode,
+        Phase::EnvelopeCpu,
+        Phase::DecodeCpu,
     ];
 
     pub fn from_name(name: &str) -> Option<Phase> {
@@ -106,6 +116,10 @@ impl Phase {
             Phase::SignCpu => SIGN_CPU,
             Phase::VerifyCpu => VERIFY_CPU,
             Phase::DecryptCpu => DECRYPT_CPU,
+            Phase::Envelope => ENVELOPE,
+            Phase::Decode => DECODE,
+            Phase::EnvelopeCpu => ENVELOPE_CPU,
+            Phase::DecodeCpu => DECODE_CPU,
         }
     }
 }

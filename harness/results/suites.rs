@@ -25,6 +25,8 @@ pub enum SuiteFamily {
     Aead,
     /// A public-key wrapped AEAD key per message.
     Hybrid,
+    /// The message encoded onto curve points, each EC-ElGamal encrypted (s-mqtt, seed 004).
+    PointEncoding,
 }
 
 /// One suite of the run.

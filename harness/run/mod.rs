@@ -369,6 +369,7 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, R
         suites: properties::suites_of_cases(&scenario.cases),
         timing: None,
         merge: None,
+        references: scenario.references.clone(),
     };
     let save = |r: &RunResults| writer::write(&dir, r).map_err(|e| RunError::Output(e.to_string()));
     let out = |e: writer::WriteError| RunError::Output(e.to_string());

@@ -18,7 +18,7 @@ pub fn of(suite: Suite, mac: MacAlg, signature: SigAlg) -> ProtectionProperties 
         Writer::Publisher
     } else if mac != MacAlg::None || matches!(family, Family::Aead(_)) {
         Writer::KeyHolder
-    } else if matches!(family, Family::Hybrid(_)) {
+    } else if matches!(family, Family::Hybrid(_) | Family::SMqtt) {
         // The topic's public key is public: anyone can seal a message to it.
         Writer::PublicKeyHolder
     } else {
@@ -55,6 +55,7 @@ pub fn suite_info(suite: Suite) -> SuiteInfo {
         Family::Block(cipher, mode) => (SuiteFamily::Block, Some((cipher, mode))),
         Family::Aead(_) => (SuiteFamily::Aead, None),
         Family::Hybrid(_) => (SuiteFamily::Hybrid, None),
+        Family::SMqtt => (SuiteFamily::PointEncoding, None),
     };
     SuiteInfo {
         name: suite.name().to_owned(),
@@ -128,11 +129,13 @@ mod tests {
                 assert_eq!(old, &recorded, "{s}");
             }
         }
-        assert_eq!(
-            v1.len(),
-            Suite::all().count(),
-            "a suite was added: extend this check"
-        );
+        // Version 2 added s-mqtt; every other suite was in version 1.
+        let added: Vec<&str> = Suite::all()
+            .map(|s| s.name())
+            .filter(|n| !v1.iter().any(|o| o.name == *n))
+            .collect();
+        assert_eq!(added, ["s-mqtt"], "a suite was added: extend this check");
+        assert_eq!(v1.len() + added.len(), Suite::all().count());
     }
 
     #[test]

@@ -89,7 +89,8 @@ pub struct Axes {
 }
 
 /// Cross product, suite-major so one suite's cases sit together in tables; duplicates in an
-/// axis are dropped (first occurrence wins).
+/// axis are dropped (first occurrence wins), and so are the combinations a suite cannot make
+/// (s-mqtt with a MAC or a signature).
 pub fn expand(axes: &Axes) -> Vec<Case> {
     let mut cases = Vec::new();
     for (protocol, transport) in dedup(&axes.protocol)
@@ -108,6 +109,14 @@ pub fn expand(axes: &Axes) -> Vec<Case> {
                     continue;
                 }
                 for &signature in &dedup(&axes.signature) {
+                    // s-mqtt takes no MAC and no signature (Suite::incompatibility); the
+                    // scenario check refuses a matrix that leaves it no case at all.
+                    if suite
+                        .incompatibility(mac.name(), signature.name())
+                        .is_some()
+                    {
+                        continue;
+                    }
                     for (session, qos) in dedup(&axes.session)
                         .into_iter()
                         .flat_map(|s| dedup(&axes.qos).into_iter().map(move |q| (s, q)))

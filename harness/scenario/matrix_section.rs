@@ -57,6 +57,42 @@ pub(super) fn validate_providers(
     Ok(axis.get_ref().iter().map(|p| Some(*p.get_ref())).collect())
 }
 
+/// Refuses a suite the MAC and signature axes leave no combination for (s-mqtt needs mac
+/// "none" and signature "none" on their axes; its combinations with the other values are
+/// left out of the cross product), at the suite axis, saying why.
+pub(super) fn check_combinations(
+    m: &MatrixSection,
+    suites: &[Suite],
+    at: &At<'_>,
+) -> Result<(), ScenarioError> {
+    for &suite in suites {
+        let mut refusal = None;
+        let mut combines = false;
+        for mac in &m.mac {
+            for sig in &m.signature {
+                match suite.incompatibility(mac.name(), sig.name()) {
+                    None => combines = true,
+                    Some(why) => {
+                        refusal.get_or_insert(why);
+                    }
+                }
+            }
+        }
+        if !combines && let Some(why) = refusal {
+            let span = m.suite.as_ref().map_or(0..0, |s| s.span());
+            return Err(at(
+                span,
+                "matrix.suite",
+                format!(
+                    "{why}; the `mac` and `signature` axes leave {suite} no case (add \"none\" \
+                     to them, or move {suite} to a scenario of its own)"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Refuses a size some suite of the matrix cannot seal (every suite meets every size), at the
 /// size's place in the file, naming the suite and its limit: otherwise the case would fail
 /// at its first message and send nothing.

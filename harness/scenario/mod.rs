@@ -11,6 +11,7 @@ mod keys_section;
 pub mod matrix;
 mod matrix_section;
 pub mod overrides;
+pub mod references;
 pub mod requirements;
 pub mod schema;
 pub mod shard;
@@ -50,6 +51,8 @@ pub struct Scenario {
     pub faults: faults::LinkFaults,
     /// `[requirements]` with the defaults filled in, recorded in results.json.
     pub requirements: crate::results::Requirements,
+    /// `[[reference]]`, checked, recorded in results.json.
+    pub references: Vec<crate::results::ReferenceValue>,
     pub cases: Vec<Case>,
 }
 
@@ -209,6 +212,7 @@ fn validate(
     let protocols = broker_section::protocols(&file.broker, m, &transports, &at)?;
     let providers =
         matrix_section::validate_providers(m.provider.as_ref(), &suites, &m.signature, &at)?;
+    matrix_section::check_combinations(m, &suites, &at)?;
 
     let axes = matrix::Axes {
         qos: m.qos.iter().map(|q| q.0).collect(),
@@ -232,6 +236,7 @@ fn validate(
     let seed = keys_section::seed(&file.keys, path)?;
     let center = keys_section::center_settings(&file.keys, &cases, &at)?;
     let requirements = requirements::resolve(&file.requirements, &at)?;
+    let references = references::resolve(&file.reference, &at)?;
 
     Ok(Scenario {
         name,
@@ -260,6 +265,7 @@ fn validate(
         link: broker_section::link_spec(&file.link, &at)?,
         faults: link_faults,
         requirements,
+        references,
         cases,
     })
 }

@@ -32,6 +32,9 @@ pub struct ScenarioFile {
     pub link: LinkSection,
     #[serde(default)]
     pub requirements: RequirementsSection,
+    /// `[[reference]]`: figures a paper reported (scenario/references.rs).
+    #[serde(default)]
+    pub reference: Vec<super::references::ReferenceEntry>,
 }
 
 /// The in-process proxy every client goes through (bytes on the wire are counted there) and

@@ -395,10 +395,12 @@ pub fn run(
     })
 }
 
-/// Every suite of the catalogue with `mac` and `signature`: what `tamper` runs by default.
+/// Every suite of the catalogue that combines with `mac` and `signature` (s-mqtt takes
+/// neither): what `tamper` runs by default.
 pub fn default_protections(mac: MacAlg, signature: SigAlg) -> Vec<Protection> {
     Suite::all()
         .map(|suite| Protection::new(suite, mac, signature))
+        .filter(|p| p.incompatibility().is_none())
         .collect()
 }
 

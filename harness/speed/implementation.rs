@@ -129,6 +129,11 @@ pub fn suite(suite: Suite, provider: Provider, versions: &BTreeMap<String, Strin
         Family::Hybrid(HybridAlg::EciesP256) => {
             format!("RustCrypto {} ECDH + {} + {}", v("p256"), v("hkdf"), gcm())
         }
+        Family::SMqtt => format!(
+            "harness Koblitz encoding + EC-ElGamal (crypto/smqtt.rs) over RustCrypto {}, {}",
+            v("p256"),
+            v("sha2")
+        ),
     }
 }
 

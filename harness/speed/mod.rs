@@ -180,6 +180,13 @@ pub struct SizeSpeed {
     pub encrypt_cold: Option<Rate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decrypt_cold: Option<Rate>,
+    /// Suites with an encode and a decode step (s-mqtt): the bytes onto curve points, and the
+    /// points back to bytes with the hash comparison. Their `encrypt` and `decrypt` are then
+    /// the encryption of points encoded beforehand and the decryption alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encode: Option<Rate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decode: Option<Rate>,
 }
 
 /// How the cold figures were taken.

@@ -124,6 +124,7 @@ pub fn print_table(report: &SpeedReport, out: &mut impl Write) -> io::Result<()>
             ns_cell,
         )?;
     }
+    encode_decode(report, out)?;
     for (name, forward) in [("encrypt", true), ("decrypt", false)] {
         direction(
             report,
@@ -223,6 +224,45 @@ pub fn print_table(report: &SpeedReport, out: &mut impl Write) -> io::Result<()>
         writeln!(out, "{name:<NAME$} {}", e.implementation)?;
     }
     Ok(())
+}
+
+/// The encode and decode steps of the suites that have them (s-mqtt), ns per operation; such
+/// a suite's encrypt and decrypt rows above leave them out.
+fn encode_decode(report: &SpeedReport, out: &mut impl Write) -> io::Result<()> {
+    let staged: Vec<_> = report
+        .suites
+        .iter()
+        .filter(|s| s.sizes.iter().any(|c| c.encode.is_some()))
+        .collect();
+    if staged.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "encode (bytes onto curve points) and decode (points to bytes, hash comparison): ns per \
+         operation; encrypt and decrypt above exclude them"
+    )?;
+    size_header(report, out)?;
+    for (step, pick) in [
+        (
+            "encode",
+            (|c| c.encode.as_ref()) as fn(&super::SizeSpeed) -> Option<&Rate>,
+        ),
+        ("decode", |c| c.decode.as_ref()),
+    ] {
+        for suite in &staged {
+            write!(
+                out,
+                "{:<NAME$}",
+                format!("{} ({step})", label(suite.suite.name(), suite.provider))
+            )?;
+            for c in &suite.sizes {
+                write!(out, " {:>CELL$}", pick(c).map_or("-".to_owned(), ns_cell))?;
+            }
+            writeln!(out)?;
+        }
+    }
+    writeln!(out)
 }
 
 /// The cold figures: one call per sample after the private caches were evicted.
