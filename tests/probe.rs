@@ -16,6 +16,11 @@ use mqtt_cipher_bench::probe::{
     self, Fate, Offender, ProbeOptions, ProbeReport, ProbeResult, Side, Target,
 };
 
+/// The two broker probes start three bystanders each (two of them child processes) per probe:
+/// run side by side on a small machine, their set-up times stretch past the windows the
+/// verdicts are read in. One at a time.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 fn opts() -> ProbeOptions {
     // Short windows: the machine is shared, and the verdicts need only a reaction, not a
     // benchmark of its speed. The recovery bound stays generous: libmosquitto waits a second
@@ -113,6 +118,7 @@ fn check_complete(r: &ProbeReport) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn probes_the_embedded_broker() {
+    let _one_at_a_time = SERIAL.lock().await;
     let b = embedded::shared().expect("embedded broker");
     let t = Target::resolve(&format!("mqtt://{}", b.addr), false)
         .await
@@ -277,6 +283,7 @@ impl Drop for Mosquitto {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn probes_mosquitto() {
+    let _one_at_a_time = SERIAL.lock().await;
     let Some(m) = Mosquitto::start() else { return };
     let t = Target::resolve(&format!("mqtt://{}", m.addr), false)
         .await

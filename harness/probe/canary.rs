@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rumqttc::{AsyncClient, MqttOptions, QoS};
+use rumqttc::{AsyncClient, Event, Incoming, MqttOptions, QoS};
 use tokio::task::JoinHandle;
 
 pub struct Canary {
@@ -22,13 +22,21 @@ impl Canary {
         let (client, mut eventloop) = AsyncClient::new(o, 64);
         let error = Arc::new(Mutex::new(None));
         let e2 = error.clone();
+        // The canary is not what is probed: when the broker drops it (rumqttd now and then
+        // resets a fresh connection), it reconnects like any well-behaved client, and only an
+        // error it has not recovered from is reported.
         let poll = tokio::spawn(async move {
             loop {
-                if let Err(e) = eventloop.poll().await {
-                    e2.lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .get_or_insert(format!("canary publisher: {e}"));
-                    return;
+                match eventloop.poll().await {
+                    Ok(Event::Incoming(Incoming::ConnAck(_))) => {
+                        *e2.lock().unwrap_or_else(|p| p.into_inner()) = None;
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        *e2.lock().unwrap_or_else(|p| p.into_inner()) =
+                            Some(format!("canary publisher: {e}"));
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
                 }
             }
         });
@@ -54,7 +62,7 @@ impl Canary {
         }
     }
 
-    /// The publisher's first connection error, if it had one.
+    /// The publisher's connection error, if it has not reconnected since.
     pub fn error(&self) -> Option<String> {
         self.error.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }

@@ -375,45 +375,28 @@ async fn run_one(
     implementations: &[Box<dyn Implementation>],
     opts: &ProbeOptions,
 ) -> ProbeResult {
-    let canary = Canary::start(
-        addr,
-        &topics.canary,
-        &format!("{id}-canary"),
-        opts.publish_every,
-    );
-    let mut standing = Vec::new();
-    for imp in implementations {
-        let name = imp.name();
-        let client_id = format!("{id}-{name}");
-        let (tap, session) = match Tap::start(addr).await {
-            Ok(tap) => {
-                let s = imp.start(&Start {
-                    addr: tap.addr,
-                    client_id: &client_id,
-                    filter: "#",
-                });
-                (Some(tap), s)
-            }
-            Err(e) => (None, Err(format!("cannot start its tap: {e}"))),
-        };
-        standing.push(Standing { name, tap, session });
-    }
-    // Readiness: subscribed and the canary seen by each application (a Python interpreter
-    // takes a while to start on a busy machine, hence the generous bound).
-    let ready_by = Instant::now() + opts.ready;
-    let ready_of = |st: &Standing| {
-        st.session
-            .as_ref()
-            .is_ok_and(|s| bystander::is_ready(&s.events(), topics))
-    };
-    while Instant::now() < ready_by
-        && !standing
+    // Before the probe is sent nothing is being measured yet: when the broker drops the
+    // canary or a bystander during set-up (rumqttd now and then resets a fresh connection), the
+    // set-up starts again, up to SETUP_ATTEMPTS times, rather than reporting a probe whose
+    // bystanders were never listening.
+    let mut attempt = 0;
+    let (canary, standing) = loop {
+        attempt += 1;
+        let (canary, standing) = set_up(addr, topics, id, attempt, implementations, opts).await;
+        let all_ready = standing
             .iter()
-            .all(|st| ready_of(st) || st.session.is_err())
-    {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    let ready: Vec<bool> = standing.iter().map(ready_of).collect();
+            .all(|st| ready_of(st, topics) || st.session.is_err());
+        if all_ready || attempt == SETUP_ATTEMPTS {
+            break (canary, standing);
+        }
+        for st in standing {
+            if let Ok(s) = st.session {
+                s.stop();
+            }
+        }
+        canary.stop().await;
+    };
+    let ready: Vec<bool> = standing.iter().map(|st| ready_of(st, topics)).collect();
     let t0 = Instant::now();
     let offender = offend(addr, p, &topics.base, id, opts).await;
     let t1 = Instant::now();
@@ -471,6 +454,69 @@ async fn run_one(
         bystanders: fates,
         canary_error,
     }
+}
+
+/// Times the set-up before a probe (canary and bystanders ready) is tried.
+const SETUP_ATTEMPTS: u32 = 3;
+
+/// Subscribed and the canary seen by the bystander's application.
+fn ready_of(st: &Standing, topics: &Topics) -> bool {
+    st.session
+        .as_ref()
+        .is_ok_and(|s| bystander::is_ready(&s.events(), topics))
+}
+
+/// Starts the canary and every bystander for one probe and waits (up to `opts.ready`) until
+/// each is ready or failed to start.
+async fn set_up(
+    addr: SocketAddr,
+    topics: &Topics,
+    id: &str,
+    attempt: u32,
+    implementations: &[Box<dyn Implementation>],
+    opts: &ProbeOptions,
+) -> (Canary, Vec<Standing>) {
+    // A fresh client id per attempt: the broker may still hold the last attempt's.
+    let id = if attempt == 1 {
+        id.to_owned()
+    } else {
+        format!("{id}-r{attempt}")
+    };
+    let id = id.as_str();
+    let canary = Canary::start(
+        addr,
+        &topics.canary,
+        &format!("{id}-canary"),
+        opts.publish_every,
+    );
+    let mut standing = Vec::new();
+    for imp in implementations {
+        let name = imp.name();
+        let client_id = format!("{id}-{name}");
+        let (tap, session) = match Tap::start(addr).await {
+            Ok(tap) => {
+                let s = imp.start(&Start {
+                    addr: tap.addr,
+                    client_id: &client_id,
+                    filter: "#",
+                });
+                (Some(tap), s)
+            }
+            Err(e) => (None, Err(format!("cannot start its tap: {e}"))),
+        };
+        standing.push(Standing { name, tap, session });
+    }
+    // Readiness: subscribed and the canary seen by each application (a Python interpreter
+    // takes a while to start on a busy machine, hence the generous bound).
+    let ready_by = Instant::now() + opts.ready;
+    while Instant::now() < ready_by
+        && !standing
+            .iter()
+            .all(|st| ready_of(st, topics) || st.session.is_err())
+    {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    (canary, standing)
 }
 
 /// The sacrificial client: setup, the probe packet, a PINGREQ, then watch.
