@@ -123,6 +123,11 @@ proptest! {
     ) {
         let p = Protection::new(suite, mac, sig);
         let topic = "props/p3";
+        // s-mqtt takes no MAC and no signature: such a protection is refused when keyed.
+        if suite.incompatibility(mac.name(), sig.name()).is_some() {
+            prop_assert!(Protector::new(&KEYS, p, topic, 3).is_err());
+            return Ok(());
+        }
         let mut tx = Protector::new(&KEYS, p, topic, 3).expect("keyed");
         let mut rx = Unprotector::new(&KEYS, p, topic, 3).expect("keyed");
         let fields = Fields { publisher: 3, seq, ..Default::default() };
