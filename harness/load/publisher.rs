@@ -391,9 +391,7 @@ async fn drive(
             Ok(Event::ConnAck {
                 session_present, ..
             }) => {
-                lock(&tracker)
-                    .connection
-                    .up_with_session(now_ns(), session_present);
+                lock(&tracker).connection.up(now_ns(), session_present);
                 if let Some(l) = live {
                     l.connected(true);
                 }

@@ -169,7 +169,7 @@ pub async fn run(
             ev = eventloop.poll() => match ev {
                 Ok(Event::Publish(p)) => s.on_publish(&plan, &mut openers, &p),
                 Ok(Event::ConnAck { session_present, .. }) => {
-                    connection.up_with_session(now_ns(), session_present);
+                    connection.up(now_ns(), session_present);
                     if let Some(l) = s.live_cell() {
                         l.connected(true);
                     }

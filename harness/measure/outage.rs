@@ -24,13 +24,8 @@ impl ConnectionLog {
         self.down_since.get_or_insert(t);
     }
 
-    /// The client got a CONNACK at `t`.
-    pub fn up(&mut self, t: u64) {
-        self.up_with_session(t, false);
-    }
-
     /// The client got a CONNACK at `t` whose session-present flag was `session_present`.
-    pub fn up_with_session(&mut self, t: u64, session_present: bool) {
+    pub fn up(&mut self, t: u64, session_present: bool) {
         if let Some(from) = self.down_since.take() {
             self.intervals.push((from, t.max(from)));
             if session_present {
@@ -125,8 +120,8 @@ mod tests {
         a.down(10 * S);
         a.down(11 * S); // a failed reconnect attempt reports again
         b.down(10 * S + 5);
-        a.up(12 * S);
-        b.up(12 * S + 200_000_000);
+        a.up(12 * S, false);
+        b.up(12 * S + 200_000_000, false);
         let o = merge(&[a, b], 8 * S, 20 * S);
         assert_eq!(o.len(), 1);
         assert_eq!(o[0].clients, 2);
@@ -139,7 +134,7 @@ mod tests {
     fn separate_outages_stay_separate_and_an_open_one_is_unrecovered() {
         let mut a = ConnectionLog::default();
         a.down(2 * S);
-        a.up(3 * S);
+        a.up(3 * S, false);
         a.down(5 * S);
         let o = merge(&[a, ConnectionLog::default()], 0, 9 * S);
         assert_eq!(o.len(), 2);
@@ -151,7 +146,7 @@ mod tests {
     #[test]
     fn a_client_that_never_dropped_reports_nothing() {
         let mut a = ConnectionLog::default();
-        a.up(5 * S);
+        a.up(5 * S, false);
         assert!(!a.any());
         assert!(merge(&[a], 0, 9 * S).is_empty());
     }
