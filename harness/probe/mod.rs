@@ -459,11 +459,12 @@ async fn run_one(
 /// Times the set-up before a probe (canary and bystanders ready) is tried.
 const SETUP_ATTEMPTS: u32 = 3;
 
-/// Subscribed and the canary seen by the bystander's application.
+/// Subscribed, the canary seen by the bystander's application since, and still connected.
 fn ready_of(st: &Standing, topics: &Topics) -> bool {
-    st.session
-        .as_ref()
-        .is_ok_and(|s| bystander::is_ready(&s.events(), topics))
+    st.session.as_ref().is_ok_and(|s| {
+        let tap = st.tap.as_ref().map(Tap::events).unwrap_or_default();
+        bystander::is_ready(&s.events(), &tap, topics)
+    })
 }
 
 /// Starts the canary and every bystander for one probe and waits (up to `opts.ready`) until

@@ -190,17 +190,31 @@ impl Topics {
     }
 }
 
-/// Subscribed and a canary seen at the application since.
-pub fn is_ready(app: &[(Instant, AppEvent)], topics: &Topics) -> bool {
+/// Subscribed and a canary seen at the application since its latest subscription, and the
+/// connection the tap relays still open. The latest, not the first: a connection the broker
+/// reset during set-up comes back a second later (libmosquitto, paho), and a probe sent in
+/// that second would find the bystander away and count it as not delivered.
+pub fn is_ready(app: &[(Instant, AppEvent)], tap: &[TapEvent], topics: &Topics) -> bool {
     let Some(sub) = app
         .iter()
-        .position(|(_, e)| matches!(e, AppEvent::Subscribed))
+        .rposition(|(_, e)| matches!(e, AppEvent::Subscribed))
     else {
         return false;
     };
-    app[sub..]
+    let canary_since = app[sub..]
         .iter()
-        .any(|(_, e)| matches!(e, AppEvent::Message { topic } if topics.is_canary(topic)))
+        .any(|(_, e)| matches!(e, AppEvent::Message { topic } if topics.is_canary(topic)));
+    canary_since && connection_open(tap)
+}
+
+/// The tap's latest connection was opened and has not closed (true for no tap events at all
+/// would be wrong: a bystander that never connected is not listening).
+fn connection_open(tap: &[TapEvent]) -> bool {
+    let Some(last) = tap.iter().map(|e| e.conn).max() else {
+        return false;
+    };
+    !tap.iter()
+        .any(|e| e.conn == last && matches!(e.kind, TapKind::Closed { .. }))
 }
 
 /// Done watching: the canary came back after `t1`, or the application is gone.
@@ -285,5 +299,77 @@ pub fn fate(
         canary_ms,
         exited,
         said,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn topics() -> Topics {
+        Topics {
+            base: "b".into(),
+            canary: "b/canary".into(),
+        }
+    }
+
+    fn tap(events: &[(u32, TapKind)]) -> Vec<TapEvent> {
+        let at = Instant::now();
+        events
+            .iter()
+            .map(|(conn, kind)| TapEvent {
+                at,
+                conn: *conn,
+                kind: kind.clone(),
+            })
+            .collect()
+    }
+
+    fn app(events: &[AppEvent]) -> Vec<(Instant, AppEvent)> {
+        let at = Instant::now();
+        events.iter().map(|e| (at, e.clone())).collect()
+    }
+
+    fn canary() -> AppEvent {
+        AppEvent::Message {
+            topic: b"b/canary".to_vec(),
+        }
+    }
+
+    const CLOSED: TapKind = TapKind::Closed {
+        by: Side::Broker,
+        reset: true,
+    };
+
+    #[test]
+    fn ready_means_listening_now_not_once() {
+        let t = topics();
+        let open = tap(&[(0, TapKind::Opened)]);
+        let subscribed = app(&[AppEvent::Connected, AppEvent::Subscribed, canary()]);
+        assert!(is_ready(&subscribed, &open, &t));
+        // No canary since subscribing, or never subscribed.
+        assert!(!is_ready(
+            &app(&[AppEvent::Subscribed, AppEvent::Connected]),
+            &open,
+            &t
+        ));
+        assert!(!is_ready(&app(&[canary()]), &open, &t));
+        // The broker reset the connection during set-up: not ready until the bystander is
+        // back, subscribed again and has seen a canary on the new connection.
+        let reset = tap(&[(0, TapKind::Opened), (0, CLOSED)]);
+        assert!(!is_ready(&subscribed, &reset, &t));
+        let back = tap(&[(0, TapKind::Opened), (0, CLOSED), (1, TapKind::Opened)]);
+        let resubscribed = app(&[
+            AppEvent::Subscribed,
+            canary(),
+            AppEvent::Connected,
+            AppEvent::Subscribed,
+        ]);
+        assert!(!is_ready(&resubscribed, &back, &t));
+        let mut again = resubscribed.clone();
+        again.extend(app(&[canary()]));
+        assert!(is_ready(&again, &back, &t));
+        // A bystander whose tap saw no connection is not listening.
+        assert!(!is_ready(&subscribed, &[], &t));
     }
 }
