@@ -287,7 +287,21 @@ setting = "C on an i7"
             let p = &c.phases[phase];
             assert!(p.count > 0 && p.p50 > 0, "{}: {phase} {p:?}", c.id);
         }
+        // The validation round trip: one per publisher, s-mqtt only, never a measured message.
+        assert_eq!(
+            c.phases.get("smqtt_validation").map(|p| p.count),
+            smqtt.then_some(1),
+            "{}",
+            c.id
+        );
         if smqtt {
+            let v = &c.phases["smqtt_validation"];
+            // At least the seal and the open of M, each above the per-message medians.
+            assert!(
+                v.p50 > c.phases["encrypt"].p50 && v.p50 > c.phases["decrypt"].p50,
+                "{}: {v:?}",
+                c.id
+            );
             // Every measured message went through each step once.
             let count = |p: &str| c.phases[p].count;
             assert_eq!(count("encode"), count("encrypt"), "{}", c.id);
@@ -305,6 +319,17 @@ setting = "C on an i7"
     );
     let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
     assert!(md.contains("## Beside the reported figures"), "{md}");
+    // The validation section: one line per s-mqtt case, none for aes-128-gcm.
+    let validation: Vec<&str> = md
+        .lines()
+        .filter(|l| l.contains(": median round trip "))
+        .collect();
+    assert!(md.contains("## S-MQTT validation round trip"), "{md}");
+    assert_eq!(validation.len(), 2, "{validation:#?}");
+    assert!(
+        validation.iter().all(|l| l.contains("s-mqtt")),
+        "{validation:#?}"
+    );
     // One line per reference and series that has its phases: s-mqtt for encode, both suites
     // for encrypt + decrypt.
     let lines: Vec<&str> = md
@@ -323,4 +348,51 @@ setting = "C on an i7"
             .iter()
             .any(|l| l.starts_with("- s-mqtt") && l.contains("encode"))
     );
+}
+
+/// Seed 004's rule: a time difference beyond the bound (here 0: any) makes the publisher
+/// disconnect; the case fails with the check named and publishes nothing. With the default
+/// bound and two publishers on one subscriber both exchanges pass.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_validation_beyond_the_time_bound_fails_the_case_before_anything_is_published() {
+    let text = |bound: &str| {
+        format!(
+            r#"
+name = "smqtt-bound"
+[load]
+publishers = 2
+rate = 20
+duration = "600ms"
+warmup = "100ms"
+smqtt_time_bound = "{bound}"
+[matrix]
+qos = [1]
+size = [8]
+suite = ["s-mqtt"]
+"#
+        )
+    };
+    let s = common::scenario("smqtt-bound.toml", &text("0s"));
+    let (outcome, _root) = common::run_in_temp(&s).await;
+    let c = &outcome.results.cases[0];
+    assert_eq!(
+        c.status,
+        mqtt_cipher_bench::results::CaseStatus::Failed,
+        "{c:?}"
+    );
+    let e = c.error.as_deref().unwrap_or_default();
+    assert!(
+        e.contains("s-mqtt validation of publisher 0")
+            && e.contains("timestamp 2 is")
+            && e.contains("beyond the bound of 0 µs (load.smqtt_time_bound)"),
+        "{e}"
+    );
+    assert_eq!(c.counts.sent, 0, "{:?}", c.counts);
+
+    let s = common::scenario("smqtt-bound.toml", &text("5s"));
+    let (outcome, _root) = common::run_in_temp(&s).await;
+    let c = &outcome.results.cases[0];
+    assert_eq!(c.error, None);
+    assert_eq!(c.phases["smqtt_validation"].count, 2);
+    assert_eq!(c.counts.delivered, c.counts.expected);
 }

@@ -10,6 +10,7 @@ pub mod payload;
 pub mod plan;
 pub mod publisher;
 pub mod ramp;
+pub mod smqtt_validation;
 pub mod subscriber;
 pub mod tls;
 mod window;

@@ -24,7 +24,7 @@
 //! | `wire_up_bytes_per_msg`, `wire_down_bytes_per_msg` | bytes at the socket per message sent / delivered (empty: proxy off) |
 //! | `<phase>_count` … `<phase>_max_ns` for `encode_cpu`, `encrypt_cpu`, `sign_cpu`, `verify_cpu`, `decrypt_cpu` | the crypto phases on the thread CPU clock |
 //! | `thread_publisher_us_per_msg`, `thread_publisher_io_us_per_msg`, `thread_subscriber_us_per_msg`, `thread_broker_us_per_msg` | per-thread CPU per message over the measured window (`cpu.threads` in results.json; empty: not measured) |
-//! | `<phase>_count` … `<phase>_max_ns` for `envelope`, `decode`, `envelope_cpu`, `decode_cpu` | the envelope header (every suite; runs before these columns have it in `encode`) and s-mqtt's decoding |
+//! | `<phase>_count` … `<phase>_max_ns` for `envelope`, `decode`, `envelope_cpu`, `decode_cpu`, `smqtt_validation` | the envelope header (every suite; runs before these columns have it in `encode`), s-mqtt's decoding and its validation round trip |
 
 use std::sync::LazyLock;
 
@@ -97,11 +97,12 @@ const CPU_PHASES: [&str; 5] = [
 
 /// The phases added with s-mqtt (the envelope header, which `encode` was before, and
 /// s-mqtt's decoding), both clocks, last.
-const LATER_PHASES: [&str; 4] = [
+const LATER_PHASES: [&str; 5] = [
     phase::ENVELOPE,
     phase::DECODE,
     phase::ENVELOPE_CPU,
     phase::DECODE_CPU,
+    phase::SMQTT_VALIDATION,
 ];
 
 /// Per-thread CPU per message, last.
@@ -285,7 +286,7 @@ mod tests {
         assert_eq!(envelope, thread + 1);
         assert_eq!(
             COLUMNS.last().map(String::as_str),
-            Some("decode_cpu_max_ns")
+            Some("smqtt_validation_max_ns")
         );
     }
 

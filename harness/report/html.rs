@@ -56,6 +56,15 @@ pub fn render(results: &RunResults, charts: &[Chart]) -> String {
     degraded(&mut h, results);
     loss(&mut h, results);
     h.push_str(&super::reference_vs_size::html(results));
+    let validation = super::smqtt_validation::lines(results);
+    if !validation.is_empty() {
+        let _ = writeln!(h, "<h2>{}</h2>", esc(super::smqtt_validation::TITLE));
+        let _ = writeln!(h, "<p>{}</p>\n<ul>", esc(super::smqtt_validation::LEGEND));
+        for l in validation {
+            let _ = writeln!(h, "<li>{}</li>", esc(&l));
+        }
+        h.push_str("</ul>\n");
+    }
     let outages = super::outages::lines(results);
     if !outages.is_empty() {
         h.push_str("<h2>Broker outages</h2>\n<ul>\n");

@@ -94,6 +94,15 @@ pub fn render(results: &RunResults, charts: &[Chart]) -> String {
         }
     }
 
+    let validation = super::smqtt_validation::lines(results);
+    if !validation.is_empty() {
+        let _ = writeln!(md, "\n## {}\n", super::smqtt_validation::TITLE);
+        let _ = writeln!(md, "{}\n", inline(super::smqtt_validation::LEGEND));
+        for l in validation {
+            let _ = writeln!(md, "- {}", inline(&l));
+        }
+    }
+
     let outages = super::outages::lines(results);
     if !outages.is_empty() {
         md.push_str("\n## Broker outages\n\n");

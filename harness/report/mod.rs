@@ -37,6 +37,7 @@ pub mod rankings;
 pub mod recommend;
 pub mod reference_vs_size;
 pub mod security_properties;
+pub mod smqtt_validation;
 pub mod style;
 pub mod table;
 pub mod terminal;

@@ -51,10 +51,12 @@ pub enum Phase {
     Decode,
     EnvelopeCpu,
     DecodeCpu,
+    /// s-mqtt: a publisher's validation round trip before the measured phase.
+    SmqttValidation,
 }
 
 impl Phase {
-    pub const ALL: [Phase; 28] = [
+    pub const ALL: [Phase; 29] = [
         Phase::Encode,
         Phase::Encrypt,
         Phase::Sign,
@@ -83,6 +85,7 @@ impl Phase {
         Phase::Decode,
         Phase::EnvelopeCpu,
         Phase::DecodeCpu,
+        Phase::SmqttValidation,
     ];
 
     pub fn from_name(name: &str) -> Option<Phase> {
@@ -120,6 +123,7 @@ impl Phase {
             Phase::Decode => DECODE,
             Phase::EnvelopeCpu => ENVELOPE_CPU,
             Phase::DecodeCpu => DECODE_CPU,
+            Phase::SmqttValidation => SMQTT_VALIDATION,
         }
     }
 }

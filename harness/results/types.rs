@@ -561,8 +561,12 @@ pub mod phase {
     pub const DECODE: &str = "decode";
     pub const ENVELOPE_CPU: &str = "envelope_cpu";
     pub const DECODE_CPU: &str = "decode_cpu";
+    /// s-mqtt only: each publisher's validation round trip with its subscriber before the
+    /// measured phase (load/smqtt_validation.rs: seal, through the broker, open, sign, back,
+    /// verify), one sample per publisher.
+    pub const SMQTT_VALIDATION: &str = "smqtt_validation";
     /// Appended after the first releases' phases so cases.csv's columns keep their places.
-    pub const ALL: [&str; 28] = [
+    pub const ALL: [&str; 29] = [
         ENCODE,
         ENCRYPT,
         SIGN,
@@ -591,5 +595,6 @@ pub mod phase {
         DECODE,
         ENVELOPE_CPU,
         DECODE_CPU,
+        SMQTT_VALIDATION,
     ];
 }

@@ -325,7 +325,7 @@ async fn measure(
             (a, b) => a.or(b),
         };
     }
-    let pubs = connect_all(endpoint, pub_ids, max_packet, inflight, case.session, ramp).await?;
+    let mut pubs = connect_all(endpoint, pub_ids, max_packet, inflight, case.session, ramp).await?;
     live.iter().for_each(|l| l.publishers_connected());
     for p in &pubs {
         record_connect(phases, p);
@@ -412,6 +412,19 @@ async fn measure(
             )?;
         }
         openers.push(v);
+    }
+
+    // s-mqtt: the paper's validation exchange, publisher by publisher, before anything is
+    // measured; a failed one disconnects its publisher and fails the case.
+    if case.suite.encodes() {
+        let who = super::smqtt::Who {
+            ctx,
+            case,
+            center: center_keys.as_ref(),
+            topic: &topic,
+            topic_prefix: &topic_prefix,
+        };
+        super::smqtt::validate(&who, &mut pubs, &mut subs, endpoint, phases).await?;
     }
 
     let start_ns = now_ns() + START_DELAY.as_nanos() as u64;

@@ -16,6 +16,7 @@ pub mod progress;
 pub mod properties;
 pub mod security;
 mod sessions;
+mod smqtt;
 pub mod speed_ref;
 pub mod start;
 mod verdict;

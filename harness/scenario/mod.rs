@@ -73,6 +73,8 @@ pub struct Load {
     /// Clients connecting at once, and the pause between batches.
     pub connect_batch: u32,
     pub connect_interval: Duration,
+    /// s-mqtt's validation: the largest |timestamp 2 − timestamp 1| a publisher accepts.
+    pub smqtt_time_bound: Duration,
 }
 
 /// The run's Security Center, from `[keys.center]`.
@@ -258,6 +260,7 @@ fn validate(
             repeat: load.repeat.0,
             connect_batch: load.connect_batch.0,
             connect_interval: load.connect_interval.0,
+            smqtt_time_bound: load.smqtt_time_bound.0,
         },
         keys: KeySeed(seed),
         center,

@@ -155,6 +155,10 @@ pub struct LoadSection {
     /// `clean` or `persistent` (see [`Session`]); `matrix.session` varies it per case.
     #[serde(default = "default_session")]
     pub session: Spanned<Session>,
+    /// s-mqtt's validation round trip: the largest difference between the publisher's
+    /// timestamp 1 and its subscriber's timestamp 2 the publisher accepts (seed 004's rule).
+    #[serde(default = "default_smqtt_time_bound")]
+    pub smqtt_time_bound: DurationValue,
 }
 
 /// In-flight window: 1 to 65535 (MQTT packet ids are 16-bit).
@@ -193,6 +197,7 @@ impl Default for LoadSection {
             connect_batch: default_connect_batch(),
             connect_interval: zero_duration(),
             session: default_session(),
+            smqtt_time_bound: default_smqtt_time_bound(),
         }
     }
 }
@@ -214,6 +219,9 @@ fn default_connect_batch() -> Count {
 }
 fn zero_duration() -> DurationValue {
     DurationValue(Duration::ZERO)
+}
+fn default_smqtt_time_bound() -> DurationValue {
+    DurationValue(Duration::from_secs(5))
 }
 fn default_drain() -> DurationValue {
     DurationValue(Duration::from_secs(5))
