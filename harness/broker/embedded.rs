@@ -236,11 +236,12 @@ pub(crate) fn config_with(servers: HashMap<String, ServerSettings>) -> Config {
             // freed ones stay resident (6-28 MiB free per mallinfo2). A fixed threshold ends
             // that (MALLOC_MMAP_THRESHOLD_=524288: a 5-minute soak 82.6 -> 81.3 MiB middle to
             // end, against +13% without) but would mmap every message buffer of 512 KiB or more
-            // too, inside the timed spans, so it is not set here (see scripts/soak.sh). 4 MiB x 8 halves the log: 85 MiB at 150 s, 96 MiB at
-            // 298 s (a 5-minute soak); 32 MiB of payload and topic bytes, 512 messages of 64 KiB
-            // (or 95k of 256 B) of slack for a subscriber behind the router (Mosquitto's
-            // default queue is 1,000 messages per client); further behind, it skips ahead and
-            // the case counts the messages lost.
+            // too, inside the timed spans, so it is not set here (see scripts/soak.sh).
+            // 4 MiB x 8 halves the log: 85 MiB at 150 s, 96 MiB at 298 s (a 5-minute soak);
+            // 32 MiB of payload and topic bytes, 512 messages of 64 KiB (or 95k of 256 B) of
+            // slack for a subscriber behind the router (Mosquitto's default queue is 1,000
+            // messages per client); further behind, it skips ahead and the case counts the
+            // messages lost.
             //
             // The bound is per filter and rumqttd 0.20 never drops a filter's log, nor the
             // filter, nor the clean-session client ids it has seen: every case (topics of its
