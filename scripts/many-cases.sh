@@ -17,6 +17,8 @@
 #   MCB_BROKER=mqtt://127.0.0.1:1883 scripts/many-cases.sh   # an external broker (e.g. a local
 #       Mosquitto) instead of the embedded one, whose memory is the harness process's: rumqttd
 #       keeps a log per topic filter it has seen, and every case uses topics of its own
+#       (~24 KiB of VmRSS per case: 18.7 -> 29.1 MiB from case 50 to 499 of 500, +55%;
+#       harness/broker/embedded.rs says what and why)
 # About 0.3 s per case in release on 2 cores (1,000 cases: ~5 minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."

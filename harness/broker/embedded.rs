@@ -224,13 +224,35 @@ pub(crate) fn config_with(servers: HashMap<String, ServerSettings>) -> Config {
             max_connections: 20_000,
             max_outgoing_packet_count: 1000,
             // rumqttd keeps every message published on a filter in memory, in segments, until
-            // the oldest segment is dropped: at 256 MiB x 10 a one-hour case at 1,000 msg/s grew
-            // the run process by ~0.6 MB/s (scripts/soak.sh; ~0.07 MB/s after the first 5 min
-            // with this bound). 8 MiB x 8 bounds each filter's log at 64 MiB of payload and
-            // topic bytes, still 1,024 messages of 64 KiB of slack for a subscriber behind the
-            // router (Mosquitto's default queue is 1,000 messages per client); a subscriber
-            // further behind than that skips ahead and the case counts the messages lost.
-            max_segment_size: 8 * 1024 * 1024,
+            // the oldest segment is dropped, and counts a message as 4 B + topic + payload
+            // only: each also costs a 232-B log entry, and its topic and payload stay slices of
+            // the publisher connection's read buffer. So the real log is ~1.7x the bound at
+            // 256 B (590 B per 352-B message, measured: examples/rss_probe.rs `flow`) and ~3x
+            // at 16 B (computed: 232 + ~110 B per 112-B message).
+            // 8 MiB x 8: scripts/soak.sh reached ~140 MiB at ~190 s (the log full: 185k
+            // entries) and then moved between 141 and 165 MiB to 600 s with the log and glibc's
+            // bytes in use constant (~150 MiB): once a segment has been dropped glibc's dynamic
+            // mmap threshold rises, later segment vectors (up to 7.6 MB) come from its heap and
+            // freed ones stay resident (6-28 MiB free per mallinfo2). A fixed threshold ends
+            // that (MALLOC_MMAP_THRESHOLD_=524288: a 5-minute soak 82.6 -> 81.3 MiB middle to
+            // end, against +13% without) but would mmap every message buffer of 512 KiB or more
+            // too, inside the timed spans, so it is not set here (see scripts/soak.sh).
+            // 4 MiB x 8 halves the log: 85 MiB at 150 s, 96 MiB at 298 s (a 5-minute soak);
+            // 32 MiB of payload and topic bytes, 512 messages of 64 KiB (or 95k of 256 B) of
+            // slack for a subscriber behind the router (Mosquitto's default queue is 1,000
+            // messages per client); further behind, it skips ahead and the case counts the
+            // messages lost.
+            //
+            // The bound is per filter and rumqttd 0.20 never drops a filter's log, nor the
+            // filter, nor the clean-session client ids it has seen: every case (topics of its
+            // own, see run::case) leaves min(what it sent, the bound) behind for the life of
+            // the process: 18 KiB of VmRSS for a case of 12 messages of 64 B (rss_probe `cases`,
+            // like scripts/many-cases.sh's), up to ~55 MiB for a long 256-B one. Sharing
+            // topics between cases would only move the bound from per case to per run (and
+            // tiny cases would still pin a read buffer each until the shared log is full) and
+            // let a late message of one case reach the next; the fix is rumqttd's
+            // (rumqttd-dead-filters.patch beside this file: 18 -> 0.1 KiB per case).
+            max_segment_size: 4 * 1024 * 1024,
             max_segment_count: 8,
             custom_segment: None,
             initialized_filters: None,
