@@ -377,4 +377,22 @@ fn aes_128_gcm_rejects_every_tampering_alike_on_rustcrypto_and_aws_lc() {
             .iter()
             .all(|c| c["rejected"] == c["trials"] && c["forged"] == 0));
     }
+    // The table names them too: a provider column and the implementation of each row.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mqtt-cipher-bench"))
+        .args(["tamper", "--suite", "aes-128-gcm", "--provider", "aws-lc", "--trials", "20"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("aes-128-gcm "))
+        .unwrap_or_else(|| panic!("no row in\n{text}"));
+    assert!(row.contains(" aws-lc "), "{text}");
+    assert!(text.contains("provider"), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.trim_start().starts_with("aes-128-gcm aws-lc") && l.contains("aws-lc-rs")),
+        "{text}"
+    );
 }

@@ -210,7 +210,7 @@ pub(super) fn check_stream(
         return Err(differs("ciphertext"));
     }
     let written = dec.update(&body[..n], out)?;
-    if !(written == n || written + block == n) || out[..written] != pt[..written] {
+    if (written != n && written + block != n) || out[..written] != pt[..written] {
         return Err(differs("plaintext"));
     }
     Ok(())
