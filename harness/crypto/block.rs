@@ -151,7 +151,7 @@ impl<C: CatalogueCipher> Keyed<C> {
     ) -> Result<(), CryptoError> {
         let start = out.len();
         out.resize(start + self.padded_len(pt.len()), 0);
-        let n = enc(pt, &mut out[start..]).ok_or(CryptoError::Key("padding failed".into()))?;
+        let n = enc(pt, &mut out[start..]).ok_or_else(|| CryptoError::Key("padding failed".into()))?;
         out.truncate(start + n);
         Ok(())
     }
@@ -348,7 +348,7 @@ fn as_blocks<'i, 'o, M: BlockSizeUser>(
     }
     let out = out
         .get_mut(..input.len())
-        .ok_or(CryptoError::Key("stream output shorter than its input".into()))?;
+        .ok_or_else(|| CryptoError::Key("stream output shorter than its input".into()))?;
     Ok((blocks, Block::<M>::slice_as_chunks_mut(out).0))
 }
 
@@ -383,7 +383,7 @@ impl Streamer for Keystream {
     fn update(&mut self, input: &[u8], out: &mut [u8]) -> Result<usize, CryptoError> {
         let out = out
             .get_mut(..input.len())
-            .ok_or(CryptoError::Key("stream output shorter than its input".into()))?;
+            .ok_or_else(|| CryptoError::Key("stream output shorter than its input".into()))?;
         self.0
             .try_apply_keystream_b2b(input, out)
             .map_err(|_| CryptoError::Decrypt("keystream exhausted"))?;
