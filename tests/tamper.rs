@@ -359,7 +359,11 @@ fn aes_128_gcm_rejects_every_tampering_alike_on_rustcrypto_and_aws_lc() {
         ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let rows = json.as_array().unwrap();
     let providers: Vec<&str> = rows
@@ -371,18 +375,32 @@ fn aes_128_gcm_rejects_every_tampering_alike_on_rustcrypto_and_aws_lc() {
         let implementation = r["implementation"]["suite"].as_str().unwrap();
         assert!(implementation.contains(krate), "{implementation}");
         assert_eq!(r["implementation"]["suite_provider"], r["provider"]);
-        assert!(r["kinds"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|c| c["rejected"] == c["trials"] && c["forged"] == 0));
+        assert!(
+            r["kinds"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|c| c["rejected"] == c["trials"] && c["forged"] == 0)
+        );
     }
     // The table names them too: a provider column and the implementation of each row.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_mqtt-cipher-bench"))
-        .args(["tamper", "--suite", "aes-128-gcm", "--provider", "aws-lc", "--trials", "20"])
+        .args([
+            "tamper",
+            "--suite",
+            "aes-128-gcm",
+            "--provider",
+            "aws-lc",
+            "--trials",
+            "20",
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     let row = text
         .lines()

@@ -184,7 +184,11 @@ fn stream_suites_and_sizes(
                 "--stream: {} {} (a stream is for DES, 3DES, Blowfish and AES in ECB, CBC, \
                  PCBC, CFB, OFB and CTR); leave {} out of --suites, or drop --stream",
                 names(&other),
-                if other.len() == 1 { "is not a block mode" } else { "are not block modes" },
+                if other.len() == 1 {
+                    "is not a block mode"
+                } else {
+                    "are not block modes"
+                },
                 if other.len() == 1 { "it" } else { "them" },
             )));
         }

@@ -1,9 +1,9 @@
 //! The `tamper` command: parses its flags into protections, runs the matrix, prints it.
 
-use crate::crypto::mac::MacAlg;
-use crate::crypto::provider::{self, Provider};
 use crate::crypto::Suite;
+use crate::crypto::mac::MacAlg;
 use crate::crypto::protect::Protection;
+use crate::crypto::provider::{self, Provider};
 use crate::crypto::signature::SigAlg;
 use crate::scenario::schema::MAX_SIZE;
 
@@ -77,7 +77,8 @@ fn protections(
         match providers {
             Providers::Default => out.push(on(suite, None)),
             Providers::Only(p) => {
-                let lacks = |e: provider::Unsupported| CommandError::Input(format!("--provider: {e}"));
+                let lacks =
+                    |e: provider::Unsupported| CommandError::Input(format!("--provider: {e}"));
                 provider::for_signature(signature, Some(p)).map_err(lacks)?;
                 match suite.provider(Some(p)) {
                     Ok(_) => out.push(on(suite, Some(p))),

@@ -151,7 +151,8 @@ impl<C: CatalogueCipher> Keyed<C> {
     ) -> Result<(), CryptoError> {
         let start = out.len();
         out.resize(start + self.padded_len(pt.len()), 0);
-        let n = enc(pt, &mut out[start..]).ok_or_else(|| CryptoError::Key("padding failed".into()))?;
+        let n =
+            enc(pt, &mut out[start..]).ok_or_else(|| CryptoError::Key("padding failed".into()))?;
         out.truncate(start + n);
         Ok(())
     }

@@ -2,8 +2,8 @@
 
 use crate::crypto::keys::KeyRing;
 use crate::crypto::mac::{MacAlg, TopicMac};
-use crate::crypto::signature::SigAlg;
 use crate::crypto::material::TopicKeys;
+use crate::crypto::signature::SigAlg;
 use crate::crypto::{CryptoError, Direction, Provider, Streamer, Suite};
 
 use super::cold::{Evictor, measure_cold};
