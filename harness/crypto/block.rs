@@ -334,11 +334,14 @@ fn streamer_for<C: CatalogueCipher>(
     })
 }
 
+/// A stream piece's input blocks and as many output blocks.
+type Pieces<'i, 'o, M> = (&'i [Block<M>], &'o mut [Block<M>]);
+
 /// `input` as whole blocks of `M`, and as many blocks at the start of `out`.
 fn as_blocks<'i, 'o, M: BlockSizeUser>(
     input: &'i [u8],
     out: &'o mut [u8],
-) -> Result<(&'i [Block<M>], &'o mut [Block<M>]), CryptoError> {
+) -> Result<Pieces<'i, 'o, M>, CryptoError> {
     let (blocks, rest) = Block::<M>::slice_as_chunks(input);
     if !rest.is_empty() {
         return Err(CryptoError::Key(format!(

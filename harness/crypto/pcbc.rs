@@ -363,13 +363,13 @@ mod tests {
         let expect = reference_encrypt(&cipher, &iv, &pt);
         let blocks = |b: &[u8]| Block::<des::Des>::slice_as_chunks(b).0.to_vec();
         let mut feedback = Block::<des::Des>::try_from(&iv[..]).unwrap();
-        let mut ct = vec![Block::<des::Des>::default(); 5];
+        let mut ct: [Block<des::Des>; 5] = Default::default();
         let (first, second) = ct.split_at_mut(2);
         encrypt_blocks(&cipher, &mut feedback, &blocks(&pt[..16]), first);
         encrypt_blocks(&cipher, &mut feedback, &blocks(&pt[16..]), second);
         assert_eq!(ct.iter().flatten().copied().collect::<Vec<u8>>(), expect);
         let mut feedback = Block::<des::Des>::try_from(&iv[..]).unwrap();
-        let mut back = vec![Block::<des::Des>::default(); 5];
+        let mut back: [Block<des::Des>; 5] = Default::default();
         let (first, second) = back.split_at_mut(3);
         decrypt_blocks(&cipher, &mut feedback, &blocks(&expect[..24]), first);
         decrypt_blocks(&cipher, &mut feedback, &blocks(&expect[24..]), second);

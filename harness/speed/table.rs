@@ -290,7 +290,8 @@ fn stream_tables(report: &SpeedReport, out: &mut impl Write) -> io::Result<()> {
             c.stream_decrypt.as_ref()
         }
     }
-    let units: [(&str, fn(&Rate) -> String); 2] = [
+    type Cell = fn(&Rate) -> String;
+    let units: [(&str, Cell); 2] = [
         ("ns per call (median ±95% interval)", ns_cell),
         ("1000s of bytes per second (at the median)", |r| {
             format!("{}{:.2}k", if r.wide { "~" } else { "" }, r.kbytes_per_s)
