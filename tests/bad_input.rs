@@ -412,6 +412,80 @@ fn speed_with_a_provider_that_lacks_the_suite_exits_2() {
 }
 
 #[test]
+fn speed_stream_refuses_suites_that_are_not_block_modes_and_sizes_that_are_not_blocks() {
+    let (code, out, err) = run_bin(&[
+        "speed",
+        "--stream",
+        "--suites",
+        "aes-128-cbc,aes-128-gcm,ecies-p256",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("--stream: aes-128-gcm, ecies-p256 are not block modes"),
+        "{err}"
+    );
+    assert!(out.is_empty(), "nothing measured: {out}");
+    let (code, _, err) = run_bin(&["speed", "--stream", "--suites", "chacha20-poly1305"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("--stream: chacha20-poly1305 is not a block mode"),
+        "{err}"
+    );
+    let (code, _, err) = run_bin(&[
+        "speed",
+        "--stream",
+        "--suites",
+        "des-cbc,aes-128-ctr",
+        "--sizes",
+        "64,24",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("--sizes: --stream takes whole blocks, and 24 is not a multiple of aes-128-ctr's 16-byte block"),
+        "{err}"
+    );
+}
+
+#[test]
+fn tamper_with_a_provider_that_lacks_the_suite_exits_2() {
+    let (code, _, err) = run_bin(&[
+        "tamper",
+        "--suite",
+        "des-cbc",
+        "--provider",
+        "aws-lc",
+        "--trials",
+        "1",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(
+            "--provider: provider aws-lc has no suite des-cbc (providers with it: rustcrypto)"
+        ),
+        "{err}"
+    );
+    let (code, _, err) = run_bin(&[
+        "tamper",
+        "--suite",
+        "aes-128-gcm",
+        "--signature",
+        "ed25519",
+        "--provider",
+        "ring",
+        "--trials",
+        "1",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("--provider: provider ring has no signature ed25519"),
+        "{err}"
+    );
+    let (code, _, err) = run_bin(&["tamper", "--provider", "openssl", "--trials", "1"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("unknown provider \"openssl\""), "{err}");
+}
+
+#[test]
 fn center_rate_limit_or_burst_of_zero_exits_2_at_the_value() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("center.toml");

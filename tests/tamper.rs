@@ -309,3 +309,108 @@ fn s_mqtt_rejects_changed_points_and_hashes_but_not_a_re_encryption() {
     m.extend_from_slice(&body);
     assert_eq!(lab.open(&m, false), Outcome::Accepted(fake));
 }
+
+/// The provider axis of the matrix: aes-128-gcm on RustCrypto and on aws-lc meets the same
+/// trials (the seed stream is per protection, not per provider) and both reject every one,
+/// with the same verdicts kind by kind; each row names its provider. Through the binary,
+/// `--provider all` gives a row per provider of the suite (ring too), each naming its
+/// implementation, crate and version.
+#[test]
+fn aes_128_gcm_rejects_every_tampering_alike_on_rustcrypto_and_aws_lc() {
+    use mqtt_cipher_bench::crypto::Provider;
+    let keys = KeyRing::from_seed(b"tamper-test");
+    let gcm = Suite::from_name("aes-128-gcm").unwrap();
+    let rows: Vec<_> = [Provider::RustCrypto, Provider::AwsLc]
+        .into_iter()
+        .map(|provider| {
+            let p = Protection {
+                provider: Some(provider),
+                ..protection(gcm, MacAlg::None, SigAlg::None)
+            };
+            tamper::run(&keys, p, &opts(N, 0x7a3e)).unwrap()
+        })
+        .collect();
+    for (r, name) in rows.iter().zip(["rustcrypto", "aws-lc"]) {
+        assert_eq!(r.provider.as_deref(), Some(name));
+        assert!(r.authenticated);
+        for c in &r.kinds {
+            assert_eq!(
+                (c.trials, c.rejected, c.forged, c.accepted_identical),
+                (N, N, 0, 0),
+                "{name} {}: every tampered message must be rejected",
+                c.kind
+            );
+        }
+        assert!(r.unauthenticated_fields.is_empty(), "{name}");
+    }
+    // The same verdicts: rejected, and of those rejected by the tag, kind by kind.
+    assert_eq!(rows[0].kinds, rows[1].kinds);
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mqtt-cipher-bench"))
+        .args([
+            "tamper",
+            "--suite",
+            "aes-128-gcm",
+            "--provider",
+            "all",
+            "--trials",
+            "50",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = json.as_array().unwrap();
+    let providers: Vec<&str> = rows
+        .iter()
+        .map(|r| r["provider"].as_str().unwrap())
+        .collect();
+    assert_eq!(providers, ["rustcrypto", "ring", "aws-lc"]);
+    for (r, krate) in rows.iter().zip(["aes-gcm ", "ring ", "aws-lc-rs "]) {
+        let implementation = r["implementation"]["suite"].as_str().unwrap();
+        assert!(implementation.contains(krate), "{implementation}");
+        assert_eq!(r["implementation"]["suite_provider"], r["provider"]);
+        assert!(
+            r["kinds"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|c| c["rejected"] == c["trials"] && c["forged"] == 0)
+        );
+    }
+    // The table names them too: a provider column and the implementation of each row.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mqtt-cipher-bench"))
+        .args([
+            "tamper",
+            "--suite",
+            "aes-128-gcm",
+            "--provider",
+            "aws-lc",
+            "--trials",
+            "20",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("aes-128-gcm "))
+        .unwrap_or_else(|| panic!("no row in\n{text}"));
+    assert!(row.contains(" aws-lc "), "{text}");
+    assert!(text.contains("provider"), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.trim_start().starts_with("aes-128-gcm aws-lc") && l.contains("aws-lc-rs")),
+        "{text}"
+    );
+}

@@ -1,6 +1,7 @@
 //! `speed`: the suites measured in-process, `openssl speed`-style.
 
 use super::BadInput;
+use crate::crypto::Suite;
 use crate::crypto::signature::SigAlg;
 
 /// An `openssl speed`-style table of every suite, in-process, no broker.
@@ -23,6 +24,13 @@ pub struct SpeedArgs {
     /// evicted, as a device sending a message every few milliseconds meets them.
     #[arg(long)]
     cold: bool,
+    /// Also time every block-mode suite (DES, 3DES, Blowfish, AES in ECB/CBC/PCBC/CFB/OFB/CTR)
+    /// as one long stream: one mode context, each call N more bytes, no IV, key schedule or
+    /// padding per call, as `openssl speed -evp` measures; separate tables and JSON fields
+    /// (`stream_encrypt`, `stream_decrypt`). Other suites: an error when named in --suites,
+    /// left out otherwise. Sizes must be whole blocks (default 16,64,256,1024,8192,16384).
+    #[arg(long)]
+    stream: bool,
     /// Print JSON instead of the table (fields: results/README.md, "speed --json").
     #[arg(long)]
     json: bool,
@@ -62,7 +70,7 @@ impl SpeedArgs {
             .suites
             .iter()
             .map(|s| {
-                s.parse::<crate::crypto::Suite>()
+                s.parse::<Suite>()
                     .map_err(|e| BadInput(format!("--suites: {e}")))
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -99,6 +107,11 @@ impl SpeedArgs {
                 crate::speed::Providers::Only(p)
             }
         };
+        let (suites, sizes) = if self.stream {
+            stream_suites_and_sizes(suites, self.sizes)?
+        } else {
+            (suites, self.sizes)
+        };
         let signatures = self
             .signatures
             .iter()
@@ -124,10 +137,11 @@ impl SpeedArgs {
             samples,
             progress: std::io::stderr().is_terminal(),
             cold: self.cold,
+            stream: self.stream,
             ..Default::default()
         };
-        if !self.sizes.is_empty() {
-            opts.sizes = self.sizes;
+        if !sizes.is_empty() {
+            opts.sizes = sizes;
         }
         if !signatures.is_empty() {
             // `none` among them measures nothing for it (run() skips it): `--signatures none`
@@ -145,4 +159,64 @@ impl SpeedArgs {
         }
         Ok(())
     }
+}
+
+/// `--stream`'s suites and sizes: the named suites when every one is a block mode (an error
+/// naming those that are not), else every block-mode suite with a note on stderr; the sizes
+/// given when each is a whole number of blocks of every suite, `openssl speed -evp`'s
+/// (`crate::speed::STREAM_SIZES`) when none were given.
+fn stream_suites_and_sizes(
+    named: Vec<Suite>,
+    sizes: Vec<usize>,
+) -> Result<(Vec<Suite>, Vec<usize>), BadInput> {
+    let suites = if named.is_empty() {
+        let (block, other): (Vec<Suite>, Vec<Suite>) = Suite::all().partition(|s| s.streams());
+        eprintln!(
+            "speed --stream: the {} block-mode suites only; {} have no stream and are left out",
+            block.len(),
+            names(&other)
+        );
+        block
+    } else {
+        let other: Vec<Suite> = named.iter().copied().filter(|s| !s.streams()).collect();
+        if !other.is_empty() {
+            return Err(BadInput(format!(
+                "--stream: {} {} (a stream is for DES, 3DES, Blowfish and AES in ECB, CBC, \
+                 PCBC, CFB, OFB and CTR); leave {} out of --suites, or drop --stream",
+                names(&other),
+                if other.len() == 1 {
+                    "is not a block mode"
+                } else {
+                    "are not block modes"
+                },
+                if other.len() == 1 { "it" } else { "them" },
+            )));
+        }
+        named
+    };
+    if sizes.is_empty() {
+        return Ok((suites, crate::speed::STREAM_SIZES.to_vec()));
+    }
+    for &size in &sizes {
+        if let Some((s, block)) = suites
+            .iter()
+            .filter_map(|s| Some((s, s.block_len()?)))
+            .find(|(_, block)| size % block != 0)
+        {
+            return Err(BadInput(format!(
+                "--sizes: --stream takes whole blocks, and {size} is not a multiple of {s}'s \
+                 {block}-byte block (e.g. 16,64,256,1024,8192,16384, openssl speed's sizes)"
+            )));
+        }
+    }
+    Ok((suites, sizes))
+}
+
+/// "aes-128-gcm, ecies-p256".
+fn names(suites: &[Suite]) -> String {
+    suites
+        .iter()
+        .map(|s| s.name())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

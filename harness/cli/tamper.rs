@@ -3,6 +3,7 @@
 use crate::crypto::Suite;
 use crate::crypto::mac::MacAlg;
 use crate::crypto::protect::Protection;
+use crate::crypto::provider::{self, Provider};
 use crate::crypto::signature::SigAlg;
 use crate::scenario::schema::MAX_SIZE;
 
@@ -37,17 +38,92 @@ fn pick<T: Copy>(
     )))
 }
 
-pub fn tamper(
-    suites: &[String],
-    trials: u64,
-    seed: u64,
-    mac: &str,
-    signature: &str,
-    size: usize,
-    json: bool,
-) -> Result<(), CommandError> {
+/// Which providers `tamper --provider` asks for.
+#[derive(Debug, Clone, Copy)]
+enum Providers {
+    /// Each part on its default provider (no flag).
+    Default,
+    Only(Provider),
+    All,
+}
+
+fn parse_provider(flag: Option<&str>) -> Result<Providers, CommandError> {
+    Ok(match flag {
+        None => Providers::Default,
+        Some(p) if p.eq_ignore_ascii_case("all") => Providers::All,
+        Some(p) => Providers::Only(
+            p.parse()
+                .map_err(|e| CommandError::Input(format!("--provider: {e}, or all")))?,
+        ),
+    })
+}
+
+/// The protections of `suites` under `providers`: one per suite on the default, the suites
+/// the one provider has (a named suite or the signature it lacks: the pointed error `speed`
+/// gives), or one per provider that has both the suite and the signature.
+fn protections(
+    suites: &[Suite],
+    named: bool,
+    mac: MacAlg,
+    signature: SigAlg,
+    providers: Providers,
+) -> Result<Vec<Protection>, CommandError> {
+    let on = |suite, p| Protection {
+        provider: p,
+        ..Protection::new(suite, mac, signature)
+    };
+    let mut out = Vec::new();
+    for &suite in suites {
+        match providers {
+            Providers::Default => out.push(on(suite, None)),
+            Providers::Only(p) => {
+                let lacks =
+                    |e: provider::Unsupported| CommandError::Input(format!("--provider: {e}"));
+                provider::for_signature(signature, Some(p)).map_err(lacks)?;
+                match suite.provider(Some(p)) {
+                    Ok(_) => out.push(on(suite, Some(p))),
+                    Err(e) if named => return Err(lacks(e)),
+                    Err(_) => {}
+                }
+            }
+            Providers::All => out.extend(
+                suite
+                    .providers()
+                    .into_iter()
+                    .filter(|p| p.has_signature(signature))
+                    .map(|p| on(suite, Some(p))),
+            ),
+        }
+    }
+    Ok(out)
+}
+
+/// The command's flags, as given.
+pub struct Flags<'a> {
+    pub suites: &'a [String],
+    pub trials: u64,
+    pub seed: u64,
+    pub mac: &'a str,
+    pub signature: &'a str,
+    pub size: usize,
+    pub provider: Option<&'a str>,
+    pub json: bool,
+}
+
+pub fn tamper(flags: &Flags<'_>) -> Result<(), CommandError> {
+    let &Flags {
+        suites,
+        trials,
+        seed,
+        mac,
+        signature,
+        size,
+        provider,
+        json,
+    } = flags;
     let mac = pick("--mac", mac, &MacAlg::ALL, MacAlg::name)?;
     let signature = pick("--signature", signature, &SigAlg::ALL, SigAlg::name)?;
+    let providers = parse_provider(provider)?;
     if trials == 0 {
         return Err(CommandError::Input(
             "--trials: expected at least 1 trial per kind".into(),
@@ -58,6 +134,7 @@ pub fn tamper(
             "--size: expected 1 to {MAX_SIZE} bytes, got {size}"
         )));
     }
+    let named = !suites.is_empty();
     let suites: Vec<Suite> = if suites.is_empty() {
         // Every suite that combines with --mac and --signature (s-mqtt takes neither).
         Suite::all()
@@ -86,10 +163,12 @@ pub fn tamper(
         size,
         ..Default::default()
     };
+    let versions = crate::measure::env::crate_versions();
     let mut reports = Vec::with_capacity(suites.len());
-    for suite in suites {
-        let p = Protection::new(suite, mac, signature);
-        reports.push(tamper::run(&keys, p, &opts)?);
+    for p in protections(&suites, named, mac, signature, providers)? {
+        let mut report = tamper::run(&keys, p, &opts)?;
+        report.implementation = crate::speed::implementation::protection(&p, &versions);
+        reports.push(report);
     }
     let mut out = std::io::stdout().lock();
     if json {

@@ -10,12 +10,12 @@
 use aws_lc_rs::aead::{self as lc_aead, Aad, LessSafeKey, Nonce, UnboundKey};
 use aws_lc_rs::cipher::{
     self as lc_cipher, DecryptingKey, DecryptionContext, EncryptingKey, EncryptionContext,
-    UnboundCipherKey,
+    StreamingDecryptingKey, StreamingEncryptingKey, UnboundCipherKey,
 };
 use aws_lc_rs::iv::FixedLength;
 
 use super::alg::{AeadAlg, BlockCipher, Mode};
-use super::base::{CryptoError, Opener, Sealer, TAG_LEN, open_detached};
+use super::base::{CryptoError, Direction, Opener, Sealer, Streamer, TAG_LEN, open_detached};
 
 /// aws-lc-rs's algorithm for `alg`, None for the AEADs it lacks.
 pub(crate) fn aead_algorithm(alg: AeadAlg) -> Option<&'static lc_aead::Algorithm> {
@@ -231,6 +231,73 @@ impl Opener for AesOpener {
             }
         }
         Ok(())
+    }
+}
+
+/// A [`Streamer`] of AES-`mode` from `iv`: aws-lc-rs's streaming keys, one EVP cipher context
+/// fed with `EVP_EncryptUpdate` / `EVP_DecryptUpdate`, exactly what `openssl speed -evp` times.
+/// Its ECB and CBC keys are PKCS#7 ones, whose padding only `finish` (never called here) adds;
+/// their decryption holds the last block back (see [`Streamer::update`]).
+pub(crate) fn block_streamer(
+    cipher: BlockCipher,
+    mode: Mode,
+    key: &[u8],
+    iv: &[u8],
+    direction: Direction,
+) -> Result<Box<dyn Streamer>, CryptoError> {
+    let key = aes_key(cipher, key)?.ok_or_else(|| unsupported(cipher, mode))?;
+    let iv = iv128(mode, iv)?;
+    let refused = |_| unsupported(cipher, mode);
+    Ok(match direction {
+        Direction::Encrypt => {
+            let context = iv.map_or(EncryptionContext::None, EncryptionContext::Iv128);
+            Box::new(EncryptStream(
+                match mode {
+                    Mode::Ecb => StreamingEncryptingKey::ecb_pkcs7(key),
+                    Mode::Cbc => StreamingEncryptingKey::less_safe_cbc_pkcs7(key, context),
+                    Mode::Cfb => StreamingEncryptingKey::less_safe_cfb128(key, context),
+                    Mode::Ofb => StreamingEncryptingKey::less_safe_ofb(key, context),
+                    Mode::Ctr => StreamingEncryptingKey::less_safe_ctr(key, context),
+                    Mode::Pcbc => return Err(unsupported(cipher, mode)),
+                }
+                .map_err(refused)?,
+            ))
+        }
+        Direction::Decrypt => {
+            let context = iv.map_or(DecryptionContext::None, DecryptionContext::Iv128);
+            Box::new(DecryptStream(
+                match mode {
+                    Mode::Ecb => StreamingDecryptingKey::ecb_pkcs7(key, context),
+                    Mode::Cbc => StreamingDecryptingKey::cbc_pkcs7(key, context),
+                    Mode::Cfb => StreamingDecryptingKey::cfb128(key, context),
+                    Mode::Ofb => StreamingDecryptingKey::ofb(key, context),
+                    Mode::Ctr => StreamingDecryptingKey::ctr(key, context),
+                    Mode::Pcbc => return Err(unsupported(cipher, mode)),
+                }
+                .map_err(refused)?,
+            ))
+        }
+    })
+}
+
+struct EncryptStream(StreamingEncryptingKey);
+struct DecryptStream(StreamingDecryptingKey);
+
+impl Streamer for EncryptStream {
+    fn update(&mut self, input: &[u8], out: &mut [u8]) -> Result<usize, CryptoError> {
+        self.0
+            .update(input, out)
+            .map(|u| u.written().len())
+            .map_err(|_| CryptoError::Key("aws-lc refused the stream piece".into()))
+    }
+}
+
+impl Streamer for DecryptStream {
+    fn update(&mut self, input: &[u8], out: &mut [u8]) -> Result<usize, CryptoError> {
+        self.0
+            .update(input, out)
+            .map(|u| u.written().len())
+            .map_err(|_| CryptoError::Decrypt("aws-lc refused the stream piece"))
     }
 }
 

@@ -1,4 +1,4 @@
-//! The bottom of `crypto/`: the error and the four traits every implementation fills in, and
+//! The bottom of `crypto/`: the error and the traits every implementation fills in, and
 //! the one helper every AEAD opener shares. Nothing here names a suite, a provider or a key;
 //! every other file of `crypto/` may use this one, and this one uses none of them.
 
@@ -79,6 +79,27 @@ pub trait Signer: Send {
 /// The subscriber's half of a signature algorithm.
 pub trait Verifier: Send {
     fn verify(&mut self, msg: &[u8], sig: &[u8]) -> Result<(), CryptoError>;
+}
+
+/// Which way a [`Streamer`] runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Encrypt,
+    Decrypt,
+}
+
+/// One long message in pieces, through one block mode context: the chaining value, counter or
+/// feedback is carried from one call to the next, and no call sets up an IV, a key schedule or
+/// padding. What one OpenSSL EVP context does between `EVP_EncryptUpdate` calls, which is what
+/// `openssl speed -evp` times; `speed --stream` times it here. Not used on the wire: every
+/// message there is sealed alone ([`Sealer`]).
+pub trait Streamer: Send {
+    /// Transforms `input`, a whole number of blocks, writing into `out` (at least
+    /// `input.len()` plus one block long); returns the bytes written. That is `input.len()`,
+    /// except where decryption holds the last block back because it might be PKCS#7 padding
+    /// (aws-lc's ECB and CBC, as `EVP_DecryptUpdate` does): then the output runs one block
+    /// behind the input, the same work per call.
+    fn update(&mut self, input: &[u8], out: &mut [u8]) -> Result<usize, CryptoError>;
 }
 
 /// Every AEAD of the catalogue (and the data half of both hybrids) uses a 16-byte tag.

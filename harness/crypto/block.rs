@@ -10,14 +10,17 @@
 //! Per-message work is the same shape in every mode: the body goes into `out` (sized once by
 //! the caller), written in one pass (PKCS#7 modes encrypt buffer to buffer after one resize;
 //! stream modes copy the input once and XOR the keystream in place).
+//!
+//! [`streamer`] is the other shape, for `speed --stream` only: one mode context owning its
+//! cipher, fed one long message in pieces, its state carried from call to call.
 
 use cipher::block_padding::Pkcs7;
 use cipher::common::InnerInit;
-use cipher::{BlockCipherDecrypt, BlockCipherEncrypt, BlockModeDecrypt, BlockModeEncrypt};
-use cipher::{InnerIvInit, KeyInit, StreamCipher, StreamCipherCoreWrapper};
+use cipher::{Block, BlockCipherDecrypt, BlockCipherEncrypt, BlockModeDecrypt, BlockModeEncrypt};
+use cipher::{BlockSizeUser, InnerIvInit, KeyInit, StreamCipher, StreamCipherCoreWrapper};
 
 use super::alg::{BlockCipher, Mode};
-use super::base::{CryptoError, Opener, Sealer};
+use super::base::{CryptoError, Direction, Opener, Sealer, Streamer};
 use super::pcbc;
 
 /// A block cipher of the catalogue, plus its keystream modes: CTR's counter spans the whole
@@ -29,6 +32,10 @@ pub trait CatalogueCipher:
     fn ctr_xor(&self, iv: &[u8], buf: &mut [u8]) -> Result<(), CryptoError>;
     /// XORs the OFB keystream of `iv` into `buf`, borrowing `self`.
     fn ofb_xor(&self, iv: &[u8], buf: &mut [u8]) -> Result<(), CryptoError>;
+    /// The CTR keystream from `iv`, owning `self`, going on from one call to the next.
+    fn ctr_stream(self, iv: &[u8]) -> Result<Box<dyn StreamCipher + Send>, CryptoError>;
+    /// The OFB keystream of `iv`, owning `self`.
+    fn ofb_stream(self, iv: &[u8]) -> Result<Box<dyn StreamCipher + Send>, CryptoError>;
 }
 
 /// Applies a keystream made from a borrowed cipher, or says why it could not be made.
@@ -52,6 +59,16 @@ macro_rules! catalogue_ciphers {
             fn ofb_xor(&self, iv: &[u8], buf: &mut [u8]) -> Result<(), CryptoError> {
                 let core = ofb::OfbCore::<&$ty>::inner_iv_slice_init(self, iv);
                 xor_keystream(core.map(StreamCipherCoreWrapper::from_core), buf)
+            }
+            fn ctr_stream(self, iv: &[u8]) -> Result<Box<dyn StreamCipher + Send>, CryptoError> {
+                let core = ctr::CtrCore::<$ty, $flavor>::inner_iv_slice_init(self, iv)
+                    .map_err(|_| CryptoError::Key("wrong IV length".into()))?;
+                Ok(Box::new(StreamCipherCoreWrapper::from_core(core)))
+            }
+            fn ofb_stream(self, iv: &[u8]) -> Result<Box<dyn StreamCipher + Send>, CryptoError> {
+                let core = ofb::OfbCore::<$ty>::inner_iv_slice_init(self, iv)
+                    .map_err(|_| CryptoError::Key("wrong IV length".into()))?;
+                Ok(Box::new(StreamCipherCoreWrapper::from_core(core)))
             }
         }
     )*};
@@ -134,7 +151,8 @@ impl<C: CatalogueCipher> Keyed<C> {
     ) -> Result<(), CryptoError> {
         let start = out.len();
         out.resize(start + self.padded_len(pt.len()), 0);
-        let n = enc(pt, &mut out[start..]).ok_or(CryptoError::Key("padding failed".into()))?;
+        let n =
+            enc(pt, &mut out[start..]).ok_or_else(|| CryptoError::Key("padding failed".into()))?;
         out.truncate(start + n);
         Ok(())
     }
@@ -264,6 +282,138 @@ impl<C: CatalogueCipher> Opener for ModeSuite<C> {
             Mode::Ofb => apply_stream(body, out, |buf| c.ofb_xor(iv, buf)),
             Mode::Ctr => apply_stream(body, out, |buf| c.ctr_xor(iv, buf)),
         }
+    }
+}
+
+/// A [`Streamer`] of `cipher`-`mode` keyed with `key`, starting from `iv` (empty for ECB): the
+/// same bytes as [`sealer`] for a message of whole blocks, less the padding block, and the next
+/// call goes on where the last one stopped.
+pub fn streamer(
+    cipher: BlockCipher,
+    mode: Mode,
+    key: &[u8],
+    iv: &[u8],
+    direction: Direction,
+) -> Result<Box<dyn Streamer>, CryptoError> {
+    with_cipher!(cipher, streamer_for(mode, key, iv, direction))
+}
+
+fn streamer_for<C: CatalogueCipher>(
+    mode: Mode,
+    key: &[u8],
+    iv: &[u8],
+    direction: Direction,
+) -> Result<Box<dyn Streamer>, CryptoError> {
+    let c = Keyed::<C>::new(key)?.cipher;
+    let bad_iv = || CryptoError::Key("wrong IV length".into());
+    use Direction::{Decrypt, Encrypt};
+    Ok(match (mode, direction) {
+        (Mode::Ecb, Encrypt) => Box::new(EncryptBlocks(ecb::Encryptor::<C>::inner_init(c))),
+        (Mode::Ecb, Decrypt) => Box::new(DecryptBlocks(ecb::Decryptor::<C>::inner_init(c))),
+        (Mode::Cbc, Encrypt) => Box::new(EncryptBlocks(
+            cbc::Encryptor::<C>::inner_iv_slice_init(c, iv).map_err(|_| bad_iv())?,
+        )),
+        (Mode::Cbc, Decrypt) => Box::new(DecryptBlocks(
+            cbc::Decryptor::<C>::inner_iv_slice_init(c, iv).map_err(|_| bad_iv())?,
+        )),
+        // Whole blocks only, so the block-mode interface of `cfb-mode` serves (its buffered
+        // one is for partial blocks).
+        (Mode::Cfb, Encrypt) => Box::new(EncryptBlocks(
+            cfb_mode::Encryptor::<C>::inner_iv_slice_init(c, iv).map_err(|_| bad_iv())?,
+        )),
+        (Mode::Cfb, Decrypt) => Box::new(DecryptBlocks(
+            cfb_mode::Decryptor::<C>::inner_iv_slice_init(c, iv).map_err(|_| bad_iv())?,
+        )),
+        (Mode::Pcbc, direction) => Box::new(PcbcStream {
+            feedback: <&Block<C>>::try_from(iv).map_err(|_| bad_iv())?.clone(),
+            cipher: c,
+            direction,
+        }),
+        (Mode::Ofb, _) => Box::new(Keystream(c.ofb_stream(iv)?)),
+        (Mode::Ctr, _) => Box::new(Keystream(c.ctr_stream(iv)?)),
+    })
+}
+
+/// A stream piece's input blocks and as many output blocks.
+type Pieces<'i, 'o, M> = (&'i [Block<M>], &'o mut [Block<M>]);
+
+/// `input` as whole blocks of `M`, and as many blocks at the start of `out`.
+fn as_blocks<'i, 'o, M: BlockSizeUser>(
+    input: &'i [u8],
+    out: &'o mut [u8],
+) -> Result<Pieces<'i, 'o, M>, CryptoError> {
+    let (blocks, rest) = Block::<M>::slice_as_chunks(input);
+    if !rest.is_empty() {
+        return Err(CryptoError::Key(format!(
+            "a stream takes whole {}-byte blocks, got {} bytes",
+            M::block_size(),
+            input.len()
+        )));
+    }
+    let out = out
+        .get_mut(..input.len())
+        .ok_or_else(|| CryptoError::Key("stream output shorter than its input".into()))?;
+    Ok((blocks, Block::<M>::slice_as_chunks_mut(out).0))
+}
+
+/// ECB, CBC and CFB streams: the mode crate's context, which keeps its chaining value.
+struct EncryptBlocks<M>(M);
+struct DecryptBlocks<M>(M);
+
+impl<M: BlockModeEncrypt + Send> Streamer for EncryptBlocks<M> {
+    fn update(&mut self, input: &[u8], out: &mut [u8]) -> Result<usize, CryptoError> {
+        let (blocks, outs) = as_blocks::<M>(input, out)?;
+        self.0
+            .encrypt_blocks_b2b(blocks, outs)
+            .map_err(|_| CryptoError::Key("stream buffers differ in length".into()))?;
+        Ok(input.len())
+    }
+}
+
+impl<M: BlockModeDecrypt + Send> Streamer for DecryptBlocks<M> {
+    fn update(&mut self, input: &[u8], out: &mut [u8]) -> Result<usize, CryptoError> {
+        let (blocks, outs) = as_blocks::<M>(input, out)?;
+        self.0
+            .decrypt_blocks_b2b(blocks, outs)
+            .map_err(|_| CryptoError::Key("stream buffers differ in length".into()))?;
+        Ok(input.len())
+    }
+}
+
+/// OFB and CTR streams, both directions: the keystream goes on where it stopped.
+struct Keystream(Box<dyn StreamCipher + Send>);
+
+impl Streamer for Keystream {
+    fn update(&mut self, input: &[u8], out: &mut [u8]) -> Result<usize, CryptoError> {
+        let out = out
+            .get_mut(..input.len())
+            .ok_or_else(|| CryptoError::Key("stream output shorter than its input".into()))?;
+        self.0
+            .try_apply_keystream_b2b(input, out)
+            .map_err(|_| CryptoError::Decrypt("keystream exhausted"))?;
+        Ok(input.len())
+    }
+}
+
+/// PCBC as a stream: the harness's chain (crypto/pcbc.rs) with its feedback kept between calls.
+struct PcbcStream<C: CatalogueCipher> {
+    cipher: C,
+    feedback: Block<C>,
+    direction: Direction,
+}
+
+impl<C: CatalogueCipher> Streamer for PcbcStream<C> {
+    fn update(&mut self, input: &[u8], out: &mut [u8]) -> Result<usize, CryptoError> {
+        let (blocks, outs) = as_blocks::<C>(input, out)?;
+        match self.direction {
+            Direction::Encrypt => {
+                pcbc::encrypt_blocks(&self.cipher, &mut self.feedback, blocks, outs)
+            }
+            Direction::Decrypt => {
+                pcbc::decrypt_blocks(&self.cipher, &mut self.feedback, blocks, outs)
+            }
+        }
+        Ok(input.len())
     }
 }
 

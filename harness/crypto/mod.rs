@@ -35,6 +35,6 @@ pub mod smqtt;
 pub mod suite;
 pub mod transport;
 
-pub use base::{CryptoError, Opener, Sealer};
+pub use base::{CryptoError, Direction, Opener, Sealer, Streamer};
 pub use provider::Provider;
 pub use suite::{Suite, SuiteSpec};

@@ -34,12 +34,44 @@ pub fn encrypt<C: BlockCipherEncrypt>(
     let (blocks, _) = Block::<C>::slice_as_chunks_mut(&mut out[start..]);
     let (full, tail) = Block::<C>::slice_as_chunks(pt);
     cipher.encrypt_with_backend(EncryptChain {
-        iv,
+        feedback: &mut iv.clone(),
         full,
-        tail,
+        tail: Some(tail),
         out: blocks,
     });
     Ok(())
+}
+
+/// Encrypts whole blocks `input` into `out` (as many blocks) as one piece of a longer PCBC
+/// message, no padding: `feedback` is the IV before the first piece and is left where the next
+/// piece goes on (`speed --stream`).
+pub fn encrypt_blocks<C: BlockCipherEncrypt>(
+    cipher: &C,
+    feedback: &mut Block<C>,
+    input: &[Block<C>],
+    out: &mut [Block<C>],
+) {
+    cipher.encrypt_with_backend(EncryptChain {
+        feedback,
+        full: input,
+        tail: None,
+        out,
+    });
+}
+
+/// Decrypts whole blocks `input` into `out` as one piece of a longer PCBC message (see
+/// [`encrypt_blocks`]).
+pub fn decrypt_blocks<C: BlockCipherDecrypt>(
+    cipher: &C,
+    feedback: &mut Block<C>,
+    input: &[Block<C>],
+    out: &mut [Block<C>],
+) {
+    cipher.decrypt_with_backend(DecryptChain {
+        feedback,
+        cts: input,
+        pts: out,
+    });
 }
 
 /// Appends the PCBC decryption of `body` with its PKCS#7 padding removed.
@@ -78,12 +110,17 @@ pub fn decrypt<C: BlockCipherDecrypt>(
 fn unchain<C: BlockCipherDecrypt>(cipher: &C, iv: &Block<C>, body: &[u8], out: &mut [u8]) {
     let (cts, _) = Block::<C>::slice_as_chunks(body);
     let (pts, _) = Block::<C>::slice_as_chunks_mut(out);
-    cipher.decrypt_with_backend(DecryptChain { iv, cts, pts });
+    cipher.decrypt_with_backend(DecryptChain {
+        feedback: &mut iv.clone(),
+        cts,
+        pts,
+    });
 }
 
 /// The decryption loop, run with the cipher's backend.
 struct DecryptChain<'a, BS: ArraySize> {
-    iv: &'a Array<u8, BS>,
+    /// `P_0 xor C_0` before the first block (the IV), written back after the last.
+    feedback: &'a mut Array<u8, BS>,
     cts: &'a [Array<u8, BS>],
     /// As many blocks as `cts`.
     pts: &'a mut [Array<u8, BS>],
@@ -98,7 +135,7 @@ impl<BS: ArraySize> BlockCipherDecClosure for DecryptChain<'_, BS> {
     fn call<B: BlockCipherDecBackend<BlockSize = BS>>(self, backend: &B) {
         // feedback_i = P_i xor C_i = feedback_{i-1} xor D(C_i) xor C_i: the serial chain is one
         // XOR per block, kept in a local.
-        let mut feedback = self.iv.clone();
+        let mut feedback = self.feedback.clone();
         let (par_cts, tail_cts) = ParBlocks::<B>::slice_as_chunks(self.cts);
         let (par_pts, tail_pts) = ParBlocks::<B>::slice_as_chunks_mut(self.pts);
         for (c, p) in par_cts.iter().zip(par_pts) {
@@ -113,6 +150,7 @@ impl<BS: ArraySize> BlockCipherDecClosure for DecryptChain<'_, BS> {
             backend.decrypt_block_inplace(&mut d);
             unchain_block(&mut feedback, &mut d, c, p);
         }
+        *self.feedback = feedback;
     }
 }
 
@@ -134,12 +172,14 @@ fn unchain_block<BS: ArraySize>(
 
 /// The encryption loop, run with the cipher's backend (a rank-2 closure in cipher 0.5).
 struct EncryptChain<'a, BS: ArraySize> {
-    iv: &'a Array<u8, BS>,
+    /// The IV before the first block, written back after the last (a stream goes on from it).
+    feedback: &'a mut Array<u8, BS>,
     /// The plaintext's whole blocks.
     full: &'a [Array<u8, BS>],
-    /// The bytes after them (fewer than a block), which PKCS#7 completes.
-    tail: &'a [u8],
-    /// `full.len() + 1` blocks.
+    /// The bytes after them (fewer than a block), which PKCS#7 completes; None for a piece of
+    /// a stream, which has no padding.
+    tail: Option<&'a [u8]>,
+    /// `full.len() + 1` blocks with a tail, `full.len()` without.
     out: &'a mut [Array<u8, BS>],
 }
 
@@ -150,18 +190,27 @@ impl<BS: ArraySize> BlockSizeUser for EncryptChain<'_, BS> {
 impl<BS: ArraySize> BlockCipherEncClosure for EncryptChain<'_, BS> {
     #[inline(always)]
     fn call<B: BlockCipherEncBackend<BlockSize = BS>>(self, backend: &B) {
-        let Some((last_out, outs)) = self.out.split_last_mut() else {
-            unreachable!("PKCS#7 output always has a block");
+        let (outs, padded) = match self.tail {
+            Some(tail) => {
+                let Some((last_out, outs)) = self.out.split_last_mut() else {
+                    unreachable!("PKCS#7 output always has a block");
+                };
+                (outs, Some((tail, last_out)))
+            }
+            None => (self.out, None),
         };
-        let mut feedback = self.iv.clone();
+        let mut feedback = self.feedback.clone();
         for (p, c) in self.full.iter().zip(outs) {
             chain_block(backend, &mut feedback, p, c);
         }
-        let mut last = Array::<u8, BS>::default();
-        let n = self.tail.len();
-        last[..n].copy_from_slice(self.tail);
-        last[n..].fill((BS::USIZE - n) as u8);
-        chain_block(backend, &mut feedback, &last, last_out);
+        if let Some((tail, last_out)) = padded {
+            let mut last = Array::<u8, BS>::default();
+            let n = tail.len();
+            last[..n].copy_from_slice(tail);
+            last[n..].fill((BS::USIZE - n) as u8);
+            chain_block(backend, &mut feedback, &last, last_out);
+        }
+        *self.feedback = feedback;
     }
 }
 
@@ -302,6 +351,29 @@ mod tests {
         matches_reference::<aes::Aes128>();
         matches_reference::<aes::Aes192>();
         matches_reference::<aes::Aes256>();
+    }
+
+    /// Two stream pieces (`encrypt_blocks`, `decrypt_blocks`) give the reference's bytes for
+    /// the whole message, so the feedback really goes on from one piece to the next.
+    #[test]
+    fn stream_pieces_continue_the_chain() {
+        let cipher = des::Des::new_from_slice(&[0x13; 8]).unwrap();
+        let iv = [0x42u8; 8];
+        let pt: Vec<u8> = (0..40u8).map(|i| i.wrapping_mul(7)).collect();
+        let expect = reference_encrypt(&cipher, &iv, &pt);
+        let blocks = |b: &[u8]| Block::<des::Des>::slice_as_chunks(b).0.to_vec();
+        let mut feedback = Block::<des::Des>::try_from(&iv[..]).unwrap();
+        let mut ct: [Block<des::Des>; 5] = Default::default();
+        let (first, second) = ct.split_at_mut(2);
+        encrypt_blocks(&cipher, &mut feedback, &blocks(&pt[..16]), first);
+        encrypt_blocks(&cipher, &mut feedback, &blocks(&pt[16..]), second);
+        assert_eq!(ct.iter().flatten().copied().collect::<Vec<u8>>(), expect);
+        let mut feedback = Block::<des::Des>::try_from(&iv[..]).unwrap();
+        let mut back: [Block<des::Des>; 5] = Default::default();
+        let (first, second) = back.split_at_mut(3);
+        decrypt_blocks(&cipher, &mut feedback, &blocks(&expect[..24]), first);
+        decrypt_blocks(&cipher, &mut feedback, &blocks(&expect[24..]), second);
+        assert_eq!(back.iter().flatten().copied().collect::<Vec<u8>>(), pt);
     }
 
     #[test]

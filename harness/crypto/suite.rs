@@ -13,7 +13,7 @@ use std::sync::LazyLock;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub use super::alg::{AeadAlg, BlockCipher, Family, HybridAlg, Mode};
-use super::base::{CryptoError, Opener, Sealer, TAG_LEN};
+use super::base::{CryptoError, Direction, Opener, Sealer, Streamer, TAG_LEN};
 use super::material::TopicKeys;
 use super::provider::{self, Provider, Unsupported};
 use super::{aead, awslc_sym, block, hybrid, smqtt};
@@ -247,6 +247,45 @@ impl Suite {
             (Family::Aead(alg), _) => aead::opener(provider, alg, keys.symmetric()?),
             (Family::Hybrid(alg), _) => hybrid::opener(provider, alg, keys),
             (Family::SMqtt, _) => smqtt::opener(keys),
+        }
+    }
+
+    /// True for the block cipher x mode suites, the ones with a [`Streamer`]
+    /// ([`streamer_with`](Self::streamer_with)): `speed --stream` measures only them.
+    pub fn streams(self) -> bool {
+        matches!(self.0.family, Family::Block(_, _))
+    }
+
+    /// The cipher's block, bytes, for the suites that [`streams`](Self::streams).
+    pub fn block_len(self) -> Option<usize> {
+        match self.0.family {
+            Family::Block(cipher, _) => Some(cipher.block_len()),
+            _ => None,
+        }
+    }
+
+    /// One mode context on `provider` for a long message from `iv` (`speed --stream`; see
+    /// [`Streamer`]); an error for the suites that are not block modes, and for a provider
+    /// without the suite.
+    pub fn streamer_with(
+        self,
+        provider: Provider,
+        keys: &TopicKeys,
+        iv: &[u8],
+        direction: Direction,
+    ) -> Result<Box<dyn Streamer>, CryptoError> {
+        self.check_provider(provider)?;
+        match (self.0.family, provider) {
+            (Family::Block(cipher, mode), Provider::AwsLc) => {
+                awslc_sym::block_streamer(cipher, mode, keys.symmetric()?, iv, direction)
+            }
+            (Family::Block(cipher, mode), _) => {
+                block::streamer(cipher, mode, keys.symmetric()?, iv, direction)
+            }
+            _ => Err(CryptoError::Key(format!(
+                "suite {} is not a block mode: it has no stream",
+                self.name()
+            ))),
         }
     }
 

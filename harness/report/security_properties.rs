@@ -194,6 +194,8 @@ mod tests {
                 }],
                 unauthenticated_fields: vec!["seq".into()],
                 truncated_by_budget: false,
+                provider: None,
+                implementation: None,
             }],
         });
         let t = table(&r).unwrap();

@@ -38,6 +38,14 @@ pub struct ProtectionSecurity {
     pub unauthenticated_fields: Vec<String>,
     /// True when the time budget stopped the trials before `trials_per_kind`.
     pub truncated_by_budget: bool,
+    /// The provider that ran the suite, e.g. `aws-lc` (absent in results written before the
+    /// tamper matrix named it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    /// Provider, crate and version of each part, as a case's `params.implementation` (absent
+    /// before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub implementation: Option<super::types::Implementation>,
 }
 
 /// Trials of one tamper kind against one protection.

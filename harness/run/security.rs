@@ -51,10 +51,15 @@ pub fn measure(scenario: &Scenario, keys: &KeyRing) -> Result<SecurityResults, T
         budget: Some(RUN_BUDGET),
         ..Default::default()
     };
+    let versions = crate::measure::env::crate_versions();
     let protections = protections(scenario)
         .into_iter()
-        .map(|p| tamper::run(keys, p, &opts))
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|p| {
+            let mut r = tamper::run(keys, p, &opts)?;
+            r.implementation = crate::speed::implementation::protection(&p, &versions);
+            Ok(r)
+        })
+        .collect::<Result<Vec<_>, TamperError>>()?;
     Ok(SecurityResults {
         seed: opts.seed,
         trials_per_kind: opts.trials,

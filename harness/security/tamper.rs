@@ -12,7 +12,9 @@
 //!   or, without a MAC, the seq and timestamps).
 //!
 //! An authenticated protection (AEAD, hybrid, HMAC or signature) must reject every trial of
-//! every kind. The subscriber's bookkeeping check that the envelope's publisher matches the
+//! every kind. A protection runs on the provider it names ([`Protection::provider`], each part
+//! on its default when None); its trials depend on suite, MAC and signature only, so the same
+//! protection on two providers meets the same mutations and must get the same verdicts. The subscriber's bookkeeping check that the envelope's publisher matches the
 //! topic is deliberately not applied here: this measures what the cryptography rejects.
 
 use std::time::{Duration, Instant};
@@ -313,13 +315,20 @@ pub fn flip(m: &mut [u8], b: usize) {
 }
 
 /// Runs the tamper matrix for `p`: `opts.trials` trials of each kind (fewer when the budget
-/// runs out: kinds are interleaved so each gets its share).
+/// runs out: kinds are interleaved so each gets its share). The result names the suite's
+/// provider; its `implementation` is left for the caller, which knows the build's crate
+/// versions (`speed::implementation::protection`, a layer above this one).
 pub fn run(
     keys: &KeyRing,
     p: Protection,
     opts: &TamperOptions,
 ) -> Result<ProtectionSecurity, TamperError> {
-    // One stream per protection, so adding a protection does not change another's trials.
+    let provider = p.suite_provider().map_err(|source| TamperError::Setup {
+        protection: label(p.suite.name(), p.mac.name(), p.signature.name()),
+        source,
+    })?;
+    // One stream per protection, so adding a protection does not change another's trials;
+    // not per provider, so that every provider of a protection meets the same trials.
     let stream = (u64::from(p.suite.id()) << 16)
         | (u64::from(p.mac.id()) << 8)
         | u64::from(p.signature.id());
@@ -392,6 +401,8 @@ pub fn run(
         kinds: counts.into_iter().map(|(_, c)| c).collect(),
         unauthenticated_fields,
         truncated_by_budget: truncated,
+        provider: Some(provider.name().to_owned()),
+        implementation: None,
     })
 }
 
@@ -404,7 +415,8 @@ pub fn default_protections(mac: MacAlg, signature: SigAlg) -> Vec<Protection> {
         .collect()
 }
 
-/// The table `tamper` prints: one row per protection, rejected % per kind.
+/// The table `tamper` prints: one row per protection and provider, rejected % per kind, then
+/// the implementation of each row when recorded.
 pub fn print_table(
     reports: &[ProtectionSecurity],
     out: &mut impl std::io::Write,
@@ -424,7 +436,17 @@ pub fn print_table(
         .max()
         .unwrap_or(10)
         .max(10);
-    write!(out, "{:width$}  auth  trials/kind", "protection")?;
+    let pwidth = reports
+        .iter()
+        .filter_map(|r| r.provider.as_ref().map(String::len))
+        .max()
+        .unwrap_or(0)
+        .max("provider".len());
+    write!(
+        out,
+        "{:width$}  {:pwidth$}  auth  trials/kind",
+        "protection", "provider"
+    )?;
     for k in &kinds {
         write!(out, "  {:>14}", k.name())?;
     }
@@ -437,8 +459,9 @@ pub fn print_table(
         let trials = r.kinds.first().map_or(0, |c| c.trials);
         write!(
             out,
-            "{:width$}  {:4}  {:>11}",
+            "{:width$}  {:pwidth$}  {:4}  {:>11}",
             r.label(),
+            r.provider.as_deref().unwrap_or("-"),
             if r.authenticated { "yes" } else { "no" },
             trials
         )?;
@@ -463,5 +486,22 @@ pub fn print_table(
          opened to a different plaintext; identical: opened to the plaintext sent although bytes \
          changed"
     )?;
+    if reports.iter().any(|r| r.implementation.is_some()) {
+        writeln!(out, "implementations")?;
+        for r in reports {
+            let Some(i) = &r.implementation else {
+                continue;
+            };
+            let name = format!("{} {}", r.label(), r.provider.as_deref().unwrap_or("-"));
+            write!(out, "  {name:w$}  {}", i.suite, w = width + pwidth + 1)?;
+            if r.mac != "none" {
+                write!(out, "; MAC {}", i.mac)?;
+            }
+            if r.signature != "none" {
+                write!(out, "; signature {} {}", i.signature_provider, i.signature)?;
+            }
+            writeln!(out)?;
+        }
+    }
     Ok(())
 }

@@ -2,11 +2,12 @@
 
 use crate::crypto::keys::KeyRing;
 use crate::crypto::mac::{MacAlg, TopicMac};
+use crate::crypto::material::TopicKeys;
 use crate::crypto::signature::SigAlg;
-use crate::crypto::{CryptoError, Provider, Suite};
+use crate::crypto::{CryptoError, Direction, Provider, Streamer, Suite};
 
 use super::cold::{Evictor, measure_cold};
-use super::sample::{Budget, measure};
+use super::sample::{Budget, Rate, measure};
 use super::{
     EcdhSpeed, MacSizeSpeed, MacSpeed, SignatureSpeed, SizeSpeed, SuiteSpeed, implementation,
 };
@@ -28,6 +29,8 @@ pub struct SuiteCell<'a> {
     pub aad_len: usize,
     pub budget: Budget,
     pub key_setup: bool,
+    /// Also time the block-mode suites as streams.
+    pub stream: bool,
 }
 
 /// Encrypt and decrypt of `suite` on `provider` at every size, plus its key setup when
@@ -130,6 +133,12 @@ fn fill_suite(
                 })
             })
             .transpose()?;
+        let (stream_encrypt, stream_decrypt) = if cell.stream && suite.streams() {
+            let (e, d) = stream(suite, provider, &keys, &iv, &pt, &body, budget)?;
+            (Some(e), Some(d))
+        } else {
+            (None, None)
+        };
         report.sizes.push(SizeSpeed {
             size,
             body_len: body.len(),
@@ -139,7 +148,70 @@ fn fill_suite(
             decrypt_cold,
             encode,
             decode,
+            stream_encrypt,
+            stream_decrypt,
         });
+    }
+    Ok(())
+}
+
+/// Encrypt and decrypt of one long message through one mode context (`speed --stream`): each
+/// call is `pt.len()` more bytes of it, as `openssl speed -evp` encrypts its buffer again and
+/// again with one context. Before the clock, [`check_stream`] compares the first piece with
+/// `body`, the per-message seal of `pt` with the same key and IV.
+fn stream(
+    suite: Suite,
+    provider: Provider,
+    keys: &TopicKeys,
+    iv: &[u8],
+    pt: &[u8],
+    body: &[u8],
+    budget: Budget,
+) -> Result<(Rate, Rate), CryptoError> {
+    let size = pt.len();
+    let mut enc = suite.streamer_with(provider, keys, iv, Direction::Encrypt)?;
+    let mut dec = suite.streamer_with(provider, keys, iv, Direction::Decrypt)?;
+    let block = suite.block_len().unwrap_or(1);
+    // One block of slack: aws-lc's decryption may write the block it held back.
+    let mut out = vec![0u8; size + block];
+    check_stream(enc.as_mut(), dec.as_mut(), pt, body, block, &mut out)?;
+    let ct = &body[..size];
+    let encrypt = measure(budget, size, || {
+        enc.update(std::hint::black_box(pt), &mut out).map(drop)
+    })?;
+    let decrypt = measure(budget, size, || {
+        dec.update(std::hint::black_box(ct), &mut out).map(drop)
+    })?;
+    Ok((encrypt, decrypt))
+}
+
+/// Checks a fresh pair of streams against the per-message suite: the encrypting one's first
+/// piece of `pt` must be the first `pt.len()` bytes of `body` (the per-message ciphertext of
+/// `pt` under the same key and IV, before its padding block), and the decrypting one must turn
+/// those bytes back into `pt` (all of it, or all but the last block where decryption holds a
+/// block back). An error names what differed: a stream that encrypts other bytes is never
+/// timed.
+pub(super) fn check_stream(
+    enc: &mut dyn Streamer,
+    dec: &mut dyn Streamer,
+    pt: &[u8],
+    body: &[u8],
+    block: usize,
+    out: &mut [u8],
+) -> Result<(), CryptoError> {
+    let n = pt.len();
+    let differs = |what: &str| {
+        CryptoError::Key(format!(
+            "the stream's {what} differs from the per-message suite's for the same key and IV"
+        ))
+    };
+    let written = enc.update(pt, out)?;
+    if written != n || body.get(..n) != Some(&out[..n]) {
+        return Err(differs("ciphertext"));
+    }
+    let written = dec.update(&body[..n], out)?;
+    if (written != n && written + block != n) || out[..written] != pt[..written] {
+        return Err(differs("plaintext"));
     }
     Ok(())
 }

@@ -16,6 +16,13 @@
 //!   the per-topic key schedule, e.g. Blowfish's 29 µs. Hybrid key pairs are generated before
 //!   timing (a run does that in setup), so their setup is the public/private key copy only.
 //!
+//! - **stream encrypt / decrypt** (`--stream`, block modes only): one long message through one
+//!   mode context, each call `size` more bytes of it, with no IV, key schedule or padding per
+//!   call: what `openssl speed -evp` times (one EVP context, `EVP_EncryptUpdate` over a buffer
+//!   again and again). Separate figures (`stream_encrypt`, `stream_decrypt`), never mixed
+//!   with the per-message ones; before its clock each stream is checked to produce the
+//!   per-message seal's bytes for the same key and IV.
+//!
 //! Besides the suites: hmac-sha256 tag and verify per size (add it to a non-AEAD suite's
 //! encrypt for encrypt-then-MAC), sign and verify of every signature algorithm over a 64-byte
 //! message (one key pair per algorithm, generated before timing), and P-256 ECDH.
@@ -51,12 +58,16 @@ pub use table::print_table;
 
 /// The sizes `openssl speed` uses plus the seeds' message sizes (2–200 bytes).
 pub const DEFAULT_SIZES: [usize; 11] = [2, 16, 20, 50, 64, 100, 200, 256, 1024, 8192, 16384];
+/// The sizes of `speed --stream` by default: `openssl speed -evp`'s, whole blocks of every
+/// cipher (a stream takes whole blocks).
+pub const STREAM_SIZES: [usize; 6] = [16, 64, 256, 1024, 8192, 16384];
 /// `kind` of every speed report; [`read_json`] refuses anything else.
 pub const KIND: &str = "mqtt-cipher-bench speed";
 /// Version of the JSON layout: 2 added the statistics (1 was one mean per cell, with no `kind`),
 /// 3 the cold-cache figures (`cold`, `encrypt_cold`, `decrypt_cold`; absent in 2, which is
-/// still read).
-pub const FORMAT_VERSION: u32 = 3;
+/// still read), 4 the streaming figures (`stream`, `stream_encrypt`, `stream_decrypt`; absent
+/// before).
+pub const FORMAT_VERSION: u32 = 4;
 /// The oldest layout [`read_json`] reads.
 pub const OLDEST_FORMAT_VERSION: u32 = 2;
 /// Fewest samples per cell that still give a meaningful interval (5 samples: full range,
@@ -93,6 +104,10 @@ pub struct SpeedOptions {
     pub providers: Providers,
     /// Associated data per message, bytes (default [`AAD_LEN`]; `openssl speed -aead` uses 13).
     pub aad_len: usize,
+    /// Also time every block-mode suite as one long stream (see the module doc); the suites
+    /// that are not block modes get no stream figures (the CLI refuses them, or leaves them
+    /// out when no suite was named). Every size must then be a whole number of blocks.
+    pub stream: bool,
 }
 
 /// The providers a speed run measures.
@@ -152,6 +167,7 @@ impl Default for SpeedOptions {
             cold: false,
             providers: Providers::Default,
             aad_len: AAD_LEN,
+            stream: false,
         }
     }
 }
@@ -187,6 +203,13 @@ pub struct SizeSpeed {
     pub encode: Option<Rate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decode: Option<Rate>,
+    /// Block modes under `--stream`: `size` more bytes of one long message through one mode
+    /// context per call (no IV, key schedule or padding per call; `openssl speed -evp`'s
+    /// figure), not a message. None when not measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream_encrypt: Option<Rate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream_decrypt: Option<Rate>,
 }
 
 /// How the cold figures were taken.
@@ -293,6 +316,10 @@ pub struct SpeedReport {
     /// Set when the suite cells were also timed cold (`--cold`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cold: Option<ColdSetup>,
+    /// True when the block-mode suites were also timed as streams (`--stream`: their cells'
+    /// `stream_encrypt` and `stream_decrypt`).
+    #[serde(default)]
+    pub stream: bool,
     /// P-256 ECDH on each provider measured.
     #[serde(default)]
     pub ecdh: Vec<EcdhSpeed>,
@@ -381,6 +408,7 @@ pub fn run(opts: &SpeedOptions) -> SpeedReport {
         aad_len: opts.aad_len,
         budget,
         key_setup: opts.key_setup,
+        stream: opts.stream,
     };
     let mut suite_rows = Vec::new();
     for (i, s) in suites.into_iter().enumerate() {
@@ -440,6 +468,7 @@ pub fn run(opts: &SpeedOptions) -> SpeedReport {
         signatures,
         ecdh_p256,
         cold: cold_setup,
+        stream: opts.stream,
         ecdh,
         environment,
     }

@@ -137,6 +137,10 @@ pub fn print_table(report: &SpeedReport, out: &mut impl Write) -> io::Result<()>
         )?;
     }
 
+    if report.stream {
+        stream_tables(report, out)?;
+    }
+
     if let Some(cold) = &report.cold {
         cold_tables(report, cold, out)?;
     }
@@ -263,6 +267,55 @@ fn encode_decode(report: &SpeedReport, out: &mut impl Write) -> io::Result<()> {
         }
     }
     writeln!(out)
+}
+
+/// The stream figures of the block modes (`--stream`), apart from the per-message tables so the
+/// two are never read as one: ns per piece, then 1000s of bytes per second.
+fn stream_tables(report: &SpeedReport, out: &mut impl Write) -> io::Result<()> {
+    let streamed: Vec<_> = report
+        .suites
+        .iter()
+        .filter(|s| s.sizes.iter().any(|c| c.stream_encrypt.is_some()))
+        .collect();
+    writeln!(
+        out,
+        "STREAM (not per message): each call is N more bytes of one long message through one \
+         mode context, no IV, key schedule or padding per call, as `openssl speed -evp` \
+         measures; the tables above are per message"
+    )?;
+    fn pick(c: &super::SizeSpeed, forward: bool) -> Option<&Rate> {
+        if forward {
+            c.stream_encrypt.as_ref()
+        } else {
+            c.stream_decrypt.as_ref()
+        }
+    }
+    type Cell = fn(&Rate) -> String;
+    let units: [(&str, Cell); 2] = [
+        ("ns per call (median ±95% interval)", ns_cell),
+        ("1000s of bytes per second (at the median)", |r| {
+            format!("{}{:.2}k", if r.wide { "~" } else { "" }, r.kbytes_per_s)
+        }),
+    ];
+    for (unit, cell) in units {
+        for (name, forward) in [("stream encrypt", true), ("stream decrypt", false)] {
+            writeln!(out, "{name}: {unit}")?;
+            size_header(report, out)?;
+            for suite in &streamed {
+                write!(
+                    out,
+                    "{:<NAME$}",
+                    label(&format!("{} stream", suite.suite.name()), suite.provider)
+                )?;
+                for c in &suite.sizes {
+                    write!(out, " {:>CELL$}", pick(c, forward).map_or("-".into(), cell))?;
+                }
+                writeln!(out)?;
+            }
+            writeln!(out)?;
+        }
+    }
+    Ok(())
 }
 
 /// The cold figures: one call per sample after the private caches were evicted.

@@ -144,6 +144,8 @@ pub fn known_run() -> RunResults {
                 vec!["seq".into()]
             },
             truncated_by_budget: false,
+            provider: None,
+            implementation: None,
         });
     }
     r.security = Some(SecurityResults {
