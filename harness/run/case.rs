@@ -418,7 +418,8 @@ async fn measure(
     // measured; a failed one disconnects its publisher and fails the case.
     if case.suite.encodes() {
         let who = super::smqtt::Who {
-            ctx,
+            keys: &ctx.keys,
+            load,
             case,
             center: center_keys.as_ref(),
             topic: &topic,

@@ -3,17 +3,18 @@
 //! runs it over the case's connections, and records each round trip as `smqtt_validation`.
 
 use crate::broker::Endpoint;
+use crate::crypto::keys::KeyRing;
 use crate::load::client::Connected;
 use crate::load::payload::PayloadSource;
 use crate::load::smqtt_validation;
 use crate::measure::histograms::{Phase, Phases};
-use crate::scenario::Case;
+use crate::scenario::{Case, Load};
 
-use super::case::CaseContext;
-
-/// The case the exchange belongs to.
+/// The case the exchange belongs to (its pieces, not the case context: this file sits below
+/// case.rs).
 pub struct Who<'a> {
-    pub ctx: &'a CaseContext<'a>,
+    pub keys: &'a KeyRing,
+    pub load: &'a Load,
     pub case: &'a Case,
     pub center: Option<&'a super::center::CaseKeys>,
     pub topic: &'a (dyn Fn(u32) -> String + Sync),
@@ -31,7 +32,7 @@ pub async fn validate(
     let spec = smqtt_validation::Spec {
         topic_prefix: w.topic_prefix,
         peers: peers(w)?,
-        bound: w.ctx.scenario.load.smqtt_time_bound,
+        bound: w.load.smqtt_time_bound,
     };
     let rtts = smqtt_validation::run(pubs, subs, spec, endpoint)
         .await
@@ -46,8 +47,7 @@ pub async fn validate(
 /// key, as the publisher holds it) and its subscriber's opener for its topic, keyed as the
 /// measured phase keys them (from the Security Center when the run has one), and M.
 fn peers(w: &Who<'_>) -> Result<Vec<smqtt_validation::Peer>, String> {
-    let (ctx, case, center, topic) = (w.ctx, w.case, w.center, w.topic);
-    let load = &ctx.scenario.load;
+    let (case, center, topic, load) = (w.case, w.center, w.topic, w.load);
     let payload = PayloadSource::new(load.payload, case.size, case.index as u64);
     let subscribers = load.subscribers.max(1);
     let key_err = |e: crate::crypto::CryptoError| format!("key setup for {}: {e}", case.suite);
