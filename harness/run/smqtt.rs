@@ -60,12 +60,8 @@ fn peers(w: &Who<'_>) -> Result<Vec<smqtt_validation::Peer>, String> {
                 ),
                 // The ring caches the topic's pair: both halves get the same one.
                 None => (
-                    ctx.keys
-                        .topic_keys(case.suite, &topic(i))
-                        .map_err(key_err)?,
-                    ctx.keys
-                        .topic_keys(case.suite, &topic(i))
-                        .map_err(key_err)?,
+                    w.keys.topic_keys(case.suite, &topic(i)).map_err(key_err)?,
+                    w.keys.topic_keys(case.suite, &topic(i)).map_err(key_err)?,
                 ),
             };
             let mut message = Vec::with_capacity(case.size);
