@@ -26,6 +26,12 @@
 #                                            (the embedded broker's memory is the run's own)
 #   MCB_BROKER=mqtt://127.0.0.1:1883 scripts/soak.sh 1h   any broker already running
 #   MCB_BIN=target/debug/mqtt-cipher-bench scripts/soak.sh 5m   skip the release build
+#   MCB_SOAK_MAX_GROWTH=5 scripts/soak.sh 1h  the target: middle->end growth at most this many %
+#
+# Pass/fail: PASS when the middle->end growth is at most MCB_SOAK_MAX_GROWTH % (default 5; the
+# 1-hour soak of 2026-12-02 grew +1.4%) and every message is accounted for (sent = delivered +
+# lost in results.json, none lost at QoS 1); otherwise FAIL and exit 1. Measured, not assumed:
+# run it on a quiet machine, for at least 10 minutes (shorter runs end inside the fill-up).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -150,3 +156,17 @@ awk -v d="$dur" -v r1="$r1" -v r2="$r2" -v r3="$r3" -v b="$broker" -v bin="$bin"
         100 * (r3 - r1) / r1, 100 * (r3 - r2) / r2
 }'
 echo "  ${summary#\[1/1\] }"
+max_growth=${MCB_SOAK_MAX_GROWTH:-5}
+python3 - "$tmp/out" "$r2" "$r3" "$max_growth" <<'PY'
+import glob, json, sys
+out, r2, r3, limit = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+c = json.load(open(sorted(glob.glob(out + "/*/*/results.json"))[-1]))["cases"][0]
+k = c["counts"]
+growth = 100 * (r3 - r2) / r2
+flat = growth <= limit
+counted = k["sent"] == k["delivered"] + k["lost"] and k["lost"] == 0
+print("  target: middle->end growth <= %.1f%%: %+.1f%% %s; sent %d = delivered %d + lost %d: %s" % (
+    limit, growth, "PASS" if flat else "FAIL", k["sent"], k["delivered"], k["lost"],
+    "PASS" if counted else "FAIL"))
+sys.exit(0 if flat and counted else 1)
+PY

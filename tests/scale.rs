@@ -1,5 +1,6 @@
-//! A thousand publishers, each a real MQTT connection with its own thread and schedule,
-//! against the embedded broker: connected in a ramp, every message accounted for.
+//! A thousand publishers, each a real MQTT connection with its own schedule, against the
+//! embedded broker: connected in a ramp, carried by one thread group per core (`load.threads`
+//! "auto"), every message accounted for.
 
 mod common;
 
@@ -32,6 +33,75 @@ suite = ["aes-128-gcm"]
     assert_eq!(n.sent + n.unsent, 4000, "{n:?}");
     assert_eq!(n.delivered, n.sent, "{n:?} {:?}", c.errors);
     assert_eq!((n.lost, n.duplicated, n.failed_auth), (0, 0, 0));
+    // "auto" above 64 clients: one group per core, so a few threads, not 2,001.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
+    let conns = c.connections.expect("connections recorded");
+    assert_eq!(conns.clients, 1001);
+    assert_eq!(
+        (conns.publisher_groups, conns.subscriber_groups),
+        (cores.min(1000), 1)
+    );
+    assert!(
+        conns.ramp_s > 0.0 && conns.connects_per_s > 0.0,
+        "{conns:?}"
+    );
+}
+
+/// `threads = N` puts several publishers and subscribers on each thread, open and closed loop,
+/// at every QoS: every message still arrives once, each publisher keeps its own schedule
+/// (the per-publisher counts add up), and the crypto and CPU figures are still measured.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shared_threads_deliver_everything_at_every_qos() {
+    for rate in ["50", "\"max\""] {
+        let s = common::scenario(
+            "shared.toml",
+            &format!(
+                r#"
+name = "shared"
+[load]
+publishers = 7
+subscribers = 3
+rate = {rate}
+inflight = 20
+duration = "1s"
+warmup = "200ms"
+drain = "5s"
+threads = 2
+[matrix]
+qos = [0, 1, 2]
+size = [64]
+suite = ["aes-128-gcm"]
+"#
+            ),
+        );
+        let (outcome, _root) = common::run_in_temp(&s).await;
+        for c in &outcome.results.cases {
+            let n = &c.counts;
+            assert_eq!(
+                c.status,
+                mqtt_cipher_bench::results::CaseStatus::Ok,
+                "{rate} {}: {:?}",
+                c.id,
+                c.error
+            );
+            assert!(n.sent > 7, "{rate} {}: {n:?}", c.id);
+            assert_eq!(n.expected, 3 * n.sent, "{rate} {}: {n:?}", c.id);
+            assert_eq!(
+                n.delivered, n.expected,
+                "{rate} {}: {n:?} {:?}",
+                c.id, c.errors
+            );
+            assert_eq!((n.lost, n.duplicated, n.failed_auth), (0, 0, 0), "{}", c.id);
+            if rate == "50" {
+                assert_eq!(n.sent + n.unsent, 7 * 50, "{}: {n:?}", c.id);
+            }
+            let conns = c.connections.expect("connections recorded");
+            assert_eq!((conns.publisher_groups, conns.subscriber_groups), (2, 2));
+            assert!(c.phases["encrypt_cpu"].count > 0 && c.phases["decrypt_cpu"].count > 0);
+            let t = c.cpu.threads.as_ref().expect("thread CPU measured");
+            assert!(t.publisher_io_us_per_msg.is_some() && t.subscriber_us_per_msg.is_some());
+        }
+    }
 }
 
 /// `connect_batch` / `connect_interval` shape the ramp: 40 publishers in batches of 10, 500 ms

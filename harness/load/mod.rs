@@ -12,6 +12,7 @@ pub mod publisher;
 pub mod ramp;
 pub mod smqtt_validation;
 pub mod subscriber;
+pub mod threads;
 pub mod tls;
 mod window;
 

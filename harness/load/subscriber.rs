@@ -1,10 +1,12 @@
 //! One subscriber: receives every publisher's topic of the case, opens each message, checks
 //! it against what was sent, and records latency from the scheduled send time.
 //!
-//! It runs on an OS thread of its own (see [`spawn`]) with a single-threaded runtime, so its
-//! MQTT client's reads (TLS records included) and the opening of every message are that
-//! thread's CPU time alone; a task on the shared runtime would mix its time with every other
-//! task's. Crypto phases also read the thread's CPU clock, around synchronous code only.
+//! Subscribers run in groups (see [`crate::load::threads`]), each group on an OS thread of its
+//! own with a single-threaded runtime (see [`spawn_group`]), so their MQTT clients' reads (TLS
+//! records included) and the opening of every message are that thread's CPU time alone; a
+//! task on the shared runtime would mix its time with every other task's. Crypto phases read
+//! the thread's CPU clock around synchronous code only, so sharing the thread adds nothing to
+//! them.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,6 +34,7 @@ use super::plan::CasePlan;
 
 /// What one subscriber saw.
 pub struct SubscriberReport {
+    pub index: u32,
     pub receipts: Receipts,
     /// Everything but delivered/expected/lost, which need the publishers' totals.
     pub counts: Counts,
@@ -49,28 +52,68 @@ pub struct SubscriberReport {
     /// Thread CPU the harness's own plaintext check took over those arrivals, to be taken off
     /// the thread's CPU over the window (no device regenerates what it was sent).
     pub window_check_cpu_ns: u64,
-    /// This thread's CPU over the measured window (see [`WindowClock`]).
+    /// The group thread's CPU over the measured window (see [`WindowClock`]), in the group's
+    /// first report only.
     pub window_cpu_ns: Option<u64>,
 }
 
-/// Runs [`run`] on a thread named `sub-<index>` and hands back its report.
-pub fn spawn(
-    index: u32,
+/// One subscriber of a group: its connection and one opener per publisher.
+pub struct Member {
+    pub index: u32,
+    pub conn: Connected,
+    pub openers: Vec<Unprotector>,
+}
+
+/// Runs the subscribers of group `group` as tasks of one thread (`sub-<group>`, with a
+/// single-threaded runtime) and hands back their reports in the order given. The thread reads
+/// its own CPU clock at the measured window's edges; that figure goes to the first report (the
+/// case sums them).
+pub fn spawn_group(
+    group: u32,
     plan: Arc<CasePlan>,
-    conn: Connected,
-    openers: Vec<Unprotector>,
+    members: Vec<Member>,
     sent: watch::Receiver<Option<Vec<u64>>>,
-) -> std::io::Result<tokio::sync::oneshot::Receiver<SubscriberReport>> {
+) -> std::io::Result<tokio::sync::oneshot::Receiver<Vec<SubscriberReport>>> {
     // Built here so a failure is an error of the case rather than a panic on the thread.
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     let (tx, rx) = tokio::sync::oneshot::channel();
     std::thread::Builder::new()
-        .name(format!("{SUBSCRIBER_THREAD}{index}"))
+        .name(format!("{SUBSCRIBER_THREAD}{group}"))
         .spawn(move || {
-            let report = rt.block_on(run(index, plan, conn, openers, sent));
-            let _ = tx.send(report);
+            let mut clock = WindowClock::new(plan.warmup_end_ns, plan.end_ns);
+            let mut reports = rt.block_on(async {
+                let mut tasks = tokio::task::JoinSet::new();
+                let n = members.len();
+                for (k, m) in members.into_iter().enumerate() {
+                    let run = run(m.index, plan.clone(), m.conn, m.openers, sent.clone());
+                    tasks.spawn(async move { (k, run.await) });
+                }
+                let mut out: Vec<Option<SubscriberReport>> = (0..n).map(|_| None).collect();
+                loop {
+                    let edge = clock.next_edge();
+                    tokio::select! {
+                        joined = tasks.join_next() => match joined {
+                            Some(Ok((k, r))) => out[k] = Some(r),
+                            // A panicked subscriber leaves its slot empty: the case says so.
+                            Some(Err(_)) => {}
+                            None => break,
+                        },
+                        // Wakes at the measured window's edges to read this thread's CPU clock.
+                        _ = super::publisher::sleep_until_edge(edge), if edge.is_some() => clock.tick(now_ns()),
+                    }
+                }
+                out
+            });
+            let cpu = clock.finish();
+            if let Some(Some(first)) = reports.first_mut() {
+                first.window_cpu_ns = cpu;
+            }
+            // Only complete groups are handed back: a missing report would undercount.
+            if let Some(all) = reports.into_iter().collect::<Option<Vec<_>>>() {
+                let _ = tx.send(all);
+            }
         })?;
     Ok(rx)
 }
@@ -157,9 +200,7 @@ pub async fn run(
     let mut totals: Option<Vec<u64>> = None;
     let mut connection = ConnectionLog::default();
     let mut deadline = tokio::time::Instant::now() + Duration::from_secs(24 * 3600);
-    let mut clock = WindowClock::new(plan.warmup_end_ns, plan.end_ns);
     loop {
-        let edge = clock.next_edge();
         if let Some(t) = &totals
             && s.receipts.complete(t)
         {
@@ -201,8 +242,6 @@ pub async fn run(
                 deadline = tokio::time::Instant::now() + plan.drain;
             }
             _ = tokio::time::sleep_until(deadline) => break,
-            // Wakes at the measured window's edges to read this thread's CPU clock.
-            _ = super::publisher::sleep_until_edge(edge), if edge.is_some() => clock.tick(now_ns()),
         }
     }
     let _ = client.try_disconnect();
@@ -215,6 +254,7 @@ pub async fn run(
     })
     .await;
     SubscriberReport {
+        index: s.index,
         receipts: s.receipts,
         counts: s.counts,
         delivered_measured: s.delivered_measured,
@@ -224,7 +264,8 @@ pub async fn run(
         block_repeats: s.blocks.repeats,
         window_delivered: s.window_delivered,
         window_check_cpu_ns: s.window_check_cpu_ns,
-        window_cpu_ns: clock.finish(),
+        // Read by the group's thread, which runs every subscriber of the group.
+        window_cpu_ns: None,
     }
 }
 

@@ -331,6 +331,7 @@ fn case(suite: &str, mac: &str, qos: u8, size: usize, per_msg: f64, per_byte: f6
         broker_qos: None,
         fault: None,
         session_resumes: None,
+        connections: None,
     }
 }
 
@@ -405,5 +406,6 @@ fn failed_case() -> CaseResult {
         broker_qos: None,
         fault: None,
         session_resumes: None,
+        connections: None,
     }
 }

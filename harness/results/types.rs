@@ -295,6 +295,26 @@ pub struct CaseResult {
     /// Persistent-session cases only: what the clients' reconnects found on the broker.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_resumes: Option<SessionResumes>,
+    /// How the case's clients were brought up and carried (absent in older runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connections: Option<Connections>,
+}
+
+/// The connection ramp of a case and the threads its clients ran on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Connections {
+    /// Clients connected: publishers + subscribers.
+    pub clients: u64,
+    /// Wall time of the two ramps (subscribers', then publishers'), first CONNECT to last
+    /// CONNACK of each, summed, in seconds; `load.connect_batch` and `connect_interval` shape it.
+    pub ramp_s: f64,
+    /// `clients / ramp_s`.
+    pub connects_per_s: f64,
+    /// OS thread groups the publishers and the subscribers ran in (`load.threads`): a
+    /// publisher group is a send thread and an event-loop thread, a subscriber group a thread.
+    pub publisher_groups: u32,
+    pub subscriber_groups: u32,
 }
 
 /// Reconnects of a persistent-session case, summed over its clients.

@@ -178,6 +178,7 @@ pub async fn run(
         broker_qos: None,
         fault: None,
         session_resumes: None,
+        connections: None,
     };
 
     let setup = Setup {
@@ -311,7 +312,9 @@ async fn measure(
     };
     // Subscribers first, so nothing is published before someone listens.
     let (sub_ids, pub_ids) = super::sessions::client_ids(&topic_prefix, load);
+    let ramp_started = now_ns();
     let mut subs = connect_all(endpoint, sub_ids, max_packet, inflight, case.session, ramp).await?;
+    let mut ramp_ns = now_ns() - ramp_started;
     live.iter().for_each(|l| l.subscribers_connected());
     let filter = format!("{topic_prefix}/+");
     let mut granted: Option<u8> = None;
@@ -325,7 +328,9 @@ async fn measure(
             (a, b) => a.or(b),
         };
     }
+    let ramp_started = now_ns();
     let mut pubs = connect_all(endpoint, pub_ids, max_packet, inflight, case.session, ramp).await?;
+    ramp_ns += now_ns() - ramp_started;
     live.iter().for_each(|l| l.publishers_connected());
     for p in &pubs {
         record_connect(phases, p);
@@ -462,15 +467,62 @@ async fn measure(
     let (sent_tx, sent_rx) = watch::channel(None);
     // Every thread's CPU at the two edges of the measured window.
     let sampler = tokio::spawn(sample_window(plan.warmup_end_ns, plan.end_ns));
-    let mut sub_threads = Vec::with_capacity(subs.len());
-    for ((i, conn), ops) in (0u32..).zip(subs).zip(openers) {
-        let rx = subscriber::spawn(i, plan.clone(), conn, ops, sent_rx.clone())
-            .map_err(|e| format!("cannot start subscriber thread {i}: {e}"))?;
+    // Clients onto threads (`load.threads`): a group per client, or a few groups of many.
+    let total = load.publishers + load.subscribers;
+    let sub_groups = crate::load::threads::assign(
+        load.subscribers,
+        load.threads.groups(load.subscribers, total),
+    );
+    let mut subs: Vec<Option<(Connected, Vec<Unprotector>)>> =
+        subs.into_iter().zip(openers).map(Some).collect();
+    let mut sub_threads = Vec::with_capacity(sub_groups.len());
+    for (g, members) in (0u32..).zip(sub_groups) {
+        let members = members
+            .into_iter()
+            .filter_map(|i| {
+                let (conn, openers) = subs.get_mut(i as usize)?.take()?;
+                Some(subscriber::Member {
+                    index: i,
+                    conn,
+                    openers,
+                })
+            })
+            .collect();
+        let rx = subscriber::spawn_group(g, plan.clone(), members, sent_rx.clone())
+            .map_err(|e| format!("cannot start subscriber thread {g}: {e}"))?;
         sub_threads.push(rx);
     }
+    let pub_groups =
+        crate::load::threads::assign(load.publishers, load.threads.groups(load.publishers, total));
+    let mut pubs: Vec<Option<(Connected, Protector)>> =
+        pubs.into_iter().zip(protectors).map(Some).collect();
+    let clients = u64::from(total);
+    let ramp_s = ramp_ns as f64 / 1e9;
+    result.connections = Some(crate::results::Connections {
+        clients,
+        ramp_s,
+        connects_per_s: if ramp_s > 0.0 {
+            clients as f64 / ramp_s
+        } else {
+            0.0
+        },
+        publisher_groups: pub_groups.len() as u32,
+        subscriber_groups: sub_threads.len() as u32,
+    });
     let mut pub_tasks = JoinSet::new();
-    for ((i, conn), protector) in (0u32..).zip(pubs).zip(protectors) {
-        pub_tasks.spawn(publisher::run(plan.clone(), i, conn, protector));
+    for (g, members) in (0u32..).zip(pub_groups) {
+        let members = members
+            .into_iter()
+            .filter_map(|i| {
+                let (conn, protector) = pubs.get_mut(i as usize)?.take()?;
+                Some(publisher::Member {
+                    index: i,
+                    conn,
+                    protector,
+                })
+            })
+            .collect();
+        pub_tasks.spawn(publisher::run_group(plan.clone(), g, members));
     }
 
     let mut sent = vec![0u64; load.publishers as usize];
@@ -483,61 +535,67 @@ async fn measure(
     let (mut send_cpu_ns, mut send_cpu_messages) = (0u64, 0u64);
     let mut io_cpu_ns: Option<u64> = None;
     while let Some(joined) = pub_tasks.join_next().await {
-        let r = joined.map_err(|e| format!("publisher task failed: {e}"))?;
-        send_cpu_ns += r.send_cpu_ns;
-        send_cpu_messages += r.send_cpu_messages;
-        if let Some(ns) = r.io_cpu_ns {
-            *io_cpu_ns.get_or_insert(0) += ns;
+        let group = joined.map_err(|e| format!("publisher task failed: {e}"))?;
+        for r in group {
+            send_cpu_ns += r.send_cpu_ns;
+            send_cpu_messages += r.send_cpu_messages;
+            if let Some(ns) = r.io_cpu_ns {
+                *io_cpu_ns.get_or_insert(0) += ns;
+            }
+            sent[r.index as usize] = r.sent;
+            *counts += &r.counts();
+            rejection = rejection.or(r.first_rejection);
+            if let Some(m) = r.receive_max {
+                result.receive_maximum = Some(result.receive_maximum.map_or(m, |x| x.min(m)));
+            }
+            if r.stopped.is_some() {
+                stopped_unsent += r.unsent;
+            }
+            stopped.push(r.stopped);
+            acks += &r.acks;
+            phases.merge(&r.phases);
+            connections.push(r.connection);
+            result.errors.extend(
+                r.errors
+                    .into_iter()
+                    .map(|e| format!("publisher {}: {e}", r.index)),
+            );
         }
-        sent[r.index as usize] = r.sent;
-        *counts += &r.counts();
-        rejection = rejection.or(r.first_rejection);
-        if let Some(m) = r.receive_max {
-            result.receive_maximum = Some(result.receive_maximum.map_or(m, |x| x.min(m)));
-        }
-        if r.stopped.is_some() {
-            stopped_unsent += r.unsent;
-        }
-        stopped.push(r.stopped);
-        acks += &r.acks;
-        phases.merge(&r.phases);
-        connections.push(r.connection);
-        result.errors.extend(
-            r.errors
-                .into_iter()
-                .map(|e| format!("publisher {}: {e}", r.index)),
-        );
     }
     let _ = sent_tx.send(Some(sent.clone()));
 
     let mut delivered_measured = 0;
     let (mut window_delivered, mut window_check_cpu_ns) = (0u64, 0u64);
     let mut sub_cpu_ns: Option<u64> = None;
-    for (s_index, rx) in sub_threads.into_iter().enumerate() {
-        let r = rx
+    for (g, rx) in sub_threads.into_iter().enumerate() {
+        let group = rx
             .await
-            .map_err(|_| format!("subscriber thread {s_index} panicked"))?;
-        window_delivered += r.window_delivered;
-        window_check_cpu_ns += r.window_check_cpu_ns;
-        if let Some(ns) = r.window_cpu_ns {
-            *sub_cpu_ns.get_or_insert(0) += ns;
+            .map_err(|_| format!("subscriber thread {g} panicked"))?;
+        for r in group {
+            window_delivered += r.window_delivered;
+            window_check_cpu_ns += r.window_check_cpu_ns;
+            if let Some(ns) = r.window_cpu_ns {
+                *sub_cpu_ns.get_or_insert(0) += ns;
+            }
+            r.receipts.settle(&sent, counts);
+            *counts += &r.counts;
+            delivered_measured += r.delivered_measured;
+            if r.block_repeats.envelopes > 0 {
+                result
+                    .block_repeats
+                    .get_or_insert_with(|| {
+                        crate::results::BlockRepeats::new(r.block_repeats.block_len)
+                    })
+                    .merge(&r.block_repeats);
+            }
+            phases.merge(&r.phases);
+            connections.push(r.connection);
+            result.errors.extend(
+                r.errors
+                    .into_iter()
+                    .map(|e| format!("subscriber {}: {e}", r.index)),
+            );
         }
-        r.receipts.settle(&sent, counts);
-        *counts += &r.counts;
-        delivered_measured += r.delivered_measured;
-        if r.block_repeats.envelopes > 0 {
-            result
-                .block_repeats
-                .get_or_insert_with(|| crate::results::BlockRepeats::new(r.block_repeats.block_len))
-                .merge(&r.block_repeats);
-        }
-        phases.merge(&r.phases);
-        connections.push(r.connection);
-        result.errors.extend(
-            r.errors
-                .into_iter()
-                .map(|e| format!("subscriber {s_index}: {e}")),
-        );
     }
 
     result.outages = outage::merge(&connections, start_ns, now_ns());

@@ -75,6 +75,8 @@ pub struct Load {
     pub connect_interval: Duration,
     /// s-mqtt's validation: the largest |timestamp 2 − timestamp 1| a publisher accepts.
     pub smqtt_time_bound: Duration,
+    /// Clients per OS thread (`load.threads`).
+    pub threads: crate::load::threads::Threads,
 }
 
 /// The run's Security Center, from `[keys.center]`.
@@ -261,6 +263,7 @@ fn validate(
             connect_batch: load.connect_batch.0,
             connect_interval: load.connect_interval.0,
             smqtt_time_bound: load.smqtt_time_bound.0,
+            threads: load.threads,
         },
         keys: KeySeed(seed),
         center,

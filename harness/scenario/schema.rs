@@ -159,6 +159,9 @@ pub struct LoadSection {
     /// timestamp 1 and its subscriber's timestamp 2 the publisher accepts (seed 004's rule).
     #[serde(default = "default_smqtt_time_bound")]
     pub smqtt_time_bound: DurationValue,
+    /// How clients map onto OS threads (see [`crate::load::threads`]).
+    #[serde(default)]
+    pub threads: crate::load::threads::Threads,
 }
 
 /// In-flight window: 1 to 65535 (MQTT packet ids are 16-bit).
@@ -198,6 +201,7 @@ impl Default for LoadSection {
             connect_interval: zero_duration(),
             session: default_session(),
             smqtt_time_bound: default_smqtt_time_bound(),
+            threads: Default::default(),
         }
     }
 }
