@@ -8,6 +8,11 @@
 #    - aes-128-cbc against aes-256-cbc at 16 KiB (14 rounds instead of 10): encrypt and
 #      decrypt must come out WORSE for aes-256-cbc;
 #    - des-cbc against 3des-cbc (three DES passes): WORSE for 3des-cbc.
+# 3. Threads: the A/A's first run (3 clients, so `load.threads = "auto"` gives each its own
+#    threads) against quick.toml with every client in one thread group (`load.threads = 1`:
+#    one send thread and one event-loop thread for both publishers, one subscriber thread).
+#    Sharing a thread must not make a crypto timing worse: no encrypt/decrypt row WORSE
+#    (skip with THREADS_CHECK=0).
 # Prints PASS/FAIL lines with the figures; exits 0 either way, non-zero only when the tool
 # itself failed.
 #
@@ -98,6 +103,16 @@ ab() {
 
 ab aes-128-cbc aes-256-cbc 16384
 ab des-cbc 3des-cbc 1024
+
+if [ "${THREADS_CHECK:-1}" != 0 ]; then
+    echo "== threads: per-client (the A/A's first run) vs every client in one thread group" >&2
+    t=$(run threads-1 --set load.threads=1 "${extra[@]}")
+    "$bin" compare "$a" "$t" --json --out "$work/threads-compare" >"$work/threads.json"
+    read -r flagged tested worse better < <(counts <"$work/threads.json")
+    read -r cworse crows cbetter cworse99 crows99 < <(crypto <"$work/threads.json")
+    v=$(python3 -c "print('PASS' if $crows > 0 and $cworse == 0 and $cworse99 == 0 else 'FAIL')")
+    echo "$v threads per-client -> 1 group: encrypt/decrypt rows WORSE: $cworse of $crows p50, $cworse99 of $crows99 p99 (want 0); $cbetter crypto rows BETTER; all rows: $flagged of $tested flagged ($worse WORSE, $better BETTER)"
+fi
 
 echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 echo "tables: $bin compare A B (folders under $work)" >&2
