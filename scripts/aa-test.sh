@@ -112,6 +112,21 @@ if [ "${THREADS_CHECK:-1}" != 0 ]; then
     read -r cworse crows cbetter cworse99 crows99 < <(crypto <"$work/threads.json")
     v=$(python3 -c "print('PASS' if $crows > 0 and $cworse == 0 and $cworse99 == 0 else 'FAIL')")
     echo "$v threads per-client -> 1 group: encrypt/decrypt rows WORSE: $cworse of $crows p50, $cworse99 of $crows99 p99 (want 0); $cbetter crypto rows BETTER; all rows: $flagged of $tested flagged ($worse WORSE, $better BETTER)"
+    # The verdicts test each row alone; a shift too small for any row can still lean one way
+    # in every case. Geometric means of the ratios, next to the A/A's, show it.
+    "$bin" compare "$a" "$b" --json --out "$work/aa-compare-json" >"$work/aa.json"
+    python3 - "$work/aa.json" "$work/threads.json" <<'PY'
+import json, math, sys
+for path, label in zip(sys.argv[1:], ["A/A (run 2 / run 1)", "threads (1 group / per-client)"]):
+    c = json.load(open(path))
+    parts = []
+    for metric in ["enc p50", "enc cpu p50", "dec p50", "dec cpu p50", "lat p50"]:
+        r = [m["ratio"] for k in c["cases"] for m in k["metrics"] if m["metric"] == metric and m["ratio"]]
+        if r:
+            g = math.exp(sum(map(math.log, r)) / len(r))
+            parts.append("%s x%.3f (%d of %d above 1)" % (metric, g, sum(x > 1 for x in r), len(r)))
+    print("  %s, geometric mean over cases: %s" % (label, "; ".join(parts)))
+PY
 fi
 
 echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
