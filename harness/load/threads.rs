@@ -44,12 +44,13 @@ impl Threads {
     }
 }
 
-/// Splits `0..clients` into `groups` groups, client i in group i mod `groups`.
-pub fn assign(clients: u32, groups: u32) -> Vec<Vec<u32>> {
-    let groups = groups.clamp(1, clients.max(1));
-    let mut out = vec![Vec::new(); groups as usize];
-    for i in 0..clients {
-        out[(i % groups) as usize].push(i);
+/// Deals `items` (client i is `items[i]`) into `groups` groups, client i into group
+/// i mod `groups`, each with its index.
+pub fn split<T>(items: Vec<T>, groups: u32) -> Vec<Vec<(u32, T)>> {
+    let groups = groups.clamp(1, (items.len() as u32).max(1));
+    let mut out: Vec<Vec<(u32, T)>> = (0..groups).map(|_| Vec::new()).collect();
+    for (i, item) in (0u32..).zip(items) {
+        out[(i % groups) as usize].push((i, item));
     }
     out
 }
@@ -113,9 +114,15 @@ mod tests {
 
     #[test]
     fn every_client_is_in_exactly_one_group() {
-        let g = assign(7, 3);
-        assert_eq!(g, vec![vec![0, 3, 6], vec![1, 4], vec![2, 5]]);
-        assert_eq!(assign(2, 5), vec![vec![0], vec![1]]);
+        let indices = |g: Vec<Vec<(u32, char)>>| -> Vec<Vec<u32>> {
+            g.into_iter()
+                .map(|v| v.into_iter().map(|(i, _)| i).collect())
+                .collect()
+        };
+        let g = split("abcdefg".chars().collect(), 3);
+        assert_eq!(g[0], vec![(0, 'a'), (3, 'd'), (6, 'g')]);
+        assert_eq!(indices(g), vec![vec![0, 3, 6], vec![1, 4], vec![2, 5]]);
+        assert_eq!(indices(split(vec!['x', 'y'], 5)), vec![vec![0], vec![1]]);
     }
 
     #[test]

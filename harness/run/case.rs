@@ -17,7 +17,7 @@ use crate::crypto::protect::{Protection, Protector, Unprotector};
 use crate::load::client::{self, ClientSpec, Connected};
 use crate::load::payload::PayloadSource;
 use crate::load::ramp::{self, Ramp};
-use crate::load::{CasePlan, publisher, subscriber};
+use crate::load::{CasePlan, publisher, subscriber, threads};
 use crate::measure::clock::now_ns;
 use crate::measure::cpu;
 use crate::measure::histograms::{Phase, Phases};
@@ -469,57 +469,48 @@ async fn measure(
     let sampler = tokio::spawn(sample_window(plan.warmup_end_ns, plan.end_ns));
     // Clients onto threads (`load.threads`): a group per client, or a few groups of many.
     let total = load.publishers + load.subscribers;
-    let sub_groups = crate::load::threads::assign(
-        load.subscribers,
+    let sub_groups = threads::split(
+        subs.into_iter().zip(openers).collect(),
         load.threads.groups(load.subscribers, total),
     );
-    let mut subs: Vec<Option<(Connected, Vec<Unprotector>)>> =
-        subs.into_iter().zip(openers).map(Some).collect();
+    let pub_groups = threads::split(
+        pubs.into_iter().zip(protectors).collect(),
+        load.threads.groups(load.publishers, total),
+    );
+    let ramp_s = ramp_ns as f64 / 1e9;
+    result.connections = Some(crate::results::Connections {
+        clients: u64::from(total),
+        ramp_s,
+        connects_per_s: if ramp_s > 0.0 {
+            f64::from(total) / ramp_s
+        } else {
+            0.0
+        },
+        publisher_groups: pub_groups.len() as u32,
+        subscriber_groups: sub_groups.len() as u32,
+    });
     let mut sub_threads = Vec::with_capacity(sub_groups.len());
     for (g, members) in (0u32..).zip(sub_groups) {
         let members = members
             .into_iter()
-            .filter_map(|i| {
-                let (conn, openers) = subs.get_mut(i as usize)?.take()?;
-                Some(subscriber::Member {
-                    index: i,
-                    conn,
-                    openers,
-                })
+            .map(|(index, (conn, openers))| subscriber::Member {
+                index,
+                conn,
+                openers,
             })
             .collect();
         let rx = subscriber::spawn_group(g, plan.clone(), members, sent_rx.clone())
             .map_err(|e| format!("cannot start subscriber thread {g}: {e}"))?;
         sub_threads.push(rx);
     }
-    let pub_groups =
-        crate::load::threads::assign(load.publishers, load.threads.groups(load.publishers, total));
-    let mut pubs: Vec<Option<(Connected, Protector)>> =
-        pubs.into_iter().zip(protectors).map(Some).collect();
-    let clients = u64::from(total);
-    let ramp_s = ramp_ns as f64 / 1e9;
-    result.connections = Some(crate::results::Connections {
-        clients,
-        ramp_s,
-        connects_per_s: if ramp_s > 0.0 {
-            clients as f64 / ramp_s
-        } else {
-            0.0
-        },
-        publisher_groups: pub_groups.len() as u32,
-        subscriber_groups: sub_threads.len() as u32,
-    });
     let mut pub_tasks = JoinSet::new();
     for (g, members) in (0u32..).zip(pub_groups) {
         let members = members
             .into_iter()
-            .filter_map(|i| {
-                let (conn, protector) = pubs.get_mut(i as usize)?.take()?;
-                Some(publisher::Member {
-                    index: i,
-                    conn,
-                    protector,
-                })
+            .map(|(index, (conn, protector))| publisher::Member {
+                index,
+                conn,
+                protector,
             })
             .collect();
         pub_tasks.spawn(publisher::run_group(plan.clone(), g, members));
