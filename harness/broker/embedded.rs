@@ -243,15 +243,12 @@ pub(crate) fn config_with(servers: HashMap<String, ServerSettings>) -> Config {
             // messages per client); further behind, it skips ahead and the case counts the
             // messages lost.
             //
-            // The bound is per filter and rumqttd 0.20 never drops a filter's log, nor the
-            // filter, nor the clean-session client ids it has seen: every case (topics of its
-            // own, see run::case) leaves min(what it sent, the bound) behind for the life of
-            // the process: 18 KiB of VmRSS for a case of 12 messages of 64 B (rss_probe `cases`,
-            // like scripts/many-cases.sh's), up to ~55 MiB for a long 256-B one. Sharing
-            // topics between cases would only move the bound from per case to per run (and
-            // tiny cases would still pin a read buffer each until the shared log is full) and
-            // let a late message of one case reach the next; the fix is rumqttd's
-            // (rumqttd-dead-filters.patch beside this file: 18 -> 0.1 KiB per case).
+            // The bound is per filter. rumqttd 0.20.0 as published never drops a filter's log,
+            // nor the filter, nor the clean-session client ids it has seen, so every case
+            // (topics of its own, see run::case) would leave min(what it sent, the bound)
+            // behind for the life of the process (18 KiB of VmRSS for a case of 12 messages of
+            // 64 B). The build uses vendor/rumqttd, patched to drop a filter once no live
+            // connection or saved session subscribes to it (vendor/README.md: 0.1 KiB per case).
             max_segment_size: 4 * 1024 * 1024,
             max_segment_count: 8,
             custom_segment: None,
