@@ -4,9 +4,11 @@
 #   ours: mqtt-cipher-bench closed loop (rate = "max"), published, routed, received, opened,
 #         checked and accounted, suite none and aes-128-gcm
 # at QoS 0 and 1. Prints msgs/s and the ratios (targets: ours >= 1.5x the pair; aes-128-gcm
-# >= 0.9x none). A benchmark, not a test: run it on a quiet machine.
+# >= 0.9x none), and, where perf can count syscalls, the run's socket sends and thread wake-ups
+# per message (aes-128-gcm case). A benchmark, not a test: run it on a quiet machine.
 #
 # usage: scripts/compare-peers.sh [messages=200000] [seconds=5]
+#   MCB_BIN=/path/to/mqtt-cipher-bench scripts/compare-peers.sh   # that binary, no build
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-200000}
@@ -30,8 +32,14 @@ for _ in $(seq 50); do (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sl
 url="mqtt://127.0.0.1:$port"
 version=$(mosquitto -h 2>/dev/null | head -1 || true)
 
-cargo build --release --quiet
-bin=target/release/mqtt-cipher-bench
+if [ -z "${MCB_BIN:-}" ]; then cargo build --release --quiet; fi
+bin=${MCB_BIN:-target/release/mqtt-cipher-bench}
+# Syscalls per message sent, when perf can count them here (root, tracefs), over the whole run
+# process (publisher, subscriber, setup): socket sends (send/sendto, sendmsg, writev: one flush
+# per publish shows as >= 1, coalesced writes as less) and write(2), which here is almost all
+# eventfd wake-ups of one thread by another.
+events=syscalls:sys_enter_write,syscalls:sys_enter_writev,syscalls:sys_enter_sendto,syscalls:sys_enter_sendmsg
+if perf stat -x, -e "$events" -o /dev/null true >/dev/null 2>&1; then perf=1; else perf=; fi
 
 # 64-byte lines (63 characters + newline stripped by mosquitto_pub -l: 63-byte payloads).
 python3 -c "import sys; sys.stdout.write(('x'*63+'\n')*$N)" > "$work/lines"
@@ -52,30 +60,43 @@ peer_rate() { # qos: "received msgs/s", from the first publish to the last recei
 
 ours_rate() { # qos suite
     local out="$work/ours-$1-$2"
-    "$bin" run scenarios/quick.toml --broker "$url" --out "$out" -q \
+    local wrap=()
+    if [ -n "$perf" ]; then wrap=(perf stat -x, -e "$events" -o "$out.perf" --); fi
+    "${wrap[@]}" "$bin" run scenarios/quick.toml --broker "$url" --out "$out" -q \
         --set load.publishers=1 --set load.subscribers=1 --set load.rate=max --set load.inflight=1000 \
         --set "load.duration=${SECS}s" --set load.warmup=1s \
         --set link.proxy=false --set "matrix.qos=[$1]" --set "matrix.size=[64]" --set "matrix.suite=[\"$2\"]" >/dev/null
     python3 - "$out" <<'PY'
-import json, glob, sys
+import json, glob, os, sys
 r = json.load(open(glob.glob(sys.argv[1] + "/*/*/results.json")[0]))
 c = r["cases"][0]
 assert c["counts"]["lost"] == 0 or c["params"]["qos"] == 0, c["counts"]
-print(c["throughput"]["delivered_msgs_per_s"])
+writes = "-/-"
+if os.path.exists(sys.argv[1] + ".perf"):
+    n = {}
+    for l in open(sys.argv[1] + ".perf"):
+        f = l.split(",")
+        if len(f) > 2 and f[0].isdigit():
+            n[f[2].split("sys_enter_")[-1]] = int(f[0])
+    sent = max(c["counts"]["sent"], 1)
+    # send(2) is sendto; write(2) here is almost all eventfd wake-ups between threads.
+    sock = n.get("sendto", 0) + n.get("sendmsg", 0) + n.get("writev", 0)
+    writes = "%.2f/%.2f" % (sock / sent, n.get("write", 0) / sent)
+print(c["throughput"]["delivered_msgs_per_s"], writes)
 PY
 }
 
 echo "broker: $version on $url; $(nproc) cores; $N peer messages, ${SECS}s harness cases"
-printf '%-4s %14s %14s %16s %10s %12s\n' QoS "peer msg/s" "ours none" "ours aes-gcm" "none/peer" "gcm/none"
+printf '%-4s %14s %14s %16s %10s %12s %12s\n' QoS "peer msg/s" "ours none" "ours aes-gcm" "none/peer" "gcm/none" "sends/wakes"
 for qos in 0 1; do
     read -r got p < <(peer_rate "$qos")
-    n=$(ours_rate "$qos" none)
-    g=$(ours_rate "$qos" aes-128-gcm)
+    read -r n _ < <(ours_rate "$qos" none)
+    read -r g w < <(ours_rate "$qos" aes-128-gcm)
     # A pair that lost messages is broken for this comparison: its rate is not divided by.
     python3 -c "
 got, p, n, g, N = $got, $p, $n, $g, $N
 ratio = '%9.2fx' % (n / p) if got == N else '   broken'
-print('%-4s %14.0f %14.0f %16.0f %10s %11.2fx' % ($qos, p, n, g, ratio, g / n))
+print('%-4s %14.0f %14.0f %16.0f %10s %11.2fx %12s' % ($qos, p, n, g, ratio, g / n, '$w'))
 if got != N:
     print('     the mosquitto_pub/sub pair received %d of %d at QoS $qos: no ratio' % (got, N))
 "

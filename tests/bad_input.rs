@@ -631,3 +631,48 @@ fn bad_faults_exit_2_at_the_field_with_what_would_work() {
     );
     assert!(!dir.path().join("out").exists(), "no results folder");
 }
+
+#[test]
+fn source_addrs_that_cannot_be_bound_exit_2_at_the_address() {
+    let dir = tempfile::tempdir().unwrap();
+    // 192.0.2.1 is TEST-NET-1 (RFC 5737): on no host's interfaces.
+    for (value, col, want) in [
+        (
+            "[\"127.0.0.2\", \"192.0.2.1\"]",
+            30,
+            "load.source_addrs[1]: 192.0.2.1 cannot be bound here",
+        ),
+        (
+            "[\"localhost\"]",
+            17,
+            "load.source_addrs[0]: expected an IP address of this host (e.g. \"127.0.0.2\"), got \"localhost\"",
+        ),
+        (
+            "[\"127.0.0.2\", \"127.0.0.2\"]",
+            30,
+            "load.source_addrs: 127.0.0.2 is listed twice",
+        ),
+        (
+            "[\"0.0.0.0\"]",
+            17,
+            "load.source_addrs[0]: 0.0.0.0 cannot be a source address",
+        ),
+        (
+            "[]",
+            16,
+            "load.source_addrs: expected at least one local IP address",
+        ),
+    ] {
+        let (code, err) = run_scenario(
+            dir.path(),
+            "src.toml",
+            &format!("name = \"s\"\n[load]\nsource_addrs = {value}\n"),
+        );
+        assert_eq!(code, 2, "{value}: {err}");
+        assert!(
+            err.contains(&format!("src.toml:3:{col}: {want}")),
+            "{value}: {err}"
+        );
+    }
+    assert!(!dir.path().join("out").exists(), "no results folder");
+}

@@ -96,6 +96,7 @@ impl Fixture {
                 max_packet: 64 * 1024,
                 inflight: 10,
                 session: mqtt_cipher_bench::broker::config::Session::Clean,
+                source: None,
             },
         )
         .await

@@ -95,6 +95,7 @@ impl Center {
                 max_packet: 256 * 1024,
                 inflight: 100,
                 session: mqtt_cipher_bench::broker::config::Session::Clean,
+                source: None,
             },
         )
         .await

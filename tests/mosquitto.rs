@@ -226,3 +226,56 @@ async fn unreachable_port_names_the_url_and_the_os_error() {
         "{msg}"
     );
 }
+
+/// `load.source_addrs`: every client connects from the addresses in turn, subscribers first,
+/// and Mosquitto's own log says from where each came.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_connect_from_the_source_addresses_in_turn() {
+    let Some(m) = Mosquitto::start() else { return };
+    let s = common::scenario(
+        "sources.toml",
+        &format!(
+            "name = \"sources\"\n{}[load]\npublishers = 3\nsubscribers = 1\nrate = 50\n\
+             duration = \"1s\"\nwarmup = \"200ms\"\ndrain = \"2s\"\n\
+             source_addrs = [\"127.0.0.2\", \"127.0.0.3\"]\n[matrix]\nqos = [1]\nsize = [64]\n\
+             suite = [\"aes-128-gcm\"]\n",
+            m.broker_toml()
+        ),
+    );
+    let (outcome, _root) = common::run_in_temp(&s).await;
+    let c = &outcome.results.cases[0];
+    assert_eq!(c.status, CaseStatus::Ok, "{:?}", c.error);
+    assert_eq!(c.counts.delivered, c.counts.expected, "{:?}", c.counts);
+    assert!(c.counts.sent > 0);
+    // "New client connected from 127.0.0.2:41234 as <id> (...)": the run's 4 clients, from
+    // .2, .3, .2, .3 (subscriber, then the 3 publishers).
+    let log = std::fs::read_to_string(&m.log).expect("mosquitto log");
+    let mut from: Vec<(String, String)> = log
+        .lines()
+        .filter_map(|l| {
+            let rest = l.split("New client connected from ").nth(1)?;
+            let (addr, rest) = rest.split_once(' ')?;
+            let id = rest.strip_prefix("as ")?.split_whitespace().next()?;
+            let ip = addr.rsplit_once(':')?.0;
+            Some((id.to_owned(), ip.to_owned()))
+        })
+        // The case's clients only (not the $SYS reader that names the broker).
+        .filter(|(id, _)| {
+            id.rsplit('-')
+                .next()
+                .is_some_and(|t| t.len() > 1 && (t.starts_with('s') || t.starts_with('p')))
+                && id.starts_with("mcb-")
+        })
+        .collect();
+    from.sort();
+    assert_eq!(from.len(), 4, "{from:?}\n{log}");
+    let subs: Vec<&str> = from
+        .iter()
+        .filter(|(id, _)| id.rsplit('-').next().is_some_and(|t| t.starts_with('s')))
+        .map(|(_, ip)| ip.as_str())
+        .collect();
+    let n2 = from.iter().filter(|(_, ip)| ip == "127.0.0.2").count();
+    let n3 = from.iter().filter(|(_, ip)| ip == "127.0.0.3").count();
+    assert_eq!((n2, n3), (2, 2), "{from:?}");
+    assert_eq!(subs, ["127.0.0.2"], "{from:?}");
+}

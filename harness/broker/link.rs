@@ -27,6 +27,9 @@ pub struct LinkSpec {
     pub jitter: Duration,
     /// Bits per second each way; None = unthrottled.
     pub bandwidth_bps: Option<u64>,
+    /// Connect upstream from the address each client connected from (`load.source_addrs`),
+    /// so the broker sees the clients' own source addresses through the proxy.
+    pub keep_source: bool,
 }
 
 impl LinkSpec {
@@ -93,10 +96,10 @@ impl Link {
             let mut conns = tokio::task::JoinSet::new();
             let mut backoff = ACCEPT_BACKOFF_MIN;
             loop {
-                let client = match listener.accept().await {
-                    Ok((client, _)) => {
+                let (client, peer) = match listener.accept().await {
+                    Ok(accepted) => {
                         backoff = ACCEPT_BACKOFF_MIN;
-                        client
+                        accepted
                     }
                     Err(_) => {
                         c.accept_errors.fetch_add(1, Ordering::Relaxed);
@@ -111,8 +114,8 @@ impl Link {
                 conns.spawn(async move {
                     // A failed upstream connect closes the client's socket: it sees the same
                     // "connection closed" it would see from an unreachable broker.
-                    let Ok(broker) = TcpStream::connect((upstream.0.as_str(), upstream.1)).await
-                    else {
+                    let source = spec.keep_source.then_some(peer.ip());
+                    let Ok(broker) = connect_from(&upstream, source).await else {
                         return;
                     };
                     forward(client, broker, spec, c, faults).await;
@@ -162,6 +165,33 @@ impl Drop for Link {
             s.abort();
         }
     }
+}
+
+/// A connection to `upstream`, bound to `source` (port 0) when given: to the first address of
+/// the upstream name in the source's family.
+async fn connect_from(
+    upstream: &(String, u16),
+    source: Option<std::net::IpAddr>,
+) -> std::io::Result<TcpStream> {
+    let Some(ip) = source else {
+        return TcpStream::connect((upstream.0.as_str(), upstream.1)).await;
+    };
+    let addr = tokio::net::lookup_host((upstream.0.as_str(), upstream.1))
+        .await?
+        .find(|a| a.is_ipv4() == ip.is_ipv4())
+        .ok_or_else(|| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("no address of {} in the family of {ip}", upstream.0),
+            )
+        })?;
+    let socket = if ip.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.bind(std::net::SocketAddr::new(ip, 0))?;
+    socket.connect(addr).await
 }
 
 /// Both directions of one connection until either side closes, or a reset fault ends it with

@@ -142,6 +142,7 @@ impl CenterClient {
             max_packet: super::service::MAX_PACKET,
             inflight: 10,
             session: crate::broker::config::Session::Clean,
+            source: None,
         };
         let mut conn = client::connect(endpoint, &spec)
             .await

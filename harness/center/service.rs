@@ -98,6 +98,7 @@ impl CenterService {
             max_packet: MAX_PACKET,
             inflight: 100,
             session: crate::broker::config::Session::Clean,
+            source: None,
         };
         let mut conn = client::connect(endpoint, &spec)
             .await

@@ -70,6 +70,8 @@ pub struct ClientSpec<'a> {
     /// Unacknowledged QoS 1/2 publishes allowed in flight.
     pub inflight: u16,
     pub session: Session,
+    /// Local address to connect from (`load.source_addrs`), or the kernel's choice.
+    pub source: Option<std::net::IpAddr>,
 }
 
 /// The settings of one client (no I/O), for the endpoint's protocol.
@@ -120,6 +122,7 @@ pub fn settings(
             .as_ref()
             .map(|c| (c.username.clone(), c.password.clone())),
         session: spec.session,
+        source: spec.source,
     })
 }
 

@@ -232,16 +232,16 @@ fn record_connect(phases: &mut Phases, c: &Connected) {
     }
 }
 
-/// Connects `n` clients along the ramp; the first failure fails the case.
+/// Connects the clients (id, source address) along the ramp; the first failure fails the case.
 async fn connect_all(
     endpoint: &Endpoint,
-    ids: Vec<String>,
+    ids: Vec<(String, Option<std::net::IpAddr>)>,
     max_packet: usize,
     inflight: u16,
     session: Session,
     ramp: Ramp,
 ) -> Result<Vec<Connected>, String> {
-    ramp::connect_in_batches(ids, ramp, |id| {
+    ramp::connect_in_batches(ids, ramp, |(id, source)| {
         let endpoint = endpoint.clone();
         async move {
             let spec = ClientSpec {
@@ -249,6 +249,7 @@ async fn connect_all(
                 max_packet,
                 inflight,
                 session,
+                source,
             };
             client::connect(&endpoint, &spec)
                 .await
@@ -293,7 +294,11 @@ async fn measure(
     let fault = ctx.scenario.faults.of(case);
     let mut link = if ctx.scenario.proxy {
         let upstream = (endpoint.host.clone(), endpoint.port);
-        let l = Link::start(upstream, ctx.scenario.link, fault.cloned())
+        let spec = crate::broker::link::LinkSpec {
+            keep_source: !load.source_addrs.is_empty(),
+            ..ctx.scenario.link
+        };
+        let l = Link::start(upstream, spec, fault.cloned())
             .await
             .map_err(|e| format!("cannot start the link proxy: {e}"))?;
         endpoint.via = Some(l.addr);
@@ -312,6 +317,21 @@ async fn measure(
     };
     // Subscribers first, so nothing is published before someone listens.
     let (sub_ids, pub_ids) = super::sessions::client_ids(&topic_prefix, load);
+    // `load.source_addrs` in turn over every client of the case, subscribers first.
+    let source = |i: usize| {
+        (!load.source_addrs.is_empty()).then(|| load.source_addrs[i % load.source_addrs.len()])
+    };
+    let subs_n = sub_ids.len();
+    let sub_ids = sub_ids
+        .into_iter()
+        .enumerate()
+        .map(|(i, id)| (id, source(i)))
+        .collect();
+    let pub_ids = pub_ids
+        .into_iter()
+        .enumerate()
+        .map(|(i, id)| (id, source(subs_n + i)))
+        .collect();
     let ramp_started = now_ns();
     let mut subs = connect_all(endpoint, sub_ids, max_packet, inflight, case.session, ramp).await?;
     let mut ramp_ns = now_ns() - ramp_started;

@@ -117,6 +117,7 @@ async fn preflight(endpoint: &Endpoint, run_tag: &str) -> Result<Preflight, RunE
         max_packet: 64 * 1024,
         inflight: 10,
         session: crate::broker::config::Session::Clean,
+        source: None,
     };
     let mut c = client::connect(endpoint, &spec).await.map_err(|e| {
         if e.is_input_error() {

@@ -114,6 +114,7 @@ async fn end_one(endpoint: &Endpoint, id: &str, max_packet: usize) -> Result<(),
         max_packet,
         inflight: 1,
         session: Session::Clean,
+        source: None,
     };
     let mut c = client::connect(endpoint, &spec)
         .await

@@ -73,6 +73,8 @@ pub(super) fn link_spec(
         rtt: l.rtt.as_ref().map_or(Duration::ZERO, |d| d.get_ref().0),
         jitter: l.jitter.as_ref().map_or(Duration::ZERO, |d| d.get_ref().0),
         bandwidth_bps: l.bandwidth.as_ref().map(|b| b.get_ref().0),
+        // Set per case from `load.source_addrs` (run::case).
+        keep_source: false,
     };
     if spec.is_emulated() && !*l.proxy.get_ref() {
         return Err(at(

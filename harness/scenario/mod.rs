@@ -15,6 +15,7 @@ pub mod references;
 pub mod requirements;
 pub mod schema;
 pub mod shard;
+mod source_addrs;
 #[cfg(test)]
 mod tests;
 
@@ -77,6 +78,9 @@ pub struct Load {
     pub smqtt_time_bound: Duration,
     /// Clients per OS thread (`load.threads`).
     pub threads: crate::load::threads::Threads,
+    /// Local addresses the clients connect from, in turn (`load.source_addrs`); empty: the
+    /// kernel's choice.
+    pub source_addrs: Vec<std::net::IpAddr>,
 }
 
 /// The run's Security Center, from `[keys.center]`.
@@ -264,6 +268,7 @@ fn validate(
             connect_interval: load.connect_interval.0,
             smqtt_time_bound: load.smqtt_time_bound.0,
             threads: load.threads,
+            source_addrs: source_addrs::resolve(load.source_addrs.as_ref(), &at)?,
         },
         keys: KeySeed(seed),
         center,

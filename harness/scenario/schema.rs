@@ -162,6 +162,9 @@ pub struct LoadSection {
     /// How clients map onto OS threads (see [`crate::load::threads`]).
     #[serde(default)]
     pub threads: crate::load::threads::Threads,
+    /// Local IP addresses to connect from, in turn (see `scenario::source_addrs`).
+    #[serde(default)]
+    pub source_addrs: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// In-flight window: 1 to 65535 (MQTT packet ids are 16-bit).
@@ -202,6 +205,7 @@ impl Default for LoadSection {
             session: default_session(),
             smqtt_time_bound: default_smqtt_time_bound(),
             threads: Default::default(),
+            source_addrs: None,
         }
     }
 }

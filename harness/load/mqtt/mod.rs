@@ -36,6 +36,8 @@ pub struct Settings {
     pub credentials: Option<(String, String)>,
     /// Clean or persistent (see [`Session`]).
     pub session: Session,
+    /// Local address to connect from (`load.source_addrs`); the kernel picks the port.
+    pub source: Option<std::net::IpAddr>,
 }
 
 /// MQTT 5 Session Expiry Interval of a persistent session: how long the broker keeps it after

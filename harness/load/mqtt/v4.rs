@@ -19,15 +19,22 @@ pub fn new(s: Settings) -> (Client, EventLoop) {
         o.set_credentials(user, pass);
     }
     let (client, mut eventloop) = rumqttc::AsyncClient::new(o, s.request_capacity);
-    eventloop.set_network_options(network(&s.connect_timeout));
+    eventloop.set_network_options(network(&s.connect_timeout, s.source));
     (Client::V4(client), EventLoop::V4(eventloop))
 }
 
-/// Nagle off (else every small publish waits ~40 ms for an ACK) and the connect timeout.
-pub(super) fn network(timeout: &std::time::Duration) -> NetworkOptions {
+/// Nagle off (else every small publish waits ~40 ms for an ACK), the connect timeout and the
+/// source address (`set_bind_addr` is the vendored rumqttc's, vendor/README.md).
+pub(super) fn network(
+    timeout: &std::time::Duration,
+    source: Option<std::net::IpAddr>,
+) -> NetworkOptions {
     let mut net = NetworkOptions::new();
     net.set_tcp_nodelay(true);
     net.set_connection_timeout(timeout.as_secs().max(1));
+    if let Some(ip) = source {
+        net.set_bind_addr(std::net::SocketAddr::new(ip, 0));
+    }
     net
 }
 

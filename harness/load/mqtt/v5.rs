@@ -33,7 +33,7 @@ pub fn new(s: Settings) -> (Client, EventLoop) {
     o.set_outgoing_inflight_upper_limit(s.inflight.max(1));
     o.set_request_channel_capacity(s.request_capacity);
     o.set_connection_timeout(s.connect_timeout.as_secs().max(1));
-    o.set_network_options(super::v4::network(&s.connect_timeout));
+    o.set_network_options(super::v4::network(&s.connect_timeout, s.source));
     if let Some((user, pass)) = s.credentials {
         o.set_credentials(user, pass);
     }
