@@ -77,7 +77,11 @@ fn main() {
         } else if let (Some(v), Some(n)) = (line.strip_prefix("version = "), name.take()) {
             let v = v.trim_matches('"');
             if MEASURED_CRATES.contains(&n.as_str()) {
-                versions.push(format!("{n}={v}"));
+                // A crate carried in vendor/ with a patch of ours (vendor/README.md) is not
+                // the release of that number: say so wherever the version is recorded.
+                let patched = std::path::Path::new("vendor").join(&n).is_dir();
+                let tag = if patched { "+vendored" } else { "" };
+                versions.push(format!("{n}={v}{tag}"));
             }
             if n == "rand" {
                 rand.push(v.split('.').map(|x| x.parse().unwrap_or(0)).collect());

@@ -8,15 +8,15 @@ use rumqttc::QoS;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+use super::connect::{connect_all, record_connect, with_sources};
 use super::window::{ThreadCounts, sample_window, thread_cpu};
 use crate::broker::Endpoint;
 use crate::broker::link::Link;
 use crate::crypto::envelope::HARNESS_BYTES;
 use crate::crypto::keys::KeyRing;
 use crate::crypto::protect::{Protection, Protector, Unprotector};
-use crate::load::client::{self, ClientSpec, Connected};
 use crate::load::payload::PayloadSource;
-use crate::load::ramp::{self, Ramp};
+use crate::load::ramp::Ramp;
 use crate::load::{CasePlan, publisher, subscriber, threads};
 use crate::measure::clock::now_ns;
 use crate::measure::cpu;
@@ -224,41 +224,6 @@ pub async fn run(
     CaseOutcome { result, phases }
 }
 
-fn record_connect(phases: &mut Phases, c: &Connected) {
-    phases.record(Phase::Connect, c.connect_ns);
-    if let Some(t) = c.tls_probe {
-        phases.record(Phase::TcpConnect, t.tcp_connect_ns);
-        phases.record(Phase::TlsHandshake, t.handshake_ns);
-    }
-}
-
-/// Connects the clients (id, source address) along the ramp; the first failure fails the case.
-async fn connect_all(
-    endpoint: &Endpoint,
-    ids: Vec<(String, Option<std::net::IpAddr>)>,
-    max_packet: usize,
-    inflight: u16,
-    session: Session,
-    ramp: Ramp,
-) -> Result<Vec<Connected>, String> {
-    ramp::connect_in_batches(ids, ramp, |(id, source)| {
-        let endpoint = endpoint.clone();
-        async move {
-            let spec = ClientSpec {
-                client_id: &id,
-                max_packet,
-                inflight,
-                session,
-                source,
-            };
-            client::connect(&endpoint, &spec)
-                .await
-                .map_err(|e| e.to_string())
-        }
-    })
-    .await
-}
-
 /// What every client of one case is set up with.
 struct Setup {
     topic_prefix: String,
@@ -317,21 +282,7 @@ async fn measure(
     };
     // Subscribers first, so nothing is published before someone listens.
     let (sub_ids, pub_ids) = super::sessions::client_ids(&topic_prefix, load);
-    // `load.source_addrs` in turn over every client of the case, subscribers first.
-    let source = |i: usize| {
-        (!load.source_addrs.is_empty()).then(|| load.source_addrs[i % load.source_addrs.len()])
-    };
-    let subs_n = sub_ids.len();
-    let sub_ids = sub_ids
-        .into_iter()
-        .enumerate()
-        .map(|(i, id)| (id, source(i)))
-        .collect();
-    let pub_ids = pub_ids
-        .into_iter()
-        .enumerate()
-        .map(|(i, id)| (id, source(subs_n + i)))
-        .collect();
+    let (sub_ids, pub_ids) = with_sources(sub_ids, pub_ids, &load.source_addrs);
     let ramp_started = now_ns();
     let mut subs = connect_all(endpoint, sub_ids, max_packet, inflight, case.session, ramp).await?;
     let mut ramp_ns = now_ns() - ramp_started;

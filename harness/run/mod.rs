@@ -9,6 +9,7 @@
 
 pub mod case;
 pub mod center;
+mod connect;
 mod faults;
 pub mod metrics;
 pub mod order;
