@@ -152,6 +152,8 @@ impl EventLoop {
             // Last session might contain packets which aren't acked. If it's a new session, clear the pending packets.
             if !connack.session_present {
                 self.pending.clear();
+                // A new session: no QoS 2 publish of the old one will be retransmitted.
+                self.state.incoming_pub.clear();
             }
             self.network = Some(network);
 

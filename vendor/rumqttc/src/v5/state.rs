@@ -161,8 +161,9 @@ impl MqttState {
         }
         self.outgoing_rel.clear();
 
-        // remove packed ids of incoming qos2 publishes
-        self.incoming_pub.clear();
+        // The packet ids of QoS 2 publishes received but not yet released are kept: a resumed
+        // session must not deliver their retransmissions again (MQTT 3.1.1 and 5 §4.3.3). The
+        // event loop clears them when the broker's CONNACK says the session is new.
 
         self.await_pingresp = false;
         self.collision_ping_count = 0;
@@ -206,7 +207,18 @@ impl MqttState {
         &mut self,
         mut packet: Incoming,
     ) -> Result<Option<Packet>, StateError> {
-        self.events.push_back(Event::Incoming(packet.to_owned()));
+        // A QoS 2 PUBLISH whose packet id still awaits its PUBREL is a retransmission of a
+        // message already delivered: acknowledged again below, not delivered again
+        // (MQTT 3.1.1 and 5 §4.3.3, "MUST NOT cause duplicate messages to be delivered").
+        let retransmitted = match &packet {
+            Incoming::Publish(p) => {
+                p.qos == QoS::ExactlyOnce && self.incoming_pub.contains(p.pkid as usize)
+            }
+            _ => false,
+        };
+        if !retransmitted {
+            self.events.push_back(Event::Incoming(packet.to_owned()));
+        }
 
         let outgoing = match &mut packet {
             Incoming::PingResp(_) => self.handle_incoming_pingresp()?,
@@ -340,10 +352,13 @@ impl MqttState {
             }
             QoS::ExactlyOnce => {
                 let pkid = publish.pkid;
+                // A retransmission is answered at once even with manual acks: the
+                // application saw the message the first time.
+                let retransmitted = self.incoming_pub.contains(pkid as usize);
                 self.incoming_pub.grow(pkid as usize + 1);
                 self.incoming_pub.insert(pkid as usize);
 
-                if !self.manual_acks {
+                if !self.manual_acks || retransmitted {
                     let pubrec = PubRec::new(pkid, None);
                     return self.outgoing_pubrec(pubrec);
                 }
@@ -421,8 +436,13 @@ impl MqttState {
 
     fn handle_incoming_pubrel(&mut self, pubrel: &PubRel) -> Result<Option<Packet>, StateError> {
         if !self.incoming_pub.contains(pubrel.pkid as usize) {
-            error!("Unsolicited pubrel packet: {:?}", pubrel.pkid);
-            return Err(StateError::Unsolicited(pubrel.pkid));
+            // The broker resends a PUBREL whose PUBCOMP it never saw (a reconnect); MQTT 5
+            // §4.3.3 answers it with PUBCOMP "Packet Identifier not found", not a
+            // dropped connection that would make it resend the PUBREL forever.
+            warn!("PUBREL for unknown packet id {}: PUBCOMP 0x92", pubrel.pkid);
+            let mut pubcomp = PubComp::new(pubrel.pkid, None);
+            pubcomp.reason = PubCompReason::PacketIdentifierNotFound;
+            return Ok(Some(Packet::PubComp(pubcomp)));
         }
         self.incoming_pub.set(pubrel.pkid as usize, false);
 
