@@ -1,7 +1,7 @@
 //! The Security Center's request decoder and whole pipeline on arbitrary bytes, as anyone who
 //! can publish on its request topic can send them: no panic, no request over the size limits
 //! accepted, a canonical encoding, and only requests a registered client signed are granted
-//! (the properties in `mqtt_cipher_bench::center::fuzz`; `tests/center_fuzz.rs` runs them on
+//! (the properties in `mqtt_cipher_bench::center::fuzz`; `tests/it/center_fuzz.rs` runs them on
 //! stable Rust).
 #![no_main]
 

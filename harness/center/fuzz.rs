@@ -1,6 +1,6 @@
 //! What must hold for any bytes that arrive on the SC's request topic: the properties the
 //! request fuzzers check (`fuzz/fuzz_targets/center_request.rs` under libFuzzer, and
-//! `tests/center_fuzz.rs`, a mutation loop on stable Rust). Kept here so both check the same
+//! `tests/it/center_fuzz.rs`, a mutation loop on stable Rust). Kept here so both check the same
 //! thing.
 //!
 //! - The decoders never panic, and never accept more than the size limits.

@@ -12,7 +12,7 @@
 //!
 //! Same envelope bytes as the RustCrypto side except where the algorithm is randomized anyway:
 //! aws-lc's ECDSA draws its nonce (RFC 6979's deterministic nonce is RustCrypto's), so
-//! signatures differ between providers while each verifies the other's (tests/providers.rs).
+//! signatures differ between providers while each verifies the other's (tests/it/providers.rs).
 
 use aws_lc_rs::agreement::{self, ECDH_P256, UnparsedPublicKey};
 use aws_lc_rs::rand::SystemRandom;

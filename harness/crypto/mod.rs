@@ -1,6 +1,6 @@
 //! Everything that turns a plaintext into the bytes of a PUBLISH and back.
 //!
-//! The files form layers, each using only those below it (tests/layers.rs checks it):
+//! The files form layers, each using only those below it (tests/it/layers.rs checks it):
 //! - bottom: [`base`] (the error, the [`Sealer`]/[`Opener`]/`Signer`/`Verifier` traits) and
 //!   [`alg`] (the algorithm enums: block cipher, mode, AEAD, hybrid, `Family`, `SigAlg`).
 //! - below the implementations: [`provider`] (which library runs an algorithm, and the

@@ -11,7 +11,7 @@
 //!   Blowfish, PCBC, CCM or Ascon.
 //!
 //! Every provider of a suite produces the same body for the same key, IV and input (DESIGN.md;
-//! tests/providers.rs checks it suite by suite). A case that names no provider runs each part
+//! tests/it/providers.rs checks it suite by suite). A case that names no provider runs each part
 //! on [`default_for_family`] / [`default_for_signature`]: a table written from `speed
 //! --provider all` on this project's build target, not a choice made at run time.
 //!

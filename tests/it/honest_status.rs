@@ -3,11 +3,10 @@
 //! scheduled message is sent or unsent, per-suite size limits are refused before any case,
 //! and the key seed never reaches results.json or the reports.
 
-mod common;
-
+use crate::common;
 use std::path::Path;
 
-use common::run_bin;
+use crate::common::run_bin;
 use mqtt_cipher_bench::results::{CaseStatus, reader, secrets};
 
 /// The example: aes-128-ccm (13-byte nonce) cannot seal more than 65,535 B. Forced

@@ -3,15 +3,14 @@
 //! place to fix, and nothing panics.
 //!
 //! Covered elsewhere, not repeated here: a missing scenario file, an unknown suite with its
-//! "did you mean", a bad `--set`, an unreachable broker and Ctrl-C (tests/cli.rs); a port in
-//! use for `broker --port` (tests/broker_command.rs); the broker dying and coming back
-//! mid-case, with every message accounted for (tests/outage.rs).
+//! "did you mean", a bad `--set`, an unreachable broker and Ctrl-C (tests/it/cli.rs); a port in
+//! use for `broker --port` (tests/it/broker_command.rs); the broker dying and coming back
+//! mid-case, with every message accounted for (tests/it/outage.rs).
 
-mod common;
-
+use crate::common;
 use std::path::Path;
 
-use common::run_bin;
+use crate::common::run_bin;
 
 /// Writes `text` as `name` in `dir` and runs it, results going to `dir/out`.
 fn run_scenario(dir: &Path, name: &str, text: &str) -> (i32, String) {

@@ -2,9 +2,8 @@
 //! connected in a ramp, every message accounted for. Its own test binary so it does not share
 //! the two cores with the embedded-broker scale test.
 
-mod common;
-
-use common::mosquitto::Mosquitto;
+use crate::common;
+use crate::common::mosquitto::Mosquitto;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn thousand_publishers_against_mosquitto_deliver_everything() {

@@ -1,8 +1,7 @@
 //! Multi-machine runs: two shards of one scenario against one broker at the same time, then
 //! `merge` adds them up, histograms included.
 
-mod common;
-
+use crate::common;
 use mqtt_cipher_bench::results::merge;
 use mqtt_cipher_bench::run::{self, Progress, RunOptions};
 use mqtt_cipher_bench::scenario::Shard;

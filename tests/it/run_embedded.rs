@@ -1,7 +1,6 @@
 //! The whole pipeline against the embedded rumqttd, over real loopback sockets.
 
-mod common;
-
+use crate::common;
 use std::time::Duration;
 
 use mqtt_cipher_bench::broker::embedded;
@@ -81,7 +80,7 @@ suite = ["none", "aes-128-cbc", "aes-128-gcm"]
             c.sizes.security_overhead
         );
         cpu_phases_beside_wall(r, c, &["envelope", "encrypt", "decrypt"]);
-        // Only s-mqtt encodes and decodes (tests/smqtt.rs); no other suite records those.
+        // Only s-mqtt encodes and decodes (tests/it/smqtt.rs); no other suite records those.
         assert!(!c.phases.contains_key("encode") && !c.phases.contains_key("decode"));
         thread_cpu_of_the_window(c, 2);
     }

@@ -3,8 +3,7 @@
 //! results.json that reads back with every case that ended and their histograms, and a
 //! finished run's file is in matrix order with its sequence.
 
-mod common;
-
+use crate::common;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 

@@ -7,8 +7,7 @@
 //! `latency_uncorrected` (from when the late message was finally started) stays at the cost of
 //! one message.
 
-mod common;
-
+use crate::common;
 use mqtt_cipher_bench::results::phase;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -10,13 +10,12 @@
 //! - Persistent sessions, broker up, link half-open client → broker (the link proxy): the
 //!   subscriber's PUBRECs never arrive, so on the resumed session Mosquitto resends every QoS 2
 //!   PUBLISH the subscriber already delivered; none is delivered twice, nothing is lost.
-//! - Clean sessions are tests/outage.rs: they lose what was sent while subscribers were away.
+//! - Clean sessions are tests/it/outage.rs: they lose what was sent while subscribers were away.
 
-mod common;
-
+use crate::common;
 use std::time::Duration;
 
-use common::mosquitto::{Mosquitto, first_message_seen, observer_missing};
+use crate::common::mosquitto::{Mosquitto, first_message_seen, observer_missing};
 use mqtt_cipher_bench::results::{CaseResult, CaseStatus};
 
 const PUBLISHERS: u32 = 2;

@@ -3,14 +3,13 @@
 //! broker is the project's `broker` command, a process of its own: the embedded broker lives
 //! inside a run's process and cannot be shared between shards.
 
-mod common;
-
+use crate::common;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, SystemTime};
 
-use common::mosquitto::free_port;
+use crate::common::mosquitto::free_port;
 use mqtt_cipher_bench::results::fleet::{parse_timestamp, timestamp};
 use mqtt_cipher_bench::results::{RunResults, merge_check, reader};
 

@@ -1,7 +1,7 @@
 //! The Security Center under abuse, over real sockets (embedded rumqttd): one client floods
 //! it while another still gets its key in time, and requests over the size limit are dropped
 //! before they cost anything. The limits themselves are unit-tested in `center::limits`;
-//! zero limits in center.toml are refused by `center` (tests/bad_input.rs).
+//! zero limits in center.toml are refused by `center` (tests/it/bad_input.rs).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

@@ -1,7 +1,6 @@
 //! The binary's contract: exit codes and messages a user can act on.
 
-mod common;
-
+use crate::common;
 use std::process::Command;
 
 fn run_bin(args: &[&str]) -> (i32, String) {

@@ -1,7 +1,6 @@
 //! TLS, passwords and the link proxy against the embedded rumqttd (no install needed).
 
-mod common;
-
+use crate::common;
 use mqtt_cipher_bench::results::CaseStatus;
 
 const LOAD: &str = "[load]\npublishers = 1\nsubscribers = 1\nrate = 50\nduration = \"1s\"\nwarmup = \"200ms\"\ndrain = \"2s\"\n";

@@ -1,11 +1,9 @@
 //! `run --speed`: the speed reference a run is ranked against, measured after the cases or read
 //! from a `speed --json` file, and refused (exit 2) when the file is not one.
 
-mod common;
-
 use std::path::Path;
 
-use common::run_bin;
+use crate::common::run_bin;
 
 const SCENARIO: &str = r#"
 name = "rank"

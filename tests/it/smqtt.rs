@@ -3,14 +3,13 @@
 //! value through the real suite, the split encode/encrypt/decrypt/decode steps, and the
 //! combinations a scenario or `tamper` refuses with exit code 2.
 
-mod common;
-
+use crate::common;
 use mqtt_cipher_bench::crypto::keys::KeyRing;
 use mqtt_cipher_bench::crypto::smqtt::{self, SmqttOpener};
 use mqtt_cipher_bench::crypto::{CryptoError, Opener, Suite};
 use p256::{FieldBytes, NonZeroScalar, SecretKey};
 
-const KAT: &str = include_str!("vectors/smqtt_p256_kat.txt");
+const KAT: &str = include_str!("../vectors/smqtt_p256_kat.txt");
 
 fn hex(s: &str) -> Vec<u8> {
     assert!(s.len() % 2 == 0, "odd hex {s}");

@@ -5,8 +5,7 @@
 //! authenticated suites and as corrupted plaintexts on the others, nothing hangs (each run has
 //! a deadline) and nothing panics; the report has the faults table.
 
-mod common;
-
+use crate::common;
 use std::time::Duration;
 
 use mqtt_cipher_bench::results::{CaseResult, CaseStatus, RunResults};

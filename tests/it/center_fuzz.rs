@@ -5,7 +5,7 @@
 //! By default a short run (20,000 inputs) that is part of `cargo test`; for a long one:
 //!
 //! ```sh
-//! MCB_FUZZ_SECS=600 cargo test --release --test center_fuzz -- --nocapture
+//! MCB_FUZZ_SECS=600 cargo test --release --test it center_fuzz:: -- --nocapture
 //! ```
 //!
 //! `MCB_FUZZ_SEED=N` replays a run (the seed is printed, and in the failure message).

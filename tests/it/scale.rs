@@ -2,8 +2,7 @@
 //! embedded broker: connected in a ramp, carried by one thread group per core (`load.threads`
 //! "auto"), every message accounted for.
 
-mod common;
-
+use crate::common;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn thousand_publishers_deliver_everything() {
     let s = common::scenario(

@@ -1,12 +1,11 @@
-//! Against a real Mosquitto with passwords and TLS (see tests/common/mosquitto.rs): skipped
+//! Against a real Mosquitto with passwords and TLS (see tests/it/common/mosquitto.rs): skipped
 //! with a note when mosquitto is not installed, a failure when MCB_REQUIRE_MOSQUITTO is set.
 
-mod common;
-
+use crate::common;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use common::mosquitto::{Mosquitto, free_port, toml_path, tool_exists};
+use crate::common::mosquitto::{Mosquitto, free_port, toml_path, tool_exists};
 use mqtt_cipher_bench::crypto::envelope;
 use mqtt_cipher_bench::results::CaseStatus;
 use mqtt_cipher_bench::run::{self, Progress, RunOptions};

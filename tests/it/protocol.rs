@@ -1,9 +1,8 @@
 //! MQTT 5 next to MQTT 3.1.1: the `protocol` axis against the embedded rumqttd (its v5
 //! listeners) and a real Mosquitto (one port, both versions).
 
-mod common;
-
-use common::mosquitto::{Mosquitto, toml_path};
+use crate::common;
+use crate::common::mosquitto::{Mosquitto, toml_path};
 use mqtt_cipher_bench::results::{CaseResult, CaseStatus, RunResults};
 
 const LOAD: &str = "[load]\npublishers = 1\nsubscribers = 1\nrate = 50\nduration = \"1s\"\nwarmup = \"200ms\"\ndrain = \"2s\"\n";

@@ -1,8 +1,7 @@
 //! `compare` through the binary, on the checked-in quick reference run: what it refuses (exit
 //! 2, naming the flag or field) and its JSON when a run has one repetition per case.
 
-mod common;
-
+use crate::common;
 use std::path::{Path, PathBuf};
 
 const REFERENCE: &str = "results/reference/quick/results.json";

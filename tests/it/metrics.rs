@@ -3,8 +3,7 @@
 //! that misbehave; a port in use; and the Grafana dashboard's queries against the names the
 //! exporter emits.
 
-mod common;
-
+use crate::common;
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};

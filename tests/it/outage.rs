@@ -2,11 +2,10 @@
 //! every client reconnects, the case still finishes, the outage is reported with its duration,
 //! and every message is accounted for (expected = delivered + lost) at each QoS.
 
-mod common;
-
+use crate::common;
 use std::time::Duration;
 
-use common::mosquitto::{Mosquitto, first_message_seen, observer_missing};
+use crate::common::mosquitto::{Mosquitto, first_message_seen, observer_missing};
 use mqtt_cipher_bench::results::CaseStatus;
 
 const PUBLISHERS: u32 = 2;

@@ -1,8 +1,7 @@
 //! The Security Center against the embedded rumqttd over real sockets: the service and its
 //! clients speak MQTT; keys it issues protect real messages through the broker.
 
-mod common;
-
+use crate::common;
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -2,8 +2,7 @@
 //! captures real envelopes, and re-publishes them later on the same topics. The subscriber
 //! counts them as `replayed`, apart from QoS duplicates, at QoS 0 and QoS 1.
 
-mod common;
-
+use crate::common;
 use std::time::Duration;
 
 use mqtt_cipher_bench::broker::embedded;

@@ -1,8 +1,7 @@
 //! results.json is a contract: its JSON Schema is committed, matches the serde types, rejects
 //! unknown fields, and a real run's file validates against it.
 
-mod common;
-
+use crate::common;
 use std::path::Path;
 
 use mqtt_cipher_bench::results::RunResults;
@@ -26,7 +25,7 @@ fn results_schema_is_current() {
         generated,
         committed_schema(),
         "results types changed: review the change, bump SCHEMA_VERSION if readers break, and run \
-         `MCB_UPDATE_SCHEMA=1 cargo test --test results_schema` to regenerate {SCHEMA_PATH}"
+         `MCB_UPDATE_SCHEMA=1 cargo test --test it results_schema::` to regenerate {SCHEMA_PATH}"
     );
 }
 

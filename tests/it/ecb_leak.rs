@@ -2,8 +2,7 @@
 //! embedded broker; the subscribers count repeated ciphertext blocks in the envelopes they
 //! really received. ECB repeats, CBC/CTR/GCM do not, and the report says so.
 
-mod common;
-
+use crate::common;
 use mqtt_cipher_bench::results::{CaseResult, CaseStatus};
 
 const SUITES: [&str; 5] = [

@@ -1,11 +1,10 @@
 //! Against a broker that really downgrades QoS: RabbitMQ's MQTT plugin (3.x supports QoS 0
-//! and 1 only; see tests/common/rabbitmq.rs). Its QoS 2 case must come out `degraded`, with
+//! and 1 only; see tests/it/common/rabbitmq.rs). Its QoS 2 case must come out `degraded`, with
 //! the reason, in results.json, the terminal summary, report.md and report.html, and its QoS
 //! 1 case `ok`. One broker start (~10 s) for the whole file: one test.
 
-mod common;
-
-use common::rabbitmq::RabbitMq;
+use crate::common;
+use crate::common::rabbitmq::RabbitMq;
 use mqtt_cipher_bench::results::{CaseStatus, reader};
 
 #[test]

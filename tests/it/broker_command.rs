@@ -1,13 +1,12 @@
 //! `broker`: the standalone rumqttd a second machine runs. Started here as a real process on
 //! loopback ports, with TLS and an auth file, and measured against like any external broker.
 
-mod common;
-
+use crate::common;
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 
-use common::mosquitto::{free_port, toml_path};
+use crate::common::mosquitto::{free_port, toml_path};
 use mqtt_cipher_bench::results::CaseStatus;
 
 struct Running(Child);

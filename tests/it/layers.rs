@@ -341,7 +341,7 @@ fn no_module_imports_one_above_it() {
     let listed: Vec<String> = found.iter().map(ToString::to_string).collect();
     assert!(
         found.is_empty(),
-        "imports against the layer order (tests/layers.rs, bottom first: {LAYERS:?}):\n{}",
+        "imports against the layer order (tests/it/layers.rs, bottom first: {LAYERS:?}):\n{}",
         listed.join("\n")
     );
 }
