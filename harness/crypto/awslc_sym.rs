@@ -1,6 +1,8 @@
 //! The `aws-lc` provider's symmetric suites: AES-GCM and ChaCha20-Poly1305 through aws-lc-rs's
-//! `aead`, and AES in ECB, CBC, CFB-128, OFB and CTR through its `cipher` module (AWS-LC's
-//! `AES_*` functions over one expanded key schedule per topic).
+//! `aead`, AES in ECB, CBC, CFB-128, OFB and CTR through its `cipher` module (AWS-LC's
+//! `AES_*` functions over one expanded key schedule per topic), and DES and 3DES in ECB and
+//! CBC behind aws-lc-rs's `legacy-des` feature (AWS-LC's `DES_*` functions: the table-driven
+//! C code OpenSSL's DES also is; aws-lc-rs offers no other DES mode).
 //!
 //! The bytes are DESIGN.md's, identical to the RustCrypto suites': PKCS#7 is applied and
 //! checked here rather than by aws-lc-rs's padded keys, because those pad a whole `Vec` and
@@ -87,23 +89,50 @@ impl Opener for AwsLcAead {
     }
 }
 
-/// The AES key of `cipher`, or None for the block ciphers aws-lc-rs does not offer here.
-fn aes_key(cipher: BlockCipher, key: &[u8]) -> Result<Option<UnboundCipherKey>, CryptoError> {
-    let alg = match cipher {
-        BlockCipher::Aes128 => &lc_cipher::AES_128,
-        BlockCipher::Aes192 => &lc_cipher::AES_192,
-        BlockCipher::Aes256 => &lc_cipher::AES_256,
-        BlockCipher::Des | BlockCipher::TripleDes | BlockCipher::Blowfish => return Ok(None),
+/// The key of `cipher` in `mode` and the cipher's block length, or None for what aws-lc-rs
+/// does not offer here (Blowfish; DES and 3DES outside ECB and CBC).
+// The DES algorithms are deprecated in aws-lc-rs as a warning to users; they are here to
+// measure them.
+#[allow(deprecated)]
+fn block_key(
+    cipher: BlockCipher,
+    mode: Mode,
+    key: &[u8],
+) -> Result<Option<(UnboundCipherKey, usize)>, CryptoError> {
+    let (alg, block) = match cipher {
+        BlockCipher::Aes128 => (&lc_cipher::AES_128, AES_BLOCK),
+        BlockCipher::Aes192 => (&lc_cipher::AES_192, AES_BLOCK),
+        BlockCipher::Aes256 => (&lc_cipher::AES_256, AES_BLOCK),
+        BlockCipher::Des | BlockCipher::TripleDes if !matches!(mode, Mode::Ecb | Mode::Cbc) => {
+            return Ok(None);
+        }
+        BlockCipher::Des => (&lc_cipher::DES_FOR_LEGACY_USE_ONLY, DES_BLOCK),
+        BlockCipher::TripleDes => (&lc_cipher::DES_EDE3_FOR_LEGACY_USE_ONLY, DES_BLOCK),
+        BlockCipher::Blowfish => return Ok(None),
     };
     UnboundCipherKey::new(alg, key)
-        .map(Some)
+        .map(|k| Some((k, block)))
         .map_err(|_| CryptoError::Key(format!("wrong key length {}", key.len())))
 }
 
 const AES_BLOCK: usize = 16;
+const DES_BLOCK: usize = 8;
 
 fn unsupported(cipher: BlockCipher, mode: Mode) -> CryptoError {
     CryptoError::Key(format!("aws-lc has no {}-{}", cipher.name(), mode.name()))
+}
+
+/// A key aws-lc-rs would not take: for DES and 3DES, a weak or semi-weak DES key or equal
+/// 3DES parts (which RustCrypto's `des` takes; HKDF-derived keys are one in 2^52 weak).
+fn refused(cipher: BlockCipher, mode: Mode) -> CryptoError {
+    CryptoError::Key(match cipher {
+        BlockCipher::Des | BlockCipher::TripleDes => format!(
+            "aws-lc refuses this {}-{} key (a weak or semi-weak DES key, or equal 3DES parts)",
+            cipher.name(),
+            mode.name()
+        ),
+        _ => format!("aws-lc has no {}-{}", cipher.name(), mode.name()),
+    })
 }
 
 /// Keys the publisher's half of AES-`mode` for one topic.
@@ -112,7 +141,7 @@ pub(crate) fn block_sealer(
     mode: Mode,
     key: &[u8],
 ) -> Result<Box<dyn Sealer>, CryptoError> {
-    let key = aes_key(cipher, key)?.ok_or_else(|| unsupported(cipher, mode))?;
+    let (key, block) = block_key(cipher, mode, key)?.ok_or_else(|| unsupported(cipher, mode))?;
     let key = match mode {
         Mode::Ecb => EncryptingKey::ecb(key),
         Mode::Cbc => EncryptingKey::cbc(key),
@@ -121,8 +150,8 @@ pub(crate) fn block_sealer(
         Mode::Ctr => EncryptingKey::ctr(key),
         Mode::Pcbc => return Err(unsupported(cipher, mode)),
     }
-    .map_err(|_| unsupported(cipher, mode))?;
-    Ok(Box::new(AesSealer { key, mode }))
+    .map_err(|_| refused(cipher, mode))?;
+    Ok(Box::new(BlockSealer { key, mode, block }))
 }
 
 /// Keys the subscriber's half of AES-`mode` for one topic.
@@ -131,7 +160,7 @@ pub(crate) fn block_opener(
     mode: Mode,
     key: &[u8],
 ) -> Result<Box<dyn Opener>, CryptoError> {
-    let key = aes_key(cipher, key)?.ok_or_else(|| unsupported(cipher, mode))?;
+    let (key, block) = block_key(cipher, mode, key)?.ok_or_else(|| unsupported(cipher, mode))?;
     let key = match mode {
         Mode::Ecb => DecryptingKey::ecb(key),
         Mode::Cbc => DecryptingKey::cbc(key),
@@ -140,37 +169,51 @@ pub(crate) fn block_opener(
         Mode::Ctr => DecryptingKey::ctr(key),
         Mode::Pcbc => return Err(unsupported(cipher, mode)),
     }
-    .map_err(|_| unsupported(cipher, mode))?;
-    Ok(Box::new(AesOpener { key, mode }))
+    .map_err(|_| refused(cipher, mode))?;
+    Ok(Box::new(BlockOpener { key, mode, block }))
 }
 
-struct AesSealer {
+struct BlockSealer {
     key: EncryptingKey,
     mode: Mode,
+    block: usize,
 }
 
-struct AesOpener {
+struct BlockOpener {
     key: DecryptingKey,
     mode: Mode,
+    block: usize,
 }
 
-/// The 16-byte IV as aws-lc-rs's context type (ECB has none).
-fn iv128(mode: Mode, iv: &[u8]) -> Result<Option<FixedLength<16>>, CryptoError> {
-    if mode == Mode::Ecb {
-        return Ok(None);
-    }
-    FixedLength::<16>::try_from(iv)
-        .map(Some)
-        .map_err(|_| CryptoError::Decrypt("wrong IV length"))
+/// The IV as aws-lc-rs's context (ECB has none): 16 bytes for AES, 8 for DES and 3DES.
+fn encryption_context(mode: Mode, iv: &[u8]) -> Result<EncryptionContext, CryptoError> {
+    let wrong = |_| CryptoError::Decrypt("wrong IV length");
+    Ok(match (mode, iv.len()) {
+        (Mode::Ecb, _) => EncryptionContext::None,
+        (_, DES_BLOCK) => EncryptionContext::Iv64(FixedLength::<8>::try_from(iv).map_err(wrong)?),
+        _ => EncryptionContext::Iv128(FixedLength::<16>::try_from(iv).map_err(wrong)?),
+    })
 }
 
-impl Sealer for AesSealer {
+fn decryption_context(mode: Mode, iv: &[u8]) -> Result<DecryptionContext, CryptoError> {
+    Ok(match encryption_context(mode, iv)? {
+        EncryptionContext::Iv64(iv) => DecryptionContext::Iv64(iv),
+        EncryptionContext::Iv128(iv) => DecryptionContext::Iv128(iv),
+        _ => DecryptionContext::None,
+    })
+}
+
+impl Sealer for BlockSealer {
     fn iv_len(&self) -> usize {
-        if self.mode == Mode::Ecb { 0 } else { AES_BLOCK }
+        if self.mode == Mode::Ecb {
+            0
+        } else {
+            self.block
+        }
     }
     fn body_len(&self, n: usize) -> usize {
         if self.mode.padded() {
-            (n / AES_BLOCK + 1) * AES_BLOCK
+            (n / self.block + 1) * self.block
         } else {
             n
         }
@@ -182,14 +225,11 @@ impl Sealer for AesSealer {
         pt: &[u8],
         out: &mut Vec<u8>,
     ) -> Result<(), CryptoError> {
-        let context = match iv128(self.mode, iv)? {
-            Some(iv) => EncryptionContext::Iv128(iv),
-            None => EncryptionContext::None,
-        };
+        let context = encryption_context(self.mode, iv)?;
         let start = out.len();
         out.extend_from_slice(pt);
         if self.mode.padded() {
-            let pad = AES_BLOCK - pt.len() % AES_BLOCK;
+            let pad = self.block - pt.len() % self.block;
             out.resize(out.len() + pad, pad as u8);
         }
         self.key
@@ -199,7 +239,7 @@ impl Sealer for AesSealer {
     }
 }
 
-impl Opener for AesOpener {
+impl Opener for BlockOpener {
     fn open(
         &mut self,
         iv: &[u8],
@@ -207,12 +247,9 @@ impl Opener for AesOpener {
         body: &[u8],
         out: &mut Vec<u8>,
     ) -> Result<(), CryptoError> {
-        let context = match iv128(self.mode, iv)? {
-            Some(iv) => DecryptionContext::Iv128(iv),
-            None => DecryptionContext::None,
-        };
+        let context = decryption_context(self.mode, iv)?;
         let padded = self.mode.padded();
-        if padded && (body.is_empty() || body.len() % AES_BLOCK != 0) {
+        if padded && (body.is_empty() || body.len() % self.block != 0) {
             return Err(CryptoError::Decrypt("body is not a whole number of blocks"));
         }
         let start = out.len();
@@ -222,7 +259,7 @@ impl Opener for AesOpener {
             return Err(CryptoError::Decrypt("aws-lc refused the body"));
         }
         if padded {
-            match pkcs7_len(&out[start..]) {
+            match pkcs7_len(&out[start..], self.block) {
                 Some(n) => out.truncate(start + n),
                 None => {
                     out.truncate(start);
@@ -234,7 +271,7 @@ impl Opener for AesOpener {
     }
 }
 
-/// A [`Streamer`] of AES-`mode` from `iv`: aws-lc-rs's streaming keys, one EVP cipher context
+/// A [`Streamer`] of AES-, DES- or 3DES-`mode` from `iv`: aws-lc-rs's streaming keys, one EVP cipher context
 /// fed with `EVP_EncryptUpdate` / `EVP_DecryptUpdate`, exactly what `openssl speed -evp` times.
 /// Its ECB and CBC keys are PKCS#7 ones, whose padding only `finish` (never called here) adds;
 /// their decryption holds the last block back (see [`Streamer::update`]).
@@ -245,12 +282,11 @@ pub(crate) fn block_streamer(
     iv: &[u8],
     direction: Direction,
 ) -> Result<Box<dyn Streamer>, CryptoError> {
-    let key = aes_key(cipher, key)?.ok_or_else(|| unsupported(cipher, mode))?;
-    let iv = iv128(mode, iv)?;
-    let refused = |_| unsupported(cipher, mode);
+    let (key, _) = block_key(cipher, mode, key)?.ok_or_else(|| unsupported(cipher, mode))?;
+    let refused = |_| refused(cipher, mode);
     Ok(match direction {
         Direction::Encrypt => {
-            let context = iv.map_or(EncryptionContext::None, EncryptionContext::Iv128);
+            let context = encryption_context(mode, iv)?;
             Box::new(EncryptStream(
                 match mode {
                     Mode::Ecb => StreamingEncryptingKey::ecb_pkcs7(key),
@@ -264,7 +300,7 @@ pub(crate) fn block_streamer(
             ))
         }
         Direction::Decrypt => {
-            let context = iv.map_or(DecryptionContext::None, DecryptionContext::Iv128);
+            let context = decryption_context(mode, iv)?;
             Box::new(DecryptStream(
                 match mode {
                     Mode::Ecb => StreamingDecryptingKey::ecb_pkcs7(key, context),
@@ -301,11 +337,12 @@ impl Streamer for DecryptStream {
     }
 }
 
-/// The plaintext length of a PKCS#7-padded AES block sequence, None when the padding is bad.
-fn pkcs7_len(padded: &[u8]) -> Option<usize> {
+/// The plaintext length of a PKCS#7-padded sequence of `block`-byte blocks, None when the
+/// padding is bad.
+fn pkcs7_len(padded: &[u8], block: usize) -> Option<usize> {
     let &last = padded.last()?;
     let pad = usize::from(last);
-    if pad == 0 || pad > AES_BLOCK || pad > padded.len() {
+    if pad == 0 || pad > block || pad > padded.len() {
         return None;
     }
     let (rest, tail) = padded.split_at(padded.len() - pad);
@@ -320,13 +357,13 @@ mod tests {
     fn pkcs7_refuses_bad_padding() {
         let mut block = [0u8; 16];
         block[15] = 3;
-        assert_eq!(pkcs7_len(&block), None, "pad bytes differ");
+        assert_eq!(pkcs7_len(&block, 16), None, "pad bytes differ");
         block[13] = 3;
         block[14] = 3;
-        assert_eq!(pkcs7_len(&block), Some(13));
+        assert_eq!(pkcs7_len(&block, 16), Some(13));
         block[15] = 0;
-        assert_eq!(pkcs7_len(&block), None, "zero pad");
+        assert_eq!(pkcs7_len(&block, 16), None, "zero pad");
         block[15] = 17;
-        assert_eq!(pkcs7_len(&block), None, "pad longer than a block");
+        assert_eq!(pkcs7_len(&block, 16), None, "pad longer than a block");
     }
 }

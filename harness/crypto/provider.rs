@@ -6,9 +6,10 @@
 //!   signature of the catalogue, and the only provider of `s-mqtt` (crypto/smqtt.rs).
 //! - `ring`: ring's AEADs (AES-GCM, ChaCha20-Poly1305), BoringSSL-derived assembly.
 //! - `aws-lc`: aws-lc-rs (AWS-LC, the OpenSSL/BoringSSL lineage): AES-GCM, ChaCha20-Poly1305, AES
-//!   in ECB/CBC/CFB/OFB/CTR, ECDSA P-256, Ed25519, RSA-PSS, and both hybrids (RSA-OAEP, ECDH
-//!   P-256). Not DES/3DES (only behind aws-lc-rs's `legacy-des`, which rebuilds aws-lc-sys),
-//!   Blowfish, PCBC, CCM or Ascon.
+//!   in ECB/CBC/CFB/OFB/CTR, DES and 3DES in ECB/CBC (aws-lc-rs's `legacy-des`), ECDSA P-256,
+//!   Ed25519, RSA-PSS, and both hybrids (RSA-OAEP, ECDH P-256). Not DES/3DES in other modes,
+//!   Blowfish, PCBC, CCM or Ascon. aws-lc refuses weak and semi-weak DES keys (RustCrypto
+//!   takes them); derived keys are weak one time in 2^52.
 //!
 //! Every provider of a suite produces the same body for the same key, IV and input (DESIGN.md;
 //! tests/it/providers.rs checks it suite by suite). A case that names no provider runs each part
@@ -52,12 +53,14 @@ impl Provider {
                 Family::Aead(AeadAlg::Aes128Gcm | AeadAlg::Aes256Gcm | AeadAlg::ChaCha20Poly1305),
             ) => true,
             (Self::Ring, _) => false,
-            (Self::AwsLc, Family::Block(cipher, mode)) => {
-                matches!(
-                    cipher,
-                    BlockCipher::Aes128 | BlockCipher::Aes192 | BlockCipher::Aes256
-                ) && mode != Mode::Pcbc
-            }
+            (Self::AwsLc, Family::Block(cipher, mode)) => match cipher {
+                BlockCipher::Aes128 | BlockCipher::Aes192 | BlockCipher::Aes256 => {
+                    mode != Mode::Pcbc
+                }
+                // aws-lc-rs's `legacy-des`: ECB and CBC only.
+                BlockCipher::Des | BlockCipher::TripleDes => matches!(mode, Mode::Ecb | Mode::Cbc),
+                BlockCipher::Blowfish => false,
+            },
             (Self::AwsLc, Family::Aead(alg)) => matches!(
                 alg,
                 AeadAlg::Aes128Gcm | AeadAlg::Aes256Gcm | AeadAlg::ChaCha20Poly1305

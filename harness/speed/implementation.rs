@@ -90,6 +90,13 @@ pub fn suite(suite: Suite, provider: Provider, versions: &BTreeMap<String, Strin
                 v("hkdf")
             );
         }
+        (Provider::AwsLc, Family::Block(BlockCipher::Des | BlockCipher::TripleDes, _)) => {
+            return format!(
+                "{} over {} (AWS-LC's C DES, legacy-des)",
+                krate(versions, "aws-lc-rs"),
+                krate(versions, "aws-lc-sys")
+            );
+        }
         (Provider::AwsLc, _) => return aws_lc(versions),
         (Provider::RustCrypto, _) => {}
     }
