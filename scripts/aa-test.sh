@@ -8,11 +8,13 @@
 #    - aes-128-cbc against aes-256-cbc at 16 KiB (14 rounds instead of 10): encrypt and
 #      decrypt must come out WORSE for aes-256-cbc;
 #    - des-cbc against 3des-cbc (three DES passes): WORSE for 3des-cbc.
-# 3. Threads: the A/A's first run (3 clients, so `load.threads = "auto"` gives each its own
-#    threads) against quick.toml with every client in one thread group (`load.threads = 1`:
-#    one send thread and one event-loop thread for both publishers, one subscriber thread).
-#    Sharing a thread must not make a crypto timing worse: no encrypt/decrypt row WORSE
-#    (skip with THREADS_CHECK=0).
+# 3. Threads: quick.toml with the threads axis (`matrix.threads = ["per-client", 1]`), so the
+#    cases with each client on its own threads and those with every client in one thread
+#    group (one send and one event-loop thread for both publishers, one subscriber thread)
+#    run interleaved in one shuffled order, then set against each other (`--match`
+#    qos,size,suite,transport over the run split in two by `params.threads`). Sharing a thread
+#    must not make a crypto timing worse: no encrypt/decrypt row WORSE (skip with
+#    THREADS_CHECK=0).
 # Prints PASS/FAIL lines with the figures; exits 0 either way, non-zero only when the tool
 # itself failed.
 #
@@ -105,9 +107,21 @@ ab aes-128-cbc aes-256-cbc 16384
 ab des-cbc 3des-cbc 1024
 
 if [ "${THREADS_CHECK:-1}" != 0 ]; then
-    echo "== threads: per-client (the A/A's first run) vs every client in one thread group" >&2
-    t=$(run threads-1 --set load.threads=1 "${extra[@]}")
-    "$bin" compare "$a" "$t" --json --out "$work/threads-compare" >"$work/threads.json"
+    echo "== threads: per-client vs every client in one thread group, one shuffled run" >&2
+    t=$(run threads-axis --set 'matrix.threads=["per-client", 1]' "${extra[@]}")
+    # The run split in two by the axis value: the cases and repetition summaries of each.
+    python3 - "$t/results.json" "$work" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+for value, name in [("per-client", "threads-per-client"), ("1", "threads-1")]:
+    part = dict(r)
+    part["cases"] = [c for c in r["cases"] if c["params"].get("threads") == value]
+    ids = {c["id"] for c in part["cases"]}
+    part["repetitions"] = [x for x in r.get("repetitions", []) if x.get("id") in ids]
+    json.dump(part, open("%s/%s.json" % (sys.argv[2], name), "w"))
+PY
+    "$bin" compare "$work/threads-per-client.json" "$work/threads-1.json" \
+        --match qos,size,suite,transport --json --out "$work/threads-compare" >"$work/threads.json"
     read -r flagged tested worse better < <(counts <"$work/threads.json")
     read -r cworse crows cbetter cworse99 crows99 < <(crypto <"$work/threads.json")
     v=$(python3 -c "print('PASS' if $crows > 0 and $cworse == 0 and $cworse99 == 0 else 'FAIL')")

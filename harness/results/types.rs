@@ -438,6 +438,10 @@ pub struct CaseParams {
     /// scenario has no provider axis and every part ran on its default provider.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
+    /// The case's `threads` axis value (`per-client`, `auto`, a number of worker threads);
+    /// absent without the axis (the case ran on `load.threads`, see `connections`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threads: Option<String>,
     /// The code that ran each part. Written for every case; absent only in results written
     /// before the provider axis.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -142,6 +142,7 @@ pub async fn run(
             protocol: case.protocol.name().to_owned(),
             session: case.session.name().to_owned(),
             provider: case.provider.map(|p| p.name().to_owned()),
+            threads: case.threads.map(|t| t.to_string()),
             implementation: crate::speed::implementation::protection(
                 &protection,
                 &crate::measure::env::crate_versions(),
@@ -438,15 +439,17 @@ async fn measure(
     let (sent_tx, sent_rx) = watch::channel(None);
     // Every thread's CPU at the two edges of the measured window.
     let sampler = tokio::spawn(sample_window(plan.warmup_end_ns, plan.end_ns));
-    // Clients onto threads (`load.threads`): a group per client, or a few groups of many.
+    // Clients onto threads (the case's `threads` axis value, else `load.threads`): a group
+    // per client, or a few groups of many.
     let total = load.publishers + load.subscribers;
+    let model = case.threads.unwrap_or(load.threads);
     let sub_groups = threads::split(
         subs.into_iter().zip(openers).collect(),
-        load.threads.groups(load.subscribers, total),
+        model.groups(load.subscribers, total),
     );
     let pub_groups = threads::split(
         pubs.into_iter().zip(protectors).collect(),
-        load.threads.groups(load.publishers, total),
+        model.groups(load.publishers, total),
     );
     let ramp_s = ramp_ns as f64 / 1e9;
     result.connections = Some(crate::results::Connections {

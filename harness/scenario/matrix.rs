@@ -5,6 +5,7 @@ use crate::crypto::signature::SigAlg;
 use crate::crypto::{Provider, Suite};
 
 use super::schema::{Protocol, Session, Transport};
+use crate::load::threads::Threads;
 
 /// One point of the matrix: everything that varies between cases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,12 +26,15 @@ pub struct Case {
     pub provider: Option<Provider>,
     /// The `[link] faults` axis value; None without one.
     pub fault: Option<FaultRef>,
+    /// The `threads` axis value; None without one (the case runs on `load.threads`).
+    pub threads: Option<Threads>,
 }
 
 impl Case {
     /// A stable id such as `aes-128-gcm/q1/64B/tcp` (`+hmac-sha256`, `+ed25519` when present,
     /// `/v5` for MQTT 5, `/persistent` for a persistent session, `/aws-lc` for a provider
-    /// axis value, `/fault-reset` for a fault: ids of cases without those axes
+    /// axis value, `/fault-reset` for a fault, `/threads-1` for a threads axis value: ids of
+    /// cases without those axes
     /// stay as they were before them).
     pub fn id(&self) -> String {
         let mut id = self.suite.name().to_owned();
@@ -60,8 +64,12 @@ impl Case {
             .fault
             .map(|f| format!("/fault-{}", f.name()))
             .unwrap_or_default();
+        let threads = self
+            .threads
+            .map(|t| format!("/threads-{t}"))
+            .unwrap_or_default();
         format!(
-            "{id}/q{}/{}B/{}{v5}{session}{provider}{fault}",
+            "{id}/q{}/{}B/{}{v5}{session}{provider}{fault}{threads}",
             self.qos,
             self.size,
             self.transport.name()
@@ -82,6 +90,8 @@ pub struct Axes {
     pub session: Vec<Session>,
     /// `[None]` without a provider axis.
     pub provider: Vec<Option<Provider>>,
+    /// `[None]` without a threads axis.
+    pub threads: Vec<Option<Threads>>,
     /// Drop the cases that add a MAC to a suite that needs none: AEADs and hybrids (which
     /// authenticate already) and `none` (so `mac = ["none", "hmac-sha256"]` adds exactly the
     /// encrypt-then-MAC variants of the unauthenticated block suites).
@@ -121,7 +131,10 @@ pub fn expand(axes: &Axes) -> Vec<Case> {
                         .into_iter()
                         .flat_map(|s| dedup(&axes.qos).into_iter().map(move |q| (s, q)))
                     {
-                        for &size in &dedup(&axes.size) {
+                        for (size, threads) in dedup(&axes.size)
+                            .into_iter()
+                            .flat_map(|z| dedup(&axes.threads).into_iter().map(move |t| (z, t)))
+                        {
                             cases.push(Case {
                                 index: cases.len(),
                                 qos,
@@ -134,6 +147,7 @@ pub fn expand(axes: &Axes) -> Vec<Case> {
                                 session,
                                 provider,
                                 fault: None,
+                                threads,
                             });
                         }
                     }
@@ -200,6 +214,7 @@ mod tests {
             protocol: vec![Protocol::V4],
             session: vec![Session::Clean],
             provider: vec![None],
+            threads: vec![None],
             mac_only_where_needed: false,
         };
         let cases = expand(&axes);
@@ -209,6 +224,33 @@ mod tests {
         assert_eq!(cases[2].id(), "none/q1/16B/tcp");
         assert_eq!(cases[11].id(), "aes-128-cbc/q1/1024B/tcp");
         assert!(cases.iter().enumerate().all(|(i, c)| c.index == i));
+    }
+
+    #[test]
+    fn threads_axis_is_innermost_and_marks_ids() {
+        let axes = Axes {
+            qos: vec![1],
+            size: vec![16, 1024],
+            suite: vec![Suite::from_name("aes-128-gcm").unwrap()],
+            mac: vec![MacAlg::None],
+            signature: vec![SigAlg::None],
+            transport: vec![Transport::Tcp],
+            protocol: vec![Protocol::V4],
+            session: vec![Session::Clean],
+            provider: vec![None],
+            threads: vec![Some(Threads::PerClient), Some(Threads::Workers(1))],
+            mac_only_where_needed: false,
+        };
+        let ids: Vec<String> = expand(&axes).iter().map(Case::id).collect();
+        assert_eq!(
+            ids,
+            [
+                "aes-128-gcm/q1/16B/tcp/threads-per-client",
+                "aes-128-gcm/q1/16B/tcp/threads-1",
+                "aes-128-gcm/q1/1024B/tcp/threads-per-client",
+                "aes-128-gcm/q1/1024B/tcp/threads-1",
+            ]
+        );
     }
 
     #[test]
@@ -223,6 +265,7 @@ mod tests {
             protocol: vec![Protocol::V4],
             session: vec![Session::Clean, Session::Persistent],
             provider: vec![None],
+            threads: vec![None],
             mac_only_where_needed: false,
         };
         let ids: Vec<String> = expand(&axes).iter().map(|c| c.id()).collect();
@@ -249,6 +292,7 @@ mod tests {
             protocol: vec![Protocol::V4, Protocol::V5],
             session: vec![Session::Clean],
             provider: vec![None],
+            threads: vec![None],
             mac_only_where_needed: false,
         };
         let ids: Vec<String> = expand(&axes).iter().map(|c| c.id()).collect();
@@ -276,6 +320,7 @@ mod tests {
             protocol: vec![Protocol::V4],
             session: vec![Session::Clean],
             provider: vec![None],
+            threads: vec![None],
             mac_only_where_needed: true,
         };
         let ids: Vec<String> = expand(&axes).iter().map(|c| c.id()).collect();
@@ -303,6 +348,7 @@ mod tests {
             protocol: vec![Protocol::V4],
             session: vec![Session::Clean],
             provider: vec![Some(Provider::RustCrypto), Some(Provider::AwsLc)],
+            threads: vec![None],
             mac_only_where_needed: false,
         };
         let ids: Vec<String> = expand(&axes).iter().map(|c| c.id()).collect();

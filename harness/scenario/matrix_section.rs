@@ -241,6 +241,10 @@ pub(super) fn no_empty_axis(m: &MatrixSection, path: &Path) -> Result<(), Scenar
             "matrix.session",
             m.session.as_ref().is_some_and(|t| t.get_ref().is_empty()),
         ),
+        (
+            "matrix.threads",
+            m.threads.as_ref().is_some_and(|t| t.get_ref().is_empty()),
+        ),
     ] {
         if empty {
             return Err(ScenarioError::file(

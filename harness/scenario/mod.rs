@@ -235,6 +235,10 @@ fn validate(
             None => vec![*load.session.get_ref()],
         },
         provider: providers,
+        threads: match &m.threads {
+            Some(t) => t.get_ref().iter().copied().map(Some).collect(),
+            None => vec![None],
+        },
         mac_only_where_needed: m.mac_only_where_needed,
     };
     let link_faults = faults::resolve(&file.link, duration, &axes.protocol, &at)?;

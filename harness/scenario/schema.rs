@@ -260,6 +260,10 @@ pub struct MatrixSection {
     /// Which library runs the suites and signatures (`rustcrypto`, `ring`, `aws-lc`).
     /// Default: no axis, each part on its default provider (crypto/provider.rs).
     pub provider: Option<Spanned<Vec<Spanned<Provider>>>>,
+    /// Clients per OS thread per case (`"per-client"`, `"auto"`, a number of worker
+    /// threads). Default: `load.threads`. An axis so that two thread models run in one
+    /// shuffled order and compare without the drift between two runs.
+    pub threads: Option<Spanned<Vec<crate::load::threads::Threads>>>,
     /// Apply non-`none` MACs only to suites without authentication of their own (not to
     /// AEADs, hybrids or `none`): avoids redundant cases when crossing suites with `mac`.
     #[serde(default)]
@@ -280,6 +284,7 @@ impl Default for MatrixSection {
             protocol: None,
             session: None,
             provider: None,
+            threads: None,
             mac_only_where_needed: false,
         }
     }

@@ -103,6 +103,60 @@ suite = ["aes-128-gcm"]
     }
 }
 
+/// `matrix.threads` runs thread models side by side in one shuffled run: each case records
+/// its value (`params.threads`, the id's `/threads-…`) and ran on the groups it names, and
+/// `compare --match threads` can set them apart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_threads_axis_runs_each_model_in_its_own_cases() {
+    let s = common::scenario(
+        "threads-axis.toml",
+        r#"
+name = "threads-axis"
+[load]
+publishers = 4
+subscribers = 2
+rate = 50
+duration = "1s"
+warmup = "200ms"
+drain = "3s"
+[matrix]
+qos = [1]
+size = [64]
+suite = ["aes-128-gcm"]
+threads = ["per-client", 1]
+"#,
+    );
+    assert_eq!(s.cases.len(), 2);
+    let (outcome, _root) = common::run_in_temp(&s).await;
+    let mut seen = Vec::new();
+    for c in &outcome.results.cases {
+        assert_eq!(
+            c.status,
+            mqtt_cipher_bench::results::CaseStatus::Ok,
+            "{}: {:?}",
+            c.id,
+            c.error
+        );
+        assert_eq!(c.counts.delivered, c.counts.expected, "{}", c.id);
+        let conns = c.connections.expect("connections recorded");
+        let groups = (conns.publisher_groups, conns.subscriber_groups);
+        match c.params.threads.as_deref() {
+            Some("per-client") => {
+                assert!(c.id.ends_with("/threads-per-client"), "{}", c.id);
+                assert_eq!(groups, (4, 2), "{}", c.id);
+            }
+            Some("1") => {
+                assert!(c.id.ends_with("/threads-1"), "{}", c.id);
+                assert_eq!(groups, (1, 1), "{}", c.id);
+            }
+            other => panic!("{}: threads {other:?}", c.id),
+        }
+        seen.push(c.params.threads.clone());
+    }
+    seen.sort();
+    assert_eq!(seen, [Some("1".into()), Some("per-client".into())]);
+}
+
 /// `connect_batch` / `connect_interval` shape the ramp: 40 publishers in batches of 10, 500 ms
 /// apart, cannot be up in less than 3 pauses. A lower bound only, so a slow
 /// machine cannot fail it; without the ramp the case is over in well under that.

@@ -9,7 +9,7 @@ use crate::results::{CaseParams, CaseResult, CaseStatus, RunResults};
 
 /// The fields of [`CaseParams`], the names `--match` accepts (a test checks the list against
 /// the type's schema, so a new parameter cannot be forgotten here).
-pub const FIELDS: [&str; 11] = [
+pub const FIELDS: [&str; 12] = [
     "qos",
     "size",
     "suite",
@@ -20,6 +20,7 @@ pub const FIELDS: [&str; 11] = [
     "protocol",
     "session",
     "provider",
+    "threads",
     "implementation",
 ];
 
@@ -35,6 +36,7 @@ fn field(p: &CaseParams, name: &str) -> String {
         "protocol" => p.protocol.clone(),
         "session" => p.session.clone(),
         "provider" => p.provider.clone().unwrap_or_else(|| "default".into()),
+        "threads" => p.threads.clone().unwrap_or_else(|| "load".into()),
         // The code of every part: pairing on it pairs cases that ran the same code.
         "implementation" => p.implementation.as_ref().map_or_else(String::new, |i| {
             format!("{} | {} | {}", i.suite, i.mac, i.signature)
