@@ -131,7 +131,7 @@ fn refused(cipher: BlockCipher, mode: Mode) -> CryptoError {
             cipher.name(),
             mode.name()
         ),
-        _ => format!("aws-lc has no {}-{}", cipher.name(), mode.name()),
+        _ => return unsupported(cipher, mode),
     })
 }
 
@@ -185,18 +185,27 @@ struct BlockOpener {
     block: usize,
 }
 
-/// The IV as aws-lc-rs's context (ECB has none): 16 bytes for AES, 8 for DES and 3DES.
-fn encryption_context(mode: Mode, iv: &[u8]) -> Result<EncryptionContext, CryptoError> {
+/// The IV as aws-lc-rs's context (ECB has none): one block of the cipher, 16 bytes for AES,
+/// 8 for DES and 3DES.
+fn encryption_context(
+    mode: Mode,
+    block: usize,
+    iv: &[u8],
+) -> Result<EncryptionContext, CryptoError> {
     let wrong = |_| CryptoError::Decrypt("wrong IV length");
-    Ok(match (mode, iv.len()) {
+    Ok(match (mode, block) {
         (Mode::Ecb, _) => EncryptionContext::None,
         (_, DES_BLOCK) => EncryptionContext::Iv64(FixedLength::<8>::try_from(iv).map_err(wrong)?),
         _ => EncryptionContext::Iv128(FixedLength::<16>::try_from(iv).map_err(wrong)?),
     })
 }
 
-fn decryption_context(mode: Mode, iv: &[u8]) -> Result<DecryptionContext, CryptoError> {
-    Ok(match encryption_context(mode, iv)? {
+fn decryption_context(
+    mode: Mode,
+    block: usize,
+    iv: &[u8],
+) -> Result<DecryptionContext, CryptoError> {
+    Ok(match encryption_context(mode, block, iv)? {
         EncryptionContext::Iv64(iv) => DecryptionContext::Iv64(iv),
         EncryptionContext::Iv128(iv) => DecryptionContext::Iv128(iv),
         _ => DecryptionContext::None,
@@ -225,7 +234,7 @@ impl Sealer for BlockSealer {
         pt: &[u8],
         out: &mut Vec<u8>,
     ) -> Result<(), CryptoError> {
-        let context = encryption_context(self.mode, iv)?;
+        let context = encryption_context(self.mode, self.block, iv)?;
         let start = out.len();
         out.extend_from_slice(pt);
         if self.mode.padded() {
@@ -247,7 +256,7 @@ impl Opener for BlockOpener {
         body: &[u8],
         out: &mut Vec<u8>,
     ) -> Result<(), CryptoError> {
-        let context = decryption_context(self.mode, iv)?;
+        let context = decryption_context(self.mode, self.block, iv)?;
         let padded = self.mode.padded();
         if padded && (body.is_empty() || body.len() % self.block != 0) {
             return Err(CryptoError::Decrypt("body is not a whole number of blocks"));
@@ -282,11 +291,11 @@ pub(crate) fn block_streamer(
     iv: &[u8],
     direction: Direction,
 ) -> Result<Box<dyn Streamer>, CryptoError> {
-    let (key, _) = block_key(cipher, mode, key)?.ok_or_else(|| unsupported(cipher, mode))?;
+    let (key, block) = block_key(cipher, mode, key)?.ok_or_else(|| unsupported(cipher, mode))?;
     let refused = |_| refused(cipher, mode);
     Ok(match direction {
         Direction::Encrypt => {
-            let context = encryption_context(mode, iv)?;
+            let context = encryption_context(mode, block, iv)?;
             Box::new(EncryptStream(
                 match mode {
                     Mode::Ecb => StreamingEncryptingKey::ecb_pkcs7(key),
@@ -300,7 +309,7 @@ pub(crate) fn block_streamer(
             ))
         }
         Direction::Decrypt => {
-            let context = decryption_context(mode, iv)?;
+            let context = decryption_context(mode, block, iv)?;
             Box::new(DecryptStream(
                 match mode {
                     Mode::Ecb => StreamingDecryptingKey::ecb_pkcs7(key, context),
