@@ -8,6 +8,7 @@
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -259,14 +260,22 @@ fn send_one(
     // waits past the end of the drain: a client whose in-flight window never frees (a
     // broker that acknowledges nothing) must fail the case, not hang it.
     let deadline = Duration::from_nanos(plan.end_ns.saturating_sub(now_ns())) + plan.drain;
-    // The timer is made inside block_on: it needs the runtime's context.
-    let queued = rt.block_on(async {
-        tokio::time::timeout(
-            deadline,
-            s.client.publish(topic.clone(), plan.qos, Bytes::from(buf)),
-        )
-        .await
-    });
+    let mut publish = std::pin::pin!(s.client.publish(topic.clone(), plan.qos, Bytes::from(buf)));
+    // Almost always the request queue has room and the first poll queues the publish: no
+    // timer, no runtime context. Registering and cancelling a timer per message cost the send
+    // thread ~0.5 µs of its ~4.5 µs per message in closed loop (64 B, QoS 0, Mosquitto;
+    // 3 interleaved pairs of runs). Only a full queue pays for the timed wait, which goes on
+    // polling the same future, so a publish is queued at most once.
+    let queued = match publish
+        .as_mut()
+        .poll(&mut std::task::Context::from_waker(std::task::Waker::noop()))
+    {
+        std::task::Poll::Ready(r) => Ok(r),
+        // The timer is made inside block_on: it needs the runtime's context.
+        std::task::Poll::Pending => {
+            rt.block_on(async { tokio::time::timeout(deadline, publish).await })
+        }
+    };
     let failed = match queued {
         Ok(Ok(())) => None,
         Ok(Err(e)) => Some(format!(
