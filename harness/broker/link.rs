@@ -190,8 +190,33 @@ async fn connect_from(
     } else {
         tokio::net::TcpSocket::new_v6()?
     };
-    socket.bind(std::net::SocketAddr::new(ip, 0))?;
+    bind_source(&socket, ip)?;
     socket.connect(addr).await
+}
+
+/// Binds `socket` to the source address `ip` and leaves the port to connect(), which picks it
+/// for the whole 4-tuple (IP_BIND_ADDRESS_NO_PORT on Linux; the vendored rumqttc does the
+/// same for the load's clients): a port chosen at bind() must be unused by every socket on
+/// the address, whatever its peer, so an address runs out of ports sooner and each bind
+/// searches the whole range.
+fn bind_source(socket: &tokio::net::TcpSocket, ip: std::net::IpAddr) -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        let one: libc::c_int = 1;
+        // SAFETY: setsockopt reads one c_int from a live local for the socket's fd. Best
+        // effort: a kernel without the option allocates at bind(), as without it.
+        let _ = unsafe {
+            libc::setsockopt(
+                socket.as_raw_fd(),
+                libc::IPPROTO_IP,
+                libc::IP_BIND_ADDRESS_NO_PORT,
+                (&one as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        };
+    }
+    socket.bind(std::net::SocketAddr::new(ip, 0))
 }
 
 /// Both directions of one connection until either side closes, or a reset fault ends it with
@@ -341,4 +366,34 @@ fn delay(base: Duration, j: Duration) -> Duration {
     }
     let r = u64::from_le_bytes(b) % span;
     (base + Duration::from_nanos(r)).saturating_sub(j)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The port is left to connect(): after bind() the socket has the address and no port
+    /// yet, and the connection still leaves from that address.
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn a_source_address_binds_the_address_and_leaves_the_port_to_connect() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let source: std::net::IpAddr = "127.0.0.2".parse().unwrap();
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        bind_source(&socket, source).unwrap();
+        let bound = socket.local_addr().unwrap();
+        assert_eq!(
+            (bound.ip(), bound.port()),
+            (source, 0),
+            "bound before connect"
+        );
+        let stream = socket
+            .connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (_, peer) = listener.accept().await.unwrap();
+        assert_eq!(peer.ip(), source);
+        assert_ne!(peer.port(), 0);
+        assert_eq!(stream.local_addr().unwrap(), peer);
+    }
 }

@@ -383,6 +383,25 @@ pub(crate) async fn socket_connect(
                 ));
                 continue;
             }
+            // Port 0: let connect() choose the port, for the whole 4-tuple, instead of bind(),
+            // which must pick one unused by any socket on the address, whatever the peer
+            // (IP_BIND_ADDRESS_NO_PORT, as emqtt-bench and other load tools do). Best
+            // effort: a kernel without it allocates at bind() as before.
+            #[cfg(target_os = "linux")]
+            if local.port() == 0 {
+                use std::os::fd::AsRawFd;
+                let one: libc::c_int = 1;
+                // SAFETY: setsockopt reads one c_int from a live local for the socket's fd.
+                let _ = unsafe {
+                    libc::setsockopt(
+                        socket.as_raw_fd(),
+                        libc::IPPROTO_IP,
+                        libc::IP_BIND_ADDRESS_NO_PORT,
+                        (&one as *const libc::c_int).cast(),
+                        std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+                    )
+                };
+            }
             socket.bind(local)?;
         }
 
