@@ -7,6 +7,16 @@
 # >= 0.9x none), and, where perf can count syscalls, the run's socket sends and thread wake-ups
 # per message (aes-128-gcm case). A benchmark, not a test: run it on a quiet machine.
 #
+# Then where the CPU went, per message: the clients' (ours: the publisher, its event loop, the
+# subscriber and the runtime threads over the measured window, from results.json; the pair:
+# mosquitto_pub + mosquitto_sub, their whole lives) and the broker's (ours: results.json's
+# `broker_us_per_msg`, Mosquitto's threads over the same window; the pair: Mosquitto's
+# user+system time from /proc over the pair's run, divided by the messages). With broker and
+# clients on one machine they share its cores, so neither side can deliver more than
+# cores / (client + broker µs per message): when the broker's share alone is near that bound,
+# no client can be 1.5x the pair, and the client column is the comparison that says which
+# client is cheaper.
+#
 # usage: scripts/compare-peers.sh [messages=200000] [seconds=5]
 #   MCB_BIN=/path/to/mqtt-cipher-bench scripts/compare-peers.sh   # that binary, no build
 set -euo pipefail
@@ -28,6 +38,7 @@ max_queued_messages 0
 set_tcp_nodelay true
 CONF
 mosquitto -c "$work/mosquitto.conf" >"$work/mosquitto.log" 2>&1 &
+broker_pid=$!
 for _ in $(seq 50); do (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
 url="mqtt://127.0.0.1:$port"
 version=$(mosquitto -h 2>/dev/null | head -1 || true)
@@ -44,21 +55,46 @@ if perf stat -x, -e "$events" -o /dev/null true >/dev/null 2>&1; then perf=1; el
 # 64-byte lines (63 characters + newline stripped by mosquitto_pub -l: 63-byte payloads).
 python3 -c "import sys; sys.stdout.write(('x'*63+'\n')*$N)" > "$work/lines"
 
-peer_rate() { # qos: "received msgs/s", from the first publish to the last receipt
-    local qos=$1 start end got
+# The broker's CPU so far (user + system), in seconds, from /proc/<pid>/stat.
+broker_cpu() {
+    python3 -c "
+import os
+f = open('/proc/$broker_pid/stat').read().rsplit(')', 1)[1].split()
+print((int(f[11]) + int(f[12])) / os.sysconf('SC_CLK_TCK'))"
+}
+
+# Runs a command and writes its CPU time (user + system, its children included) to $1.
+cpu_of() {
+    local out=$1
+    shift
+    python3 -c "
+import resource, subprocess, sys
+rc = subprocess.call(sys.argv[2:])
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+open(sys.argv[1], 'w').write('%f' % (r.ru_utime + r.ru_stime))
+sys.exit(rc)" "$out" "$@"
+}
+
+peer_rate() { # qos: "received msgs/s client-µs/msg broker-µs/msg", first publish to last receipt
+    local qos=$1 start end got b0 b1
+    b0=$(broker_cpu)
     # -W: give up rather than hang if the pair loses messages; what arrived is counted.
-    (mosquitto_sub --nodelay -h 127.0.0.1 -p "$port" -t "peer/q$qos" -q "$qos" -C "$N" -W 120 || true) | wc -l > "$work/got-$qos" &
+    (cpu_of "$work/sub-cpu-$qos" mosquitto_sub --nodelay -h 127.0.0.1 -p "$port" -t "peer/q$qos" -q "$qos" -C "$N" -W 120 || true) | wc -l > "$work/got-$qos" &
     local sub=$!
     sleep 0.5
     start=$(date +%s.%N)
-    mosquitto_pub --nodelay -h 127.0.0.1 -p "$port" -t "peer/q$qos" -q "$qos" -l < "$work/lines"
+    cpu_of "$work/pub-cpu-$qos" mosquitto_pub --nodelay -h 127.0.0.1 -p "$port" -t "peer/q$qos" -q "$qos" -l < "$work/lines"
     wait "$sub"
     end=$(date +%s.%N)
+    b1=$(broker_cpu)
     got=$(cat "$work/got-$qos")
-    python3 -c "print($got, $got / ($end - $start))"
+    python3 -c "
+got, N = $got, $N
+client = ($(cat "$work/pub-cpu-$qos") + $(cat "$work/sub-cpu-$qos")) * 1e6 / max(got, 1)
+print(got, got / ($end - $start), client, ($b1 - $b0) * 1e6 / N)"
 }
 
-ours_rate() { # qos suite
+ours_rate() { # qos suite: "delivered msgs/s sends/wakes client-µs/msg broker-µs/msg"
     local out="$work/ours-$1-$2"
     local wrap=()
     if [ -n "$perf" ]; then wrap=(perf stat -x, -e "$events" -o "$out.perf" --); fi
@@ -82,16 +118,27 @@ if os.path.exists(sys.argv[1] + ".perf"):
     # send(2) is sendto; write(2) here is almost all eventfd wake-ups between threads.
     sock = n.get("sendto", 0) + n.get("sendmsg", 0) + n.get("writev", 0)
     writes = "%.2f/%.2f" % (sock / sent, n.get("write", 0) / sent)
-print(c["throughput"]["delivered_msgs_per_s"], writes)
+# The clients' CPU per message over the measured window: every thread of the run process
+# (publisher, its event loop, subscriber, runtime) against the messages the subscriber received.
+# The send threads are no group of their own: their CPU is summed per message (payload
+# generation, which no device does, left out).
+t = c["cpu"]["threads"]
+n = max(t["subscriber_messages"], 1)
+client = t["publisher_us_per_msg"] * t["publisher_messages"] / n + \
+    sum(g["cpu_s"] for g in t["groups"]) * 1e6 / n
+# The broker over the same window (results.json reads a broker process on this host from /proc).
+broker = t["broker_us_per_msg"] or float("nan")
+print(c["throughput"]["delivered_msgs_per_s"], writes, client, broker)
 PY
 }
 
 echo "broker: $version on $url; $(nproc) cores; $N peer messages, ${SECS}s harness cases"
 printf '%-4s %14s %14s %16s %10s %12s %12s\n' QoS "peer msg/s" "ours none" "ours aes-gcm" "none/peer" "gcm/none" "sends/wakes"
+cpu_rows=()
 for qos in 0 1; do
-    read -r got p < <(peer_rate "$qos")
-    read -r n _ < <(ours_rate "$qos" none)
-    read -r g w < <(ours_rate "$qos" aes-128-gcm)
+    read -r got p pc pb < <(peer_rate "$qos")
+    read -r n _ nc nb < <(ours_rate "$qos" none)
+    read -r g w gc gb < <(ours_rate "$qos" aes-128-gcm)
     # A pair that lost messages is broken for this comparison: its rate is not divided by.
     python3 -c "
 got, p, n, g, N = $got, $p, $n, $g, $N
@@ -99,5 +146,21 @@ ratio = '%9.2fx' % (n / p) if got == N else '   broken'
 print('%-4s %14.0f %14.0f %16.0f %10s %11.2fx %12s' % ($qos, p, n, g, ratio, g / n, '$w'))
 if got != N:
     print('     the mosquitto_pub/sub pair received %d of %d at QoS $qos: no ratio' % (got, N))
+"
+    cpu_rows+=("$qos $got $pc $pb $nc $nb $gc $gb")
+done
+echo
+echo "CPU per message, µs (clients: both ends; broker: Mosquitto while that side ran)"
+printf '%-4s %12s %12s %12s %12s %12s %12s %14s\n' QoS "pair client" "pair broker" "none client" "none broker" "gcm client" "gcm broker" "client pair/none"
+for row in "${cpu_rows[@]}"; do
+    python3 -c "
+import os
+qos, got, pc, pb, nc, nb, gc, gb = '$row'.split()
+got, pc, pb, nc, nb, gc, gb = int(got), *map(float, (pc, pb, nc, nb, gc, gb))
+# Lower is better: the pair's client CPU over ours, as the throughput ratio reads.
+ratio = '%13.2fx' % (pc / nc) if got == $N and nc > 0 else '       broken'
+print('%-4s %12.2f %12.2f %12.2f %12.2f %12.2f %12.2f %s' % (qos, pc, pb, nc, nb, gc, gb, ratio))
+cores = os.cpu_count()
+print('     one host, %d cores / (client + broker): pair ~%.0f msg/s, ours (none) ~%.0f msg/s (kernel time is charged to whichever thread ran)' % (cores, cores * 1e6 / (pc + pb), cores * 1e6 / (nc + nb)))
 "
 done

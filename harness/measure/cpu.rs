@@ -59,7 +59,18 @@ pub struct ThreadSample {
 /// Every thread of this process and the CPU it has used: `schedstat`'s run time (ns) where the
 /// kernel has it, else `stat`'s utime + stime (clock ticks, usually 10 ms). Empty off Linux.
 pub fn threads() -> Vec<ThreadSample> {
-    let Ok(dir) = std::fs::read_dir("/proc/self/task") else {
+    threads_in("/proc/self/task")
+}
+
+/// CPU used so far by every thread of process `pid` (a broker on this host), ns, as
+/// [`threads`] reads it; `None` when the process cannot be read (gone, or another user's).
+pub fn process_cpu_ns(pid: u32) -> Option<u64> {
+    let t = threads_in(&format!("/proc/{pid}/task"));
+    (!t.is_empty()).then(|| t.iter().map(|t| t.cpu_ns).sum())
+}
+
+fn threads_in(task_dir: &str) -> Vec<ThreadSample> {
+    let Ok(dir) = std::fs::read_dir(task_dir) else {
         return Vec::new();
     };
     dir.filter_map(|e| {

@@ -7,4 +7,5 @@ pub mod cpu;
 pub mod env;
 pub mod histograms;
 pub mod live;
+pub mod local_broker;
 pub mod outage;

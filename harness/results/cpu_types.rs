@@ -27,8 +27,10 @@ pub struct ThreadCpu {
     pub subscriber_us_per_msg: Option<f64>,
     /// First copies that arrived inside the window (all subscribers).
     pub subscriber_messages: u64,
-    /// The embedded broker's threads over the window / `subscriber_messages`, µs; absent when
-    /// the broker runs outside this process (or no broker thread was seen).
+    /// The broker's CPU over the window / `subscriber_messages`, µs: the embedded broker's
+    /// threads, or every thread of a broker process on this host (a loopback broker address
+    /// whose listening socket this user can see in /proc; its CPU counts whoever else it
+    /// served). Absent for a broker elsewhere (or when no broker thread was seen).
     pub broker_us_per_msg: Option<f64>,
     /// Every thread of the process over the window, grouped by what it does (publisher,
     /// publisher-io, subscriber, broker, runtime, other).

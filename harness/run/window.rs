@@ -10,20 +10,29 @@ pub(super) struct WindowSample {
     before: Vec<cpu::ThreadSample>,
     after: Vec<cpu::ThreadSample>,
     window_ns: u64,
+    /// A broker process on this host (see `measure::local_broker`): its CPU over the window.
+    local_broker_ns: Option<u64>,
 }
 
-/// Sleeps to `start_ns`, samples every thread, sleeps to `end_ns`, samples again; `None` when
-/// the threads cannot be read (not Linux).
-pub(super) async fn sample_window(start_ns: u64, end_ns: u64) -> Option<WindowSample> {
+/// Sleeps to `start_ns`, samples every thread (and the process `broker_pid`, a broker on this
+/// host, when given), sleeps to `end_ns`, samples again; `None` when the threads cannot be
+/// read (not Linux).
+pub(super) async fn sample_window(
+    start_ns: u64,
+    end_ns: u64,
+    broker_pid: Option<u32>,
+) -> Option<WindowSample> {
     let until = |ns| tokio::time::sleep_until(crate::measure::clock::instant_at(ns).into());
+    let broker = || broker_pid.and_then(cpu::process_cpu_ns);
     until(start_ns).await;
-    let (t0, before) = (now_ns(), cpu::threads());
+    let (t0, before, b0) = (now_ns(), cpu::threads(), broker());
     until(end_ns).await;
-    let (t1, after) = (now_ns(), cpu::threads());
+    let (t1, after, b1) = (now_ns(), cpu::threads(), broker());
     (!after.is_empty()).then(|| WindowSample {
         before,
         after,
         window_ns: t1.saturating_sub(t0),
+        local_broker_ns: b0.zip(b1).map(|(a, b)| b.saturating_sub(a)),
     })
 }
 
@@ -54,11 +63,17 @@ pub(super) fn thread_cpu(w: &WindowSample, n: ThreadCounts) -> ThreadCpu {
             .sub_cpu_ns
             .and_then(|ns| per(ns.saturating_sub(n.window_check_cpu_ns), n.window_delivered)),
         subscriber_messages: n.window_delivered,
-        // The embedded broker serves the whole process: one run at a time outside tests.
-        broker_us_per_msg: groups
-            .get(cpu::group::BROKER)
-            .filter(|u| n.embedded && u.threads > 0)
-            .and_then(|u| per(u.cpu_ns, n.window_delivered)),
+        // The embedded broker serves the whole process: one run at a time outside tests. A
+        // broker on this host serves whoever else connects to it too: the figure assumes it
+        // serves this run alone, as a benchmark's broker should.
+        broker_us_per_msg: if n.embedded {
+            groups
+                .get(cpu::group::BROKER)
+                .filter(|u| u.threads > 0)
+                .and_then(|u| per(u.cpu_ns, n.window_delivered))
+        } else {
+            w.local_broker_ns.and_then(|ns| per(ns, n.window_delivered))
+        },
         groups: groups
             .iter()
             .map(|(g, u)| ThreadGroupCpu {

@@ -64,6 +64,10 @@ async fn tcp_and_tls_with_password_deliver_everything_and_mosquitto_sub_decodes_
         assert_eq!(n.delivered, n.expected, "{}: {n:?}", c.id);
         assert_eq!((n.lost, n.unacked, n.failed_auth), (0, 0, 0), "{}", c.id);
         assert!(c.phases["connect"].count == 3, "{}", c.id);
+        // A broker on this host: its process's CPU over the window, read from /proc as the
+        // embedded broker's threads are.
+        let broker = c.cpu.threads.as_ref().and_then(|t| t.broker_us_per_msg);
+        assert!(broker.is_some_and(|us| us > 0.0), "{}: {broker:?}", c.id);
     }
     let tls = r
         .cases
