@@ -21,6 +21,8 @@
 #   MCB_BIN=target/release/mqtt-cipher-bench   skip the release build
 #   MCB_SCALE_THREADS=auto|per-client|N        load.threads (default auto: one group per core)
 #   MCB_SCALE_SECONDS=20                       measured seconds per case (plus 5 s warm-up)
+#   MCB_SCALE_SOURCES="127.0.0.1 127.0.0.2"    load.source_addrs: clients connect from these
+#                                              addresses in turn (default: the kernel's choice)
 #   MCB_SCALE_BATCH=100                        load.connect_batch: clients connecting at once.
 #                                              Mosquitto 2.0 listens with a backlog of 100: a
 #                                              larger batch overflows it and the dropped SYNs
@@ -35,6 +37,11 @@ done
 threads=${MCB_SCALE_THREADS:-auto}
 secs=${MCB_SCALE_SECONDS:-20}
 batch=${MCB_SCALE_BATCH:-100}
+sources=()
+if [ -n "${MCB_SCALE_SOURCES:-}" ]; then
+    list=$(printf '"%s",' ${MCB_SCALE_SOURCES})
+    sources=(--set "load.source_addrs=[${list%,}]")
+fi
 for tool in mosquitto python3 ss; do
     command -v "$tool" >/dev/null || { echo "scale.sh: $tool not found (apt-get install mosquitto iproute2)" >&2; exit 1; }
 done
@@ -87,7 +94,7 @@ run_case() {
         --set "load.duration=$((secs + 5))s" --set load.warmup=5s --set load.drain=5s \
         --set "load.connect_batch=$batch" --set "load.threads=\"$threads\"" --set link.proxy=false \
         --set 'matrix.qos=[0]' --set 'matrix.size=[64]' --set 'matrix.suite=["aes-128-gcm"]' \
-        "$@" >"$tmp/log-$tag" 2>&1 &
+        "${sources[@]}" "$@" >"$tmp/log-$tag" 2>&1 &
     local pid=$!
     # The middle of the measured window: after the ramp (connections reach n) + warm-up +
     # half the measured seconds.
@@ -155,7 +162,7 @@ if [ "${MCB_SCALE_SHARDS:-1}" != 0 ]; then
             --set "load.duration=$((secs + 5))s" --set load.warmup=5s --set load.drain=5s \
             --set "load.connect_batch=$batch" --set "load.threads=\"$threads\"" --set link.proxy=false \
             --set 'matrix.qos=[0]' --set 'matrix.size=[64]' --set 'matrix.suite=["aes-128-gcm"]' \
-            >"$tmp/shard-$k.log" 2>&1 &
+            "${sources[@]}" >"$tmp/shard-$k.log" 2>&1 &
         pids+=($!)
     done
     for k in 0 1; do
