@@ -5,6 +5,36 @@
 
 use std::net::IpAddr;
 
+/// A broker process on this host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalBroker {
+    pub pid: u32,
+    /// Its name as the kernel has it (/proc/<pid>/comm, at most 15 bytes), e.g. `mosquitto`.
+    pub name: String,
+}
+
+/// Processes that listen for another: a broker in a container or behind a tunnel is reached
+/// through them, and their CPU is the forwarding's, not the broker's.
+const FORWARDERS: &[&str] = &[
+    "docker-proxy",
+    "rootlessport",
+    "slirp4netns",
+    "pasta",
+    "ssh",
+    "sshd",
+    "socat",
+    "kubectl",
+];
+
+/// The broker behind a loopback `host:port`: the process listening there, unless it is a
+/// forwarder (see [`FORWARDERS`]); `None` as for [`listening_pid`].
+pub fn find(host: &str, port: u16) -> Option<LocalBroker> {
+    let pid = listening_pid(host, port)?;
+    let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+    let name = name.trim_end().to_owned();
+    (!FORWARDERS.contains(&name.as_str())).then_some(LocalBroker { pid, name })
+}
+
 /// The process listening on TCP `port` when `host` is a loopback address (`localhost`,
 /// 127.0.0.0/8, ::1); `None` when the host is not loopback, nothing local listens there, or
 /// the socket's owner cannot be seen (another user's process without the rights to read it).
@@ -70,6 +100,10 @@ mod tests {
         let port = l.local_addr().unwrap().port();
         assert_eq!(listening_pid("127.0.0.1", port), Some(std::process::id()));
         assert_eq!(listening_pid("localhost", port), Some(std::process::id()));
+        let me = find("127.0.0.1", port).expect("found");
+        assert_eq!(me.pid, std::process::id());
+        let comm = std::fs::read_to_string("/proc/self/comm").unwrap();
+        assert_eq!(me.name, comm.trim_end(), "named as the kernel names it");
         let cpu = crate::measure::cpu::process_cpu_ns(std::process::id());
         assert!(cpu.is_some_and(|ns| ns > 0), "{cpu:?}");
         drop(l);

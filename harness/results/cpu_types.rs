@@ -32,6 +32,10 @@ pub struct ThreadCpu {
     /// whose listening socket this user can see in /proc; its CPU counts whoever else it
     /// served). Absent for a broker elsewhere (or when no broker thread was seen).
     pub broker_us_per_msg: Option<f64>,
+    /// The process on this host whose threads `broker_us_per_msg` counts, as the kernel names
+    /// it (e.g. `mosquitto`); absent for the embedded broker and a broker elsewhere. A port
+    /// forwarder (docker-proxy, ssh, …) listening for a broker is never counted as one.
+    pub broker_process: Option<String>,
     /// Every thread of the process over the window, grouped by what it does (publisher,
     /// publisher-io, subscriber, broker, runtime, other).
     pub groups: Vec<ThreadGroupCpu>,

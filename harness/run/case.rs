@@ -440,10 +440,10 @@ async fn measure(
     // Every thread's CPU at the two edges of the measured window, and a broker's on this host
     // (not the embedded one, whose threads are this process's): its process, looked up once
     // by the port it listens on.
-    let broker_pid = (!ctx.endpoint.embedded)
-        .then(|| crate::measure::local_broker::listening_pid(&endpoint.host, endpoint.port))
+    let broker = (!ctx.endpoint.embedded)
+        .then(|| crate::measure::local_broker::find(&endpoint.host, endpoint.port))
         .flatten();
-    let sampler = tokio::spawn(sample_window(plan.warmup_end_ns, plan.end_ns, broker_pid));
+    let sampler = tokio::spawn(sample_window(plan.warmup_end_ns, plan.end_ns, broker));
     // Clients onto threads (the case's `threads` axis value, else `load.threads`): a group
     // per client, or a few groups of many.
     let total = load.publishers + load.subscribers;

@@ -3,6 +3,7 @@
 
 use crate::measure::clock::now_ns;
 use crate::measure::cpu;
+use crate::measure::local_broker::LocalBroker;
 use crate::results::{ThreadCpu, ThreadGroupCpu};
 
 /// Every thread's CPU at the start and at the end of the measured window.
@@ -10,29 +11,33 @@ pub(super) struct WindowSample {
     before: Vec<cpu::ThreadSample>,
     after: Vec<cpu::ThreadSample>,
     window_ns: u64,
-    /// A broker process on this host (see `measure::local_broker`): its CPU over the window.
-    local_broker_ns: Option<u64>,
+    /// A broker process on this host (see `measure::local_broker`): its name and its CPU
+    /// over the window.
+    local_broker: Option<(String, u64)>,
 }
 
-/// Sleeps to `start_ns`, samples every thread (and the process `broker_pid`, a broker on this
-/// host, when given), sleeps to `end_ns`, samples again; `None` when the threads cannot be
-/// read (not Linux).
+/// Sleeps to `start_ns`, samples every thread (and `broker`'s, a broker process on this host,
+/// when given), sleeps to `end_ns`, samples again; `None` when the threads cannot be read
+/// (not Linux).
 pub(super) async fn sample_window(
     start_ns: u64,
     end_ns: u64,
-    broker_pid: Option<u32>,
+    broker: Option<LocalBroker>,
 ) -> Option<WindowSample> {
     let until = |ns| tokio::time::sleep_until(crate::measure::clock::instant_at(ns).into());
-    let broker = || broker_pid.and_then(cpu::process_cpu_ns);
+    let pid = broker.as_ref().map(|b| b.pid);
+    let broker_cpu = || pid.and_then(cpu::process_cpu_ns);
     until(start_ns).await;
-    let (t0, before, b0) = (now_ns(), cpu::threads(), broker());
+    let (t0, before, b0) = (now_ns(), cpu::threads(), broker_cpu());
     until(end_ns).await;
-    let (t1, after, b1) = (now_ns(), cpu::threads(), broker());
+    let (t1, after, b1) = (now_ns(), cpu::threads(), broker_cpu());
     (!after.is_empty()).then(|| WindowSample {
         before,
         after,
         window_ns: t1.saturating_sub(t0),
-        local_broker_ns: b0.zip(b1).map(|(a, b)| b.saturating_sub(a)),
+        local_broker: broker
+            .zip(b0.zip(b1))
+            .map(|(b, (c0, c1))| (b.name, c1.saturating_sub(c0))),
     })
 }
 
@@ -72,8 +77,13 @@ pub(super) fn thread_cpu(w: &WindowSample, n: ThreadCounts) -> ThreadCpu {
                 .filter(|u| u.threads > 0)
                 .and_then(|u| per(u.cpu_ns, n.window_delivered))
         } else {
-            w.local_broker_ns.and_then(|ns| per(ns, n.window_delivered))
+            w.local_broker
+                .as_ref()
+                .and_then(|(_, ns)| per(*ns, n.window_delivered))
         },
+        broker_process: (!n.embedded)
+            .then(|| w.local_broker.as_ref().map(|(name, _)| name.clone()))
+            .flatten(),
         groups: groups
             .iter()
             .map(|(g, u)| ThreadGroupCpu {

@@ -68,6 +68,12 @@ async fn tcp_and_tls_with_password_deliver_everything_and_mosquitto_sub_decodes_
         // embedded broker's threads are.
         let broker = c.cpu.threads.as_ref().and_then(|t| t.broker_us_per_msg);
         assert!(broker.is_some_and(|us| us > 0.0), "{}: {broker:?}", c.id);
+        let process = c
+            .cpu
+            .threads
+            .as_ref()
+            .and_then(|t| t.broker_process.as_deref());
+        assert_eq!(process, Some("mosquitto"), "{}", c.id);
     }
     let tls = r
         .cases

@@ -162,6 +162,8 @@ fn thread_cpu_of_the_window(c: &results::CaseResult, subscribers: u64) {
             c.id
         );
     }
+    // The embedded broker is this process's threads, not a process of its own.
+    assert_eq!(t.broker_process, None, "{}", c.id);
     assert!(t.window_s > 0.5 && t.window_s < 1.5, "{}: {t:?}", c.id);
     // The thread figures are what the clients did, never more than the whole process.
     let process_s = c.cpu.user_s + c.cpu.system_s;
