@@ -287,12 +287,14 @@ fn scrapers_that_hang_or_vanish_do_not_touch_the_run() {
         .stderr(std::fs::File::create(dir.path().join("stderr.txt")).unwrap())
         .spawn()
         .expect("binary starts");
-    // Wait until it serves.
+    // Wait until the run has started: the exporter serves from before the broker is up and the
+    // cases are planned (a port in use stops the command first), and on a loaded machine that
+    // gap is long enough for a scrape to see `planned` still 0 (stop 30's CI did).
     let t0 = Instant::now();
-    while scrape(addr).is_err() {
+    while !scrape(addr).is_ok_and(|s| run_gauge(&s, "mcb_run_cases_planned") == Some(2.0)) {
         assert!(
             t0.elapsed() < Duration::from_secs(60),
-            "never served /metrics"
+            "never served /metrics with the run started"
         );
         std::thread::sleep(Duration::from_millis(50));
     }
