@@ -14,6 +14,7 @@ pub mod bystander;
 mod canary;
 pub mod catalogue;
 mod finding;
+mod raw;
 mod table;
 pub mod tap;
 pub mod wire;
@@ -34,6 +35,7 @@ pub use tap::Side;
 
 use bystander::{Implementation, Session, Start, Topics, Window};
 use canary::Canary;
+use raw::{connect_raw, mqtt_alive};
 use tap::Tap;
 use wire::{Incoming, ReadEnd};
 
@@ -233,38 +235,6 @@ pub struct ProbeReport {
 
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-/// A fresh, valid MQTT connection; Ok when the broker answers CONNACK 0 within `wait`.
-async fn mqtt_alive(addr: SocketAddr, id: &str, wait: Duration) -> Result<(), String> {
-    let mut s = tokio::time::timeout(wait, TcpStream::connect(addr))
-        .await
-        .map_err(|_| "TCP connect timed out".to_string())?
-        .map_err(|e| format!("TCP connect: {e}"))?;
-    connect_raw(&mut s, id, wait).await?;
-    let _ = s.write_all(&[0xE0, 0x00]).await; // DISCONNECT, politely
-    Ok(())
-}
-
-async fn connect_raw(s: &mut TcpStream, id: &str, wait: Duration) -> Result<(), String> {
-    let p = wire::connect(&wire::Connect {
-        client_id: id.as_bytes(),
-        ..Default::default()
-    });
-    s.write_all(&p)
-        .await
-        .map_err(|e| format!("send CONNECT: {e}"))?;
-    let t = Instant::now();
-    let mut seen = Vec::new();
-    let end = wire::read_until(s, t, t + wait, &mut seen, |s| {
-        s.iter().any(|p| matches!(p, Incoming::ConnAck { .. }))
-    })
-    .await;
-    match seen.first() {
-        Some(Incoming::ConnAck { code: 0 }) => Ok(()),
-        Some(p) => Err(format!("answered {}", p.describe())),
-        None => Err(format!("no CONNACK ({end:?})")),
-    }
 }
 
 /// The bystanders that run, and every one's line for the report.

@@ -15,7 +15,7 @@
 //! | `offered_msgs_per_s`, `sent_msgs_per_s`, `delivered_msgs_per_s`, `delivered_bytes_per_s` | throughput in the measured window |
 //! | `envelope_bytes`, `security_overhead_bytes`, `harness_bytes`, `mqtt_packet_bytes` | bytes of one message |
 //! | `cpu_user_s`, `cpu_system_s`, `cpu_per_message_us` | process-wide CPU time (whole case, every thread) |
-//! | `<phase>_count`, (mean to 0.1 ns) `<phase>_p50_ns`, `<phase>_p90_ns`, `<phase>_p99_ns`, `<phase>_p999_ns`, `<phase>_mean_ns`, `<phase>_max_ns` | for each phase of `results::types::phase::ALL` but the CPU-clock ones, in that order |
+//! | `<phase>_count`, (mean to 0.1 ns) `<phase>_p50_ns`, `<phase>_p90_ns`, `<phase>_p99_ns`, `<phase>_p999_ns`, `<phase>_mean_ns`, `<phase>_max_ns` | for each phase of `results::phase::ALL` but the CPU-clock ones, in that order |
 //! | `error` | why a failed case failed |
 //! | `replayed` | copies beyond QoS duplicates (see `security::replay`) |
 //! | `block_len`, `block_envelopes`, `block_repeated`, `block_repeated_across` | repeated ciphertext blocks in the sampled envelopes (empty: not measured) |

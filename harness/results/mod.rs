@@ -18,6 +18,7 @@ pub mod invariants;
 pub mod merge;
 pub mod merge_check;
 pub mod noise;
+pub mod phase;
 pub mod reader;
 pub mod reference;
 pub mod repetitions;

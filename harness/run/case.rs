@@ -14,13 +14,13 @@ use crate::broker::Endpoint;
 use crate::broker::link::Link;
 use crate::crypto::envelope::HARNESS_BYTES;
 use crate::crypto::keys::KeyRing;
-use crate::crypto::protect::{Protection, Protector, Unprotector};
+use crate::crypto::protect::Protection;
 use crate::load::payload::PayloadSource;
 use crate::load::ramp::Ramp;
 use crate::load::{CasePlan, publisher, subscriber, threads};
 use crate::measure::clock::now_ns;
 use crate::measure::cpu;
-use crate::measure::histograms::{Phase, Phases};
+use crate::measure::histograms::Phases;
 use crate::measure::live::LiveCase;
 use crate::measure::outage;
 use crate::results::{
@@ -333,63 +333,17 @@ async fn measure(
     };
 
     // Key everything before the clock starts: key setup is reported, never inside a message.
-    let keyed = |f: &mut dyn FnMut() -> Result<(), crate::crypto::CryptoError>,
-                 phases: &mut Phases| {
-        let t = now_ns();
-        f().map_err(|e| format!("key setup for {}: {e}", case.suite))?;
-        phases.record(Phase::KeySetup, now_ns() - t);
-        Ok::<(), String>(())
-    };
-    let mut protectors = Vec::with_capacity(pubs.len());
-    for i in 0..load.publishers {
-        keyed(
-            &mut || {
-                protectors.push(match &center_keys {
-                    Some(k) => {
-                        let key = &k.publishers[i as usize];
-                        Protector::with_topic_keys(
-                            &ctx.keys,
-                            protection,
-                            &topic(i),
-                            i,
-                            &key.topic_keys(),
-                            key.key_id,
-                        )?
-                    }
-                    None => Protector::new(&ctx.keys, protection, &topic(i), i)?,
-                });
-                Ok(())
-            },
-            phases,
-        )?;
-    }
-    let mut openers: Vec<Vec<Unprotector>> = Vec::with_capacity(subs.len());
-    for s in 0..load.subscribers {
-        let mut v = Vec::with_capacity(load.publishers as usize);
-        for i in 0..load.publishers {
-            keyed(
-                &mut || {
-                    v.push(match &center_keys {
-                        Some(k) => {
-                            let key = &k.subscribers[s as usize][i as usize];
-                            Unprotector::with_topic_keys(
-                                &ctx.keys,
-                                protection,
-                                &topic(i),
-                                i,
-                                &key.topic_keys(),
-                                key.key_id,
-                            )?
-                        }
-                        None => Unprotector::new(&ctx.keys, protection, &topic(i), i)?,
-                    });
-                    Ok(())
-                },
-                phases,
-            )?;
-        }
-        openers.push(v);
-    }
+    let (protectors, openers) = super::keying::key_clients(
+        &ctx.keys,
+        protection,
+        center_keys.as_ref(),
+        &super::keying::Clients {
+            publishers: load.publishers,
+            subscribers: load.subscribers,
+            topic: &topic,
+        },
+        phases,
+    )?;
 
     // s-mqtt: the paper's validation exchange, publisher by publisher, before anything is
     // measured; a failed one disconnects its publisher and fails the case.

@@ -11,6 +11,7 @@ pub mod case;
 pub mod center;
 mod connect;
 mod faults;
+mod keying;
 pub mod metrics;
 pub mod order;
 pub mod progress;
